@@ -1,0 +1,1 @@
+//! shopify-admin (placeholder, being built).

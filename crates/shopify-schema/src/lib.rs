@@ -1,0 +1,1 @@
+//! shopify-schema (placeholder, being built).

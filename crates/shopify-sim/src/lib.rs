@@ -1,0 +1,1 @@
+//! shopify-sim (placeholder, being built).

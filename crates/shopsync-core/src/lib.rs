@@ -1,0 +1,1 @@
+//! shopsync-core (placeholder, being built).

@@ -1,0 +1,1 @@
+//! shopsync-store (placeholder, being built).

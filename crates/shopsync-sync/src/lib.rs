@@ -1,0 +1,1 @@
+//! shopsync-sync (placeholder, being built).

@@ -1,0 +1,2 @@
+//! The `shopsync` command line.
+fn main() {}
