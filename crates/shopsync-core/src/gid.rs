@@ -24,17 +24,12 @@ pub struct GidError {
 impl Gid {
     /// Builds the id of `resource` number `id`.
     pub fn new(resource: &str, id: u64) -> Gid {
-        Gid {
-            resource: resource.to_string(),
-            id,
-        }
+        Gid { resource: resource.to_string(), id }
     }
 
     /// Parses `gid://shopify/Resource/123`; a query string after the id (`?inventory_item_id=1`) is ignored.
     pub fn parse(text: &str) -> Result<Gid, GidError> {
-        let err = || GidError {
-            text: text.to_string(),
-        };
+        let err = || GidError { text: text.to_string() };
         let rest = text.strip_prefix("gid://shopify/").ok_or_else(err)?;
         let (resource, id) = rest.split_once('/').ok_or_else(err)?;
         let id = id.split('?').next().unwrap_or_default();
@@ -42,10 +37,7 @@ impl Gid {
             return Err(err());
         }
         let id = id.parse::<u64>().map_err(|_| err())?;
-        Ok(Gid {
-            resource: resource.to_string(),
-            id,
-        })
+        Ok(Gid { resource: resource.to_string(), id })
     }
 
     /// The resource type, such as `Order` or `ProductVariant`.
@@ -69,9 +61,7 @@ impl fmt::Display for Gid {
 ///
 /// `shop_domain` is the store's `NAME.myshopify.com` domain. Returns `None` for resources that have no admin page.
 pub fn admin_url(shop_domain: &str, gid: &Gid) -> Option<String> {
-    let handle = shop_domain
-        .strip_suffix(".myshopify.com")
-        .unwrap_or(shop_domain);
+    let handle = shop_domain.strip_suffix(".myshopify.com").unwrap_or(shop_domain);
     let path = match gid.resource() {
         "Order" => "orders",
         "Product" => "products",
@@ -80,10 +70,7 @@ pub fn admin_url(shop_domain: &str, gid: &Gid) -> Option<String> {
         "Location" => "settings/locations",
         _ => return None,
     };
-    Some(format!(
-        "https://admin.shopify.com/store/{handle}/{path}/{}",
-        gid.id()
-    ))
+    Some(format!("https://admin.shopify.com/store/{handle}/{path}/{}", gid.id()))
 }
 
 #[cfg(test)]
@@ -106,13 +93,7 @@ mod tests {
 
     #[test]
     fn malformed_gids_are_rejected() {
-        for text in [
-            "",
-            "gid://shopify/Order",
-            "gid://shopify//1",
-            "gid://other/Order/1",
-            "gid://shopify/Order/x",
-        ] {
+        for text in ["", "gid://shopify/Order", "gid://shopify//1", "gid://other/Order/1", "gid://shopify/Order/x"] {
             assert!(Gid::parse(text).is_err(), "{text}");
         }
     }
@@ -120,9 +101,6 @@ mod tests {
     #[test]
     fn admin_url_points_at_the_store_admin() {
         let gid = Gid::new("Order", 7);
-        assert_eq!(
-            admin_url("demo.myshopify.com", &gid).unwrap(),
-            "https://admin.shopify.com/store/demo/orders/7"
-        );
+        assert_eq!(admin_url("demo.myshopify.com", &gid).unwrap(), "https://admin.shopify.com/store/demo/orders/7");
     }
 }

@@ -46,19 +46,12 @@ impl Schedule {
             Schedule::Off => None,
             Schedule::Every(interval) => Some(match last_run {
                 None => after,
-                Some(last) => last
-                    .checked_add(interval)
-                    .map_or(after, |due| due.max(after)),
+                Some(last) => last.checked_add(interval).map_or(after, |due| due.max(after)),
             }),
-            Schedule::Daily(time) => {
-                next_at(after, last_run, |date| Some(date.to_datetime(time)), 1)
+            Schedule::Daily(time) => next_at(after, last_run, |date| Some(date.to_datetime(time)), 1),
+            Schedule::Weekly(day, time) => {
+                next_at(after, last_run, |date| (date.weekday() == day).then(|| date.to_datetime(time)), 7)
             }
-            Schedule::Weekly(day, time) => next_at(
-                after,
-                last_run,
-                |date| (date.weekday() == day).then(|| date.to_datetime(time)),
-                7,
-            ),
         }
     }
 }
@@ -106,10 +99,9 @@ impl FromStr for Schedule {
                 Ok(Schedule::Every(duration))
             }
             ["daily", time] => Ok(Schedule::Daily(parse_time(time).ok_or_else(err)?)),
-            ["weekly", day, time] => Ok(Schedule::Weekly(
-                parse_weekday(day).ok_or_else(err)?,
-                parse_time(time).ok_or_else(err)?,
-            )),
+            ["weekly", day, time] => {
+                Ok(Schedule::Weekly(parse_weekday(day).ok_or_else(err)?, parse_time(time).ok_or_else(err)?))
+            }
             _ => Err(err()),
         }
     }
@@ -132,10 +124,7 @@ const WEEKDAYS: [(&str, Weekday); 7] = [
 
 fn parse_weekday(text: &str) -> Option<Weekday> {
     let text = text.to_ascii_lowercase();
-    WEEKDAYS
-        .iter()
-        .find(|(name, _)| text.starts_with(name))
-        .map(|(_, day)| *day)
+    WEEKDAYS.iter().find(|(name, _)| text.starts_with(name)).map(|(_, day)| *day)
 }
 
 impl fmt::Display for Schedule {
@@ -144,18 +133,11 @@ impl fmt::Display for Schedule {
             Schedule::Off => write!(f, "off"),
             Schedule::Every(d) => {
                 let mins = d.as_mins();
-                if mins % 60 == 0 {
-                    write!(f, "every {}h", mins / 60)
-                } else {
-                    write!(f, "every {mins}m")
-                }
+                if mins % 60 == 0 { write!(f, "every {}h", mins / 60) } else { write!(f, "every {mins}m") }
             }
             Schedule::Daily(t) => write!(f, "daily {:02}:{:02}", t.hour(), t.minute()),
             Schedule::Weekly(day, t) => {
-                let name = WEEKDAYS
-                    .iter()
-                    .find(|(_, d)| d == day)
-                    .map_or("mon", |(n, _)| *n);
+                let name = WEEKDAYS.iter().find(|(_, d)| d == day).map_or("mon", |(n, _)| *n);
                 write!(f, "weekly {name} {:02}:{:02}", t.hour(), t.minute())
             }
         }
@@ -172,13 +154,7 @@ mod tests {
 
     #[test]
     fn schedules_parse_and_print_back() {
-        for text in [
-            "off",
-            "every 3h",
-            "every 45m",
-            "daily 02:30",
-            "weekly sun 23:00",
-        ] {
+        for text in ["off", "every 3h", "every 45m", "daily 02:30", "weekly sun 23:00"] {
             let schedule: Schedule = text.parse().unwrap();
             assert_eq!(schedule.to_string(), text);
         }
@@ -187,15 +163,7 @@ mod tests {
 
     #[test]
     fn bad_schedules_say_what_is_accepted() {
-        for text in [
-            "",
-            "every",
-            "every 1m",
-            "every 3d",
-            "daily 25:00",
-            "weekly xyz 01:00",
-            "hourly",
-        ] {
+        for text in ["", "every", "every 1m", "every 3d", "daily 25:00", "weekly xyz 01:00", "hourly"] {
             let err = text.parse::<Schedule>().unwrap_err();
             assert!(err.to_string().contains("accepted"), "{text}");
         }
@@ -206,31 +174,19 @@ mod tests {
         let every = Schedule::Every(SignedDuration::from_hours(3));
         let now = ts("2026-01-01T10:00:00Z");
         assert_eq!(every.next_run(None, now), Some(now));
-        assert_eq!(
-            every.next_run(Some(ts("2026-01-01T09:00:00Z")), now),
-            Some(ts("2026-01-01T12:00:00Z"))
-        );
+        assert_eq!(every.next_run(Some(ts("2026-01-01T09:00:00Z")), now), Some(ts("2026-01-01T12:00:00Z")));
         // A run overdue since a restart happens now, once.
-        assert_eq!(
-            every.next_run(Some(ts("2025-12-31T00:00:00Z")), now),
-            Some(now)
-        );
+        assert_eq!(every.next_run(Some(ts("2025-12-31T00:00:00Z")), now), Some(now));
     }
 
     #[test]
     fn daily_and_weekly_pick_the_next_slot() {
         let daily: Schedule = "daily 02:00".parse().unwrap();
         let last = ts("2026-01-01T02:00:05Z");
-        assert_eq!(
-            daily.next_run(Some(last), last),
-            Some(ts("2026-01-02T02:00:00Z"))
-        );
+        assert_eq!(daily.next_run(Some(last), last), Some(ts("2026-01-02T02:00:00Z")));
         // 2026-01-01 is a Thursday.
         let weekly: Schedule = "weekly mon 06:00".parse().unwrap();
-        assert_eq!(
-            weekly.next_run(Some(last), last),
-            Some(ts("2026-01-05T06:00:00Z"))
-        );
+        assert_eq!(weekly.next_run(Some(last), last), Some(ts("2026-01-05T06:00:00Z")));
         assert_eq!(Schedule::Off.next_run(None, last), None);
     }
 }

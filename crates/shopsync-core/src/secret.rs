@@ -36,10 +36,7 @@ impl MasterKey {
         let bytes = if text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit()) {
             hex::decode(text).map_err(|_| CipherError::BadKey)?
         } else {
-            STANDARD
-                .decode(text)
-                .or_else(|_| URL_SAFE_NO_PAD.decode(text))
-                .map_err(|_| CipherError::BadKey)?
+            STANDARD.decode(text).or_else(|_| URL_SAFE_NO_PAD.decode(text)).map_err(|_| CipherError::BadKey)?
         };
         let key: [u8; 32] = bytes.try_into().map_err(|_| CipherError::BadKey)?;
         Ok(MasterKey(key))
@@ -87,18 +84,13 @@ pub struct TokenCipher {
 impl TokenCipher {
     /// A cipher for `key`.
     pub fn new(key: &MasterKey) -> TokenCipher {
-        TokenCipher {
-            aead: XChaCha20Poly1305::new((&key.0).into()),
-        }
+        TokenCipher { aead: XChaCha20Poly1305::new((&key.0).into()) }
     }
 
     /// Encrypts `secret` for the shop `context` (for example `access_token:demo.myshopify.com`).
     pub fn seal(&self, context: &str, secret: &SecretString) -> String {
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
-        let payload = Payload {
-            msg: secret.expose_secret().as_bytes(),
-            aad: context.as_bytes(),
-        };
+        let payload = Payload { msg: secret.expose_secret().as_bytes(), aad: context.as_bytes() };
         // Encryption with a valid key and a correctly sized nonce cannot fail for inputs this small (the
         // limit is 256 GiB); an error here would be a bug in the AEAD crate.
         let sealed = self.aead.encrypt(&nonce, payload).unwrap_or_default();
@@ -110,24 +102,14 @@ impl TokenCipher {
 
     /// Decrypts a value sealed by [`TokenCipher::seal`] with the same `context`.
     pub fn open(&self, context: &str, sealed: &str) -> Result<SecretString, CipherError> {
-        let body = sealed
-            .strip_prefix(FORMAT)
-            .ok_or(CipherError::UnknownFormat)?;
-        let bytes = URL_SAFE_NO_PAD
-            .decode(body)
-            .map_err(|_| CipherError::UnknownFormat)?;
+        let body = sealed.strip_prefix(FORMAT).ok_or(CipherError::UnknownFormat)?;
+        let bytes = URL_SAFE_NO_PAD.decode(body).map_err(|_| CipherError::UnknownFormat)?;
         if bytes.len() < NONCE_LEN + 16 {
             return Err(CipherError::CannotOpen);
         }
         let (nonce, ciphertext) = bytes.split_at(NONCE_LEN);
-        let payload = Payload {
-            msg: ciphertext,
-            aad: context.as_bytes(),
-        };
-        let plain = self
-            .aead
-            .decrypt(XNonce::from_slice(nonce), payload)
-            .map_err(|_| CipherError::CannotOpen)?;
+        let payload = Payload { msg: ciphertext, aad: context.as_bytes() };
+        let plain = self.aead.decrypt(XNonce::from_slice(nonce), payload).map_err(|_| CipherError::CannotOpen)?;
         let text = String::from_utf8(plain).map_err(|_| CipherError::CannotOpen)?;
         Ok(SecretString::from(text))
     }
@@ -156,9 +138,7 @@ mod tests {
         let cipher = TokenCipher::new(&MasterKey::generate());
         let sealed = cipher.seal("access_token:a.myshopify.com", &secret("shpat_123"));
         assert!(!sealed.contains("shpat_123"));
-        let opened = cipher
-            .open("access_token:a.myshopify.com", &sealed)
-            .unwrap();
+        let opened = cipher.open("access_token:a.myshopify.com", &sealed).unwrap();
         assert_eq!(opened.expose_secret(), "shpat_123");
     }
 
@@ -174,10 +154,7 @@ mod tests {
     fn wrong_key_is_rejected() {
         let sealed = TokenCipher::new(&MasterKey::generate()).seal("c", &secret("t"));
         let other = TokenCipher::new(&MasterKey::generate());
-        assert_eq!(
-            other.open("c", &sealed).unwrap_err(),
-            CipherError::CannotOpen
-        );
+        assert_eq!(other.open("c", &sealed).unwrap_err(), CipherError::CannotOpen);
     }
 
     #[test]
@@ -188,27 +165,16 @@ mod tests {
         let last = bytes.len() - 1;
         bytes[last] ^= 1;
         let tampered = format!("v1.{}", URL_SAFE_NO_PAD.encode(bytes));
-        assert_eq!(
-            cipher.open("c", &tampered).unwrap_err(),
-            CipherError::CannotOpen
-        );
-        assert_eq!(
-            cipher.open("c", "v1.AAAA").unwrap_err(),
-            CipherError::CannotOpen
-        );
-        assert_eq!(
-            cipher.open("c", "plaintext").unwrap_err(),
-            CipherError::UnknownFormat
-        );
+        assert_eq!(cipher.open("c", &tampered).unwrap_err(), CipherError::CannotOpen);
+        assert_eq!(cipher.open("c", "v1.AAAA").unwrap_err(), CipherError::CannotOpen);
+        assert_eq!(cipher.open("c", "plaintext").unwrap_err(), CipherError::UnknownFormat);
     }
 
     #[test]
     fn a_token_moved_to_another_shop_does_not_open() {
         let cipher = TokenCipher::new(&MasterKey::generate());
         let sealed = cipher.seal(&access_token_context("a.myshopify.com"), &secret("t"));
-        let err = cipher
-            .open(&access_token_context("b.myshopify.com"), &sealed)
-            .unwrap_err();
+        let err = cipher.open(&access_token_context("b.myshopify.com"), &sealed).unwrap_err();
         assert_eq!(err, CipherError::CannotOpen);
     }
 

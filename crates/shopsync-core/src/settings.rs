@@ -79,13 +79,7 @@ pub struct LocationMapping {
 }
 
 /// The objects that sync on their own schedule.
-pub const SCHEDULED_OBJECTS: [&str; 5] = [
-    "products",
-    "inventory",
-    "customers",
-    "orders",
-    "fulfillments",
-];
+pub const SCHEDULED_OBJECTS: [&str; 5] = ["products", "inventory", "customers", "orders", "fulfillments"];
 
 /// Every setting of a shop.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -186,41 +180,13 @@ pub const SETTINGS: &[SettingInfo] = &[
         ON_OFF,
         "Any request to Shopify is allowed. Off blocks every call: the sandbox guard for test copies of a database.",
     ),
-    info(
-        "sync-products",
-        ON_OFF,
-        "The product sync sends the catalog to Shopify.",
-    ),
-    info(
-        "sync-inventory",
-        ON_OFF,
-        "The inventory sync sends stock to Shopify.",
-    ),
-    info(
-        "sync-customers",
-        ON_OFF,
-        "The customer sync imports Shopify customers.",
-    ),
-    info(
-        "sync-orders",
-        ON_OFF,
-        "The order sync imports Shopify orders as sales orders.",
-    ),
-    info(
-        "sync-description",
-        ON_OFF,
-        "Item descriptions overwrite product descriptions in Shopify.",
-    ),
-    info(
-        "sync-images",
-        ON_OFF,
-        "Item images are sent with new products.",
-    ),
-    info(
-        "overwrite-images",
-        ON_OFF,
-        "Item images replace the images of existing Shopify products.",
-    ),
+    info("sync-products", ON_OFF, "The product sync sends the catalog to Shopify."),
+    info("sync-inventory", ON_OFF, "The inventory sync sends stock to Shopify."),
+    info("sync-customers", ON_OFF, "The customer sync imports Shopify customers."),
+    info("sync-orders", ON_OFF, "The order sync imports Shopify orders as sales orders."),
+    info("sync-description", ON_OFF, "Item descriptions overwrite product descriptions in Shopify."),
+    info("sync-images", ON_OFF, "Item images are sent with new products."),
+    info("overwrite-images", ON_OFF, "Item images replace the images of existing Shopify products."),
     info(
         "item-selection",
         "all, marked",
@@ -251,21 +217,13 @@ pub const SETTINGS: &[SettingInfo] = &[
         "all, or ISO country codes separated by commas (e.g. NL,BE,DE)",
         "Orders shipped to these countries are imported; others get DESTINATION_NOT_ALLOWED.",
     ),
-    info(
-        "order-import-from",
-        "open, all, or since YYYY-MM-DD",
-        "Which orders the first import reads.",
-    ),
+    info("order-import-from", "open, all, or since YYYY-MM-DD", "Which orders the first import reads."),
     info(
         "sync-orders-with-payment-terms",
         ON_OFF,
         "Orders whose payment is pending are imported when they have payment terms (B2B pay-later).",
     ),
-    info(
-        "ignore-tag",
-        "a tag",
-        "Orders with this Shopify tag are not imported (ORDER_IGNORED_BY_TAG).",
-    ),
+    info("ignore-tag", "a tag", "Orders with this Shopify tag are not imported (ORDER_IGNORED_BY_TAG)."),
     info(
         "reprocess-tag",
         "a tag",
@@ -276,51 +234,19 @@ pub const SETTINGS: &[SettingInfo] = &[
         "a tag, or none",
         "Orders with this tag wait (AWAITING_APPROVAL) until the approval tag appears.",
     ),
-    info(
-        "approval-tag",
-        "a tag, or none",
-        "The tag that releases an order held by the approval-hold tag.",
-    ),
-    info(
-        "sync-fulfilled-status",
-        ON_OFF,
-        "Back-office shipments go to Shopify as fulfillments with tracking.",
-    ),
-    info(
-        "schedule.products",
-        SCHEDULE_ACCEPTED,
-        "When the product sync runs by itself.",
-    ),
-    info(
-        "schedule.inventory",
-        SCHEDULE_ACCEPTED,
-        "When the inventory sync runs by itself.",
-    ),
-    info(
-        "schedule.customers",
-        SCHEDULE_ACCEPTED,
-        "When the customer sync runs by itself.",
-    ),
-    info(
-        "schedule.orders",
-        SCHEDULE_ACCEPTED,
-        "When the order sync runs by itself.",
-    ),
-    info(
-        "schedule.fulfillments",
-        SCHEDULE_ACCEPTED,
-        "When shipments are sent to Shopify by themselves.",
-    ),
+    info("approval-tag", "a tag, or none", "The tag that releases an order held by the approval-hold tag."),
+    info("sync-fulfilled-status", ON_OFF, "Back-office shipments go to Shopify as fulfillments with tracking."),
+    info("schedule.products", SCHEDULE_ACCEPTED, "When the product sync runs by itself."),
+    info("schedule.inventory", SCHEDULE_ACCEPTED, "When the inventory sync runs by itself."),
+    info("schedule.customers", SCHEDULE_ACCEPTED, "When the customer sync runs by itself."),
+    info("schedule.orders", SCHEDULE_ACCEPTED, "When the order sync runs by itself."),
+    info("schedule.fulfillments", SCHEDULE_ACCEPTED, "When shipments are sent to Shopify by themselves."),
 ];
 
 const SCHEDULE_ACCEPTED: &str = "off, every N(m|h), daily HH:MM, weekly DAY HH:MM (UTC)";
 
 const fn info(key: &'static str, accepted: &'static str, description: &'static str) -> SettingInfo {
-    SettingInfo {
-        key,
-        accepted,
-        description,
-    }
+    SettingInfo { key, accepted, description }
 }
 
 /// Why a setting could not be set.
@@ -329,26 +255,16 @@ pub enum SettingError {
     #[error("there is no setting `{key}`; the settings are: {}", all_keys())]
     Unknown { key: String },
     #[error("`{value}` is not a valid value for `{key}`; accepted: {accepted}")]
-    Invalid {
-        key: String,
-        value: String,
-        accepted: &'static str,
-    },
+    Invalid { key: String, value: String, accepted: &'static str },
 }
 
 fn all_keys() -> String {
-    SETTINGS
-        .iter()
-        .map(|s| s.key)
-        .collect::<Vec<_>>()
-        .join(", ")
+    SETTINGS.iter().map(|s| s.key).collect::<Vec<_>>().join(", ")
 }
 
 impl ShopSettings {
     /// Settings built from stored pairs; pairs with unknown keys (written by a newer shopsync) are skipped.
-    pub fn from_pairs<'a>(
-        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Result<Self, SettingError> {
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, SettingError> {
         let mut settings = ShopSettings::default();
         for (key, value) in pairs {
             match settings.set(key, value) {
@@ -361,10 +277,7 @@ impl ShopSettings {
 
     /// Every setting as `(key, value)` text pairs, in the order of [`SETTINGS`].
     pub fn pairs(&self) -> Vec<(&'static str, String)> {
-        SETTINGS
-            .iter()
-            .map(|s| (s.key, self.get(s.key).unwrap_or_default()))
-            .collect()
+        SETTINGS.iter().map(|s| (s.key, self.get(s.key).unwrap_or_default())).collect()
     }
 
     /// The value of `key` as text, as `set` accepts it.
@@ -400,11 +313,8 @@ impl ShopSettings {
                 if self.location_map.is_empty() {
                     "none".to_string()
                 } else {
-                    let pairs: Vec<String> = self
-                        .location_map
-                        .iter()
-                        .map(|m| format!("{}={}", m.warehouse, m.location))
-                        .collect();
+                    let pairs: Vec<String> =
+                        self.location_map.iter().map(|m| format!("{}={}", m.warehouse, m.location)).collect();
                     pairs.join(",")
                 }
             }
@@ -433,17 +343,10 @@ impl ShopSettings {
 
     /// Sets `key` from its text form, or explains what is accepted.
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), SettingError> {
-        let info = SETTINGS
-            .iter()
-            .find(|s| s.key == key)
-            .ok_or_else(|| SettingError::Unknown {
-                key: key.to_string(),
-            })?;
-        let invalid = || SettingError::Invalid {
-            key: key.to_string(),
-            value: value.to_string(),
-            accepted: info.accepted,
-        };
+        let info =
+            SETTINGS.iter().find(|s| s.key == key).ok_or_else(|| SettingError::Unknown { key: key.to_string() })?;
+        let invalid =
+            || SettingError::Invalid { key: key.to_string(), value: value.to_string(), accepted: info.accepted };
         let value = value.trim();
         let flag = || parse_on_off(value).ok_or_else(invalid);
         match key {
@@ -476,21 +379,13 @@ impl ShopSettings {
             "price-list" => self.price_list = parse_code(value).map_err(|_| invalid())?,
             "price-only-when-changed" => self.price_only_when_changed = flag()?,
             "location-map" => self.location_map = parse_location_map(value).ok_or_else(invalid)?,
-            "customer-template" => {
-                self.customer_template = parse_code(value).map_err(|_| invalid())?
-            }
-            "order-countries" => {
-                self.order_countries = parse_countries(value).ok_or_else(invalid)?
-            }
-            "order-import-from" => {
-                self.order_import_from = parse_import_from(value).ok_or_else(invalid)?
-            }
+            "customer-template" => self.customer_template = parse_code(value).map_err(|_| invalid())?,
+            "order-countries" => self.order_countries = parse_countries(value).ok_or_else(invalid)?,
+            "order-import-from" => self.order_import_from = parse_import_from(value).ok_or_else(invalid)?,
             "sync-orders-with-payment-terms" => self.sync_orders_with_payment_terms = flag()?,
             "ignore-tag" => self.ignore_tag = parse_tag(value).ok_or_else(invalid)?,
             "reprocess-tag" => self.reprocess_tag = parse_tag(value).ok_or_else(invalid)?,
-            "approval-hold-tag" => {
-                self.approval_hold_tag = parse_optional_tag(value).ok_or_else(invalid)?
-            }
+            "approval-hold-tag" => self.approval_hold_tag = parse_optional_tag(value).ok_or_else(invalid)?,
             "approval-tag" => self.approval_tag = parse_optional_tag(value).ok_or_else(invalid)?,
             "sync-fulfilled-status" => self.sync_fulfilled_status = flag()?,
             _ => {
@@ -510,10 +405,7 @@ impl ShopSettings {
 
     /// The Shopify location that receives a warehouse's stock.
     pub fn location_for(&self, warehouse: &str) -> Option<&str> {
-        self.location_map
-            .iter()
-            .find(|m| m.warehouse == warehouse)
-            .map(|m| m.location.as_str())
+        self.location_map.iter().find(|m| m.warehouse == warehouse).map(|m| m.location.as_str())
     }
 }
 
@@ -522,10 +414,7 @@ fn schedule_index(key: &str) -> Option<usize> {
     SCHEDULED_OBJECTS.iter().position(|o| *o == object)
 }
 
-fn serialize_schedules<S: serde::Serializer>(
-    schedules: &[Schedule; 5],
-    s: S,
-) -> Result<S::Ok, S::Error> {
+fn serialize_schedules<S: serde::Serializer>(schedules: &[Schedule; 5], s: S) -> Result<S::Ok, S::Error> {
     use serde::ser::SerializeMap;
     let mut map = s.serialize_map(Some(schedules.len()))?;
     for (object, schedule) in SCHEDULED_OBJECTS.iter().zip(schedules) {
@@ -547,15 +436,8 @@ fn parse_code(value: &str) -> Result<Option<String>, ()> {
     if value.is_empty() || value == "none" {
         return Ok(None);
     }
-    let valid = value.len() <= 40
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-    if valid {
-        Ok(Some(value.to_string()))
-    } else {
-        Err(())
-    }
+    let valid = value.len() <= 40 && value.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    if valid { Ok(Some(value.to_string())) } else { Err(()) }
 }
 
 /// A Shopify tag: at most 255 characters, no comma (Shopify splits tags on commas).
@@ -565,11 +447,7 @@ fn parse_tag(value: &str) -> Option<String> {
 }
 
 fn parse_optional_tag(value: &str) -> Option<Option<String>> {
-    if value == "none" || value.is_empty() {
-        Some(None)
-    } else {
-        parse_tag(value).map(Some)
-    }
+    if value == "none" || value.is_empty() { Some(None) } else { parse_tag(value).map(Some) }
 }
 
 fn parse_location_map(value: &str) -> Option<Vec<LocationMapping>> {
@@ -593,10 +471,7 @@ fn parse_location_map(value: &str) -> Option<Vec<LocationMapping>> {
         if map.iter().any(|m| m.warehouse == warehouse) {
             return None;
         }
-        map.push(LocationMapping {
-            warehouse,
-            location,
-        });
+        map.push(LocationMapping { warehouse, location });
     }
     Some(map)
 }
@@ -623,9 +498,7 @@ fn parse_import_from(value: &str) -> Option<OrderImportFrom> {
         "open" => Some(OrderImportFrom::Open),
         "all" => Some(OrderImportFrom::All),
         _ => {
-            let date = value
-                .strip_prefix("since")?
-                .trim_start_matches([' ', ':', '=']);
+            let date = value.strip_prefix("since")?.trim_start_matches([' ', ':', '=']);
             Some(OrderImportFrom::Since(date.parse().ok()?))
         }
     }
@@ -679,14 +552,8 @@ mod tests {
             check("location-map", "MAIN=1, WEST=gid://shopify/Location/2"),
             Ok("MAIN=gid://shopify/Location/1,WEST=gid://shopify/Location/2".into())
         );
-        assert_eq!(
-            check("order-import-from", "since 2026-01-31"),
-            Ok("since 2026-01-31".into())
-        );
-        assert_eq!(
-            check("schedule.inventory", "every 30m"),
-            Ok("every 30m".into())
-        );
+        assert_eq!(check("order-import-from", "since 2026-01-31"), Ok("since 2026-01-31".into()));
+        assert_eq!(check("schedule.inventory", "every 30m"), Ok("every 30m".into()));
         assert_eq!(check("approval-hold-tag", "GlobalE"), Ok("GlobalE".into()));
         assert_eq!(check("approval-hold-tag", "none"), Ok("none".into()));
         assert_eq!(check("price-list", "RETAIL-EUR"), Ok("RETAIL-EUR".into()));
@@ -721,8 +588,7 @@ mod tests {
 
     #[test]
     fn stored_pairs_from_a_newer_version_are_skipped() {
-        let settings =
-            ShopSettings::from_pairs([("future-switch", "on"), ("sync-images", "off")]).unwrap();
+        let settings = ShopSettings::from_pairs([("future-switch", "on"), ("sync-images", "off")]).unwrap();
         assert!(!settings.sync_images);
     }
 
