@@ -1,1 +1,45 @@
-//! shopsync-store (placeholder, being built).
+//! Persistence for shopsync: one [`Store`] trait, one implementation per database backend.
+//!
+//! The store holds everything shopsync knows: connected shops and their settings, sync cursors, the back
+//! office (catalog, prices, stock, customers, sales orders, shipments), the links between back-office records
+//! and Shopify objects, order import status and errors, captured Shopify data, the request log and jobs.
+//!
+//! [`Store`] is split by area into smaller traits ([`ShopStore`], [`LogStore`], [`JobStore`] ...) that the
+//! engine asks for; a backend implements them all. SQLite ([`SqliteStore`]) is the embedded default: one file,
+//! WAL journal, migrations embedded in the binary and applied when the store opens. Each backend keeps its own
+//! SQL and migrations (`migrations/<backend>/`), so a PostgreSQL backend can come later behind the same trait.
+//!
+//! The store never calls the network, and it never sees a secret in clear: access tokens and client secrets
+//! arrive sealed ([`shopsync_core::secret`]) and leave sealed.
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), shopsync_store::StoreError> {
+//! use shopsync_store::{NewShop, ShopStore, SqliteStore};
+//!
+//! let store = SqliteStore::open("shopsync.db".as_ref()).await?;
+//! let shop = store
+//!     .add_shop(&NewShop { domain: "demo.myshopify.com".into(), api_version: "2026-10".into(), ..Default::default() })
+//!     .await?;
+//! assert_eq!(store.shop("demo.myshopify.com").await?.unwrap().id, shop.id);
+//! # Ok(()) }
+//! ```
+
+mod error;
+pub mod jobs;
+pub mod logs;
+pub mod shops;
+mod sqlite;
+
+pub use error::StoreError;
+pub use jobs::{Job, JobStatus, JobStore, JobTrigger};
+pub use logs::{Capture, CaptureInput, LogStore, RequestLogEntry, RequestLogFilter};
+pub use shops::{AccessStatus, NewShop, Shop, ShopStore, SyncCursor};
+pub use sqlite::SqliteStore;
+
+/// Everything shopsync persists, implemented once per backend.
+pub trait Store: ShopStore + LogStore + JobStore + Send + Sync + 'static {}
+
+impl<T> Store for T where T: ShopStore + LogStore + JobStore + Send + Sync + 'static {}
+
+/// Results of store calls.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,68 @@
+//! Sync jobs: what ran, when, why, and how it ended.
+//!
+//! Every flow run is a job row, whether someone asked for it (sync-now), a schedule fired, a webhook
+//! triggered it or a reprocess asked for it. The scheduler reads the last run of each kind to know when the
+//! next is due; the console and `shopsync jobs` show the history.
+
+use async_trait::async_trait;
+use serde::Serialize;
+
+use crate::Result;
+
+/// Why a job runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type)]
+#[sqlx(type_name = "TEXT", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum JobTrigger {
+    Manual,
+    Schedule,
+    Webhook,
+    Reprocess,
+}
+
+/// Where a job is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type)]
+#[sqlx(type_name = "TEXT", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+/// A job row.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Job {
+    pub id: i64,
+    pub shop_id: i64,
+    pub kind: String,
+    pub trigger: JobTrigger,
+    pub status: JobStatus,
+    pub queued_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub heartbeat_at: Option<String>,
+    /// JSON counts (synced, skipped, errors ...).
+    pub summary: String,
+    pub error: Option<String>,
+}
+
+/// Job bookkeeping.
+#[async_trait]
+pub trait JobStore: Send + Sync {
+    /// Records a job that starts now (status running) and returns it.
+    async fn start_job(&self, shop_id: i64, kind: &str, trigger: JobTrigger) -> Result<Job>;
+    /// Marks a running job as alive (and stores its progress so far), so a crashed one can be told apart.
+    async fn heartbeat_job(&self, job_id: i64, summary: &str) -> Result<()>;
+    /// Ends a job with its summary and, on failure, the error.
+    async fn finish_job(&self, job_id: i64, status: JobStatus, summary: &str, error: Option<&str>) -> Result<()>;
+    /// Jobs still marked running whose heartbeat is older than `before` are from a process that died:
+    /// they are marked failed with that reason. Returns how many.
+    async fn fail_stale_jobs(&self, before: &str) -> Result<u64>;
+    /// The latest jobs of a shop (all kinds with `None`), newest first.
+    async fn jobs(&self, shop_id: i64, kind: Option<&str>, limit: u32) -> Result<Vec<Job>>;
+    /// The last job of a kind that finished successfully.
+    async fn last_success(&self, shop_id: i64, kind: &str) -> Result<Option<Job>>;
+}

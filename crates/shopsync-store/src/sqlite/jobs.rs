@@ -1,0 +1,88 @@
+use async_trait::async_trait;
+use sqlx::AssertSqlSafe;
+
+use super::{SqliteStore, now};
+use crate::jobs::{Job, JobStatus, JobStore, JobTrigger};
+use crate::{Result, StoreError};
+
+const JOB_COLUMNS: &str =
+    "id, shop_id, kind, trigger, status, queued_at, started_at, finished_at, heartbeat_at, summary, error";
+
+#[async_trait]
+impl JobStore for SqliteStore {
+    async fn start_job(&self, shop_id: i64, kind: &str, trigger: JobTrigger) -> Result<Job> {
+        let now = now();
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "INSERT INTO jobs (shop_id, kind, trigger, status, queued_at, started_at, heartbeat_at) \
+             VALUES (?, ?, ?, 'running', ?, ?, ?) RETURNING {JOB_COLUMNS}"
+        )))
+        .bind(shop_id)
+        .bind(kind)
+        .bind(trigger)
+        .bind(&now)
+        .bind(&now)
+        .bind(&now)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn heartbeat_job(&self, job_id: i64, summary: &str) -> Result<()> {
+        sqlx::query("UPDATE jobs SET heartbeat_at = ?, summary = ? WHERE id = ?")
+            .bind(now())
+            .bind(summary)
+            .bind(job_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn finish_job(&self, job_id: i64, status: JobStatus, summary: &str, error: Option<&str>) -> Result<()> {
+        let done = sqlx::query("UPDATE jobs SET status = ?, finished_at = ?, summary = ?, error = ? WHERE id = ?")
+            .bind(status)
+            .bind(now())
+            .bind(summary)
+            .bind(error)
+            .bind(job_id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "job", key: job_id.to_string() });
+        }
+        Ok(())
+    }
+
+    async fn fail_stale_jobs(&self, before: &str) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE jobs SET status = 'failed', finished_at = ?, \
+             error = 'the process running this job stopped before it finished; the next run resumes from the last checkpoint' \
+             WHERE status = 'running' AND heartbeat_at < ?",
+        )
+        .bind(now())
+        .bind(before)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn jobs(&self, shop_id: i64, kind: Option<&str>, limit: u32) -> Result<Vec<Job>> {
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE shop_id = ?1 AND (?2 IS NULL OR kind = ?2) ORDER BY id DESC LIMIT ?3"
+        )))
+        .bind(shop_id)
+        .bind(kind)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn last_success(&self, shop_id: i64, kind: &str) -> Result<Option<Job>> {
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE shop_id = ? AND kind = ? AND status = 'succeeded' \
+             ORDER BY id DESC LIMIT 1"
+        )))
+        .bind(shop_id)
+        .bind(kind)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+}
