@@ -1,0 +1,452 @@
+//! The per-shop cost budget: a local mirror of Shopify's leaky bucket.
+//!
+//! Shopify gives each app a bucket of cost points per shop
+//! (`maximumAvailable`, refilled at `restoreRate` points per second). A query
+//! is charged its *requested* cost up front, refunded down to its *actual*
+//! cost when it finishes, and refused with THROTTLED when the bucket holds
+//! less than the requested cost. Every response reports the bucket in
+//! `extensions.cost.throttleStatus`.
+//!
+//! [`CostBudget`] runs the same algorithm locally so a request waits *before*
+//! it is sent instead of being throttled:
+//! - [`CostBudget::acquire`] deducts the operation's expected requested cost
+//!   from the modelled level, first sleeping exactly as long as the restore
+//!   rate needs to refill the shortfall. Callers queue on a FIFO (tokio)
+//!   mutex, so concurrent tasks are served in arrival order and nobody polls.
+//! - [`CostBudget::settle`] refunds the difference to the actual cost and
+//!   reconciles the model with the reported `currentlyAvailable`.
+//!
+//! Reconciling with concurrent requests in flight is the subtle part: a
+//! snapshot was taken on Shopify while some of our other requests may or may
+//! not have been counted. A snapshot therefore only bounds the true level:
+//! at least `currentlyAvailable - (cost of our other requests in flight)`
+//! (if none of them was counted yet) and at most `currentlyAvailable` plus
+//! what was refunded and restored since. The model is kept when it lies in
+//! that window and moved to the safe (lower) edge when it does not, which
+//! covers other consumers of the same bucket and a wrong initial guess.
+//!
+//! Before the first response the bucket's size is unknown: one request goes
+//! out as a probe and the others wait for its snapshot.
+
+use std::collections::HashMap;
+use std::sync::Mutex as StdMutex;
+use std::time::Duration;
+
+use tokio::sync::{Mutex, Notify};
+use tokio::time::Instant;
+
+/// Shopify's report of a query's cost (`extensions.cost`).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueryCost {
+    /// Cost charged up front, computed from the document and its variables.
+    pub requested_query_cost: f64,
+    /// Cost after execution (null when the query was throttled).
+    pub actual_query_cost: Option<f64>,
+    /// The bucket right after this query.
+    pub throttle_status: Option<ThrottleStatus>,
+}
+
+/// `extensions.cost.throttleStatus`: the bucket as Shopify sees it.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThrottleStatus {
+    pub maximum_available: f64,
+    pub currently_available: f64,
+    pub restore_rate: f64,
+}
+
+/// A point-in-time view of the modelled bucket, for status pages and tests.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BudgetSnapshot {
+    /// Bucket size, once a response has reported it.
+    pub maximum: Option<f64>,
+    /// Points restored per second, once a response has reported it.
+    pub restore_rate: Option<f64>,
+    /// Modelled points available now (may be negative while requests that
+    /// were charged more than the level are in flight).
+    pub available: f64,
+    /// Cost reserved by requests that are in flight.
+    pub in_flight: f64,
+    /// Total time callers spent waiting for the bucket.
+    pub waited: Duration,
+}
+
+/// One shop's cost budget. Create one per shop and share it (`Arc`) between
+/// every client and task that uses that shop.
+#[derive(Debug)]
+pub struct CostBudget {
+    /// FIFO queue of callers waiting to reserve; holding it means "my turn".
+    turn: Mutex<()>,
+    state: StdMutex<State>,
+    /// Wakes callers waiting for the first snapshot (or for a failed probe).
+    changed: Notify,
+    safety_margin: f64,
+}
+
+#[derive(Debug)]
+struct State {
+    limits: Option<Limits>,
+    /// Modelled level at `at`.
+    level: f64,
+    at: Instant,
+    in_flight: HashMap<u64, f64>,
+    probe_in_flight: bool,
+    next_id: u64,
+    /// Last requested cost per operation name.
+    requested: HashMap<String, f64>,
+    waited: Duration,
+    /// No request may start before this (HTTP 429 `Retry-After`).
+    paused_until: Option<Instant>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    maximum: f64,
+    restore_rate: f64,
+}
+
+/// Permission to send one request, holding its reserved cost. Give it back
+/// with [`CostBudget::settle`]; dropping it (e.g. when the caller's future is
+/// cancelled) forgets the reservation without refunding it, which errs on
+/// the safe side.
+#[derive(Debug)]
+#[must_use = "settle the reservation with the response's cost"]
+pub struct Reservation<'a> {
+    budget: &'a CostBudget,
+    id: u64,
+    cost: f64,
+    sent_at: Instant,
+    probe: bool,
+    settled: bool,
+}
+
+/// What became of a request, for [`CostBudget::settle`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Settlement {
+    /// Shopify answered with a cost report (success, THROTTLED, GraphQL
+    /// errors).
+    Reported(QueryCost),
+    /// No cost report (HTTP error, network failure): whether Shopify charged
+    /// anything is unknown, so the reservation stays spent.
+    Unknown,
+}
+
+impl Default for CostBudget {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CostBudget {
+    /// A budget that learns the bucket's size from the first response.
+    pub fn new() -> Self {
+        Self::with_safety_margin(0.0)
+    }
+
+    /// Like [`new`](Self::new), but keeps `points` in reserve: useful when
+    /// another process (not sharing this budget) uses the same app on the
+    /// same shop.
+    pub fn with_safety_margin(points: f64) -> Self {
+        Self {
+            turn: Mutex::new(()),
+            state: StdMutex::new(State {
+                limits: None,
+                level: 0.0,
+                at: Instant::now(),
+                in_flight: HashMap::new(),
+                probe_in_flight: false,
+                next_id: 0,
+                requested: HashMap::new(),
+                waited: Duration::ZERO,
+                paused_until: None,
+            }),
+            changed: Notify::new(),
+            safety_margin: points.max(0.0),
+        }
+    }
+
+    /// The cost to reserve for `operation`: its last requested cost, else
+    /// the caller's declared estimate.
+    pub fn expected_cost(&self, operation: &str, declared: f64) -> f64 {
+        self.lock()
+            .requested
+            .get(operation)
+            .copied()
+            .unwrap_or(declared)
+    }
+
+    /// Waits until the bucket holds `expected cost` points, then reserves
+    /// them. Never busy-waits: sleeps exactly until the restore rate refills
+    /// the shortfall (again if a snapshot meanwhile showed less).
+    pub async fn acquire(&self, operation: &str, declared_cost: f64) -> Reservation<'_> {
+        let _turn = self.turn.lock().await;
+        let cost = self.expected_cost(operation, declared_cost).max(0.0);
+        loop {
+            let notified = self.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let wait = {
+                let mut s = self.lock();
+                let now = Instant::now();
+                let paused = s.paused_until.filter(|until| *until > now);
+                match s.limits {
+                    _ if paused.is_some() => paused.map(|until| until - now),
+                    None if !s.probe_in_flight => {
+                        s.probe_in_flight = true;
+                        return self.reserve(&mut s, cost, now, true);
+                    }
+                    None => None,
+                    Some(limits) => {
+                        let level = s.level_at(now, limits);
+                        // A cost above the bucket size can only ever run from a
+                        // full bucket (Shopify then decides).
+                        let needed = cost.min(limits.maximum) + self.safety_margin;
+                        // The tolerance absorbs float rounding after a sleep that
+                        // was computed to refill exactly the shortfall.
+                        if level + 1e-6 >= needed {
+                            return self.reserve(&mut s, cost, now, false);
+                        }
+                        let secs = (needed - level) / limits.restore_rate.max(f64::MIN_POSITIVE);
+                        Some(Duration::from_secs_f64(secs.min(3600.0)))
+                    }
+                }
+            };
+            let started = Instant::now();
+            match wait {
+                Some(duration) => tokio::time::sleep(duration).await,
+                None => notified.await,
+            }
+            self.lock().waited += started.elapsed();
+        }
+    }
+
+    /// Gives a reservation back with what Shopify reported.
+    pub fn settle(&self, mut reservation: Reservation<'_>, operation: &str, outcome: Settlement) {
+        reservation.settled = true;
+        let mut s = self.lock();
+        let now = Instant::now();
+        s.in_flight.remove(&reservation.id);
+        if reservation.probe {
+            s.probe_in_flight = false;
+        }
+        if let Settlement::Reported(cost) = outcome {
+            if cost.requested_query_cost > 0.0 {
+                s.requested
+                    .insert(operation.to_owned(), cost.requested_query_cost);
+            }
+            // Shopify's net charge is the actual cost (nothing when throttled).
+            let charged = cost.actual_query_cost.unwrap_or(0.0);
+            let refund = reservation.cost - charged;
+            if let Some(limits) = s.limits {
+                let level = s.level_at(now, limits);
+                s.set_level(level + refund, now);
+            }
+            if let Some(status) = cost.throttle_status {
+                let limits = Limits {
+                    maximum: status.maximum_available,
+                    restore_rate: status.restore_rate,
+                };
+                let others: f64 = s.in_flight.values().sum();
+                let lower = status.currently_available - others;
+                let refund_slack = (cost.requested_query_cost - charged).max(0.0);
+                let since_sent = now.duration_since(reservation.sent_at).as_secs_f64();
+                let upper = status.currently_available
+                    + refund_slack
+                    + limits.restore_rate * since_sent;
+                let known = s.limits.is_some();
+                s.limits = Some(limits);
+                let level = if known { s.level_at(now, limits) } else { lower };
+                let reconciled = if level < lower || level > upper {
+                    lower
+                } else {
+                    level
+                };
+                s.set_level(reconciled.min(limits.maximum), now);
+            }
+        }
+        drop(s);
+        self.changed.notify_waiters();
+    }
+
+    /// Makes every caller wait `delay` before its next request (Shopify
+    /// answered HTTP 429 with this `Retry-After`).
+    pub fn pause_for(&self, delay: Duration) {
+        let until = Instant::now() + delay;
+        let mut s = self.lock();
+        s.paused_until = Some(s.paused_until.map_or(until, |current| current.max(until)));
+    }
+
+    /// The modelled bucket now.
+    pub fn snapshot(&self) -> BudgetSnapshot {
+        let s = self.lock();
+        let now = Instant::now();
+        let available = match s.limits {
+            Some(l) => s.level_at(now, l),
+            None => s.level,
+        };
+        BudgetSnapshot {
+            maximum: s.limits.map(|l| l.maximum),
+            restore_rate: s.limits.map(|l| l.restore_rate),
+            available,
+            in_flight: s.in_flight.values().sum(),
+            waited: s.waited,
+        }
+    }
+
+    fn reserve(&self, s: &mut State, cost: f64, now: Instant, probe: bool) -> Reservation<'_> {
+        if let Some(limits) = s.limits {
+            let level = s.level_at(now, limits);
+            s.set_level(level - cost, now);
+        }
+        let id = s.next_id;
+        s.next_id += 1;
+        s.in_flight.insert(id, cost);
+        Reservation {
+            budget: self,
+            id,
+            cost,
+            sent_at: now,
+            probe,
+            settled: false,
+        }
+    }
+
+    fn release_unsettled(&self, id: u64, probe: bool) {
+        let mut s = self.lock();
+        s.in_flight.remove(&id);
+        if probe {
+            s.probe_in_flight = false;
+        }
+        drop(s);
+        self.changed.notify_waiters();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // The state is plain numbers; a panic while holding the lock cannot
+        // leave it inconsistent in a harmful way, so recover from poisoning.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl State {
+    fn level_at(&self, now: Instant, limits: Limits) -> f64 {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        (self.level + elapsed * limits.restore_rate).min(limits.maximum)
+    }
+
+    fn set_level(&mut self, level: f64, now: Instant) {
+        self.level = level;
+        self.at = now;
+    }
+}
+
+impl Reservation<'_> {
+    /// The cost reserved for this request.
+    pub fn cost(&self) -> f64 {
+        self.cost
+    }
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        if !self.settled {
+            self.budget.release_unsettled(self.id, self.probe);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(requested: f64, actual: Option<f64>, available: f64) -> Settlement {
+        Settlement::Reported(QueryCost {
+            requested_query_cost: requested,
+            actual_query_cost: actual,
+            throttle_status: Some(ThrottleStatus {
+                maximum_available: 1000.0,
+                currently_available: available,
+                restore_rate: 50.0,
+            }),
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn first_request_is_a_probe_and_others_wait_for_its_snapshot() {
+        let budget = std::sync::Arc::new(CostBudget::new());
+        let probe = budget.acquire("Q", 100.0).await;
+        let b2 = budget.clone();
+        let waiter = tokio::spawn(async move {
+            let r = b2.acquire("Q", 100.0).await;
+            let cost = r.cost();
+            b2.settle(r, "Q", Settlement::Unknown);
+            cost
+        });
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert!(!waiter.is_finished(), "second caller must wait for the probe");
+        budget.settle(probe, "Q", report(100.0, Some(10.0), 990.0));
+        assert_eq!(waiter.await.unwrap(), 100.0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_short_bucket_waits_exactly_the_restore_time() {
+        let budget = CostBudget::new();
+        let r = budget.acquire("Q", 100.0).await;
+        // Shopify reports 100 points left after charging 100.
+        budget.settle(r, "Q", report(100.0, Some(100.0), 100.0));
+        let r = budget.acquire("Q", 100.0).await; // level 100 -> 0, no wait
+        budget.settle(r, "Q", report(100.0, Some(100.0), 0.0));
+        let start = Instant::now();
+        let r = budget.acquire("Q", 100.0).await; // needs 100 at 50/s = 2 s
+        let waited = start.elapsed();
+        assert!(
+            waited >= Duration::from_millis(1999) && waited <= Duration::from_millis(2010),
+            "{waited:?}"
+        );
+        budget.settle(r, "Q", Settlement::Unknown);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_snapshot_lower_than_the_model_lowers_it() {
+        let budget = CostBudget::new();
+        let r = budget.acquire("Q", 10.0).await;
+        budget.settle(r, "Q", report(10.0, Some(10.0), 990.0));
+        // Another process drained the bucket: Shopify now reports 50.
+        let r = budget.acquire("Q", 10.0).await;
+        budget.settle(r, "Q", report(10.0, Some(10.0), 50.0));
+        let snap = budget.snapshot();
+        assert!((snap.available - 50.0).abs() < 1e-6, "{snap:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttled_answer_refunds_the_reservation() {
+        let budget = CostBudget::new();
+        let r = budget.acquire("Q", 10.0).await;
+        budget.settle(r, "Q", report(10.0, Some(10.0), 500.0));
+        let r = budget.acquire("Q", 10.0).await;
+        budget.settle(r, "Q", report(10.0, None, 500.0));
+        assert!((budget.snapshot().available - 500.0).abs() < 1e-6);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn expected_cost_follows_the_last_requested_cost() {
+        let budget = CostBudget::new();
+        let r = budget.acquire("Q", 5.0).await;
+        budget.settle(r, "Q", report(42.0, Some(3.0), 997.0));
+        assert_eq!(budget.expected_cost("Q", 5.0), 42.0);
+        assert_eq!(budget.expected_cost("Other", 7.0), 7.0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cancelled_request_releases_its_turn() {
+        let budget = CostBudget::new();
+        let probe = budget.acquire("Q", 10.0).await;
+        drop(probe);
+        // The dropped probe must not block the next caller forever.
+        let r = tokio::time::timeout(Duration::from_secs(1), budget.acquire("Q", 10.0))
+            .await
+            .expect("next caller becomes the probe");
+        budget.settle(r, "Q", Settlement::Unknown);
+    }
+}
