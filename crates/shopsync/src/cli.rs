@@ -1,0 +1,33 @@
+//! The command line, as clap reads it. Each command group lives with its code in `commands/`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::commands::shop::ShopCommand;
+
+/// shopsync keeps your back office (catalog, prices, stock, customers, sales orders, shipments) and your
+/// Shopify stores in sync, and shows you why when something fails.
+#[derive(Debug, Parser)]
+#[command(name = "shopsync", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Where shopsync keeps its database and key file.
+    #[arg(long, global = true, env = "SHOPSYNC_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Print shopsync's debug diagnostics on stderr (RUST_LOG refines them).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Set up the data directory: database, and a master key file unless SHOPSYNC_MASTER_KEY is set.
+    Init,
+    /// Connect, inspect and configure Shopify stores.
+    #[command(subcommand)]
+    Shop(ShopCommand),
+}

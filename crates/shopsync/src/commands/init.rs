@@ -1,0 +1,30 @@
+//! `shopsync init`: the data directory, the database and the master key.
+
+use std::process::ExitCode;
+
+use shopsync_store::SqliteStore;
+
+use crate::context::{DataDir, MASTER_KEY_ENV};
+
+pub async fn run(data_dir: &DataDir) -> anyhow::Result<ExitCode> {
+    let wrote_key = data_dir.initialise()?;
+    let store = SqliteStore::open(&data_dir.database()).await?;
+    let migrations = store.applied_migrations().await?.len();
+    store.close().await;
+    println!("Data directory  {}", data_dir.path.display());
+    println!("Database        {} ({migrations} migrations applied)", data_dir.database().display());
+    if wrote_key {
+        println!("Master key      {} (new, readable by you only)", data_dir.key_file().display());
+        println!();
+        println!("Keep a copy of the key file somewhere safe: the access tokens stored by shopsync cannot be");
+        println!("decrypted without it.");
+    } else if std::env::var_os(MASTER_KEY_ENV).is_some() {
+        println!("Master key      from {MASTER_KEY_ENV}");
+    } else {
+        println!("Master key      {} (existing, kept)", data_dir.key_file().display());
+    }
+    println!();
+    println!("Next: connect a store with");
+    println!("  shopsync shop add --domain NAME.myshopify.com --token-stdin < token.txt");
+    Ok(ExitCode::SUCCESS)
+}

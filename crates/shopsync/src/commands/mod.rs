@@ -1,0 +1,24 @@
+//! One module per command group; `run` dispatches.
+
+pub mod init;
+pub mod shop;
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+use crate::context::DataDir;
+
+/// Runs the command and returns the exit code of a run that did not fail outright.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let data_dir = DataDir::resolve(cli.data_dir.as_deref())?;
+    match cli.command {
+        Command::Init => init::run(&data_dir).await,
+        Command::Shop(command) => shop::run(&data_dir, command).await,
+    }
+}
+
+/// Prints a value as pretty JSON on stdout.
+pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}

@@ -1,0 +1,337 @@
+//! `shopsync shop ...`: connect Shopify stores and set how they sync.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Subcommand;
+use secrecy::SecretString;
+use serde::Serialize;
+use shopify_admin::{ApiVersion, Endpoint, ShopDomain};
+use shopsync_core::secret::access_token_context;
+use shopsync_core::settings::SETTINGS;
+use shopsync_core::{ShopSettings, time};
+use shopsync_store::{NewShop, Shop, ShopStore, SyncCursor};
+
+use super::print_json;
+use crate::context::DataDir;
+use crate::exit::Failure;
+
+#[derive(Debug, Subcommand)]
+pub enum ShopCommand {
+    /// Connect a Shopify store. The Admin API access token is read from standard input, never from the
+    /// command line (where other users and the shell history could see it).
+    Add {
+        /// The store's permanent domain, NAME.myshopify.com.
+        #[arg(long)]
+        domain: String,
+        /// Read the access token from standard input (required: the only way to pass a token).
+        #[arg(long, required = true)]
+        token_stdin: bool,
+        /// The Admin API version to call (default: the newest stable version shopsync speaks).
+        #[arg(long, value_name = "YYYY-MM")]
+        api_version: Option<String>,
+        /// Development setting: send requests to this base URL (the local simulator) instead of Shopify.
+        #[arg(long, value_name = "URL")]
+        endpoint: Option<String>,
+    },
+    /// List the connected stores.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a store: connection, access and every setting.
+    Show {
+        shop: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a setting (`shopsync shop settings` lists them all with what they accept).
+    Set { shop: String, setting: String, value: String },
+    /// Describe every setting, with what it accepts and its default.
+    Settings,
+    /// Replace a store's access token (after rotating it in Shopify); read from standard input.
+    SetToken {
+        shop: String,
+        #[arg(long, required = true)]
+        token_stdin: bool,
+    },
+    /// Development setting: send a store's requests to a base URL (the simulator), or `none` for Shopify.
+    SetEndpoint { shop: String, endpoint: String },
+    /// Where each inbound sync stopped (the cursors the next incremental sync starts from).
+    Cursors {
+        shop: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make the next sync of an object read again from a date, or from the start: to bring back records
+    /// deleted in the back office, or after changing import rules.
+    ResetCursor {
+        shop: String,
+        /// orders, customers or products.
+        object: String,
+        /// Read again from this date (YYYY-MM-DD) or timestamp; from the start when left out.
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
+    },
+    /// Disconnect a store and delete its settings, cursors, links and logs (back-office records stay).
+    Remove {
+        shop: String,
+        /// Confirm the removal.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+pub async fn run(data_dir: &DataDir, command: ShopCommand) -> anyhow::Result<ExitCode> {
+    if let ShopCommand::Settings = command {
+        describe_settings();
+        return Ok(ExitCode::SUCCESS);
+    }
+    let store = data_dir.open_store().await?;
+    let store = store.as_ref();
+    match command {
+        ShopCommand::Add { domain, token_stdin: _, api_version, endpoint } => {
+            let domain = ShopDomain::parse(&domain)?;
+            let api_version = match api_version {
+                Some(v) => ApiVersion::parse(&v).map_err(|e| Failure::usage(e.to_string()))?,
+                None => ApiVersion::default(),
+            };
+            let endpoint = endpoint.map(|e| parse_endpoint(&e)).transpose()?;
+            let token = read_token()?;
+            let cipher = data_dir.cipher()?;
+            let sealed = cipher.seal(&access_token_context(domain.as_str()), &token);
+            let shop = store
+                .add_shop(&NewShop {
+                    domain: domain.to_string(),
+                    api_version: api_version.to_string(),
+                    endpoint,
+                    access_token: Some(sealed),
+                })
+                .await?;
+            println!("Connected {} (API {}).", shop.domain, shop.api_version);
+            if shop.endpoint.is_some() {
+                println!(
+                    "Development endpoint: requests go to {} instead of Shopify.",
+                    shop.endpoint.unwrap_or_default()
+                );
+            }
+            println!("Writes to Shopify are off until you allow them:");
+            println!("  shopsync shop set {} allow-data-sync-to-shopify on", shop.domain);
+        }
+        ShopCommand::List { json } => {
+            let shops = store.shops().await?;
+            if json {
+                print_json(&shops.iter().map(ShopView::from).collect::<Vec<_>>())?;
+            } else if shops.is_empty() {
+                println!("No store is connected yet: shopsync shop add --domain NAME.myshopify.com --token-stdin");
+            } else {
+                println!("{:<40} {:<9} {:<13} ENDPOINT", "SHOP", "API", "ACCESS");
+                for shop in &shops {
+                    let view = ShopView::from(shop);
+                    println!(
+                        "{:<40} {:<9} {:<13} {}",
+                        view.domain,
+                        view.api_version,
+                        view.access,
+                        view.endpoint.as_deref().unwrap_or("shopify")
+                    );
+                }
+            }
+        }
+        ShopCommand::Show { shop, json } => {
+            let shop = find_shop(store, &shop).await?;
+            let settings = store.settings(shop.id).await?;
+            if json {
+                #[derive(Serialize)]
+                struct Full<'a> {
+                    #[serde(flatten)]
+                    shop: ShopView<'a>,
+                    settings: &'a ShopSettings,
+                }
+                print_json(&Full { shop: ShopView::from(&shop), settings: &settings })?;
+            } else {
+                show_shop(&shop, &settings);
+            }
+        }
+        ShopCommand::Set { shop, setting, value } => {
+            let shop = find_shop(store, &shop).await?;
+            let mut settings = store.settings(shop.id).await?;
+            settings.set(&setting, &value)?;
+            let normal = settings.get(&setting).unwrap_or(value);
+            store.save_setting(shop.id, &setting, &normal).await?;
+            println!("{}: {setting} = {normal}", shop.domain);
+        }
+        ShopCommand::Settings => unreachable!("handled before the store is opened"),
+        ShopCommand::SetToken { shop, token_stdin: _ } => {
+            let shop = find_shop(store, &shop).await?;
+            let token = read_token()?;
+            let sealed = data_dir.cipher()?.seal(&access_token_context(&shop.domain), &token);
+            store.set_access_token(shop.id, Some(&sealed)).await?;
+            println!("{}: access token replaced.", shop.domain);
+        }
+        ShopCommand::SetEndpoint { shop, endpoint } => {
+            let shop = find_shop(store, &shop).await?;
+            let endpoint = if endpoint == "none" { None } else { Some(parse_endpoint(&endpoint)?) };
+            store.set_endpoint(shop.id, endpoint.as_deref()).await?;
+            match endpoint {
+                Some(url) => println!("{}: development endpoint {url}", shop.domain),
+                None => println!("{}: requests go to Shopify", shop.domain),
+            }
+        }
+        ShopCommand::Cursors { shop, json } => {
+            let shop = find_shop(store, &shop).await?;
+            let cursors = store.cursors(shop.id).await?;
+            if json {
+                print_json(&cursors)?;
+            } else if cursors.is_empty() {
+                println!("{}: no inbound sync has run yet.", shop.domain);
+            } else {
+                println!("{:<12} {:<28} {:<30} LAST SUCCESS", "OBJECT", "UPDATED AT", "LAST ID");
+                for SyncCursor { object, updated_at, last_id, last_success_at, .. } in cursors {
+                    println!(
+                        "{object:<12} {:<28} {:<30} {}",
+                        updated_at.as_deref().unwrap_or("(start)"),
+                        last_id.as_deref().unwrap_or("-"),
+                        last_success_at.as_deref().unwrap_or("-")
+                    );
+                }
+            }
+        }
+        ShopCommand::ResetCursor { shop, object, to } => {
+            let shop = find_shop(store, &shop).await?;
+            if !["orders", "customers", "products"].contains(&object.as_str()) {
+                return Err(Failure::usage(format!(
+                    "`{object}` has no sync cursor; accepted: orders, customers, products"
+                )));
+            }
+            let to = to.map(|t| parse_date_or_timestamp(&t)).transpose()?;
+            store.reset_cursor(shop.id, &object, to.as_deref()).await?;
+            match to {
+                Some(t) => println!("{}: the next {object} sync reads everything updated since {t}.", shop.domain),
+                None => println!("{}: the next {object} sync reads everything from the start.", shop.domain),
+            }
+        }
+        ShopCommand::Remove { shop, yes } => {
+            if !yes {
+                return Err(Failure::usage(format!(
+                    "removing {shop} deletes its settings, cursors, links and logs; add --yes to confirm"
+                )));
+            }
+            if !store.remove_shop(&shop).await? {
+                return Err(shopsync_store::StoreError::ShopNotFound(shop).into());
+            }
+            println!("Removed {shop}.");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A shop as `list` and `show` print it: never the token, only whether there is one.
+#[derive(Serialize)]
+struct ShopView<'a> {
+    domain: &'a str,
+    api_version: &'a str,
+    endpoint: Option<&'a str>,
+    has_access_token: bool,
+    access: &'static str,
+    access_error: Option<&'a str>,
+    scopes: Option<&'a str>,
+    created_at: &'a str,
+}
+
+impl<'a> From<&'a Shop> for ShopView<'a> {
+    fn from(shop: &'a Shop) -> Self {
+        ShopView {
+            domain: &shop.domain,
+            api_version: &shop.api_version,
+            endpoint: shop.endpoint.as_deref(),
+            has_access_token: shop.access_token.is_some(),
+            access: match (shop.access_token.is_some(), shop.access_status) {
+                (false, _) => "no token",
+                (true, shopsync_store::AccessStatus::Unknown) => "not checked",
+                (true, shopsync_store::AccessStatus::Ok) => "ok",
+                (true, shopsync_store::AccessStatus::NeedsAccess) => "needs access",
+            },
+            access_error: shop.access_error.as_deref(),
+            scopes: shop.scopes.as_deref(),
+            created_at: &shop.created_at,
+        }
+    }
+}
+
+fn show_shop(shop: &Shop, settings: &ShopSettings) {
+    let view = ShopView::from(shop);
+    println!("Shop          {}", shop.domain);
+    println!("API version   {}", shop.api_version);
+    match &shop.endpoint {
+        Some(url) => println!("Endpoint      {url}  (development setting: requests go here instead of Shopify)"),
+        None => println!("Endpoint      https://{}", shop.domain),
+    }
+    println!(
+        "Access token  {}",
+        if view.has_access_token { "present (encrypted at rest)" } else { "missing: shopsync shop set-token" }
+    );
+    println!(
+        "Access        {}{}",
+        view.access,
+        shop.access_error.as_deref().map(|e| format!(": {e}")).unwrap_or_default()
+    );
+    if let Some(scopes) = &shop.scopes {
+        println!("Scopes        {scopes}");
+    }
+    println!();
+    println!("Settings (change with: shopsync shop set {} SETTING VALUE)", shop.domain);
+    for (key, value) in settings.pairs() {
+        println!("  {key:<32} {value}");
+    }
+}
+
+fn describe_settings() {
+    let defaults = ShopSettings::default();
+    for setting in SETTINGS {
+        println!("{}", setting.key);
+        println!("    {}", setting.description);
+        println!("    accepts: {}", setting.accepted);
+        println!("    default: {}", defaults.get(setting.key).unwrap_or_default());
+    }
+}
+
+async fn find_shop(store: &impl ShopStore, domain: &str) -> anyhow::Result<Shop> {
+    let domain = domain.trim().to_ascii_lowercase();
+    store.shop(&domain).await?.ok_or_else(|| shopsync_store::StoreError::ShopNotFound(domain).into())
+}
+
+/// Reads the token from standard input: the whole input, trimmed.
+fn read_token() -> anyhow::Result<SecretString> {
+    let mut text = String::new();
+    std::io::stdin().read_to_string(&mut text).context("cannot read the access token from standard input")?;
+    let token = text.trim();
+    if token.is_empty() {
+        return Err(Failure::usage(
+            "no access token on standard input; pipe it in, e.g. `shopsync shop add --domain NAME.myshopify.com --token-stdin < token.txt`",
+        ));
+    }
+    if token.chars().any(char::is_whitespace) {
+        return Err(Failure::usage("the access token on standard input contains white space; pass the token alone"));
+    }
+    Ok(SecretString::from(token.to_string()))
+}
+
+fn parse_endpoint(text: &str) -> anyhow::Result<String> {
+    match Endpoint::development(text) {
+        Ok(Endpoint::Development(url)) => Ok(url.as_str().trim_end_matches('/').to_string()),
+        Ok(Endpoint::Shopify) => Err(Failure::usage("an explicit endpoint URL is needed")),
+        Err(err) => Err(Failure::usage(err.to_string())),
+    }
+}
+
+fn parse_date_or_timestamp(text: &str) -> anyhow::Result<String> {
+    if let Ok(date) = text.parse::<jiff::civil::Date>() {
+        let ts =
+            date.to_zoned(jiff::tz::TimeZone::UTC).map(|z| z.timestamp()).map_err(|e| Failure::usage(e.to_string()))?;
+        return Ok(time::to_text(ts));
+    }
+    time::normalize(text)
+        .map_err(|_| Failure::usage(format!("`{text}` is not a date (YYYY-MM-DD) or an RFC 3339 timestamp")))
+}

@@ -1,0 +1,120 @@
+//! Where shopsync keeps its data and how it finds its master key.
+//!
+//! The data directory comes from `--data-dir`, else `SHOPSYNC_DATA_DIR`, else the platform's data directory
+//! (`~/.local/share/shopsync` on Linux). It holds the SQLite database `shopsync.db` and, unless the key comes
+//! from `SHOPSYNC_MASTER_KEY`, the key file `master.key` (mode 0600) that `shopsync init` writes.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use shopsync_core::{MasterKey, TokenCipher};
+use shopsync_store::SqliteStore;
+
+use crate::exit::Failure;
+
+pub const DATABASE_FILE: &str = "shopsync.db";
+pub const KEY_FILE: &str = "master.key";
+pub const MASTER_KEY_ENV: &str = "SHOPSYNC_MASTER_KEY";
+
+/// The data directory chosen for this run.
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    pub path: PathBuf,
+}
+
+impl DataDir {
+    /// Resolves the data directory from the flag (clap already read `SHOPSYNC_DATA_DIR` into it) or the platform.
+    pub fn resolve(flag: Option<&Path>) -> anyhow::Result<DataDir> {
+        if let Some(path) = flag {
+            return Ok(DataDir { path: path.to_path_buf() });
+        }
+        let base = dirs::data_dir().ok_or_else(|| {
+            Failure::setup("no data directory is known for this platform; pass --data-dir or set SHOPSYNC_DATA_DIR")
+        })?;
+        Ok(DataDir { path: base.join("shopsync") })
+    }
+
+    pub fn database(&self) -> PathBuf {
+        self.path.join(DATABASE_FILE)
+    }
+
+    pub fn key_file(&self) -> PathBuf {
+        self.path.join(KEY_FILE)
+    }
+
+    /// Opens the store of an initialised data directory.
+    pub async fn open_store(&self) -> anyhow::Result<Arc<SqliteStore>> {
+        let db = self.database();
+        if !db.exists() {
+            return Err(Failure::setup(format!(
+                "shopsync is not set up in {}: run `shopsync init` first (or pass the right --data-dir)",
+                self.path.display()
+            )));
+        }
+        Ok(Arc::new(SqliteStore::open(&db).await?))
+    }
+
+    /// The cipher for this installation's secrets: `SHOPSYNC_MASTER_KEY` if set, else the key file.
+    pub fn cipher(&self) -> anyhow::Result<TokenCipher> {
+        Ok(TokenCipher::new(&self.master_key()?))
+    }
+
+    fn master_key(&self) -> anyhow::Result<MasterKey> {
+        if let Ok(text) = std::env::var(MASTER_KEY_ENV) {
+            return MasterKey::parse(&text).with_context(|| format!("{MASTER_KEY_ENV} is set but not usable"));
+        }
+        let path = self.key_file();
+        let text = std::fs::read_to_string(&path).map_err(|err| {
+            Failure::setup(format!(
+                "cannot read the master key file {} ({err}); run `shopsync init` to create it, or set {MASTER_KEY_ENV}",
+                path.display()
+            ))
+        })?;
+        MasterKey::parse(&text).with_context(|| format!("the master key file {} is not usable", path.display()))
+    }
+
+    /// Creates the directory and, unless the key comes from the environment, a new key file readable by the owner
+    /// only. Returns whether a key file was written. An existing key file is never replaced: the secrets in the
+    /// database can only be opened with it.
+    pub fn initialise(&self) -> anyhow::Result<bool> {
+        create_private_dir(&self.path)
+            .with_context(|| format!("cannot create the data directory {}", self.path.display()))?;
+        if std::env::var_os(MASTER_KEY_ENV).is_some() || self.key_file().exists() {
+            // Check that the key in use is readable now rather than at the first sync.
+            self.master_key()?;
+            return Ok(false);
+        }
+        write_private_file(&self.key_file(), MasterKey::generate().to_hex())
+            .with_context(|| format!("cannot write the master key file {}", self.key_file().display()))?;
+        Ok(true)
+    }
+}
+
+fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(path)
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(path)
+    }
+}
+
+fn write_private_file(path: &Path, secret: secrecy::SecretString) -> std::io::Result<()> {
+    use secrecy::ExposeSecret;
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(secret.expose_secret().as_bytes())?;
+    file.write_all(b"\n")?;
+    file.sync_all()
+}
