@@ -134,7 +134,7 @@ pub async fn run(data_dir: &DataDir, command: ShopCommand) -> anyhow::Result<Exi
                         view.domain,
                         view.api_version,
                         view.access,
-                        view.endpoint.as_deref().unwrap_or("shopify")
+                        view.endpoint.unwrap_or("shopify")
                     );
                 }
             }
