@@ -169,11 +169,7 @@ impl CostBudget {
     /// The cost to reserve for `operation`: its last requested cost, else
     /// the caller's declared estimate.
     pub fn expected_cost(&self, operation: &str, declared: f64) -> f64 {
-        self.lock()
-            .requested
-            .get(operation)
-            .copied()
-            .unwrap_or(declared)
+        self.lock().requested.get(operation).copied().unwrap_or(declared)
     }
 
     /// Waits until the bucket holds `expected cost` points, then reserves
@@ -232,8 +228,7 @@ impl CostBudget {
         }
         if let Settlement::Reported(cost) = outcome {
             if cost.requested_query_cost > 0.0 {
-                s.requested
-                    .insert(operation.to_owned(), cost.requested_query_cost);
+                s.requested.insert(operation.to_owned(), cost.requested_query_cost);
             }
             // Shopify's net charge is the actual cost (nothing when throttled).
             let charged = cost.actual_query_cost.unwrap_or(0.0);
@@ -243,25 +238,16 @@ impl CostBudget {
                 s.set_level(level + refund, now);
             }
             if let Some(status) = cost.throttle_status {
-                let limits = Limits {
-                    maximum: status.maximum_available,
-                    restore_rate: status.restore_rate,
-                };
+                let limits = Limits { maximum: status.maximum_available, restore_rate: status.restore_rate };
                 let others: f64 = s.in_flight.values().sum();
                 let lower = status.currently_available - others;
                 let refund_slack = (cost.requested_query_cost - charged).max(0.0);
                 let since_sent = now.duration_since(reservation.sent_at).as_secs_f64();
-                let upper = status.currently_available
-                    + refund_slack
-                    + limits.restore_rate * since_sent;
+                let upper = status.currently_available + refund_slack + limits.restore_rate * since_sent;
                 let known = s.limits.is_some();
                 s.limits = Some(limits);
                 let level = if known { s.level_at(now, limits) } else { lower };
-                let reconciled = if level < lower || level > upper {
-                    lower
-                } else {
-                    level
-                };
+                let reconciled = if level < lower || level > upper { lower } else { level };
                 s.set_level(reconciled.min(limits.maximum), now);
             }
         }
@@ -302,14 +288,7 @@ impl CostBudget {
         let id = s.next_id;
         s.next_id += 1;
         s.in_flight.insert(id, cost);
-        Reservation {
-            budget: self,
-            id,
-            cost,
-            sent_at: now,
-            probe,
-            settled: false,
-        }
+        Reservation { budget: self, id, cost, sent_at: now, probe, settled: false }
     }
 
     fn release_unsettled(&self, id: u64, probe: bool) {
@@ -400,10 +379,7 @@ mod tests {
         let start = Instant::now();
         let r = budget.acquire("Q", 100.0).await; // needs 100 at 50/s = 2 s
         let waited = start.elapsed();
-        assert!(
-            waited >= Duration::from_millis(1999) && waited <= Duration::from_millis(2010),
-            "{waited:?}"
-        );
+        assert!(waited >= Duration::from_millis(1999) && waited <= Duration::from_millis(2010), "{waited:?}");
         budget.settle(r, "Q", Settlement::Unknown);
     }
 

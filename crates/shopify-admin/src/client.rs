@@ -14,9 +14,7 @@ use url::Url;
 use crate::budget::{CostBudget, QueryCost, Settlement};
 use crate::domain::{ApiVersion, Endpoint, ShopDomain};
 use crate::error::{AdminError, AuthFailure, GraphQlError};
-use crate::hook::{
-    AllowAll, OutgoingRequest, RequestHook, RequestPolicy, RequestRecord, redact_json,
-};
+use crate::hook::{AllowAll, OutgoingRequest, RequestHook, RequestPolicy, RequestRecord, redact_json};
 use crate::operation::{Operation, OperationKind};
 use crate::retry::{AttemptOutcome, RetryConfig, Verdict, classify, parse_retry_after};
 
@@ -39,11 +37,7 @@ pub struct Timeouts {
 
 impl Default for Timeouts {
     fn default() -> Self {
-        Self {
-            connect: Duration::from_secs(10),
-            request: Duration::from_secs(60),
-            bulk_read: Duration::from_secs(60),
-        }
+        Self { connect: Duration::from_secs(10), request: Duration::from_secs(60), bulk_read: Duration::from_secs(60) }
     }
 }
 
@@ -317,20 +311,13 @@ impl AdminClient {
 
     /// Runs an operation; mutation `userErrors` become
     /// [`AdminError::UserErrors`].
-    pub async fn execute<Op: Operation>(
-        &self,
-        variables: &Op::Variables,
-    ) -> Result<Reply<Op::Data>, AdminError> {
+    pub async fn execute<Op: Operation>(&self, variables: &Op::Variables) -> Result<Reply<Op::Data>, AdminError> {
         let reply = self.execute_allowing_user_errors::<Op>(variables).await?;
         let errors = Op::user_errors(&reply.data);
         if errors.is_empty() {
             Ok(reply)
         } else {
-            Err(AdminError::UserErrors {
-                operation: Op::NAME.to_owned(),
-                errors,
-                request_id: reply.request_id,
-            })
+            Err(AdminError::UserErrors { operation: Op::NAME.to_owned(), errors, request_id: reply.request_id })
         }
     }
 
@@ -341,20 +328,13 @@ impl AdminClient {
         &self,
         variables: &Op::Variables,
     ) -> Result<Reply<Op::Data>, AdminError> {
-        let body = serde_json::to_string(&GraphQlRequest {
-            query: Op::DOCUMENT,
-            operation_name: Op::NAME,
-            variables,
-        })
-        .map_err(|e| AdminError::Config(format!("cannot encode the variables of {}: {e}", Op::NAME)))?;
+        Op::check_variables(variables)
+            .map_err(|reason| AdminError::Config(format!("{} was not sent: {reason}", Op::NAME)))?;
+        let body = serde_json::to_string(&GraphQlRequest { query: Op::DOCUMENT, operation_name: Op::NAME, variables })
+            .map_err(|e| AdminError::Config(format!("cannot encode the variables of {}: {e}", Op::NAME)))?;
         let answer = self.send_graphql(OpMeta::of::<Op>(), body).await?;
         let data = decode_data::<Op::Data>(Op::NAME, &answer)?;
-        Ok(Reply {
-            data,
-            request_id: answer.request_id,
-            cost: answer.cost,
-            attempts: answer.attempts,
-        })
+        Ok(Reply { data, request_id: answer.request_id, cost: answer.cost, attempts: answer.attempts })
     }
 
     /// Runs a raw GraphQL document (e.g. a bulk query's inner document is
@@ -368,12 +348,8 @@ impl AdminClient {
         kind: OperationKind,
         estimated_cost: u32,
     ) -> Result<Reply<serde_json::Value>, AdminError> {
-        let body = serde_json::to_string(&GraphQlRequest {
-            query: document,
-            operation_name,
-            variables,
-        })
-        .map_err(|e| AdminError::Config(format!("cannot encode variables: {e}")))?;
+        let body = serde_json::to_string(&GraphQlRequest { query: document, operation_name, variables })
+            .map_err(|e| AdminError::Config(format!("cannot encode variables: {e}")))?;
         let meta = OpMeta {
             name: operation_name,
             kind,
@@ -383,12 +359,7 @@ impl AdminClient {
         };
         let answer = self.send_graphql(meta, body).await?;
         let data = decode_data::<serde_json::Value>(operation_name, &answer)?;
-        Ok(Reply {
-            data,
-            request_id: answer.request_id,
-            cost: answer.cost,
-            attempts: answer.attempts,
-        })
+        Ok(Reply { data, request_id: answer.request_id, cost: answer.cost, attempts: answer.attempts })
     }
 
     pub(crate) fn check_policy(&self, meta: &OpMeta) -> Result<(), AdminError> {
@@ -400,10 +371,7 @@ impl AdminClient {
                 kind: meta.kind,
                 writes: meta.writes,
             })
-            .map_err(|reason| AdminError::Blocked {
-                operation: meta.name.to_owned(),
-                reason,
-            })
+            .map_err(|reason| AdminError::Blocked { operation: meta.name.to_owned(), reason })
     }
 
     pub(crate) fn http(&self) -> &reqwest::Client {
@@ -425,10 +393,7 @@ impl AdminClient {
         loop {
             attempt += 1;
             self.check_policy(&meta)?;
-            let reservation = inner
-                .budget
-                .acquire(meta.name, f64::from(meta.estimated_cost))
-                .await;
+            let reservation = inner.budget.acquire(meta.name, f64::from(meta.estimated_cost)).await;
             let started = Instant::now();
             let result = self.post(body.clone()).await;
             let duration = started.elapsed();
@@ -510,8 +475,8 @@ impl AdminClient {
 
     async fn post(&self, body: String) -> Result<(u16, HeaderMap, Result<String, reqwest::Error>), reqwest::Error> {
         let inner = &*self.inner;
-        let mut token = HeaderValue::from_str(inner.token.expose_secret())
-            .unwrap_or_else(|_| HeaderValue::from_static(""));
+        let mut token =
+            HeaderValue::from_str(inner.token.expose_secret()).unwrap_or_else(|_| HeaderValue::from_static(""));
         token.set_sensitive(true);
         let response = inner
             .http
@@ -567,11 +532,7 @@ impl Step {
                 body_excerpt: excerpt(self.body.as_deref().unwrap_or_default()),
             },
             _ => {
-                let message = self
-                    .transport
-                    .as_ref()
-                    .map(error_chain)
-                    .unwrap_or_else(|| "no answer".to_owned());
+                let message = self.transport.as_ref().map(error_chain).unwrap_or_else(|| "no answer".to_owned());
                 AdminError::Network {
                     operation: operation.to_owned(),
                     attempts,
@@ -591,10 +552,7 @@ fn interpret(
     let (status, headers, text) = match result {
         Err(e) => {
             return Step {
-                outcome: AttemptOutcome::Transport {
-                    connect: e.is_connect(),
-                    timeout: e.is_timeout(),
-                },
+                outcome: AttemptOutcome::Transport { connect: e.is_connect(), timeout: e.is_timeout() },
                 status: None,
                 request_id: None,
                 cost: None,
@@ -605,19 +563,13 @@ fn interpret(
         }
         Ok(parts) => parts,
     };
-    let request_id = headers
-        .get(REQUEST_ID_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let request_id = headers.get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let body = match text {
         Ok(body) => body,
         Err(e) => {
             // The answer started but its body was cut off.
             return Step {
-                outcome: AttemptOutcome::Transport {
-                    connect: false,
-                    timeout: e.is_timeout(),
-                },
+                outcome: AttemptOutcome::Transport { connect: false, timeout: e.is_timeout() },
                 status: Some(status),
                 request_id,
                 cost: None,
@@ -637,14 +589,8 @@ fn interpret(
         transport: None,
     };
     if status != 200 {
-        let retry_after = headers
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
-        step.outcome = AttemptOutcome::Status {
-            status,
-            retry_after,
-        };
+        let retry_after = headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+        step.outcome = AttemptOutcome::Status { status, retry_after };
         step.error = match status {
             401 => Some(AdminError::Auth {
                 operation: operation.to_owned(),
@@ -654,9 +600,7 @@ fn interpret(
             }),
             403 => Some(AdminError::Auth {
                 operation: operation.to_owned(),
-                failure: AuthFailure::MissingScope {
-                    detail: error_text_of(&body).unwrap_or_else(|| excerpt(&body)),
-                },
+                failure: AuthFailure::MissingScope { detail: error_text_of(&body).unwrap_or_else(|| excerpt(&body)) },
                 status,
                 request_id: step.request_id.clone(),
             }),
@@ -689,27 +633,20 @@ fn interpret(
         let number = |key: &str| ext.and_then(|x| x.get(key)).and_then(serde_json::Value::as_f64);
         step.error = Some(AdminError::QueryTooExpensive {
             operation: operation.to_owned(),
-            cost: number("cost")
-                .or(step.cost.map(|c| c.requested_query_cost))
-                .unwrap_or_default() as u64,
+            cost: number("cost").or(step.cost.map(|c| c.requested_query_cost)).unwrap_or_default() as u64,
             max_cost: number("maxCost").unwrap_or(1000.0) as u64,
             request_id: step.request_id.clone(),
         });
     } else if let Some(e) = errors.iter().find(|e| e.code() == Some("ACCESS_DENIED")) {
         step.error = Some(AdminError::Auth {
             operation: operation.to_owned(),
-            failure: AuthFailure::MissingScope {
-                detail: e.message.clone(),
-            },
+            failure: AuthFailure::MissingScope { detail: e.message.clone() },
             status,
             request_id: step.request_id.clone(),
         });
     } else if !errors.is_empty() {
-        step.error = Some(AdminError::GraphQl {
-            operation: operation.to_owned(),
-            errors,
-            request_id: step.request_id.clone(),
-        });
+        step.error =
+            Some(AdminError::GraphQl { operation: operation.to_owned(), errors, request_id: step.request_id.clone() });
     } else if !has_data {
         step.error = Some(AdminError::Decode {
             operation: operation.to_owned(),
@@ -736,16 +673,8 @@ fn normalise_errors(value: serde_json::Value) -> Vec<GraphQlError> {
             })
             .collect(),
         serde_json::Value::Null => Vec::new(),
-        serde_json::Value::String(message) => vec![GraphQlError {
-            message,
-            path: Vec::new(),
-            extensions: None,
-        }],
-        other => vec![GraphQlError {
-            message: other.to_string(),
-            path: Vec::new(),
-            extensions: None,
-        }],
+        serde_json::Value::String(message) => vec![GraphQlError { message, path: Vec::new(), extensions: None }],
+        other => vec![GraphQlError { message: other.to_string(), path: Vec::new(), extensions: None }],
     }
 }
 
@@ -755,11 +684,8 @@ fn decode_data<T: serde::de::DeserializeOwned>(operation: &str, answer: &Answer)
         message,
         request_id: answer.request_id.clone(),
     };
-    let body: GraphQlBody<'_> =
-        serde_json::from_str(&answer.body).map_err(|e| decode_error(e.to_string()))?;
-    let data = body
-        .data
-        .ok_or_else(|| decode_error("the answer has no data".to_owned()))?;
+    let body: GraphQlBody<'_> = serde_json::from_str(&answer.body).map_err(|e| decode_error(e.to_string()))?;
+    let data = body.data.ok_or_else(|| decode_error("the answer has no data".to_owned()))?;
     serde_json::from_str(data.get()).map_err(|e| decode_error(e.to_string()))
 }
 

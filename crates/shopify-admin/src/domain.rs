@@ -41,10 +41,7 @@ const SHOP_SUFFIX: &str = ".myshopify.com";
 impl ShopDomain {
     /// Parses and normalises a shop domain (trimmed, lowercased).
     pub fn parse(input: &str) -> Result<Self, InvalidShopDomain> {
-        let reject = |reason| InvalidShopDomain {
-            input: input.chars().take(80).collect(),
-            reason,
-        };
+        let reject = |reason| InvalidShopDomain { input: input.chars().take(80).collect(), reason };
         let domain = input.trim().to_ascii_lowercase();
         if domain.is_empty() {
             return Err(reject("it is empty"));
@@ -61,9 +58,7 @@ impl ShopDomain {
             Some(_) => {}
         }
         if !chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
-            return Err(reject(
-                "the shop name may only contain letters, digits and hyphens (no dots, ports or paths)",
-            ));
+            return Err(reject("the shop name may only contain letters, digits and hyphens (no dots, ports or paths)"));
         }
         Ok(Self(domain))
     }
@@ -133,11 +128,7 @@ impl ApiVersion {
             && bytes[4] == b'-'
             && bytes[..4].iter().all(u8::is_ascii_digit)
             && matches!(&s[5..], "01" | "04" | "07" | "10");
-        if well_formed {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(InvalidApiVersion(input.chars().take(40).collect()))
-        }
+        if well_formed { Ok(Self(s.to_owned())) } else { Err(InvalidApiVersion(input.chars().take(40).collect())) }
     }
 
     /// The version string, e.g. `2026-10`.
@@ -183,10 +174,7 @@ pub struct InvalidEndpoint {
 impl Endpoint {
     /// A development endpoint from a base URL like `http://127.0.0.1:PORT`.
     pub fn development(base: &str) -> Result<Self, InvalidEndpoint> {
-        let reject = |reason| InvalidEndpoint {
-            input: base.chars().take(120).collect(),
-            reason,
-        };
+        let reject = |reason| InvalidEndpoint { input: base.chars().take(120).collect(), reason };
         let url = Url::parse(base.trim()).map_err(|_| reject("it is not a URL"))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(reject("only http and https are supported"));
@@ -211,8 +199,7 @@ impl Endpoint {
         match self {
             // `ShopDomain` only holds `[a-z0-9-]+.myshopify.com`, which always
             // forms a valid https URL, so this cannot fail.
-            Self::Shopify => Url::parse(&format!("https://{shop}"))
-                .expect("a validated shop domain forms a valid URL"),
+            Self::Shopify => Url::parse(&format!("https://{shop}")).expect("a validated shop domain forms a valid URL"),
             Self::Development(base) => base.clone(),
         }
     }
@@ -246,14 +233,10 @@ mod tests {
     fn graphql_url_uses_the_shop_and_version() {
         let shop = ShopDomain::parse("a1.myshopify.com").unwrap();
         let url = Endpoint::Shopify.graphql_url(&shop, &ApiVersion::default());
-        assert_eq!(
-            url.as_str(),
-            "https://a1.myshopify.com/admin/api/2026-10/graphql.json"
-        );
+        assert_eq!(url.as_str(), "https://a1.myshopify.com/admin/api/2026-10/graphql.json");
         let dev = Endpoint::development("http://127.0.0.1:4000").unwrap();
         assert_eq!(
-            dev.graphql_url(&shop, &ApiVersion::parse("2026-07").unwrap())
-                .as_str(),
+            dev.graphql_url(&shop, &ApiVersion::parse("2026-07").unwrap()).as_str(),
             "http://127.0.0.1:4000/admin/api/2026-07/graphql.json"
         );
     }

@@ -19,11 +19,7 @@ pub enum AdminError {
          the shop's API budget is used by another app or process too, or the retry limit is too low{}",
         TraceId(request_id)
     )]
-    Throttled {
-        operation: String,
-        attempts: u32,
-        request_id: Option<String>,
-    },
+    Throttled { operation: String, attempts: u32, request_id: Option<String> },
 
     /// The query's requested cost is above Shopify's single-query limit
     /// (1,000 points): it can never run and must be made smaller.
@@ -32,23 +28,13 @@ pub enum AdminError {
          the query must request fewer objects per page (a bug in the query, not in the shop){}",
         TraceId(request_id)
     )]
-    QueryTooExpensive {
-        operation: String,
-        cost: u64,
-        max_cost: u64,
-        request_id: Option<String>,
-    },
+    QueryTooExpensive { operation: String, cost: u64, max_cost: u64, request_id: Option<String> },
 
     /// The access token is invalid, expired or revoked (HTTP 401), or the app
     /// lacks a scope (HTTP 403 or ACCESS_DENIED): retrying cannot help, the
     /// shop must be reconnected.
     #[error("{operation} was refused: {failure}{}", TraceId(request_id))]
-    Auth {
-        operation: String,
-        failure: AuthFailure,
-        status: u16,
-        request_id: Option<String>,
-    },
+    Auth { operation: String, failure: AuthFailure, status: u16, request_id: Option<String> },
 
     /// Shopify answered with an HTTP status the client does not retry, or
     /// kept answering 5xx until the retries ran out.
@@ -67,28 +53,12 @@ pub enum AdminError {
 
     /// The response carried GraphQL errors (a malformed document, an unknown
     /// field on this API version, an internal error ...).
-    #[error(
-        "Shopify rejected {operation}: {}{}",
-        join_messages(errors),
-        TraceId(request_id)
-    )]
-    GraphQl {
-        operation: String,
-        errors: Vec<GraphQlError>,
-        request_id: Option<String>,
-    },
+    #[error("Shopify rejected {operation}: {}{}", join_messages(errors), TraceId(request_id))]
+    GraphQl { operation: String, errors: Vec<GraphQlError>, request_id: Option<String> },
 
     /// The mutation ran but Shopify refused (part of) the input.
-    #[error(
-        "Shopify refused the input of {operation}: {}{}",
-        join_user_errors(errors),
-        TraceId(request_id)
-    )]
-    UserErrors {
-        operation: String,
-        errors: Vec<UserError>,
-        request_id: Option<String>,
-    },
+    #[error("Shopify refused the input of {operation}: {}{}", join_user_errors(errors), TraceId(request_id))]
+    UserErrors { operation: String, errors: Vec<UserError>, request_id: Option<String> },
 
     /// No usable answer: connection refused or dropped, DNS failure, TLS
     /// failure, timeout. `maybe_applied` is true when the request may have
@@ -108,21 +78,14 @@ pub enum AdminError {
 
     /// The request was not sent because the caller's policy forbids it.
     #[error("{operation} was not sent: {reason}")]
-    Blocked {
-        operation: String,
-        reason: BlockReason,
-    },
+    Blocked { operation: String, reason: BlockReason },
 
     /// The answer could not be read as the expected shape.
     #[error(
         "the answer to {operation} could not be read: {message}; the API version may have changed the shape{}",
         TraceId(request_id)
     )]
-    Decode {
-        operation: String,
-        message: String,
-        request_id: Option<String>,
-    },
+    Decode { operation: String, message: String, request_id: Option<String> },
 
     /// A bulk operation failed, was cancelled or expired, or its result
     /// could not be read.
@@ -158,10 +121,7 @@ impl AdminError {
     /// User errors with the given code (e.g. `CHANGE_FROM_QUANTITY_STALE`).
     pub fn user_errors_with_code(&self, code: &str) -> Vec<&UserError> {
         match self {
-            Self::UserErrors { errors, .. } => errors
-                .iter()
-                .filter(|e| e.code.as_deref() == Some(code))
-                .collect(),
+            Self::UserErrors { errors, .. } => errors.iter().filter(|e| e.code.as_deref() == Some(code)).collect(),
             _ => Vec::new(),
         }
     }
@@ -252,22 +212,13 @@ pub enum BulkError {
         error_code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default(),
         if partial_data_url.is_some() { "a partial result is available" } else { "start it again (a smaller query helps if it timed out)" }
     )]
-    Failed {
-        id: String,
-        status: String,
-        error_code: Option<String>,
-        partial_data_url: Option<String>,
-    },
+    Failed { id: String, status: String, error_code: Option<String>, partial_data_url: Option<String> },
     /// The operation id does not name a bulk operation of this shop.
     #[error("bulk operation {0} does not exist on this shop (or is older than Shopify keeps)")]
     NotFound(String),
     /// Waiting took longer than the caller allowed.
     #[error("bulk operation {id} was still {status} after {waited:?}; it keeps running on Shopify, wait again later")]
-    StillRunning {
-        id: String,
-        status: String,
-        waited: Duration,
-    },
+    StillRunning { id: String, status: String, waited: Duration },
     /// A JSONL line is longer than the configured limit.
     #[error("a line of the bulk result is longer than {limit} bytes; raise the line limit or query fewer fields")]
     LineTooLong { limit: usize },
@@ -337,11 +288,7 @@ fn join_messages(errors: &[GraphQlError]) -> String {
 }
 
 fn join_user_errors(errors: &[UserError]) -> String {
-    errors
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
+    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
 }
 
 #[cfg(test)]

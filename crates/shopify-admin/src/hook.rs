@@ -111,10 +111,7 @@ pub struct Switches {
 
 impl Switches {
     pub fn new(allow_outgoing: bool, allow_writes: bool) -> Self {
-        Self {
-            allow_outgoing: AtomicBool::new(allow_outgoing),
-            allow_writes: AtomicBool::new(allow_writes),
-        }
+        Self { allow_outgoing: AtomicBool::new(allow_outgoing), allow_writes: AtomicBool::new(allow_writes) }
     }
 
     pub fn set_allow_outgoing(&self, allow: bool) {
@@ -190,20 +187,10 @@ fn redact_value(value: &mut Value) {
 }
 
 fn is_secret_key(key: &str) -> bool {
-    let normalised: String = key
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    const SECRET_WORDS: [&str; 7] = [
-        "accesstoken",
-        "refreshtoken",
-        "clientsecret",
-        "password",
-        "apikey",
-        "apisecret",
-        "secret",
-    ];
+    let normalised: String =
+        key.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect();
+    const SECRET_WORDS: [&str; 7] =
+        ["accesstoken", "refreshtoken", "clientsecret", "password", "apikey", "apisecret", "secret"];
     SECRET_WORDS.iter().any(|w| normalised.contains(w))
 }
 
@@ -225,24 +212,12 @@ mod tests {
     #[test]
     fn switches_block_everything_or_only_writes() {
         let shop = ShopDomain::parse("a.myshopify.com").unwrap();
-        let read = OutgoingRequest {
-            shop: &shop,
-            operation: "ShopInfo",
-            kind: OperationKind::Query,
-            writes: false,
-        };
-        let write = OutgoingRequest {
-            writes: true,
-            kind: OperationKind::Mutation,
-            ..read
-        };
+        let read = OutgoingRequest { shop: &shop, operation: "ShopInfo", kind: OperationKind::Query, writes: false };
+        let write = OutgoingRequest { writes: true, kind: OperationKind::Mutation, ..read };
         let switches = Switches::new(true, false);
         assert_eq!(switches.check(&read), Ok(()));
         assert_eq!(switches.check(&write), Err(BlockReason::WritesDisabled));
         switches.set_allow_outgoing(false);
-        assert_eq!(
-            switches.check(&read),
-            Err(BlockReason::OutgoingRequestsDisabled)
-        );
+        assert_eq!(switches.check(&read), Err(BlockReason::OutgoingRequestsDisabled));
     }
 }

@@ -45,6 +45,13 @@ pub trait Operation {
     fn user_errors(_data: &Self::Data) -> Vec<UserError> {
         Vec::new()
     }
+
+    /// Checks Shopify's input limits (e.g. at most 250 ids) before sending,
+    /// so an oversized call fails here with a clear message instead of
+    /// costing a request. `Err` holds the explanation.
+    fn check_variables(_variables: &Self::Variables) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// An operation over one Relay connection that is read page by page.
@@ -75,7 +82,7 @@ pub struct PageInfo {
 }
 
 /// A connection read through its `nodes` shortcut.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Connection<T> {
     pub nodes: Vec<T>,

@@ -16,10 +16,7 @@ pub enum AttemptOutcome {
     /// HTTP 200 whose `errors` say THROTTLED: the bucket was short.
     Throttled,
     /// An HTTP status other than 200, with `Retry-After` if given.
-    Status {
-        status: u16,
-        retry_after: Option<Duration>,
-    },
+    Status { status: u16, retry_after: Option<Duration> },
     /// No HTTP answer. `connect` is true when the connection was never
     /// established, so the request certainly did not reach Shopify.
     Transport { connect: bool, timeout: bool },
@@ -53,19 +50,14 @@ pub fn classify(outcome: &AttemptOutcome) -> Verdict {
     match outcome {
         AttemptOutcome::Answered => Verdict::Final,
         AttemptOutcome::Throttled => Verdict::AfterBucketRefill,
-        AttemptOutcome::Status {
-            status: 429,
-            retry_after,
-        } => Verdict::After(retry_after.unwrap_or(Duration::from_secs(1))),
+        AttemptOutcome::Status { status: 429, retry_after } => {
+            Verdict::After(retry_after.unwrap_or(Duration::from_secs(1)))
+        }
         AttemptOutcome::Status { status, .. } if (500..=599).contains(status) => {
-            Verdict::WithBackoff {
-                maybe_applied: true,
-            }
+            Verdict::WithBackoff { maybe_applied: true }
         }
         AttemptOutcome::Status { .. } => Verdict::Final,
-        AttemptOutcome::Transport { connect, .. } => Verdict::WithBackoff {
-            maybe_applied: !connect,
-        },
+        AttemptOutcome::Transport { connect, .. } => Verdict::WithBackoff { maybe_applied: !connect },
     }
 }
 
@@ -107,9 +99,7 @@ impl RetryConfig {
     /// The upper end of the jittered backoff after `attempt`.
     pub fn backoff_ceiling(&self, attempt: u32) -> Duration {
         let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(20));
-        self.base_backoff
-            .saturating_mul(factor)
-            .min(self.max_backoff)
+        self.base_backoff.saturating_mul(factor).min(self.max_backoff)
     }
 }
 
@@ -117,11 +107,7 @@ impl RetryConfig {
 /// Shopify sends it. HTTP dates are not used by Shopify and are ignored.
 pub fn parse_retry_after(value: &str) -> Option<Duration> {
     let secs: f64 = value.trim().parse().ok()?;
-    if secs.is_finite() && secs >= 0.0 {
-        Some(Duration::from_secs_f64(secs.min(86_400.0)))
-    } else {
-        None
-    }
+    if secs.is_finite() && secs >= 0.0 { Some(Duration::from_secs_f64(secs.min(86_400.0))) } else { None }
 }
 
 #[cfg(test)]

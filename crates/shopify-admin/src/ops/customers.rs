@@ -1,0 +1,112 @@
+//! Customers, read incrementally by update time.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+pub use super::products::SearchPageVariables;
+use super::{MoneyV2, document, u64_from_string_or_number};
+use crate::operation::{Connection, Gid, Operation, OperationKind, PageInfo, PagedOperation};
+
+/// `graphql/customers_page.graphql`: 50 customers per page, oldest change
+/// first, with up to 5 addresses each.
+#[derive(Debug, Clone, Copy)]
+pub struct CustomersPage;
+
+impl Operation for CustomersPage {
+    const NAME: &'static str = "CustomersPage";
+    const DOCUMENT: &'static str = document!("customers_page.graphql");
+    const KIND: OperationKind = OperationKind::Query;
+    const WRITES: bool = false;
+    const RETRY_SAFE: bool = true;
+    const ESTIMATED_COST: u32 = 602;
+    type Variables = SearchPageVariables;
+    type Data = CustomersPageData;
+}
+
+impl PagedOperation for CustomersPage {
+    type Node = Customer;
+    fn page_info(data: &CustomersPageData) -> Option<&PageInfo> {
+        Some(&data.customers.page_info)
+    }
+    fn set_after(variables: &mut SearchPageVariables, cursor: Option<String>) {
+        variables.after = cursor;
+    }
+    fn into_nodes(data: CustomersPageData) -> Vec<Customer> {
+        data.customers.nodes
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct CustomersPageData {
+    pub customers: Connection<Customer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Customer {
+    pub id: Gid,
+    #[serde(deserialize_with = "u64_from_string_or_number")]
+    pub legacy_resource_id: u64,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub display_name: String,
+    pub note: Option<String>,
+    pub tags: Vec<String>,
+    /// `ENABLED`, `DISABLED`, `INVITED`, `DECLINED`.
+    pub state: String,
+    pub tax_exempt: bool,
+    pub verified_email: bool,
+    pub locale: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    #[serde(deserialize_with = "u64_from_string_or_number")]
+    pub number_of_orders: u64,
+    pub default_email_address: Option<CustomerEmail>,
+    pub default_phone_number: Option<CustomerPhone>,
+    pub amount_spent: MoneyV2,
+    pub default_address: Option<CustomerAddress>,
+    #[serde(rename = "addressesV2")]
+    pub addresses: Connection<CustomerAddress>,
+}
+
+impl Customer {
+    pub fn email(&self) -> Option<&str> {
+        self.default_email_address.as_ref().map(|e| e.email_address.as_str())
+    }
+
+    pub fn phone(&self) -> Option<&str> {
+        self.default_phone_number.as_ref().map(|p| p.phone_number.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerEmail {
+    pub email_address: String,
+    pub marketing_state: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerPhone {
+    pub phone_number: String,
+    pub marketing_state: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerAddress {
+    pub id: Gid,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub company: Option<String>,
+    pub address1: Option<String>,
+    pub address2: Option<String>,
+    pub city: Option<String>,
+    pub zip: Option<String>,
+    pub province: Option<String>,
+    pub province_code: Option<String>,
+    #[serde(rename = "countryCodeV2")]
+    pub country_code: Option<String>,
+    pub phone: Option<String>,
+}
