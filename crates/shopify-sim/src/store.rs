@@ -1,0 +1,120 @@
+//! The simulated shop's state: one `Store`, held in one `RwLock` by the simulator.
+//!
+//! Queries execute under a read lock (many at once), each mutation field under a write lock.
+//! Modules add their tables as fields here (e.g. `pub orders: model::orders::Orders`), their
+//! id kinds to [`IdKind`], and their change topics to the [`Change`] log that webhooks will read.
+
+use std::collections::{HashMap, VecDeque};
+
+use jiff::Timestamp;
+use serde_json::Value as Json;
+
+use crate::model::catalog::Catalog;
+use crate::model::shop::Shop;
+
+/// Everything the simulated shop holds.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub shop: Shop,
+    pub catalog: Catalog,
+    /// Results of mutations sent with `@idempotent(key:)`, by mutation name and key.
+    pub idempotency: HashMap<(String, String), IdempotentResult>,
+    /// Recent changes, newest last (bounded), for webhooks and tests.
+    pub changes: VecDeque<Change>,
+    next_ids: HashMap<IdKind, u64>,
+}
+
+/// The first result of an idempotent mutation, replayed for retries with the same key.
+#[derive(Debug, Clone)]
+pub struct IdempotentResult {
+    /// The mutation's arguments, to detect a key reused with other parameters.
+    pub arguments: Json,
+    /// The payload as first returned.
+    pub response: Json,
+}
+
+/// A change to the store: what a webhook topic would announce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Webhook topic, e.g. `products/update`, `inventory_levels/update`.
+    pub topic: &'static str,
+    /// The GID of the changed object.
+    pub gid: String,
+    pub at: Timestamp,
+}
+
+/// Kinds of objects with their own id sequence. Ids start high (like Shopify's) so that a client
+/// storing them in 32-bit integers fails at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IdKind {
+    Product,
+    Variant,
+    InventoryItem,
+    Location,
+    Option,
+    OptionValue,
+    Media,
+    Image,
+    InventoryAdjustmentGroup,
+    Other,
+}
+
+impl IdKind {
+    fn first_id(self) -> u64 {
+        match self {
+            IdKind::Product => 8_100_000_000,
+            IdKind::Variant => 45_100_000_000,
+            IdKind::InventoryItem => 47_100_000_000,
+            IdKind::Location => 71_100_000,
+            IdKind::Option => 10_100_000_000,
+            IdKind::OptionValue => 3_100_000_000,
+            IdKind::Media => 31_100_000_000,
+            IdKind::Image => 41_100_000_000,
+            IdKind::InventoryAdjustmentGroup => 51_100_000_000,
+            IdKind::Other => 91_100_000_000,
+        }
+    }
+}
+
+/// How many changes the log keeps.
+const CHANGE_LOG_CAPACITY: usize = 10_000;
+
+impl Store {
+    /// An empty store for a shop.
+    pub fn new(shop: Shop) -> Self {
+        Store {
+            shop,
+            catalog: Catalog::default(),
+            idempotency: HashMap::new(),
+            changes: VecDeque::new(),
+            next_ids: HashMap::new(),
+        }
+    }
+
+    /// Allocates the next id of a kind.
+    pub fn next_id(&mut self, kind: IdKind) -> u64 {
+        let next = self.next_ids.entry(kind).or_insert_with(|| kind.first_id());
+        let id = *next;
+        *next += 1;
+        id
+    }
+
+    /// The current time, for `updatedAt`.
+    pub fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+
+    /// Records a change (for webhooks); the log keeps the newest entries only.
+    pub fn record(&mut self, topic: &'static str, gid: String) {
+        if self.changes.len() >= CHANGE_LOG_CAPACITY {
+            self.changes.pop_front();
+        }
+        let at = self.now();
+        self.changes.push_back(Change { topic, gid, at });
+    }
+}
+
+/// Formats a timestamp as Shopify does (`2026-01-01T12:00:00Z`, whole seconds).
+pub fn format_time(timestamp: Timestamp) -> String {
+    timestamp.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}

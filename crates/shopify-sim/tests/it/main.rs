@@ -1,0 +1,7 @@
+//! Integration tests of the Shopify simulator: a real server on 127.0.0.1:0 and a real HTTP
+//! client sending requests shaped as Shopify's official clients send them.
+
+mod catalog;
+mod mutations;
+mod protocol;
+mod support;
