@@ -1,1 +1,39 @@
-//! shopsync-sync (placeholder, being built).
+//! The sync engine: one module per flow, and what every flow shares.
+//!
+//! An [`Engine`] holds the store, the cipher for sealed secrets, one HTTP connection pool and one Shopify cost
+//! budget per shop. [`Engine::shop`] opens a [`ShopContext`] for one shop: its settings, and a Shopify client
+//! whose token is decrypted right there (and nowhere else), whose policy enforces the shop's safety switches and
+//! whose request hook feeds the request log as the shop's logging setting says. [`Engine::run_job`] runs a flow
+//! as a job: recorded in the store, reported through [`Progress`], summarised in a [`FlowSummary`].
+//!
+//! Flows live in their own modules and use only the store traits and the Shopify client; the engine never
+//! builds GraphQL itself and never touches HTTP servers.
+//!
+//! ```no_run
+//! # async fn example(store: std::sync::Arc<shopsync_store::SqliteStore>, cipher: shopsync_core::TokenCipher)
+//! # -> Result<(), shopsync_sync::SyncError> {
+//! use shopsync_sync::{Engine, NoProgress};
+//! use shopsync_store::JobTrigger;
+//!
+//! let engine = Engine::new(store, cipher)?;
+//! let shop = engine.shop("demo.myshopify.com").await?;
+//! let check = async {
+//!     shop.check_access().await?;
+//!     Ok(Default::default())
+//! };
+//! let summary = engine.run_job(&shop, "check", JobTrigger::Manual, &NoProgress, check).await?;
+//! println!("{summary}");
+//! engine.flush_logs().await;
+//! # Ok(()) }
+//! ```
+
+mod engine;
+mod error;
+mod logger;
+mod progress;
+mod summary;
+
+pub use engine::{Engine, ShopContext};
+pub use error::SyncError;
+pub use progress::{NoProgress, Progress};
+pub use summary::FlowSummary;

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::commands::log::{CaptureCommand, LogCommand};
 use crate::commands::shop::ShopCommand;
 
 /// shopsync keeps your back office (catalog, prices, stock, customers, sales orders, shipments) and your
@@ -30,4 +31,22 @@ pub enum Command {
     /// Connect, inspect and configure Shopify stores.
     #[command(subcommand)]
     Shop(ShopCommand),
+    /// The request log: Shopify calls as each shop's `logging` setting keeps them.
+    #[command(subcommand)]
+    Log(LogCommand),
+    /// Captured Shopify data: the raw data of every imported object, as a version history.
+    #[command(subcommand)]
+    Capture(CaptureCommand),
+    /// Sync runs of a shop, newest first: what ran, why, how it ended.
+    Jobs {
+        #[arg(long)]
+        shop: String,
+        /// Only this kind (products, inventory, customers, orders, fulfillments ...).
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
 }

@@ -55,6 +55,12 @@ impl DataDir {
         Ok(Arc::new(SqliteStore::open(&db).await?))
     }
 
+    /// The sync engine over this data directory's store.
+    pub async fn engine(&self) -> anyhow::Result<shopsync_sync::Engine> {
+        let store = self.open_store().await?;
+        Ok(shopsync_sync::Engine::new(store, self.cipher()?)?)
+    }
+
     /// The cipher for this installation's secrets: `SHOPSYNC_MASTER_KEY` if set, else the key file.
     pub fn cipher(&self) -> anyhow::Result<TokenCipher> {
         Ok(TokenCipher::new(&self.master_key()?))

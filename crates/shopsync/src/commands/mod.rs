@@ -1,6 +1,7 @@
 //! One module per command group; `run` dispatches.
 
 pub mod init;
+pub mod log;
 pub mod shop;
 
 use std::process::ExitCode;
@@ -14,6 +15,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Init => init::run(&data_dir).await,
         Command::Shop(command) => shop::run(&data_dir, command).await,
+        Command::Log(command) => log::run_log(&data_dir, command).await,
+        Command::Capture(command) => log::run_capture(&data_dir, command).await,
+        Command::Jobs { shop, kind, limit, json } => log::run_jobs(&data_dir, shop, kind, limit, json).await,
     }
 }
 

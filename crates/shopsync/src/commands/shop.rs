@@ -46,6 +46,12 @@ pub enum ShopCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Check the connection: asks Shopify for the shop and the app's access scopes with the stored token.
+    Check {
+        shop: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Change a setting (`shopsync shop settings` lists them all with what they accept).
     Set { shop: String, setting: String, value: String },
     /// Describe every setting, with what it accepts and its default.
@@ -84,6 +90,9 @@ pub enum ShopCommand {
 }
 
 pub async fn run(data_dir: &DataDir, command: ShopCommand) -> anyhow::Result<ExitCode> {
+    if let ShopCommand::Check { shop, json } = command {
+        return check(data_dir, &shop, json).await;
+    }
     if let ShopCommand::Settings = command {
         describe_settings();
         return Ok(ExitCode::SUCCESS);
@@ -162,7 +171,7 @@ pub async fn run(data_dir: &DataDir, command: ShopCommand) -> anyhow::Result<Exi
             store.save_setting(shop.id, &setting, &normal).await?;
             println!("{}: {setting} = {normal}", shop.domain);
         }
-        ShopCommand::Settings => unreachable!("handled before the store is opened"),
+        ShopCommand::Settings | ShopCommand::Check { .. } => unreachable!("handled before the store is opened"),
         ShopCommand::SetToken { shop, token_stdin: _ } => {
             let shop = find_shop(store, &shop).await?;
             let token = read_token()?;
@@ -225,6 +234,62 @@ pub async fn run(data_dir: &DataDir, command: ShopCommand) -> anyhow::Result<Exi
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The scopes shopsync's flows use; a missing one is named by `shop check`.
+const REQUIRED_SCOPES: &[&str] = &[
+    "read_products",
+    "write_products",
+    "read_inventory",
+    "write_inventory",
+    "read_locations",
+    "read_customers",
+    "read_orders",
+    "write_orders",
+    "read_merchant_managed_fulfillment_orders",
+    "write_merchant_managed_fulfillment_orders",
+];
+
+async fn check(data_dir: &DataDir, domain: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let engine = data_dir.engine().await?;
+    let shop = engine.shop(&domain.trim().to_ascii_lowercase()).await?;
+    let result = shop.check_access().await;
+    engine.flush_logs().await;
+    let info = match result {
+        Ok(info) => info,
+        Err(err) if err.is_auth() => {
+            return Err(Failure {
+                code: 4,
+                message: format!(
+                    "{err}. Request a new token and store it with `shopsync shop set-token {domain} --token-stdin`"
+                ),
+            }
+            .into());
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let missing = info.current_app_installation.missing_scopes(REQUIRED_SCOPES);
+    if json {
+        print_json(&serde_json::json!({
+            "shop": info.shop.myshopify_domain,
+            "name": info.shop.name,
+            "currency": info.shop.currency_code,
+            "scopes": info.current_app_installation.access_scopes.iter().map(|s| &s.handle).collect::<Vec<_>>(),
+            "missing_scopes": missing,
+        }))?;
+    } else {
+        println!(
+            "Connected to {} ({}), currency {}.",
+            info.shop.name, info.shop.myshopify_domain, info.shop.currency_code
+        );
+        if missing.is_empty() {
+            println!("The token has every scope shopsync uses.");
+        } else {
+            println!("The token lacks these scopes: {}.", missing.join(", "));
+            println!("Add them to the app's Admin API scopes in Shopify, reinstall it, and store the new token.");
+        }
+    }
+    Ok(if missing.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(4) })
 }
 
 /// A shop as `list` and `show` print it: never the token, only whether there is one.

@@ -1,0 +1,286 @@
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use secrecy::SecretString;
+use shopify_admin::ops::shop::{ShopInfo, ShopInfoData};
+use shopify_admin::{
+    AdminClient, AdminError, ApiVersion, BlockReason, CostBudget, Endpoint, OutgoingRequest, RequestPolicy,
+    RetryConfig, ShopDomain, Timeouts,
+};
+use shopsync_core::secret::access_token_context;
+use shopsync_core::{Gid, ShopSettings, TokenCipher};
+use shopsync_store::{AccessStatus, JobStatus, JobTrigger, Shop, Store};
+
+use crate::logger::{LogWriter, RequestLogger, RequestStats};
+use crate::{FlowSummary, Progress, SyncError};
+
+/// How often a running job tells the store it is alive.
+const HEARTBEAT: Duration = Duration::from_secs(10);
+/// A job whose heartbeat is older than this belongs to a process that died.
+const STALE_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
+
+/// What every flow shares: the store, the cipher, the HTTP pool, one cost budget per shop, the request log.
+pub struct Engine {
+    store: Arc<dyn Store>,
+    cipher: TokenCipher,
+    http: reqwest::Client,
+    budgets: Mutex<HashMap<String, Arc<CostBudget>>>,
+    logs: Arc<LogWriter>,
+    retry: RetryConfig,
+}
+
+impl Engine {
+    /// An engine over `store`; must be created inside a tokio runtime (it starts the request log writer).
+    pub fn new(store: Arc<dyn Store>, cipher: TokenCipher) -> Result<Engine, SyncError> {
+        let http = shopify_admin::http_client(Timeouts::default())?;
+        let logs = Arc::new(LogWriter::start(store.clone()));
+        Ok(Engine { store, cipher, http, budgets: Mutex::new(HashMap::new()), logs, retry: RetryConfig::default() })
+    }
+
+    /// Replaces the retry settings of the clients this engine builds from now on.
+    pub fn with_retry(mut self, retry: RetryConfig) -> Engine {
+        self.retry = retry;
+        self
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Opens a shop for syncing: its settings, and a client with the shop's token, switches and logging.
+    pub async fn shop(&self, domain: &str) -> Result<ShopContext, SyncError> {
+        let shop = self.store.shop(domain).await?.ok_or_else(|| SyncError::UnknownShop(domain.to_string()))?;
+        self.context(shop).await
+    }
+
+    /// Every connected shop's context.
+    pub async fn shops(&self) -> Result<Vec<ShopContext>, SyncError> {
+        let mut contexts = Vec::new();
+        for shop in self.store.shops().await? {
+            contexts.push(self.context(shop).await?);
+        }
+        Ok(contexts)
+    }
+
+    async fn context(&self, shop: Shop) -> Result<ShopContext, SyncError> {
+        let settings = self.store.settings(shop.id).await?;
+        let domain = ShopDomain::parse(&shop.domain).map_err(|e| SyncError::InvalidShopRecord {
+            shop: shop.domain.clone(),
+            what: "domain",
+            reason: e.to_string(),
+            fix: "remove",
+        })?;
+        let sealed = shop.access_token.as_deref().ok_or_else(|| SyncError::NoToken(shop.domain.clone()))?;
+        // The one place a token is decrypted: right before the client that sends it is built.
+        let token: SecretString = self.cipher.open(&access_token_context(&shop.domain), sealed)?;
+        let api_version = ApiVersion::parse(&shop.api_version).map_err(|e| SyncError::InvalidShopRecord {
+            shop: shop.domain.clone(),
+            what: "API version",
+            reason: e.to_string(),
+            fix: "remove",
+        })?;
+        let endpoint = match &shop.endpoint {
+            None => Endpoint::Shopify,
+            Some(url) => Endpoint::development(url).map_err(|e| SyncError::InvalidShopRecord {
+                shop: shop.domain.clone(),
+                what: "development endpoint",
+                reason: e.to_string(),
+                fix: "set-endpoint",
+            })?,
+        };
+        let budget = {
+            let mut budgets = self.budgets.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            budgets.entry(shop.domain.clone()).or_insert_with(|| Arc::new(CostBudget::new())).clone()
+        };
+        let stats = Arc::new(RequestStats::default());
+        let hook =
+            RequestLogger { shop_id: shop.id, mode: settings.logging, writer: self.logs.clone(), stats: stats.clone() };
+        let policy = SettingsPolicy {
+            shop: shop.domain.clone(),
+            allow_outgoing: settings.allow_outgoing_requests,
+            allow_writes: settings.allow_data_sync_to_shopify,
+        };
+        let client = AdminClient::builder(domain.clone(), token)
+            .endpoint(endpoint)
+            .api_version(api_version)
+            .budget(budget)
+            .hook(Arc::new(hook))
+            .policy(Arc::new(policy))
+            .retry(self.retry.clone())
+            .http_client(self.http.clone())
+            .build()?;
+        Ok(ShopContext { shop, domain, settings, client, store: self.store.clone(), stats })
+    }
+
+    /// Runs a flow as a job of `shop`: recorded in the store with its trigger, kept alive by a heartbeat, and
+    /// summarised with the requests and cost it spent. A token Shopify refuses marks the shop as needing access.
+    pub async fn run_job<F>(
+        &self,
+        shop: &ShopContext,
+        kind: &str,
+        trigger: JobTrigger,
+        progress: &dyn Progress,
+        flow: F,
+    ) -> Result<FlowSummary, SyncError>
+    where
+        F: Future<Output = Result<FlowSummary, SyncError>>,
+    {
+        let stale_before = jiff::Timestamp::now().checked_sub(STALE_AFTER).unwrap_or_else(|_| jiff::Timestamp::now());
+        self.store.fail_stale_jobs(&shopsync_core::time::to_text(stale_before)).await?;
+        let job = self.store.start_job(shop.shop.id, kind, trigger).await?;
+        let before = shop.stats.snapshot();
+        progress.phase(kind, None);
+        let mut flow = std::pin::pin!(flow);
+        let mut ticker = tokio::time::interval(HEARTBEAT);
+        ticker.tick().await;
+        let result = loop {
+            tokio::select! {
+                result = &mut flow => break result,
+                _ = ticker.tick() => {
+                    let (requests, cost, _) = shop.stats.snapshot();
+                    let alive = format!("{{\"requests\":{},\"cost_spent\":{cost:.0}}}", requests - before.0);
+                    if let Err(err) = self.store.heartbeat_job(job.id, &alive).await {
+                        tracing::warn!("cannot record the heartbeat of job {}: {err}", job.id);
+                    }
+                }
+            }
+        };
+        let (requests, cost, throttled) = shop.stats.snapshot();
+        match result {
+            Ok(mut summary) => {
+                summary.requests += requests - before.0;
+                summary.cost_spent += cost - before.1;
+                summary.throttled += throttled - before.2;
+                self.store.finish_job(job.id, JobStatus::Succeeded, &summary.to_json(), None).await?;
+                if requests > before.0 && shop.shop.access_status != AccessStatus::Ok {
+                    self.store.set_access_status(shop.shop.id, AccessStatus::Ok, None).await?;
+                }
+                Ok(summary)
+            }
+            Err(err) => {
+                if let SyncError::Shopify(AdminError::Auth { failure, .. }) = &err {
+                    let reason = failure.to_string();
+                    self.store.set_access_status(shop.shop.id, AccessStatus::NeedsAccess, Some(&reason)).await?;
+                }
+                let partial = FlowSummary {
+                    requests: requests - before.0,
+                    cost_spent: cost - before.1,
+                    throttled: throttled - before.2,
+                    ..FlowSummary::default()
+                };
+                self.store.finish_job(job.id, JobStatus::Failed, &partial.to_json(), Some(&err.to_string())).await?;
+                Err(err)
+            }
+        }
+    }
+
+    /// Waits until every request log entry queued so far is stored; call before the process ends.
+    pub async fn flush_logs(&self) {
+        self.logs.flush().await;
+    }
+}
+
+/// One shop, ready to sync: its record, settings and client.
+pub struct ShopContext {
+    pub shop: Shop,
+    pub domain: ShopDomain,
+    pub settings: ShopSettings,
+    client: AdminClient,
+    store: Arc<dyn Store>,
+    stats: Arc<RequestStats>,
+}
+
+impl ShopContext {
+    /// The shop's Shopify client (its budget is shared with every other context of the shop).
+    pub fn client(&self) -> &AdminClient {
+        &self.client
+    }
+
+    /// The store.
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    /// The store, shared.
+    pub fn store_arc(&self) -> Arc<dyn Store> {
+        self.store.clone()
+    }
+
+    /// Fails unless writes to Shopify are allowed for this shop; call before planning any write.
+    pub fn require_writes(&self) -> Result<(), SyncError> {
+        self.require_outgoing()?;
+        if !self.settings.allow_data_sync_to_shopify {
+            return Err(SyncError::WritesDisabled(self.shop.domain.clone()));
+        }
+        Ok(())
+    }
+
+    /// Fails unless requests to Shopify are allowed for this shop.
+    pub fn require_outgoing(&self) -> Result<(), SyncError> {
+        if !self.settings.allow_outgoing_requests {
+            return Err(SyncError::OutgoingDisabled(self.shop.domain.clone()));
+        }
+        Ok(())
+    }
+
+    /// Fails unless the shop takes part in syncs and `flow` is switched on.
+    pub fn require_enabled(&self, flow: &'static str, setting: &'static str, on: bool) -> Result<(), SyncError> {
+        if !self.settings.enabled {
+            return Err(SyncError::ShopDisabled(self.shop.domain.clone()));
+        }
+        if !on {
+            return Err(SyncError::FlowDisabled { flow, shop: self.shop.domain.clone(), setting });
+        }
+        Ok(())
+    }
+
+    /// Asks Shopify who we are: proves the token works and records the granted access scopes.
+    pub async fn check_access(&self) -> Result<ShopInfoData, SyncError> {
+        self.require_outgoing()?;
+        match self.client.execute::<ShopInfo>(&Default::default()).await {
+            Ok(reply) => {
+                let info = reply.into_data();
+                let scopes: Vec<&str> =
+                    info.current_app_installation.access_scopes.iter().map(|s| s.handle.as_str()).collect();
+                self.store.set_scopes(self.shop.id, &scopes.join(",")).await?;
+                self.store.set_access_status(self.shop.id, AccessStatus::Ok, None).await?;
+                Ok(info)
+            }
+            Err(err) => {
+                if let AdminError::Auth { failure, .. } = &err {
+                    let reason = failure.to_string();
+                    self.store.set_access_status(self.shop.id, AccessStatus::NeedsAccess, Some(&reason)).await?;
+                }
+                Err(err.into())
+            }
+        }
+    }
+
+    /// The Shopify admin page of an object of this shop.
+    pub fn admin_url(&self, gid: &str) -> Option<String> {
+        let gid = Gid::parse(gid).ok()?;
+        shopsync_core::gid::admin_url(&self.shop.domain, &gid)
+    }
+}
+
+/// The shop's safety switches as the client's request policy, with messages that name the setting to change.
+struct SettingsPolicy {
+    shop: String,
+    allow_outgoing: bool,
+    allow_writes: bool,
+}
+
+impl RequestPolicy for SettingsPolicy {
+    fn check(&self, request: &OutgoingRequest<'_>) -> Result<(), BlockReason> {
+        if !self.allow_outgoing {
+            return Err(BlockReason::Other(SyncError::OutgoingDisabled(self.shop.clone()).to_string()));
+        }
+        if request.writes && !self.allow_writes {
+            return Err(BlockReason::Other(SyncError::WritesDisabled(self.shop.clone()).to_string()));
+        }
+        Ok(())
+    }
+}
