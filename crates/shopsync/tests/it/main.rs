@@ -1,5 +1,6 @@
 //! End-to-end tests of the `shopsync` binary: each runs the real executable on a fresh data directory.
 
+mod check;
 mod shop;
 
 use std::io::Write;
@@ -39,4 +40,23 @@ pub fn initialised() -> tempfile::TempDir {
     let out = run(shopsync(dir.path()).arg("init"));
     assert!(out.status.success(), "init failed: {}", stderr(&out));
     dir
+}
+
+/// A data directory with `shopsync init` done and the simulator's shop connected through its endpoint.
+pub fn connected_to(sim: &shopify_sim::SimHandle) -> tempfile::TempDir {
+    use secrecy::ExposeSecret;
+    let dir = initialised();
+    let domain = format!("--domain={}", sim.shop_domain());
+    let endpoint = format!("--endpoint={}", sim.base_url());
+    let out = run_with_stdin(
+        shopsync(dir.path()).args(["shop", "add", &domain, "--token-stdin", &endpoint]),
+        sim.access_token().expose_secret(),
+    );
+    assert!(out.status.success(), "shop add failed: {}", stderr(&out));
+    dir
+}
+
+/// Runs the binary without blocking the async runtime the simulator serves from.
+pub async fn run_async(mut command: Command) -> Output {
+    tokio::task::spawn_blocking(move || run(&mut command)).await.unwrap()
 }

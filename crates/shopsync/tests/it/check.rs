@@ -1,0 +1,74 @@
+use shopify_sim::{Faults, SimConfig, Simulator};
+
+use crate::{connected_to, run_async, shopsync, stderr, stdout};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shop_check_proves_the_token_works_and_records_the_scopes() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let dir = connected_to(&sim);
+    let domain = sim.shop_domain().to_string();
+
+    let mut check = shopsync(dir.path());
+    check.args(["shop", "check", &domain]);
+    let out = run_async(check).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Connected to shopsync demo"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("every scope shopsync uses"), "{}", stdout(&out));
+
+    let mut show = shopsync(dir.path());
+    show.args(["shop", "show", &domain, "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&run_async(show).await.stdout).unwrap();
+    assert_eq!(json["access"], "ok");
+    assert!(json["scopes"].as_str().unwrap().contains("write_inventory"));
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revoked_token_marks_the_shop_as_needing_access() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let dir = connected_to(&sim);
+    let domain = sim.shop_domain().to_string();
+    sim.control().set_faults(Faults { token_revoked: true, ..Faults::default() });
+
+    let mut check = shopsync(dir.path());
+    check.args(["shop", "check", &domain]);
+    let out = run_async(check).await;
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("set-token"), "{}", stderr(&out));
+    // Shopify answered 401 once: the client must not retry it.
+    assert_eq!(sim.control().stats().unauthorized, 1);
+
+    let mut list = shopsync(dir.path());
+    list.args(["shop", "list", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&run_async(list).await.stdout).unwrap();
+    assert_eq!(json[0]["access"], "needs access");
+    // The failed call is in the request log (logging defaults to errors only), without the token.
+    let mut log = shopsync(dir.path());
+    log.args(["log", "list", "--json"]);
+    let out = run_async(log).await;
+    let entries: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(entries.as_array().unwrap().len(), 1, "{}", stdout(&out));
+    assert_eq!(entries[0]["status"], 401);
+    use secrecy::ExposeSecret;
+    assert!(!stdout(&out).contains(sim.access_token().expose_secret()));
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_request_leaves_when_outgoing_requests_are_off() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let dir = connected_to(&sim);
+    let domain = sim.shop_domain().to_string();
+    let mut set = shopsync(dir.path());
+    set.args(["shop", "set", &domain, "allow-outgoing-requests", "off"]);
+    assert!(run_async(set).await.status.success());
+
+    let mut check = shopsync(dir.path());
+    check.args(["shop", "check", &domain]);
+    let out = run_async(check).await;
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("allow-outgoing-requests on"), "{}", stderr(&out));
+    let stats = sim.control().stats();
+    assert_eq!(stats.graphql_requests + stats.unauthorized + stats.rest_requests, 0);
+    sim.shutdown().await;
+}
