@@ -315,6 +315,7 @@ where
                     return Ok(None);
                 }
                 let raw = std::mem::take(&mut s.buffer);
+                s.scanned = 0;
                 s.line += 1;
                 return match parse_row(&raw, s.line)? {
                     Some(row) => Ok(Some((row, s))),

@@ -158,7 +158,7 @@ impl Operation for InventorySetQuantities {
     const WRITES: bool = true;
     // The idempotency key makes a re-send after a lost answer harmless.
     const RETRY_SAFE: bool = true;
-    const ESTIMATED_COST: u32 = 14;
+    const ESTIMATED_COST: u32 = 15;
     type Variables = InventorySetQuantitiesVariables;
     type Data = InventorySetQuantitiesData;
 

@@ -58,7 +58,7 @@ impl Operation for WebhookSubscriptionCreate {
     // A second create of the same topic and address is refused by Shopify
     // ("address has already been taken"), so a re-send cannot duplicate it.
     const RETRY_SAFE: bool = true;
-    const ESTIMATED_COST: u32 = 12;
+    const ESTIMATED_COST: u32 = 13;
     type Variables = WebhookSubscriptionCreateVariables;
     type Data = WebhookSubscriptionCreateData;
 

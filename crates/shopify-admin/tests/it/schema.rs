@@ -1,0 +1,187 @@
+//! Every document the client sends, held to the real Admin schema plus the
+//! 2026-10 overlay (`shopify-schema`): valid on both the stable and the
+//! unstable schema, no `@deprecated` field, and a requested cost (computed
+//! by Shopify's rules) within the operation's `ESTIMATED_COST` and under the
+//! 1,000-point single-query limit.
+
+use std::collections::BTreeSet;
+
+use apollo_compiler::ExecutableDocument;
+use apollo_compiler::ast::{OperationType, Value};
+use apollo_compiler::executable::{Field, Selection, SelectionSet};
+use shopify_admin::ops::ALL_DOCUMENTS;
+
+/// Documents that use a 2026-10 feature the overlay has not added to a
+/// schema yet: (operation, schema version, text the validation error
+/// names). The test fails when such a document starts validating, so the
+/// entry is removed as soon as the overlay catches up.
+///
+/// `WebhookSubscription.uri` / `WebhookSubscriptionInput.uri` (the unified
+/// endpoint field, which replaced `callbackUrl`; in the unstable dump and in
+/// today's stable API, https://shopify.dev/changelog/consolidate-webhook-graphql-surfaces)
+/// is missing from the 2025-04 stable schema and from the overlay.
+const KNOWN_OVERLAY_GAPS: &[(&str, &str, &str)] =
+    &[("WebhookSubscriptionCreate", "2026-10", "`uri`"), ("WebhookSubscriptions", "2026-10", "`uri`")];
+
+#[test]
+fn every_document_validates_against_both_schemas_without_deprecated_fields() {
+    let mut problems = Vec::new();
+    for (name, document, _) in ALL_DOCUMENTS {
+        for schema in [shopify_schema::stable(), shopify_schema::unstable()] {
+            let gap = KNOWN_OVERLAY_GAPS.iter().find(|(op, version, _)| op == name && *version == schema.version());
+            match (schema.validate(document), gap) {
+                (Ok(valid), None) => {
+                    let deprecated = schema.deprecated_uses(&valid);
+                    if !deprecated.is_empty() {
+                        problems.push(format!("{name} uses deprecated {deprecated:?} on {}", schema.version()));
+                    }
+                }
+                (Ok(_), Some(_)) => problems
+                    .push(format!("{name} now validates on {}: remove it from KNOWN_OVERLAY_GAPS", schema.version())),
+                (Err(error), Some((_, _, expected))) if error.to_string().contains(expected) => {}
+                (Err(error), _) => problems.push(format!("{name} on {}: {error}", schema.version())),
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn every_graphql_file_belongs_to_an_operation() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/graphql");
+    let mut files = BTreeSet::new();
+    for sub in ["", "fragments"] {
+        for entry in std::fs::read_dir(format!("{dir}/{sub}")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "graphql") {
+                files.insert(std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    for text in &files {
+        let used = ALL_DOCUMENTS.iter().any(|(_, document, _)| document.contains(text.trim()));
+        assert!(used, "a .graphql file is not part of any operation:\n{}", &text[..text.len().min(300)]);
+    }
+    let names: BTreeSet<&str> = ALL_DOCUMENTS.iter().map(|(name, _, _)| *name).collect();
+    assert_eq!(names.len(), ALL_DOCUMENTS.len(), "operation names are unique");
+}
+
+#[test]
+fn every_document_stays_under_the_single_query_cost_limit() {
+    let mut report = Vec::new();
+    let mut problems = Vec::new();
+    for (name, document, estimated) in ALL_DOCUMENTS {
+        // The unstable schema has every overlay feature these documents use.
+        let valid = shopify_schema::unstable().validate(document).unwrap();
+        let cost = requested_cost(&valid, LIST_ARGUMENT_MAX);
+        report.push(format!("{name}: {cost} (declared {estimated})"));
+        if cost > u64::from(*estimated) {
+            problems.push(format!("{name} costs {cost}, more than its ESTIMATED_COST {estimated}"));
+        }
+        if cost > 1000 {
+            problems.push(format!("{name} costs {cost}, above Shopify's 1,000-point single-query limit"));
+        }
+    }
+    assert!(problems.is_empty(), "{}\n\nall costs:\n{}", problems.join("\n"), report.join("\n"));
+}
+
+/// Largest list passed through a variable (`ids`, `first` from variables):
+/// the limits the operations' `check_variables` enforce are at most this,
+/// and `InventoryLevels` (100 ids) is computed with its own limit below.
+const LIST_ARGUMENT_MAX: u64 = 250;
+
+/// Shopify's requested cost: scalars and enums 0, objects 1, connections
+/// 2 + first × (1 + node), interfaces and unions the most expensive
+/// fragment, `nodes(ids:)` ids × node, mutations 10 plus their payload.
+fn requested_cost(document: &ExecutableDocument, list_max: u64) -> u64 {
+    let operation = document.operations.iter().next().expect("one operation");
+    let list_max = match operation.name.as_ref().map(|n| n.as_str()) {
+        Some("InventoryLevels") => 100,
+        _ => list_max,
+    };
+    let mut total = 0;
+    for selection in &operation.selection_set.selections {
+        if let Selection::Field(field) = selection {
+            let cost = field_cost(document, field, list_max);
+            total += match operation.operation_type {
+                OperationType::Mutation => 10 + cost.saturating_sub(1),
+                _ => cost,
+            };
+        }
+    }
+    total
+}
+
+fn int_argument(field: &Field, name: &str, list_max: u64) -> Option<u64> {
+    let argument = field.arguments.iter().find(|a| a.name == name)?;
+    match argument.value.as_ref() {
+        Value::Int(i) => Some(i.try_to_i32().ok()? as u64),
+        Value::Variable(_) => Some(list_max),
+        Value::List(items) => Some(items.len() as u64),
+        _ => None,
+    }
+}
+
+fn field_cost(document: &ExecutableDocument, field: &Field, list_max: u64) -> u64 {
+    if field.selection_set.selections.is_empty() {
+        return 0;
+    }
+    if field.selection_set.ty.as_str().ends_with("Connection") {
+        let first = int_argument(field, "first", list_max).or(int_argument(field, "last", list_max)).unwrap_or(250);
+        let mut per_node = 0;
+        for child in fields_of(document, &field.selection_set) {
+            match child.name.as_str() {
+                "nodes" => per_node += set_cost(document, &child.selection_set, list_max),
+                "edges" => {
+                    for edge in fields_of(document, &child.selection_set) {
+                        if edge.name == "node" {
+                            per_node += set_cost(document, &edge.selection_set, list_max);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        return 2 + first * (1 + per_node);
+    }
+    let multiplier = if field.definition.ty.is_list() { int_argument(field, "ids", list_max).unwrap_or(1) } else { 1 };
+    multiplier * (1 + set_cost(document, &field.selection_set, list_max))
+}
+
+fn fields_of<'a>(document: &'a ExecutableDocument, set: &'a SelectionSet) -> Vec<&'a Field> {
+    let mut out = Vec::new();
+    for selection in &set.selections {
+        match selection {
+            Selection::Field(field) => out.push(field.as_ref()),
+            Selection::InlineFragment(inline) => out.extend(fields_of(document, &inline.selection_set)),
+            Selection::FragmentSpread(spread) => {
+                out.extend(fields_of(document, &document.fragments[&spread.fragment_name].selection_set))
+            }
+        }
+    }
+    out
+}
+
+/// Fields of the set's own type plus the most expensive fragment on another
+/// (possible) type.
+fn set_cost(document: &ExecutableDocument, set: &SelectionSet, list_max: u64) -> u64 {
+    let mut common = 0;
+    let mut costliest_fragment = 0;
+    for selection in &set.selections {
+        let (cost, condition) = match selection {
+            Selection::Field(field) => (field_cost(document, field, list_max), None),
+            Selection::InlineFragment(inline) => {
+                (set_cost(document, &inline.selection_set, list_max), inline.type_condition.clone())
+            }
+            Selection::FragmentSpread(spread) => {
+                let fragment = &document.fragments[&spread.fragment_name];
+                (set_cost(document, &fragment.selection_set, list_max), Some(fragment.type_condition().clone()))
+            }
+        };
+        match condition {
+            Some(ty) if ty != set.ty => costliest_fragment = costliest_fragment.max(cost),
+            _ => common += cost,
+        }
+    }
+    common + costliest_fragment
+}
