@@ -31,6 +31,7 @@ mod engine;
 mod error;
 mod logger;
 mod progress;
+pub mod scheduler;
 mod summary;
 
 pub use engine::{Engine, ShopContext};
