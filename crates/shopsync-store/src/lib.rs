@@ -24,12 +24,19 @@
 //! # Ok(()) }
 //! ```
 
+pub mod catalog;
 mod error;
 pub mod jobs;
 pub mod logs;
 pub mod shops;
 mod sqlite;
 
+pub use catalog::{
+    Bundle, BundleComponent, BundleInput, CatalogStore, InventoryState, Item, ItemFilter, ItemInput, ItemQuery,
+    ItemStatus, ItemsUpsert, MarkOutcome, Price, PriceInput, PriceList, PriceListInput, PricesUpsert, ProductLink,
+    SkuOwner, StockInput, StockLevel, StockUpsert, SyncError, SyncErrorInput, UpsertCounts, Variant, VariantInput,
+    VariantLink, Warehouse, WeightUnit,
+};
 pub use error::StoreError;
 pub use jobs::{Job, JobStatus, JobStore, JobTrigger};
 pub use logs::{Capture, CaptureInput, LogStore, RequestLogEntry, RequestLogFilter};
@@ -37,9 +44,9 @@ pub use shops::{AccessStatus, NewShop, Shop, ShopStore, SyncCursor};
 pub use sqlite::SqliteStore;
 
 /// Everything shopsync persists, implemented once per backend.
-pub trait Store: ShopStore + LogStore + JobStore + Send + Sync + 'static {}
+pub trait Store: ShopStore + LogStore + JobStore + CatalogStore + Send + Sync + 'static {}
 
-impl<T> Store for T where T: ShopStore + LogStore + JobStore + Send + Sync + 'static {}
+impl<T> Store for T where T: ShopStore + LogStore + JobStore + CatalogStore + Send + Sync + 'static {}
 
 /// Results of store calls.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,5 +1,6 @@
 //! Integration tests of the store, each on a real SQLite file in a temporary directory.
 
+mod catalog;
 mod logs;
 mod shops;
 
