@@ -482,10 +482,8 @@ fn parse_countries(value: &str) -> Option<CountryFilter> {
     }
     let mut list = Vec::new();
     for code in value.split(',') {
-        let code = code.trim().to_ascii_uppercase();
-        if code.len() != 2 || !code.chars().all(|c| c.is_ascii_uppercase()) {
-            return None;
-        }
+        // Only codes of the country table: a typo such as `UK` (the code is GB) would silently hold every order.
+        let code = crate::countries::by_code(code)?.code.to_string();
         if !list.contains(&code) {
             list.push(code);
         }
@@ -548,6 +546,7 @@ mod tests {
         assert_eq!(check("logging", "all"), Ok("all".into()));
         assert_eq!(check("order-countries", "nl, be,NL"), Ok("NL,BE".into()));
         assert_eq!(check("order-countries", "*"), Ok("all".into()));
+        assert_eq!(check("order-countries", "gb,XK"), Ok("GB,XK".into()));
         assert_eq!(
             check("location-map", "MAIN=1, WEST=gid://shopify/Location/2"),
             Ok("MAIN=gid://shopify/Location/1,WEST=gid://shopify/Location/2".into())
@@ -565,6 +564,8 @@ mod tests {
             ("enabled", "maybe"),
             ("logging", "verbose"),
             ("order-countries", "Netherlands"),
+            ("order-countries", "NL,UK"),
+            ("order-countries", "NL,,BE"),
             ("location-map", "MAIN=gid://shopify/Product/1"),
             ("location-map", "MAIN=1,MAIN=2"),
             ("order-import-from", "since yesterday"),
