@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::log::{CaptureCommand, LogCommand};
 use crate::commands::shop::ShopCommand;
+use crate::commands::sim::SimArgs;
 
 /// shopsync keeps your back office (catalog, prices, stock, customers, sales orders, shipments) and your
 /// Shopify stores in sync, and shows you why when something fails.
@@ -31,6 +32,8 @@ pub enum Command {
     /// Connect, inspect and configure Shopify stores.
     #[command(subcommand)]
     Shop(ShopCommand),
+    /// Run the local Shopify store simulator (for trying shopsync without a real store).
+    Sim(SimArgs),
     /// The request log: Shopify calls as each shop's `logging` setting keeps them.
     #[command(subcommand)]
     Log(LogCommand),

@@ -3,6 +3,7 @@
 pub mod init;
 pub mod log;
 pub mod shop;
+pub mod sim;
 
 use std::process::ExitCode;
 
@@ -15,6 +16,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Init => init::run(&data_dir).await,
         Command::Shop(command) => shop::run(&data_dir, command).await,
+        Command::Sim(args) => sim::run(args).await,
         Command::Log(command) => log::run_log(&data_dir, command).await,
         Command::Capture(command) => log::run_capture(&data_dir, command).await,
         Command::Jobs { shop, kind, limit, json } => log::run_jobs(&data_dir, shop, kind, limit, json).await,
