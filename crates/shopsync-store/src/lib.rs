@@ -25,9 +25,11 @@
 //! ```
 
 pub mod catalog;
+pub mod customers;
 mod error;
 pub mod jobs;
 pub mod logs;
+pub mod orders;
 pub mod shops;
 mod sqlite;
 
@@ -37,16 +39,33 @@ pub use catalog::{
     SkuOwner, StockInput, StockLevel, StockUpsert, SyncError, SyncErrorInput, UpsertCounts, Variant, VariantInput,
     VariantLink, Warehouse, WeightUnit,
 };
+pub use customers::{
+    Address, CUSTOMER_FIELDS, Customer, CustomerField, CustomerLink, CustomerQuery, CustomerResolution, CustomerStore,
+    CustomerTemplate, MatchedBy, NewCustomer, ShopifyCustomerInput, missing_required_fields,
+};
 pub use error::StoreError;
 pub use jobs::{Job, JobStatus, JobStore, JobTrigger};
 pub use logs::{Capture, CaptureInput, LogStore, RequestLogEntry, RequestLogFilter};
+pub use orders::{
+    LineKind, NewShipment, OrderError, OrderEvaluation, OrderFilter, OrderKey, OrderRefund, OrderRefundInput,
+    OrderReturn, OrderReturnInput, OrderStore, OrderTransaction, OrderTransactionInput, Payout, SalesOrder,
+    SalesOrderChange, SalesOrderCreated, SalesOrderInput, SalesOrderLine, SalesOrderLineInput, SalesOrderStatus,
+    SalesOrderUpdate, SavedEvaluation, Shipment, ShipmentLine, ShipmentLineInput, ShipmentQuery, ShipmentSyncStatus,
+    ShopifyOrder, ShopifyOrderInput, WebhookEventInput,
+};
 pub use shops::{AccessStatus, NewShop, Shop, ShopStore, SyncCursor};
 pub use sqlite::SqliteStore;
 
 /// Everything shopsync persists, implemented once per backend.
-pub trait Store: ShopStore + LogStore + JobStore + CatalogStore + Send + Sync + 'static {}
+pub trait Store:
+    ShopStore + LogStore + JobStore + CatalogStore + OrderStore + CustomerStore + Send + Sync + 'static
+{
+}
 
-impl<T> Store for T where T: ShopStore + LogStore + JobStore + CatalogStore + Send + Sync + 'static {}
+impl<T> Store for T where
+    T: ShopStore + LogStore + JobStore + CatalogStore + OrderStore + CustomerStore + Send + Sync + 'static
+{
+}
 
 /// Results of store calls.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

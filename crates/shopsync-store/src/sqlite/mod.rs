@@ -5,8 +5,10 @@
 //! two writers never deadlock on a lock upgrade; the busy timeout lets them queue instead of failing.
 
 mod catalog;
+mod customers;
 mod jobs;
 mod logs;
+mod orders;
 mod shops;
 
 use std::path::{Path, PathBuf};

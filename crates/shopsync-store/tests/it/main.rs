@@ -1,7 +1,9 @@
 //! Integration tests of the store, each on a real SQLite file in a temporary directory.
 
 mod catalog;
+mod customers;
 mod logs;
+mod orders;
 mod shops;
 
 use shopsync_store::SqliteStore;

@@ -1,0 +1,648 @@
+use shopsync_core::order_errors::{OrderLine, RecheckEvent};
+use shopsync_store::orders::{OrderErrorCode, OrderProblem, OrderStatus};
+use shopsync_store::{
+    Address, LineKind, NewShipment, NewShop, OrderEvaluation, OrderFilter, OrderKey, OrderRefundInput,
+    OrderReturnInput, OrderStore, OrderTransactionInput, Payout, SalesOrderChange, SalesOrderCreated, SalesOrderInput,
+    SalesOrderLineInput, SalesOrderStatus, SalesOrderUpdate, ShipmentLineInput, ShipmentQuery, ShipmentSyncStatus,
+    ShopStore, ShopifyOrderInput, SqliteStore, StoreError, WebhookEventInput,
+};
+
+use crate::fresh_store;
+
+async fn add_shop(store: &SqliteStore) -> i64 {
+    let shop = NewShop { domain: "demo.myshopify.com".into(), api_version: "2026-10".into(), ..Default::default() };
+    store.add_shop(&shop).await.unwrap().id
+}
+
+fn order(n: u64, created_at: &str) -> ShopifyOrderInput {
+    ShopifyOrderInput {
+        order_id: format!("gid://shopify/Order/{n}"),
+        name: format!("#{n}"),
+        financial_status: Some("PAID".into()),
+        fulfillment_status: Some("UNFULFILLED".into()),
+        cancelled_at: None,
+        tags: vec!["web".into()],
+        created_at: created_at.into(),
+        updated_at: created_at.into(),
+    }
+}
+
+fn line(line_no: i64, sku: &str, quantity: i64) -> SalesOrderLineInput {
+    SalesOrderLineInput {
+        line_no,
+        kind: LineKind::Item,
+        sku: Some(sku.into()),
+        description: format!("Item {sku}"),
+        quantity,
+        unit_price: "10.00".into(),
+        shopify_line_item_id: Some(format!("gid://shopify/LineItem/{line_no}")),
+        ..Default::default()
+    }
+}
+
+fn sales_order(lines: Vec<SalesOrderLineInput>) -> SalesOrderInput {
+    SalesOrderInput {
+        currency: "EUR".into(),
+        subtotal: "20.00".into(),
+        discount_total: "0".into(),
+        tax_total: "4.20".into(),
+        shipping_total: "5.00".into(),
+        total: "29.20".into(),
+        payment_status: Some("PAID".into()),
+        ship_to: Some(Address {
+            name: Some("Anna Berg".into()),
+            address1: Some("Keizersgracht 1".into()),
+            zip: Some("1015 CJ".into()),
+            city: Some("Amsterdam".into()),
+            country_code: Some("NL".into()),
+            ..Default::default()
+        }),
+        email: Some("anna@example.com".into()),
+        lines,
+        ..Default::default()
+    }
+}
+
+fn synced(order: ShopifyOrderInput, so: SalesOrderInput) -> OrderEvaluation {
+    OrderEvaluation { order, status: OrderStatus::Synced, sales_order: Some(so), ..Default::default() }
+}
+
+fn failing(order: ShopifyOrderInput, problems: Vec<OrderProblem>) -> OrderEvaluation {
+    let status = OrderStatus::from_problems(&problems);
+    OrderEvaluation { order, status, problems, ..Default::default() }
+}
+
+fn not_linked(position: u32, sku: &str) -> OrderProblem {
+    OrderProblem::ProductNotLinked {
+        line: OrderLine { position, title: format!("Product {sku}"), sku: Some(sku.into()), ..Default::default() },
+    }
+}
+
+#[tokio::test]
+async fn an_evaluation_keeps_every_problem_of_the_order_in_the_order_found() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(&store).await;
+    let problems = vec![
+        not_linked(1, "SHIRT-M"),
+        not_linked(3, "CAP"),
+        OrderProblem::DestinationNotAllowed { country: "US".into() },
+    ];
+    let saved = store.save_order_evaluation(shop, &failing(order(1001, "2026-11-02T10:00:00-05:00"), problems)).await;
+    let saved = saved.unwrap();
+    assert_eq!(saved.status, OrderStatus::Error);
+    assert_eq!(saved.change, SalesOrderChange::None);
+
+    let stored = store.shopify_order(shop, "gid://shopify/Order/1001").await.unwrap().unwrap();
+    assert_eq!(stored.name, "#1001");
+    assert_eq!(stored.status, OrderStatus::Error);
+    assert_eq!(stored.shopify_created_at, "2026-11-02T15:00:00.000000Z", "stored in UTC");
+    assert_eq!(stored.tags, ["web"]);
+    assert_eq!(stored.error_codes, ["PRODUCT_NOT_LINKED", "PRODUCT_NOT_LINKED", "DESTINATION_NOT_ALLOWED"]);
+
+    let errors = store.order_errors(shop, "gid://shopify/Order/1001").await.unwrap();
+    assert_eq!(errors.len(), 3);
+    assert!(errors[0].message.contains("SHIRT-M"), "{}", errors[0].message);
+    assert!(errors[1].message.contains("CAP"));
+    assert_eq!(errors[2].problem().unwrap(), OrderProblem::DestinationNotAllowed { country: "US".into() });
+}
+
+#[tokio::test]
+async fn problems_are_replaced_as_a_whole_at_each_evaluation() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(&store).await;
+    let id = "gid://shopify/Order/1001";
+    let first = vec![
+        not_linked(1, "A"),
+        not_linked(2, "B"),
+        OrderProblem::InvalidDestinationPostalCode { country: "NL".into() },
+    ];
+    store.save_order_evaluation(shop, &failing(order(1001, "2026-11-02T10:00:00Z"), first)).await.unwrap();
+    let second = vec![not_linked(2, "B")];
+    store.save_order_evaluation(shop, &failing(order(1001, "2026-11-02T10:00:00Z"), second)).await.unwrap();
+    let codes: Vec<String> = store.order_errors(shop, id).await.unwrap().into_iter().map(|e| e.message).collect();
+    assert_eq!(codes.len(), 1, "{codes:?}");
+    assert!(codes[0].contains("SKU B"));
+    // The recheck index follows the problems: A is no longer waited for.
+    let waiting_a = store.orders_waiting_for(shop, &[RecheckEvent::LinkCreated { sku: "A".into() }]).await.unwrap();
+    assert!(waiting_a.is_empty());
+
+    let saved = store
+        .save_order_evaluation(shop, &synced(order(1001, "2026-11-02T10:00:00Z"), sales_order(vec![line(1, "B", 1)])))
+        .await
+        .unwrap();
+    assert_eq!(saved.status, OrderStatus::Synced);
+    assert!(store.order_errors(shop, id).await.unwrap().is_empty());
+    let waiting_b = store.orders_waiting_for(shop, &[RecheckEvent::LinkCreated { sku: "B".into() }]).await.unwrap();
+    assert!(waiting_b.is_empty());
+    assert_eq!(store.shopify_order(shop, id).await.unwrap().unwrap().error_codes, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn one_sales_order_per_shopify_order_even_when_created_twice() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(&store).await;
+    let so = sales_order(vec![line(1, "A", 2), line(2, "B", 1)]);
+    let first = store.create_sales_order(shop, "gid://shopify/Order/1", "#1", &so).await.unwrap();
+    let SalesOrderCreated::Created(created) = &first else { panic!("first create must create: {first:?}") };
+    assert_eq!(created.number, "SO-000001");
+    assert_eq!(created.lines.len(), 2);
+    assert_eq!(created.lines[0].quantity, 2);
+
+    let second = store.create_sales_order(shop, "gid://shopify/Order/1", "#1", &so).await.unwrap();
+    assert!(!second.was_created());
+    assert_eq!(second.sales_order(), created);
+
+    // Saving an evaluation for the same order later updates, never adds.
+    let saved = store.save_order_evaluation(shop, &synced(order(1, "2026-11-02T10:00:00Z"), so.clone())).await.unwrap();
+    assert_eq!(saved.sales_order_number.as_deref(), Some("SO-000001"));
+    assert_eq!(saved.change, SalesOrderChange::Unchanged);
+    // The number series was not spent by the refused creates.
+    let other = store.create_sales_order(shop, "gid://shopify/Order/2", "#2", &so).await.unwrap();
+    assert_eq!(other.sales_order().number, "SO-000002");
+}
+
+#[tokio::test]
+async fn concurrent_creates_for_one_order_make_one_sales_order() {
+    let (store, dir) = fresh_store().await;
+    let shop = add_shop(&store).await;
+    let so = sales_order(vec![line(1, "A", 1)]);
+    let mut tasks = Vec::new();
+    for i in 0..2 {
+        let store = store.clone();
+        let so = so.clone();
+        tasks.push(tokio::spawn(async move {
+            if i == 0 {
+                store.create_sales_order(shop, "gid://shopify/Order/7", "#7", &so).await.unwrap().was_created()
+            } else {
+                let saved = store.save_order_evaluation(shop, &synced(order(7, "2026-11-02T10:00:00Z"), so)).await;
+                saved.unwrap().change == SalesOrderChange::Created
+            }
+        }));
+    }
+    let mut created = 0;
+    for task in tasks {
+        created += usize::from(task.await.unwrap());
+    }
+    assert_eq!(created, 1, "exactly one of the two writers creates");
+
+    // Counted straight from the database, not through the API under test.
+    let pool =
+        sqlx::SqlitePool::connect(&format!("sqlite:{}", dir.path().join("shopsync.db").display())).await.unwrap();
+    let count: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sales_orders WHERE shopify_order_id = 'gid://shopify/Order/7'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(count, 1);
+}
+
+#[tokio::test]
+async fn the_database_itself_refuses_a_second_sales_order_for_a_shopify_order() {
+    let (store, dir) = fresh_store().await;
+    let shop = add_shop(&store).await;
+    store.create_sales_order(shop, "gid://shopify/Order/1", "#1", &sales_order(vec![])).await.unwrap();
+    let pool =
+        sqlx::SqlitePool::connect(&format!("sqlite:{}", dir.path().join("shopsync.db").display())).await.unwrap();
+    let duplicate = sqlx::query(
+        "INSERT INTO sales_orders (number, shop_id, shopify_order_id, currency, created_at, updated_at) \
+         VALUES ('SO-999999', ?, 'gid://shopify/Order/1', 'EUR', 'x', 'x')",
+    )
+    .bind(shop)
+    .execute(&pool)
+    .await;
+    let err = duplicate.unwrap_err();
+    assert!(err.as_database_error().is_some_and(|e| e.is_unique_violation()), "{err}");
+}
+
+#[tokio::test]
+async fn an_edit_in_shopify_updates_the_sales_order_while_nothing_shipped() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(&store).await;
+    let first = sales_order(vec![line(1, "A", 1), line(2, "B", 1)]);
+    let saved =
+        store.save_order_evaluation(shop, &synced(order(1, "2026-11-02T10:00:00Z"), first.clone())).await.unwrap();
+    assert_eq!(saved.change, SalesOrderChange::Created);
+    let id = saved.sales_order_id.unwrap();
+
+    let mut edited = first.clone();
+    edited.lines = vec![line(1, "A", 3)];
+    edited.total = "35.20".into();
+    let saved =
+        store.save_order_evaluation(shop, &synced(order(1, "2026-11-02T11:00:00Z"), edited.clone())).await.unwrap();
+    assert_eq!(saved.change, SalesOrderChange::Updated);
+    let so = store.sales_order_by_id(id).await.unwrap().unwrap();
+    assert_eq!(so.lines.len(), 1);
+    assert_eq!(so.lines[0].quantity, 3);
+    assert_eq!(so.total, "35.20");
+    assert_eq!(so.number, "SO-000001", "the same sales order");
+
+    // The same content again changes nothing; a payment status change alone is applied quietly.
+    let mut paid_later = edited.clone();
+    paid_later.payment_status = Some("REFUNDED".into());
+    let update = store.update_sales_order(id, &paid_later).await.unwrap();
+    let SalesOrderUpdate::Unchanged(so) = update else { panic!("payment alone is no content change: {update:?}") };
+    assert_eq!(so.payment_status.as_deref(), Some("REFUNDED"));
+    assert_eq!(so.ship_to.unwrap().city.as_deref(), Some("Amsterdam"));
+}
+
+#[tokio::test]
+async fn an_edit_after_shipping_is_a_conflict_for_a_person() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(&store).await;
+    let first = sales_order(vec![line(1, "A", 2)]);
+    let saved =
+        store.save_order_evaluation(shop, &synced(order(1, "2026-11-02T10:00:00Z"), first.clone())).await.unwrap();
+    let id = saved.sales_order_id.unwrap();
+    let so = store.sales_order_by_id(id).await.unwrap().unwrap();
+    let shipment = NewShipment {
+        sales_order_id: id,
+        lines: vec![ShipmentLineInput { sales_order_line_id: so.lines[0].id, quantity: 1 }],
+        ..Default::default()
+    };
+    store.create_shipment(&shipment).await.unwrap();
+
+    let mut edited = first.clone();
+    edited.lines = vec![line(1, "A", 5)];
+    let saved =
+        store.save_order_evaluation(shop, &synced(order(1, "2026-11-03T10:00:00Z"), edited.clone())).await.unwrap();
+    assert_eq!(saved.change, SalesOrderChange::Conflict);
+    assert_eq!(saved.status, OrderStatus::Conflict);
+    let so = store.sales_order_by_id(id).await.unwrap().unwrap();
+    assert_eq!(so.lines[0].quantity, 2, "the shipped sales order is left as it is");
+    let note = so.conflict.unwrap();
+    assert!(
+        note.contains("#1") && note.contains("shopsync capture show --shop demo.myshopify.com --type order 1"),
+        "{note}"
+    );
+    let conflicts = OrderFilter { status: Some(OrderStatus::Conflict), ..Default::default() };
+    assert_eq!(store.shopify_orders(shop, &conflicts).await.unwrap().len(), 1);
+
+    // A direct update is refused the same way.
+    assert!(matches!(store.update_sales_order(id, &edited).await.unwrap(), SalesOrderUpdate::Shipped(_)));
+
+    // A person settles it.
+    store.set_sales_order_conflict(id, None).await.unwrap();
+    assert_eq!(store.shopify_order(shop, "gid://shopify/Order/1").await.unwrap().unwrap().status, OrderStatus::Synced);
+    assert!(store.sales_order_by_id(id).await.unwrap().unwrap().conflict.is_none());
+}
+
+#[tokio::test]
+async fn filters_select_by_status_code_and_creation_date() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(&store).await;
+    let evaluations = vec![
+        failing(order(1, "2026-10-01T10:00:00Z"), vec![not_linked(1, "A")]),
+        failing(order(2, "2026-10-15T10:00:00Z"), vec![OrderProblem::DestinationNotAllowed { country: "US".into() }]),
+        failing(order(3, "2026-11-01T10:00:00Z"), vec![OrderProblem::OrderIgnoredByTag { tag: "x".into() }]),
+        synced(order(4, "2026-11-02T10:00:00Z"), sales_order(vec![line(1, "A", 1)])),
+        failing(
+            order(5, "2026-11-03T10:00:00Z"),
+            vec![not_linked(2, "B"), OrderProblem::DestinationNotAllowed { country: "CA".into() }],
+        ),
+    ];
+    let saved = store.save_order_evaluations(shop, &evaluations).await.unwrap();
+    assert_eq!(saved.len(), 5);
+
+    let names = |orders: Vec<shopsync_store::ShopifyOrder>| orders.into_iter().map(|o| o.name).collect::<Vec<_>>();
+    let all = store.shopify_orders(shop, &OrderFilter::default()).await.unwrap();
+    assert_eq!(names(all), ["#5", "#4", "#3", "#2", "#1"], "newest first");
+    let errors = OrderFilter { status: Some(OrderStatus::Error), ..Default::default() };
+    assert_eq!(names(store.shopify_orders(shop, &errors).await.unwrap()), ["#5", "#2", "#1"]);
+    let code = OrderFilter { code: Some(OrderErrorCode::DestinationNotAllowed), ..Default::default() };
+    assert_eq!(names(store.shopify_orders(shop, &code).await.unwrap()), ["#5", "#2"]);
+    let since = OrderFilter {
+        created_from: Some("2026-10-15T00:00:00Z".into()),
+        created_before: Some("2026-11-02T00:00:00Z".into()),
+        ..Default::default()
+    };
+    assert_eq!(names(store.shopify_orders(shop, &since).await.unwrap()), ["#3", "#2"]);
+    let combined = OrderFilter {
+        status: Some(OrderStatus::Error),
+        code: Some(OrderErrorCode::ProductNotLinked),
+        created_from: Some("2026-11-01T00:00:00Z".into()),
+        ..Default::default()
+    };
+    assert_eq!(names(store.shopify_orders(shop, &combined).await.unwrap()), ["#5"]);
+    let page = OrderFilter { limit: 2, offset: 2, ..Default::default() };
+    assert_eq!(names(store.shopify_orders(shop, &page).await.unwrap()), ["#3", "#2"]);
+    assert_eq!(store.count_shopify_orders(shop, &errors).await.unwrap(), 3);
+    assert_eq!(store.shopify_order_ids(shop, &code).await.unwrap(), ["gid://shopify/Order/5", "gid://shopify/Order/2"]);
+
+    let counts = store.order_status_counts(shop).await.unwrap();
+    assert!(counts.contains(&(OrderStatus::Error, 3)) && counts.contains(&(OrderStatus::Ignored, 1)), "{counts:?}");
+    let by_code = store.order_error_counts(shop).await.unwrap();
+    assert!(by_code.contains(&("DESTINATION_NOT_ALLOWED".to_string(), 2)), "{by_code:?}");
+    let synced = store.shopify_order(shop, "gid://shopify/Order/4").await.unwrap().unwrap();
+    assert_eq!(synced.sales_order_number.as_deref(), Some("SO-000001"));
+}
+
+#[tokio::test]
+async fn orders_are_found_by_name_number_gid_or_sales_order() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(&store).await;
+    let mut custom = order(450789469, "2026-11-02T10:00:00Z");
+    custom.name = "#1001".into();
+    store.save_order_evaluation(shop, &synced(custom, sales_order(vec![]))).await.unwrap();
+    let mut prefixed = order(2, "2026-11-02T10:00:00Z");
+    prefixed.name = "EU1002".into();
+    store.save_order_evaluation(shop, &failing(prefixed, vec![not_linked(1, "A")])).await.unwrap();
+
+    for text in ["#1001", "1001", "450789469", "gid://shopify/Order/450789469", "SO-000001", " #1001 "] {
+        let found = store.find_shopify_order(shop, &OrderKey::parse(text)).await.unwrap();
+        assert_eq!(found.map(|o| o.order_id).as_deref(), Some("gid://shopify/Order/450789469"), "{text}");
+    }
+    let eu = store.find_shopify_order(shop, &OrderKey::parse("EU1002")).await.unwrap().unwrap();
+    assert_eq!(eu.order_id, "gid://shopify/Order/2");
+    for missing in ["#9999", "9999", "SO-000009", "gid://shopify/Order/9"] {
+        assert!(store.find_shopify_order(shop, &OrderKey::parse(missing)).await.unwrap().is_none(), "{missing}");
+    }
+}
+
+#[tokio::test]
+async fn orders_waiting_for_a_fix_are_found_and_marked_for_reprocess() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(&store).await;
+    store
+        .save_order_evaluations(
+            shop,
+            &[
+                failing(order(1, "2026-11-01T10:00:00Z"), vec![not_linked(1, "A")]),
+                failing(order(2, "2026-11-01T11:00:00Z"), vec![not_linked(1, "B"), not_linked(2, "A")]),
+                failing(
+                    order(3, "2026-11-01T12:00:00Z"),
+                    vec![OrderProblem::DestinationNotAllowed { country: "US".into() }],
+                ),
+            ],
+        )
+        .await
+        .unwrap();
+    let link_a = RecheckEvent::LinkCreated { sku: "A".into() };
+    let waiting = store.orders_waiting_for(shop, &[link_a]).await.unwrap();
+    assert_eq!(waiting, ["gid://shopify/Order/1", "gid://shopify/Order/2"]);
+    let us = RecheckEvent::CountryEnabled { country: "US".into() };
+    assert_eq!(store.orders_waiting_for(shop, &[us]).await.unwrap(), ["gid://shopify/Order/3"]);
+
+    assert_eq!(store.request_reprocess(shop, &waiting).await.unwrap(), 2);
+    let flagged = OrderFilter { reprocess_requested: true, ..Default::default() };
+    assert_eq!(store.count_shopify_orders(shop, &flagged).await.unwrap(), 2);
+    // The next evaluation of an order clears its request.
+    store
+        .save_order_evaluation(shop, &failing(order(1, "2026-11-01T10:00:00Z"), vec![not_linked(1, "A")]))
+        .await
+        .unwrap();
+    assert_eq!(store.shopify_order_ids(shop, &flagged).await.unwrap(), ["gid://shopify/Order/2"]);
+
+    let by_code = OrderFilter { code: Some(OrderErrorCode::DestinationNotAllowed), ..Default::default() };
+    assert_eq!(store.request_reprocess_matching(shop, &by_code).await.unwrap(), 1);
+    assert_eq!(store.count_shopify_orders(shop, &flagged).await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn transactions_refunds_and_returns_link_to_the_sales_order() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(&store).await;
+    let id = "gid://shopify/Order/1";
+    let transaction = OrderTransactionInput {
+        transaction_id: "gid://shopify/OrderTransaction/10".into(),
+        order_id: id.into(),
+        kind: "SALE".into(),
+        status: "SUCCESS".into(),
+        gateway: Some("shopify_payments".into()),
+        amount: "29.20".into(),
+        currency: "EUR".into(),
+        processed_at: Some("2026-11-02T10:00:05Z".into()),
+    };
+    // First seen with a problem: the payment is kept, with no sales order yet.
+    let mut held = failing(order(1, "2026-11-02T10:00:00Z"), vec![not_linked(1, "A")]);
+    held.transactions = vec![transaction.clone()];
+    store.save_order_evaluation(shop, &held).await.unwrap();
+    assert_eq!(store.order_transactions(shop, id).await.unwrap()[0].sales_order_id, None);
+
+    let mut imported = synced(order(1, "2026-11-02T10:00:00Z"), sales_order(vec![line(1, "A", 1)]));
+    imported.refunds = vec![OrderRefundInput {
+        refund_id: "gid://shopify/Refund/20".into(),
+        order_id: id.into(),
+        total: "10.00".into(),
+        currency: "EUR".into(),
+        note: Some("damaged".into()),
+        lines: serde_json::json!([{"line_item": "gid://shopify/LineItem/1", "quantity": 1}]),
+        created_at: "2026-11-05T09:00:00Z".into(),
+    }];
+    imported.returns = vec![OrderReturnInput {
+        return_id: "gid://shopify/Return/30".into(),
+        order_id: id.into(),
+        name: Some("#1-R1".into()),
+        status: "OPEN".into(),
+        lines: serde_json::Value::Null,
+    }];
+    let saved = store.save_order_evaluation(shop, &imported).await.unwrap();
+    let so_id = saved.sales_order_id;
+    assert_eq!(store.order_transactions(shop, id).await.unwrap()[0].sales_order_id, so_id, "linked afterwards");
+    let refunds = store.order_refunds(shop, id).await.unwrap();
+    assert_eq!((refunds[0].sales_order_id, refunds[0].total.as_str()), (so_id, "10.00"));
+    assert_eq!(refunds[0].lines[0]["quantity"], 1);
+    let returns = store.order_returns(shop, id).await.unwrap();
+    assert_eq!((returns[0].sales_order_id, returns[0].status.as_str()), (so_id, "OPEN"));
+
+    // Upserts: the same ids again update in place.
+    let mut closed = imported.returns[0].clone();
+    closed.status = "CLOSED".into();
+    store.save_order_returns(shop, &[closed]).await.unwrap();
+    store.save_order_transactions(shop, &[transaction]).await.unwrap();
+    assert_eq!(store.order_returns(shop, id).await.unwrap()[0].status, "CLOSED");
+    assert_eq!(store.order_transactions(shop, id).await.unwrap().len(), 1);
+
+    let payout = Payout {
+        payout_id: "gid://shopify/ShopifyPaymentsPayout/1".into(),
+        status: "SCHEDULED".into(),
+        issued_at: None,
+        net: "29.20".into(),
+        currency: "EUR".into(),
+    };
+    store.save_payouts(shop, std::slice::from_ref(&payout)).await.unwrap();
+    let paid = Payout { status: "PAID".into(), issued_at: Some("2026-11-06T00:00:00Z".into()), ..payout };
+    store.save_payouts(shop, &[paid]).await.unwrap();
+    let payouts = store.payouts(shop, 10).await.unwrap();
+    assert_eq!(payouts.len(), 1);
+    assert_eq!(payouts[0].status, "PAID");
+}
+
+#[tokio::test]
+async fn shipments_move_shipped_quantities_and_the_order_status() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(&store).await;
+    let mut so = sales_order(vec![line(1, "A", 2), line(2, "B", 1)]);
+    so.lines.push(SalesOrderLineInput {
+        line_no: 3,
+        kind: LineKind::Shipping,
+        description: "Standard".into(),
+        unit_price: "5.00".into(),
+        ..Default::default()
+    });
+    let created = store.create_sales_order(shop, "gid://shopify/Order/1", "#1", &so).await.unwrap();
+    let so = created.sales_order().clone();
+    let (a, b, shipping) = (so.lines[0].id, so.lines[1].id, so.lines[2].id);
+
+    let first = store
+        .create_shipment(&NewShipment {
+            sales_order_id: so.id,
+            lines: vec![ShipmentLineInput { sales_order_line_id: a, quantity: 1 }],
+            tracking_number: Some("3SABCD123".into()),
+            carrier: Some("PostNL".into()),
+            tracking_url: Some("https://postnl.example/3SABCD123".into()),
+            shipped_at: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(first.number, "SH-000001");
+    assert_eq!(first.sync_status, ShipmentSyncStatus::Pending);
+    assert_eq!(first.lines[0].shopify_line_item_id.as_deref(), Some("gid://shopify/LineItem/1"));
+    let so_now = store.sales_order_by_id(so.id).await.unwrap().unwrap();
+    assert_eq!(so_now.status, SalesOrderStatus::PartiallyShipped);
+    assert_eq!(so_now.lines[0].quantity_shipped, 1);
+
+    let too_many = NewShipment {
+        sales_order_id: so.id,
+        lines: vec![ShipmentLineInput { sales_order_line_id: a, quantity: 2 }],
+        ..Default::default()
+    };
+    let err = store.create_shipment(&too_many).await.unwrap_err();
+    assert!(matches!(&err, StoreError::Conflict(m) if m.contains("has 1 left to ship, not 2")), "{err}");
+    let charge = NewShipment {
+        sales_order_id: so.id,
+        lines: vec![ShipmentLineInput { sales_order_line_id: shipping, quantity: 1 }],
+        ..Default::default()
+    };
+    assert!(store.create_shipment(&charge).await.unwrap_err().to_string().contains("does not ship"));
+    // A refused shipment spends no number and moves nothing.
+    let rest = NewShipment {
+        sales_order_id: so.id,
+        lines: vec![
+            ShipmentLineInput { sales_order_line_id: a, quantity: 1 },
+            ShipmentLineInput { sales_order_line_id: b, quantity: 1 },
+        ],
+        ..Default::default()
+    };
+    let second = store.create_shipment(&rest).await.unwrap();
+    assert_eq!(second.number, "SH-000002");
+    assert_eq!(store.sales_order_by_id(so.id).await.unwrap().unwrap().status, SalesOrderStatus::Shipped);
+
+    let pending =
+        ShipmentQuery { shop_id: Some(shop), sync_status: Some(ShipmentSyncStatus::Pending), ..Default::default() };
+    assert_eq!(store.shipments(&pending).await.unwrap().len(), 2);
+    store.mark_shipment_synced(first.id, &["gid://shopify/Fulfillment/9".to_string()]).await.unwrap();
+    store.mark_shipment_failed(second.id, "fulfillment order is closed").await.unwrap();
+    assert!(store.shipments(&pending).await.unwrap().is_empty());
+    let synced = store.shipment("SH-000001").await.unwrap().unwrap();
+    assert_eq!(synced.shopify_fulfillment_ids, ["gid://shopify/Fulfillment/9"]);
+    assert_eq!(
+        store.shipment("SH-000002").await.unwrap().unwrap().sync_error.as_deref(),
+        Some("fulfillment order is closed")
+    );
+}
+
+#[tokio::test]
+async fn a_bundle_ships_through_its_components() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(&store).await;
+    let component = |line_no, sku: &str, quantity| SalesOrderLineInput {
+        kind: LineKind::BundleComponent,
+        parent_line_no: Some(1),
+        unit_price: "0".into(),
+        ..line(line_no, sku, quantity)
+    };
+    // Two gift boxes, each of one mug and two spoons.
+    let so = sales_order(vec![
+        SalesOrderLineInput { kind: LineKind::Bundle, ..line(1, "GIFTBOX", 2) },
+        component(2, "MUG", 2),
+        component(3, "SPOON", 4),
+    ]);
+    let so = store.create_sales_order(shop, "gid://shopify/Order/1", "#1", &so).await.unwrap().sales_order().clone();
+    let ship = |lines: Vec<(i64, i64)>| NewShipment {
+        sales_order_id: so.id,
+        lines: lines
+            .into_iter()
+            .map(|(id, quantity)| ShipmentLineInput { sales_order_line_id: id, quantity })
+            .collect(),
+        ..Default::default()
+    };
+    assert!(
+        store.create_shipment(&ship(vec![(so.lines[0].id, 1)])).await.is_err(),
+        "the bundle line itself does not ship"
+    );
+    store.create_shipment(&ship(vec![(so.lines[1].id, 1), (so.lines[2].id, 2)])).await.unwrap();
+    let now = store.sales_order_by_id(so.id).await.unwrap().unwrap();
+    assert_eq!(now.lines[0].quantity_shipped, 1, "one complete box");
+    store.create_shipment(&ship(vec![(so.lines[1].id, 1)])).await.unwrap();
+    let now = store.sales_order_by_id(so.id).await.unwrap().unwrap();
+    assert_eq!(now.lines[0].quantity_shipped, 1, "the second box lacks its spoons");
+    assert_eq!(now.status, SalesOrderStatus::PartiallyShipped);
+    store.create_shipment(&ship(vec![(so.lines[2].id, 2)])).await.unwrap();
+    let now = store.sales_order_by_id(so.id).await.unwrap().unwrap();
+    assert_eq!((now.lines[0].quantity_shipped, now.status), (2, SalesOrderStatus::Shipped));
+}
+
+#[tokio::test]
+async fn orders_seen_before_evaluation_are_pending_and_keep_a_later_status() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(&store).await;
+    let new =
+        store.upsert_shopify_orders(shop, &[order(1, "2026-11-01T10:00:00Z"), order(2, "2026-11-01T10:00:00Z")]).await;
+    assert_eq!(new.unwrap(), 2);
+    assert_eq!(store.shopify_order(shop, "gid://shopify/Order/1").await.unwrap().unwrap().status, OrderStatus::Pending);
+    store
+        .save_order_evaluation(shop, &failing(order(1, "2026-11-01T10:00:00Z"), vec![not_linked(1, "A")]))
+        .await
+        .unwrap();
+    let mut newer = order(1, "2026-11-01T10:00:00Z");
+    newer.updated_at = "2026-11-04T10:00:00+01:00".into();
+    assert_eq!(store.upsert_shopify_orders(shop, &[newer]).await.unwrap(), 0);
+    let one = store.shopify_order(shop, "gid://shopify/Order/1").await.unwrap().unwrap();
+    assert_eq!(one.status, OrderStatus::Error, "seeing an order again keeps its evaluation");
+    let versions = store
+        .shopify_order_versions(shop, &["gid://shopify/Order/1".into(), "gid://shopify/Order/3".into()])
+        .await
+        .unwrap();
+    assert_eq!(versions.len(), 1);
+    assert_eq!(versions["gid://shopify/Order/1"], "2026-11-04T09:00:00.000000Z");
+}
+
+#[tokio::test]
+async fn webhook_deliveries_are_deduplicated_by_event_id() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(&store).await;
+    let event = WebhookEventInput {
+        event_id: "evt-1".into(),
+        topic: "orders/updated".into(),
+        webhook_id: Some("w-1".into()),
+        triggered_at: Some("2026-11-02T10:00:00Z".into()),
+    };
+    assert!(store.record_webhook_event(shop, &event).await.unwrap(), "first delivery");
+    assert!(!store.record_webhook_event(shop, &event).await.unwrap(), "duplicate delivery");
+    store.mark_webhook_event_processed(shop, "evt-1").await.unwrap();
+    assert_eq!(store.purge_webhook_events(shop, "9999-01-01T00:00:00.000000Z").await.unwrap(), 1);
+    assert!(store.record_webhook_event(shop, &event).await.unwrap(), "new again once forgotten");
+}
+
+#[tokio::test]
+async fn removing_a_shop_removes_its_orders_problems_and_waits() {
+    let (store, dir) = fresh_store().await;
+    let shop = add_shop(&store).await;
+    store
+        .save_order_evaluation(shop, &failing(order(1, "2026-11-01T10:00:00Z"), vec![not_linked(1, "A")]))
+        .await
+        .unwrap();
+    store.save_order_evaluation(shop, &synced(order(2, "2026-11-01T10:00:00Z"), sales_order(vec![]))).await.unwrap();
+    assert!(store.remove_shop("demo.myshopify.com").await.unwrap());
+    let pool =
+        sqlx::SqlitePool::connect(&format!("sqlite:{}", dir.path().join("shopsync.db").display())).await.unwrap();
+    for table in ["shopify_orders", "order_errors", "order_rechecks"] {
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(n, 0, "{table}");
+    }
+    let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sales_orders").fetch_one(&pool).await.unwrap();
+    assert_eq!(kept, 1, "back-office records stay");
+}
