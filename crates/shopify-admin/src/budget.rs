@@ -16,19 +16,21 @@
 //! - [`CostBudget::settle`] refunds the difference to the actual cost and
 //!   reconciles the model with the reported `currentlyAvailable`.
 //!
-//! Reconciling with concurrent requests in flight is the subtle part: a
-//! snapshot was taken on Shopify while some of our other requests may or may
-//! not have been counted. A snapshot therefore only bounds the true level:
-//! at least `currentlyAvailable - (cost of our other requests in flight)`
-//! (if none of them was counted yet) and at most `currentlyAvailable` plus
-//! what was refunded and restored since. The model is kept when it lies in
-//! that window and moved to the safe (lower) edge when it does not, which
-//! covers other consumers of the same bucket and a wrong initial guess.
+//! Reconciling with concurrent requests is the subtle part: a snapshot was
+//! taken on Shopify while some of our other requests may or may not have
+//! been counted, and answers can arrive out of order. A snapshot therefore
+//! only bounds the true level: at least `currentlyAvailable` minus the cost
+//! of every other request that Shopify may have charged after it (those
+//! still in flight, and those answered since this one was sent), and at most
+//! `currentlyAvailable` plus what was refunded and restored since. The model
+//! is kept when it lies in that window and moved to the safe (lower) edge
+//! when it does not, which covers other consumers of the same bucket and a
+//! wrong initial guess.
 //!
 //! Before the first response the bucket's size is unknown: one request goes
 //! out as a probe and the others wait for its snapshot.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex as StdMutex;
 use std::time::Duration;
 
@@ -90,7 +92,12 @@ struct State {
     /// Modelled level at `at`.
     level: f64,
     at: Instant,
-    in_flight: HashMap<u64, f64>,
+    /// Reserved cost and send time of each request in flight.
+    in_flight: HashMap<u64, (f64, Instant)>,
+    /// (answered at, charged) of requests answered while others were in
+    /// flight: Shopify may have charged them after an older request's
+    /// snapshot, which arrives later.
+    answered: VecDeque<(Instant, f64)>,
     probe_in_flight: bool,
     next_id: u64,
     /// Last requested cost per operation name.
@@ -155,6 +162,7 @@ impl CostBudget {
                 level: 0.0,
                 at: Instant::now(),
                 in_flight: HashMap::new(),
+                answered: VecDeque::new(),
                 probe_in_flight: false,
                 next_id: 0,
                 requested: HashMap::new(),
@@ -226,6 +234,10 @@ impl CostBudget {
         if reservation.probe {
             s.probe_in_flight = false;
         }
+        let charged_by_this = match outcome {
+            Settlement::Reported(cost) => cost.actual_query_cost.unwrap_or(0.0),
+            Settlement::Unknown => reservation.cost,
+        };
         if let Settlement::Reported(cost) = outcome {
             if cost.requested_query_cost > 0.0 {
                 s.requested.insert(operation.to_owned(), cost.requested_query_cost);
@@ -239,8 +251,10 @@ impl CostBudget {
             }
             if let Some(status) = cost.throttle_status {
                 let limits = Limits { maximum: status.maximum_available, restore_rate: status.restore_rate };
-                let others: f64 = s.in_flight.values().sum();
-                let lower = status.currently_available - others;
+                let in_flight: f64 = s.in_flight.values().map(|(cost, _)| cost).sum();
+                let answered_since: f64 =
+                    s.answered.iter().filter(|(at, _)| *at > reservation.sent_at).map(|(_, charged)| charged).sum();
+                let lower = status.currently_available - in_flight - answered_since;
                 let refund_slack = (cost.requested_query_cost - charged).max(0.0);
                 let since_sent = now.duration_since(reservation.sent_at).as_secs_f64();
                 let upper = status.currently_available + refund_slack + limits.restore_rate * since_sent;
@@ -251,6 +265,7 @@ impl CostBudget {
                 s.set_level(reconciled.min(limits.maximum), now);
             }
         }
+        s.remember_answer(now, charged_by_this);
         drop(s);
         self.changed.notify_waiters();
     }
@@ -275,7 +290,7 @@ impl CostBudget {
             maximum: s.limits.map(|l| l.maximum),
             restore_rate: s.limits.map(|l| l.restore_rate),
             available,
-            in_flight: s.in_flight.values().sum(),
+            in_flight: s.in_flight.values().map(|(cost, _)| cost).sum(),
             waited: s.waited,
         }
     }
@@ -287,7 +302,7 @@ impl CostBudget {
         }
         let id = s.next_id;
         s.next_id += 1;
-        s.in_flight.insert(id, cost);
+        s.in_flight.insert(id, (cost, now));
         Reservation { budget: self, id, cost, sent_at: now, probe, settled: false }
     }
 
@@ -317,6 +332,19 @@ impl State {
     fn set_level(&mut self, level: f64, now: Instant) {
         self.level = level;
         self.at = now;
+    }
+
+    /// Keeps the answers a request still in flight may need to discount.
+    fn remember_answer(&mut self, at: Instant, charged: f64) {
+        match self.in_flight.values().map(|(_, sent_at)| *sent_at).min() {
+            None => self.answered.clear(),
+            Some(oldest) => {
+                while self.answered.front().is_some_and(|(answered_at, _)| *answered_at <= oldest) {
+                    self.answered.pop_front();
+                }
+                self.answered.push_back((at, charged));
+            }
+        }
     }
 }
 
@@ -424,5 +452,109 @@ mod tests {
             .await
             .expect("next caller becomes the probe");
         budget.settle(r, "Q", Settlement::Unknown);
+    }
+
+    /// Shopify's side of the bucket, for the concurrency test below.
+    struct FakeShopify {
+        level: f64,
+        at: Instant,
+        throttled: u32,
+        charged: f64,
+    }
+
+    impl FakeShopify {
+        const MAX: f64 = 1000.0;
+        const RATE: f64 = 100.0;
+
+        fn restore(&mut self) {
+            let now = Instant::now();
+            self.level = (self.level + (now - self.at).as_secs_f64() * Self::RATE).min(Self::MAX);
+            self.at = now;
+        }
+
+        fn status(&self) -> ThrottleStatus {
+            ThrottleStatus { maximum_available: Self::MAX, currently_available: self.level, restore_rate: Self::RATE }
+        }
+    }
+
+    /// One load scenario: 8 tasks, each sending `requests` requests of
+    /// `requested` points (actual cost: the same, or 10..=100 with
+    /// `refunds`), every leg (to Shopify, executing, back) taking a random
+    /// 0..`max_delay_ms`, so answers arrive out of order.
+    async fn check_no_throttling(requested: f64, refunds: bool, requests: u32, max_delay_ms: u64) {
+        use std::sync::{Arc, Mutex};
+        let budget = Arc::new(CostBudget::new());
+        let shopify = Arc::new(Mutex::new(FakeShopify {
+            level: FakeShopify::MAX,
+            at: Instant::now(),
+            throttled: 0,
+            charged: 0.0,
+        }));
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for task in 0..8u64 {
+            let (budget, shopify) = (budget.clone(), shopify.clone());
+            tasks.push(tokio::spawn(async move {
+                // A small deterministic xorshift generator per task.
+                let mut seed = 0x9e37_79b9_7f4a_7c15u64 ^ (task + 1).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+                let mut next = move |n: u64| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    seed % n
+                };
+                for _ in 0..requests {
+                    let reservation = budget.acquire("Q", requested).await;
+                    tokio::time::sleep(Duration::from_millis(next(max_delay_ms))).await;
+                    let accepted = {
+                        let mut s = shopify.lock().unwrap();
+                        s.restore();
+                        let fits = s.level >= requested;
+                        if fits {
+                            s.level -= requested;
+                        } else {
+                            s.throttled += 1;
+                        }
+                        fits
+                    };
+                    let mut actual = None;
+                    if accepted {
+                        tokio::time::sleep(Duration::from_millis(next(max_delay_ms))).await;
+                        let cost = if refunds { 10.0 + next(91) as f64 } else { requested };
+                        let mut s = shopify.lock().unwrap();
+                        s.restore();
+                        s.level = (s.level + requested - cost).min(FakeShopify::MAX);
+                        s.charged += cost;
+                        actual = Some(cost);
+                    }
+                    let status = shopify.lock().unwrap().status();
+                    tokio::time::sleep(Duration::from_millis(next(max_delay_ms))).await;
+                    let cost = QueryCost {
+                        requested_query_cost: requested,
+                        actual_query_cost: actual,
+                        throttle_status: Some(status),
+                    };
+                    budget.settle(reservation, "Q", Settlement::Reported(cost));
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let s = shopify.lock().unwrap();
+        assert_eq!(s.throttled, 0, "requested {requested}: the budget let through a request Shopify throttled");
+        // The load is far above the bucket, so the restore rate was the
+        // limit: the budget must not have idled much either.
+        let used = (s.charged - FakeShopify::MAX + s.level) / (FakeShopify::RATE * started.elapsed().as_secs_f64());
+        assert!(used > 0.8, "requested {requested}: used {:.0} % of the restore rate", used * 100.0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_requests_answered_out_of_order_are_never_throttled() {
+        // Small costs without refunds keep the bucket at its edge, where a
+        // snapshot that arrives after newer answers would mislead the model.
+        check_no_throttling(4.0, false, 200, 20).await;
+        check_no_throttling(10.0, false, 200, 60).await;
+        check_no_throttling(100.0, true, 40, 60).await;
     }
 }

@@ -384,9 +384,10 @@ pub struct ProductVariantSetInput {
     pub barcode: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<Decimal>,
-    /// Sent even when `None`: the product set is the whole truth, so a
-    /// missing compare-at price clears Shopify's.
-    pub compare_at_price: Option<Decimal>,
+    /// `None` leaves Shopify's compare-at price as it is (productSet keeps
+    /// omitted scalar fields); `Some(None)` clears it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compare_at_price: Option<Option<Decimal>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taxable: Option<bool>,
     /// `DENY` or `CONTINUE` (selling when out of stock).
@@ -590,6 +591,18 @@ mod tests {
     fn sku_search_joins_quoted_skus_with_or() {
         let vars = VariantsBySkuVariables::for_skus(&["A-1", "B \"2\""]);
         assert_eq!(vars.query, r#"sku:"A-1" OR sku:"B \"2\"""#);
+    }
+
+    #[test]
+    fn product_set_variant_leaves_out_prices_it_does_not_set_and_can_clear_compare_at_price() {
+        let kept = ProductVariantSetInput { sku: Some("A-1".into()), ..Default::default() };
+        let json = serde_json::to_value(&kept).unwrap();
+        assert!(json.get("price").is_none() && json.get("compareAtPrice").is_none(), "{json}");
+        let cleared =
+            ProductVariantSetInput { price: Some(Decimal::new(500, 2)), compare_at_price: Some(None), ..kept };
+        let json = serde_json::to_value(&cleared).unwrap();
+        assert_eq!(json["price"], "5.00");
+        assert!(json["compareAtPrice"].is_null() && json.as_object().unwrap().contains_key("compareAtPrice"));
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod bulk;
 mod domain;
 mod fixtures;
 mod hook_and_policy;
+mod oauth;
 mod retries;
 mod schema;
 mod sim;
