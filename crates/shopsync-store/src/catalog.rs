@@ -9,7 +9,7 @@
 //! Next to the catalog live the outbound flows' memory for each shop: which Shopify product and variant an
 //! item and a variant are linked to and the hash of the payload Shopify last accepted ([`ProductLink`],
 //! [`VariantLink`]), the quantity last accepted per SKU and location ([`InventoryState`]), and the records a
-//! flow had to skip with Shopify's reason ([`SyncError`]), kept until the record syncs.
+//! flow had to skip with Shopify's reason ([`SkippedRecord`]), kept until the record syncs.
 //!
 //! Conventions: an item's `updated_at` moves when its content or one of its variants changes (not when it is
 //! marked for sync), so a flow can ask for what changed since its last run ([`ItemQuery::changed_since`]).
@@ -48,7 +48,7 @@ impl ItemStatus {
 
 impl fmt::Display for ItemStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -102,7 +102,7 @@ impl WeightUnit {
 
 impl fmt::Display for WeightUnit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -538,7 +538,7 @@ pub struct InventoryState {
 
 /// A record an outbound flow had to skip, with the reason (a Shopify `userErrors` entry or a check of ours).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SyncErrorInput {
+pub struct SkippedRecordInput {
     /// `item`, `variant`, `inventory`, `shipment` ...
     pub object: String,
     /// The item number, SKU, shipment number ...
@@ -552,7 +552,7 @@ pub struct SyncErrorInput {
 
 /// A recorded skipped record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
-pub struct SyncError {
+pub struct SkippedRecord {
     pub id: i64,
     pub object: String,
     pub object_key: String,
@@ -631,8 +631,6 @@ pub trait CatalogStore: Send + Sync {
     async fn bundle_components(&self, bundle_sku: &str) -> Result<Vec<BundleComponent>>;
     /// Every bundle, by bundle SKU.
     async fn bundles(&self) -> Result<Vec<Bundle>>;
-    /// Which of these SKUs are bundles, and which are components of a bundle: `(bundles, components)`.
-    async fn bundle_roles(&self, skus: &[String]) -> Result<(Vec<String>, Vec<String>)>;
 
     // Links, per shop.
 
@@ -662,9 +660,9 @@ pub trait CatalogStore: Send + Sync {
 
     /// Records skipped records in one transaction. The errors given for an (object, key) replace the ones
     /// stored for it: they are the reasons of its latest attempt.
-    async fn record_sync_errors(&self, shop_id: i64, errors: &[SyncErrorInput]) -> Result<()>;
+    async fn record_skipped(&self, shop_id: i64, errors: &[SkippedRecordInput]) -> Result<()>;
     /// The skipped records of a shop (of one object kind when given), newest first.
-    async fn sync_errors(&self, shop_id: i64, object: Option<&str>) -> Result<Vec<SyncError>>;
+    async fn skipped_records(&self, shop_id: i64, object: Option<&str>) -> Result<Vec<SkippedRecord>>;
     /// Forgets the errors of records that synced; returns how many went.
-    async fn clear_sync_errors(&self, shop_id: i64, object: &str, keys: &[String]) -> Result<u64>;
+    async fn clear_skipped(&self, shop_id: i64, object: &str, keys: &[String]) -> Result<u64>;
 }

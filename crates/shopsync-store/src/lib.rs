@@ -36,8 +36,8 @@ mod sqlite;
 pub use catalog::{
     Bundle, BundleComponent, BundleInput, CatalogStore, InventoryState, Item, ItemFilter, ItemInput, ItemQuery,
     ItemStatus, ItemsUpsert, MarkOutcome, Price, PriceInput, PriceList, PriceListInput, PricesUpsert, ProductLink,
-    SkuOwner, StockInput, StockLevel, StockUpsert, SyncError, SyncErrorInput, UpsertCounts, Variant, VariantInput,
-    VariantLink, Warehouse, WeightUnit,
+    SkippedRecord, SkippedRecordInput, SkuOwner, StockInput, StockLevel, StockUpsert, UpsertCounts, Variant,
+    VariantInput, VariantLink, Warehouse, WeightUnit,
 };
 pub use customers::{
     Address, CUSTOMER_FIELDS, Customer, CustomerField, CustomerLink, CustomerQuery, CustomerResolution, CustomerStore,

@@ -29,6 +29,7 @@
 
 mod engine;
 mod error;
+pub mod import;
 mod logger;
 mod progress;
 pub mod scheduler;

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::commands::catalog::{BundlesCommand, ItemsCommand, PricesCommand, StockCommand};
 use crate::commands::log::{CaptureCommand, LogCommand};
 use crate::commands::shop::ShopCommand;
 use crate::commands::sim::SimArgs;
@@ -40,6 +41,18 @@ pub enum Command {
     /// Captured Shopify data: the raw data of every imported object, as a version history.
     #[command(subcommand)]
     Capture(CaptureCommand),
+    /// The back-office catalog: import items, list and show them, mark them for synchronization.
+    #[command(subcommand)]
+    Items(ItemsCommand),
+    /// Import the prices of a price list.
+    #[command(subcommand)]
+    Prices(PricesCommand),
+    /// Import stock levels per warehouse.
+    #[command(subcommand)]
+    Stock(StockCommand),
+    /// Import bundles (a sellable SKU made of component SKUs).
+    #[command(subcommand)]
+    Bundles(BundlesCommand),
     /// Sync runs of a shop, newest first: what ran, why, how it ended.
     Jobs {
         #[arg(long)]

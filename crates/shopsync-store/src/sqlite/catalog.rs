@@ -16,8 +16,8 @@ use super::{SqliteStore, now};
 use crate::catalog::{
     Bundle, BundleComponent, BundleInput, CatalogStore, FilterField, FilterOp, InventoryState, Item, ItemInput,
     ItemQuery, ItemStatus, ItemsUpsert, MarkOutcome, Price, PriceInput, PriceList, PriceListInput, PricesUpsert,
-    ProductLink, SkuOwner, StockInput, StockLevel, StockUpsert, SyncError, SyncErrorInput, UpsertCounts, Variant,
-    VariantLink, Warehouse, WeightUnit,
+    ProductLink, SkippedRecord, SkippedRecordInput, SkuOwner, StockInput, StockLevel, StockUpsert, UpsertCounts,
+    Variant, VariantLink, Warehouse, WeightUnit,
 };
 use crate::{Result, StoreError};
 
@@ -352,25 +352,6 @@ impl CatalogStore for SqliteStore {
         Ok(bundles)
     }
 
-    async fn bundle_roles(&self, skus: &[String]) -> Result<(Vec<String>, Vec<String>)> {
-        let skus = json_array(skus);
-        let bundles = sqlx::query_scalar(
-            "SELECT DISTINCT bundle_sku FROM bundle_components WHERE bundle_sku IN (SELECT value FROM json_each(?)) \
-             ORDER BY bundle_sku",
-        )
-        .bind(&skus)
-        .fetch_all(&self.pool)
-        .await?;
-        let components = sqlx::query_scalar(
-            "SELECT DISTINCT component_sku FROM bundle_components \
-             WHERE component_sku IN (SELECT value FROM json_each(?)) ORDER BY component_sku",
-        )
-        .bind(&skus)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok((bundles, components))
-    }
-
     async fn product_links(&self, shop_id: i64) -> Result<Vec<ProductLink>> {
         Ok(sqlx::query_as(
             "SELECT item_id, shopify_product_id, last_hash, synced_at FROM product_links WHERE shop_id = ? \
@@ -550,7 +531,7 @@ impl CatalogStore for SqliteStore {
         Ok(())
     }
 
-    async fn record_sync_errors(&self, shop_id: i64, errors: &[SyncErrorInput]) -> Result<()> {
+    async fn record_skipped(&self, shop_id: i64, errors: &[SkippedRecordInput]) -> Result<()> {
         if errors.is_empty() {
             return Ok(());
         }
@@ -584,7 +565,7 @@ impl CatalogStore for SqliteStore {
         Ok(())
     }
 
-    async fn sync_errors(&self, shop_id: i64, object: Option<&str>) -> Result<Vec<SyncError>> {
+    async fn skipped_records(&self, shop_id: i64, object: Option<&str>) -> Result<Vec<SkippedRecord>> {
         Ok(sqlx::query_as(
             "SELECT id, object, object_key, field, code, message, created_at FROM sync_errors \
              WHERE shop_id = ?1 AND (?2 IS NULL OR object = ?2) ORDER BY id DESC",
@@ -595,7 +576,7 @@ impl CatalogStore for SqliteStore {
         .await?)
     }
 
-    async fn clear_sync_errors(&self, shop_id: i64, object: &str, keys: &[String]) -> Result<u64> {
+    async fn clear_skipped(&self, shop_id: i64, object: &str, keys: &[String]) -> Result<u64> {
         let done = sqlx::query(
             "DELETE FROM sync_errors WHERE shop_id = ? AND object = ? \
              AND object_key IN (SELECT value FROM json_each(?))",

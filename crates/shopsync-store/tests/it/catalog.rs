@@ -1,7 +1,7 @@
 use shopsync_store::catalog::{FilterField, FilterOp};
 use shopsync_store::{
     BundleComponent, BundleInput, CatalogStore, InventoryState, ItemFilter, ItemInput, ItemQuery, ItemStatus, NewShop,
-    PriceInput, PriceListInput, ProductLink, ShopStore, SqliteStore, StockInput, StoreError, SyncErrorInput,
+    PriceInput, PriceListInput, ProductLink, ShopStore, SkippedRecordInput, SqliteStore, StockInput, StoreError,
     UpsertCounts, VariantInput, VariantLink, WeightUnit,
 };
 
@@ -273,8 +273,6 @@ async fn bundles_replace_their_components() {
     assert_eq!(store.bundle_components("KIT").await.unwrap(), [component("A", 3)]);
     assert!(store.bundle_components("A").await.unwrap().is_empty());
     assert_eq!(store.bundles().await.unwrap().len(), 1);
-    let (bundles, components) = store.bundle_roles(&["KIT".into(), "A".into(), "B".into()]).await.unwrap();
-    assert_eq!((bundles, components), (vec!["KIT".to_string()], vec!["A".to_string()]));
 }
 
 #[tokio::test]
@@ -333,23 +331,23 @@ async fn inventory_state_keeps_the_last_accepted_quantity() {
 }
 
 #[tokio::test]
-async fn sync_errors_are_replaced_per_record_and_cleared_when_it_syncs() {
+async fn skipped_records_are_replaced_per_record_and_cleared_when_it_syncs() {
     let (store, _dir) = fresh_store().await;
     let shop = shop(&store).await;
-    let error = |key: &str, message: &str| SyncErrorInput {
+    let error = |key: &str, message: &str| SkippedRecordInput {
         object: "item".into(),
         object_key: key.into(),
         field: Some("variants.0.price".into()),
         code: Some("INVALID".into()),
         message: message.into(),
     };
-    store.record_sync_errors(shop, &[error("I-1", "first"), error("I-1", "second"), error("I-2", "x")]).await.unwrap();
-    assert_eq!(store.sync_errors(shop, Some("item")).await.unwrap().len(), 3);
-    store.record_sync_errors(shop, &[error("I-1", "third")]).await.unwrap();
-    let errors = store.sync_errors(shop, None).await.unwrap();
+    store.record_skipped(shop, &[error("I-1", "first"), error("I-1", "second"), error("I-2", "x")]).await.unwrap();
+    assert_eq!(store.skipped_records(shop, Some("item")).await.unwrap().len(), 3);
+    store.record_skipped(shop, &[error("I-1", "third")]).await.unwrap();
+    let errors = store.skipped_records(shop, None).await.unwrap();
     let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
     assert_eq!(messages, ["third", "x"], "the latest attempt's reasons replace the earlier ones, newest first");
-    assert_eq!(store.clear_sync_errors(shop, "item", &["I-1".into()]).await.unwrap(), 1);
-    assert_eq!(store.sync_errors(shop, None).await.unwrap().len(), 1);
-    assert!(store.sync_errors(shop, Some("inventory")).await.unwrap().is_empty());
+    assert_eq!(store.clear_skipped(shop, "item", &["I-1".into()]).await.unwrap(), 1);
+    assert_eq!(store.skipped_records(shop, None).await.unwrap().len(), 1);
+    assert!(store.skipped_records(shop, Some("inventory")).await.unwrap().is_empty());
 }

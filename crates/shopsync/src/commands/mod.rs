@@ -1,5 +1,6 @@
 //! One module per command group; `run` dispatches.
 
+pub mod catalog;
 pub mod init;
 pub mod log;
 pub mod shop;
@@ -19,6 +20,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sim(args) => sim::run(args).await,
         Command::Log(command) => log::run_log(&data_dir, command).await,
         Command::Capture(command) => log::run_capture(&data_dir, command).await,
+        Command::Items(command) => catalog::run_items(&data_dir, command).await,
+        Command::Prices(command) => catalog::run_prices(&data_dir, command).await,
+        Command::Stock(command) => catalog::run_stock(&data_dir, command).await,
+        Command::Bundles(command) => catalog::run_bundles(&data_dir, command).await,
         Command::Jobs { shop, kind, limit, json } => log::run_jobs(&data_dir, shop, kind, limit, json).await,
     }
 }
