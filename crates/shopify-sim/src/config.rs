@@ -142,6 +142,9 @@ pub enum Seed {
     Large,
     /// `n` products with 1 to 4 variants each, 2 locations.
     Count(usize),
+    /// The large catalog plus `n` orders by `n / 10` customers (`orders:N`; the import benchmark
+    /// uses 100,000).
+    Orders(usize),
 }
 
 impl FromStr for Seed {
@@ -152,6 +155,11 @@ impl FromStr for Seed {
             "empty" => Ok(Seed::Empty),
             "demo" => Ok(Seed::Demo),
             "large" => Ok(Seed::Large),
+            orders if orders.starts_with("orders:") => {
+                orders["orders:".len()..].parse().map(Seed::Orders).map_err(|_| {
+                    ParseConfigError(format!("unknown seed `{text}`: use orders:N with N a number of orders"))
+                })
+            }
             number => number.parse().map(Seed::Count).map_err(|_| {
                 ParseConfigError(format!("unknown seed `{text}`: use demo, large, empty or a number of products"))
             }),

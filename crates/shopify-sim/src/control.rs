@@ -368,6 +368,7 @@ pub(crate) fn routes() -> Router<Arc<SimState>> {
             }),
         )
         .route("/_sim/images/{file}", get(|| async { image() }))
+        .merge(crate::control_orders::routes())
 }
 
 #[derive(Deserialize)]

@@ -30,10 +30,12 @@
 
 pub mod config;
 pub mod control;
+pub mod control_orders;
 pub mod faults;
 pub mod gid;
 pub mod graphql;
 pub mod model;
+pub mod order_ops;
 pub mod registry;
 pub mod resolvers;
 pub mod rng;

@@ -45,6 +45,10 @@ impl Registry {
         crate::resolvers::product_mutations::register(&mut registry);
         crate::resolvers::inventory::register(&mut registry);
         crate::resolvers::tags::register(&mut registry);
+        crate::resolvers::orders::register(&mut registry);
+        crate::resolvers::customers::register(&mut registry);
+        crate::resolvers::order_mutations::register(&mut registry);
+        crate::resolvers::payouts::register(&mut registry);
         registry
     }
 

@@ -18,6 +18,62 @@
 //! - **Demo special cases**: product 23 is `ARCHIVED`, product 24 is `DRAFT`, product 25 (a gift
 //!   wrap service) has no SKU and is not tracked, products 1..=5 are tagged `featured`.
 //! - Timestamps: product `p` created 2025-06-01 + `p` hours, updated up to 30 days later.
+//!
+//! ## Orders, customers, payouts
+//! `Seed::Demo` adds 13 customers (matched to orders by email, or by phone for the ones without
+//! email; two have no orders), 40 orders and six weekly Shopify Payments payouts. Orders are
+//! placed six hours apart from 2026-09-01 08:00 UTC. Products 1..=19 are the ones the
+//! back-office demo carries; products 20..=22 are not linked there. Unless stated, an order is
+//! paid by `shopify_payments`, ships to its customer's country with one `Standard` line (4.90)
+//! from `Main Warehouse`, and has the destination's VAT included in its prices (US sales tax and
+//! Canadian HST are added on top; Brazil and Japan have no tax lines).
+//!
+//! | order | case |
+//! |---|---|
+//! | #1001 | plain paid order, two lines (Anna Schmidt, DE) |
+//! | #1002 | discount code `WELCOME10` (10 %, allocated to each line), FR |
+//! | #1003 | two shipping lines (`Standard` 4.95 and `Express surcharge` 9.00), NL |
+//! | #1004 | partial refund: one of two units of the first line refunded (PARTIALLY_REFUNDED) |
+//! | #1005 | **product not linked**: a line of product 20 next to a linked line, BE |
+//! | #1006 | **product not linked** only: products 21 and 22, GB |
+//! | #1007 | **product not found**: a line whose product was deleted (variant and product null, SKU `SKU-00026-1` kept) |
+//! | #1008 | **product not found**: a custom line item `Engraving service` (no variant, no product, no SKU) |
+//! | #1009 | **no shippable product**: a gift card and gift wrapping, nothing requires shipping, no shipping line |
+//! | #1010 | **waiting for approval**: tagged `GlobalE`, not yet `Globale::Approved`, GB |
+//! | #1011 | tagged `GlobalE` and `Globale::Approved` (approved, importable), GB |
+//! | #1012 | **payment pending** without payment terms (bank deposit, PENDING transaction) |
+//! | #1013 | **payment pending with payment terms** `Net 30` (B2B, company Muster GmbH, PO number) |
+//! | #1014 | **destination not allowed**: Brazil |
+//! | #1015 | **destination not allowed**: Japan |
+//! | #1016 | **cancelled** (reason CUSTOMER) and refunded |
+//! | #1017 | **already fulfilled** in Shopify (DHL tracking) |
+//! | #1018 | **ignore tag** `shopsync-ignore` |
+//! | #1019 | **missing postal code**, United Kingdom |
+//! | #1020 | **missing postal code**, Germany |
+//! | #1021 | partially fulfilled: one unit of the first line shipped (PARTIALLY_FULFILLED) |
+//! | #1022 | United States, sales tax on top of prices (`taxesIncluded: false`) |
+//! | #1023 | Canada, HST on top; customer known by phone only (no email) |
+//! | #1024 | returning customer (same email as #1001) |
+//! | #1025 | returning customer known by phone only (same phone as #1023) |
+//! | #1026 | payment authorized, not captured (AUTHORIZED) |
+//! | #1027 | partially paid (PARTIALLY_PAID) |
+//! | #1028 | fully refunded (REFUNDED) |
+//! | #1029 | fulfilled (UPS), then a return requested |
+//! | #1030 | line item property `Engraving`, order note and attribute `gift_message` |
+//! | #1031 | five lines, several quantities |
+//! | #1032 | free shipping (shipping line at 0.00) |
+//! | #1033 | fulfilled and archived (closed, not cancelled) |
+//! | #1034 | a line of archived product 23 |
+//! | #1035 | a line of draft product 24 |
+//! | #1036 | test order (`test: true`) |
+//! | #1037 | discount code `AUTUMN15` (15 %), FR |
+//! | #1038 | plain paid, two lines, NL |
+//! | #1039 | plain paid, BE |
+//! | #1040 | discount code `VIP20` (20 %), DE |
+//!
+//! `Seed::Orders(n)` is the large catalog plus `n` orders by `n / 10` customers over 15 months
+//! (one in four fulfilled, one in five discounted, one in twenty pending, one in fifty
+//! cancelled, one in ten by a guest) and twelve payouts: the import benchmark's store.
 
 use std::collections::BTreeMap;
 
@@ -31,6 +87,8 @@ use crate::model::catalog::{
 };
 use crate::rng::SplitMix64;
 use crate::store::{IdKind, Store};
+
+mod orders;
 
 /// The SKU of variant `v` of product `p` in every seed.
 pub fn sku(product: usize, variant: usize) -> String {
@@ -75,7 +133,7 @@ pub fn populate(store: &mut Store, seed: Seed, base_url: &str) {
     let (count, fixed_variants) = match seed {
         Seed::Empty => (0, None),
         Seed::Demo => (25, None),
-        Seed::Large => (2000, Some(5)),
+        Seed::Large | Seed::Orders(_) => (2000, Some(5)),
         Seed::Count(count) => (count, None),
     };
     if seed == Seed::Empty {
@@ -85,6 +143,11 @@ pub fn populate(store: &mut Store, seed: Seed, base_url: &str) {
     let mut rng = SplitMix64::new(0x5eed_0000 + count as u64);
     for p in 1..=count {
         add_product(store, &mut rng, p, fixed_variants, seed == Seed::Demo, [main, retail], epoch, base_url);
+    }
+    match seed {
+        Seed::Demo => orders::populate_demo(store),
+        Seed::Orders(count) => orders::populate_large(store, count),
+        _ => {}
     }
 }
 

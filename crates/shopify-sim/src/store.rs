@@ -10,6 +10,9 @@ use jiff::Timestamp;
 use serde_json::Value as Json;
 
 use crate::model::catalog::Catalog;
+use crate::model::customers::Customers;
+use crate::model::orders::Orders;
+use crate::model::payouts::Payments;
 use crate::model::shop::Shop;
 
 /// Everything the simulated shop holds.
@@ -17,6 +20,10 @@ use crate::model::shop::Shop;
 pub struct Store {
     pub shop: Shop,
     pub catalog: Catalog,
+    pub orders: Orders,
+    pub customers: Customers,
+    /// Shopify Payments account and payouts.
+    pub payments: Payments,
     /// Results of mutations sent with `@idempotent(key:)`, by mutation name and key.
     pub idempotency: HashMap<(String, String), IdempotentResult>,
     /// Recent changes, newest last (bounded), for webhooks and tests.
@@ -56,6 +63,10 @@ pub enum IdKind {
     Media,
     Image,
     InventoryAdjustmentGroup,
+    Order,
+    Customer,
+    PaymentsAccount,
+    Payout,
     Other,
 }
 
@@ -71,6 +82,11 @@ impl IdKind {
             IdKind::Media => 31_100_000_000,
             IdKind::Image => 41_100_000_000,
             IdKind::InventoryAdjustmentGroup => 51_100_000_000,
+            // Sub-objects of an order get `order_id * 10_000 + n` (see model::orders): below 2^53.
+            IdKind::Order => 6_100_000_000,
+            IdKind::Customer => 7_100_000_000,
+            IdKind::PaymentsAccount => 1_100_000,
+            IdKind::Payout => 81_100_000,
             IdKind::Other => 91_100_000_000,
         }
     }
@@ -85,6 +101,9 @@ impl Store {
         Store {
             shop,
             catalog: Catalog::default(),
+            orders: Orders::default(),
+            customers: Customers::default(),
+            payments: Payments::default(),
             idempotency: HashMap::new(),
             changes: VecDeque::new(),
             next_ids: HashMap::new(),

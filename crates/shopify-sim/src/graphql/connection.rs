@@ -48,7 +48,8 @@ impl SortKey {
         SortKey { value: SortValue::Int(value), id }
     }
 
-    fn cursor(&self) -> String {
+    /// The opaque cursor of an item with this key.
+    pub fn cursor(&self) -> String {
         let value = match &self.value {
             SortValue::Int(number) => json!(number),
             SortValue::Text(text) => json!(text),
@@ -120,6 +121,31 @@ impl PageRequest {
     /// A plain "first N" request (for control-surface reads and tests).
     pub fn first(count: usize) -> Self {
         PageRequest { first: Some(count), last: None, after: None, before: None, reverse: false }
+    }
+
+    /// `first` (None when not given).
+    pub fn first_count(&self) -> Option<usize> {
+        self.first
+    }
+
+    /// `last` (None when not given).
+    pub fn last_count(&self) -> Option<usize> {
+        self.last
+    }
+
+    /// The `after` cursor's key.
+    pub fn after_key(&self) -> Option<&SortKey> {
+        self.after.as_ref()
+    }
+
+    /// The `before` cursor's key.
+    pub fn before_key(&self) -> Option<&SortKey> {
+        self.before.as_ref()
+    }
+
+    /// `reverse`.
+    pub fn is_reverse(&self) -> bool {
+        self.reverse
     }
 }
 

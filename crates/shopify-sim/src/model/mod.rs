@@ -2,4 +2,7 @@
 //! per module (catalog now; orders, customers, fulfillment orders ... are added as new modules).
 
 pub mod catalog;
+pub mod customers;
+pub mod orders;
+pub mod payouts;
 pub mod shop;

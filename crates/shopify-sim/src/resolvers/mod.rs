@@ -5,7 +5,11 @@
 //! small types (money, counts, user errors) live here.
 
 pub mod catalog;
+pub mod customers;
 pub mod inventory;
+pub mod order_mutations;
+pub mod orders;
+pub mod payouts;
 pub mod product_mutations;
 pub mod shop;
 pub mod tags;

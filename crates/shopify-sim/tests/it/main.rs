@@ -3,5 +3,6 @@
 
 mod catalog;
 mod mutations;
+mod orders;
 mod protocol;
 mod support;
