@@ -2,6 +2,18 @@
 //! a `.graphql` file under `graphql/` (fragments under `graphql/fragments/`)
 //! with hand-written serde types for its variables and its `data`.
 //!
+//! Why hand-written types rather than graphql_client or cynic: both generate
+//! from one schema file at compile time, but the documents speak 2026-10,
+//! which exists here only as the vendored 2025 schemas plus the overlay of
+//! `shopify-schema`; a proc macro would also re-parse a 3 MB schema on every
+//! build. What codegen would guarantee on the document side, the test suite
+//! checks instead with the same validator the simulator uses (every document
+//! against both schemas plus the overlay, no `@deprecated` field, cost under
+//! the limit), and the types are checked by decoding the simulator's real
+//! answers. In exchange the types are small, named for the domain
+//! (`Order::truncated_connections`, `InventoryItemLevel::available`) and
+//! tolerant where Shopify is loose (`UnsignedInt64` as string or number).
+//!
 //! Page sizes keep every document under Shopify's 1,000-point single-query
 //! limit. The requested cost of each document, by Shopify's rules (object 1,
 //! connection 2 + first × (1 + cost of a node), scalar/enum 0, interface =
