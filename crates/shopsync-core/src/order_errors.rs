@@ -80,10 +80,11 @@ pub enum Disposition {
 }
 
 /// The import status of a Shopify order, as the store keeps it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     /// Seen but not imported yet: not evaluated, or waiting for Shopify (payment, approval).
+    #[default]
     Pending,
     /// Imported: its sales order exists and matches Shopify.
     Synced,
