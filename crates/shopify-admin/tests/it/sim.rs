@@ -19,7 +19,7 @@ use shopify_admin::ops::shop::{Locations, LocationsVariables, ShopInfo};
 use shopify_admin::ops::tags::{TagsAdd, TagsVariables};
 use shopify_admin::ops::{NoVariables, nodes::Nodes, nodes::NodesVariables};
 use shopify_admin::{AdminClient, AdminError, AuthFailure, CostBudget, Endpoint, Gid, RetryConfig, ShopDomain};
-use shopify_sim::{BucketConfig, Faults, Seed, SimConfig, SimHandle, Simulator};
+use shopify_sim::{BucketConfig, Faults, Plan, Seed, SimConfig, SimHandle, Simulator};
 
 use crate::support::quick_retries;
 
@@ -283,15 +283,10 @@ async fn persistent_throttled_answers_end_in_a_throttled_error() {
     assert_eq!(sim.control().stats().throttled, 4);
 }
 
-// Waiting for the simulator: the committed shopify-sim (phase 1) serves the
-// catalog, inventory, shop and tags. These tests use only its public API and
-// run once it also serves orders, customers and bulk operations; remove the
-// `ignore` then.
-
 #[tokio::test]
-#[ignore = "waiting for shopify-sim to serve orders"]
 async fn order_pages_return_every_order_once_oldest_change_first() {
-    let sim = start(SimConfig::default()).await;
+    // Order pages are expensive: the Plus plan's bucket keeps the test fast.
+    let sim = start(SimConfig { plan: Plan::Plus, ..SimConfig::default() }).await;
     let client = default_client(&sim);
     let pages: Vec<_> = client
         .paginate::<shopify_admin::ops::orders::OrdersPage>(SearchPageVariables::default())
@@ -317,7 +312,6 @@ async fn order_pages_return_every_order_once_oldest_change_first() {
 }
 
 #[tokio::test]
-#[ignore = "waiting for shopify-sim to serve customers"]
 async fn customer_pages_return_every_customer_once() {
     let sim = start(SimConfig::default()).await;
     let client = default_client(&sim);
@@ -330,6 +324,8 @@ async fn customer_pages_return_every_customer_once() {
     assert_eq!(ids.len(), customers.len());
 }
 
+// Waiting for the simulator: it serves no bulk operations yet. The test uses
+// only its public API; remove the `ignore` once it does.
 #[tokio::test]
 #[ignore = "waiting for shopify-sim to serve bulk operations"]
 async fn a_bulk_export_of_the_catalog_is_reassembled_product_by_product() {
@@ -351,4 +347,77 @@ async fn a_bulk_export_of_the_catalog_is_reassembled_product_by_product() {
         assert_eq!(object.id(), Some(product.id.as_str()));
         assert_eq!(object.children_of_type("ProductVariant").count(), product.variants.len());
     }
+}
+
+#[tokio::test]
+async fn an_order_is_shipped_with_tracking_and_read_back() {
+    use shopify_admin::ops::fulfillment::{
+        FulfillmentCreate, FulfillmentCreateVariables, FulfillmentInput, FulfillmentOrderLineItems,
+        FulfillmentOrderLineQuantity, TrackingInput,
+    };
+    use shopify_admin::ops::orders::{
+        OrderById, OrderByIdVariables, OrderChildrenVariables, OrderFulfillmentOrders, OrdersPage,
+    };
+
+    let sim = start(SimConfig { plan: Plan::Plus, ..SimConfig::default() }).await;
+    let client = default_client(&sim);
+    let orders = client.collect_all::<OrdersPage>(SearchPageVariables::default()).await.unwrap();
+    let mut shipped = None;
+    for order in &orders {
+        let fulfillment_orders =
+            client.collect_all::<OrderFulfillmentOrders>(OrderChildrenVariables::new(order.id.clone())).await.unwrap();
+        if let Some(open) = fulfillment_orders
+            .into_iter()
+            .find(|fo| fo.can_create_fulfillment() && fo.line_items.nodes.iter().any(|l| l.remaining_quantity > 0))
+        {
+            shipped = Some((order.id.clone(), open));
+            break;
+        }
+    }
+    let (order_id, open) = shipped.expect("the demo seed has an order to ship");
+    let lines: Vec<_> = open
+        .line_items
+        .nodes
+        .iter()
+        .filter(|l| l.remaining_quantity > 0)
+        .map(|l| FulfillmentOrderLineQuantity { id: l.id.clone(), quantity: l.remaining_quantity })
+        .collect();
+    let variables = FulfillmentCreateVariables {
+        fulfillment: FulfillmentInput {
+            line_items_by_fulfillment_order: vec![FulfillmentOrderLineItems {
+                fulfillment_order_id: open.id.clone(),
+                fulfillment_order_line_items: Some(lines),
+            }],
+            notify_customer: false,
+            tracking_info: Some(TrackingInput {
+                number: Some("TRACK-123".into()),
+                company: Some("DHL Express".into()),
+                url: Some("https://tracking.example/TRACK-123".into()),
+            }),
+        },
+        message: None,
+    };
+    let created = client.execute::<FulfillmentCreate>(&variables).await.unwrap().data;
+    let fulfillment = created.fulfillment_create.unwrap().fulfillment.unwrap();
+    assert_eq!(fulfillment.tracking_info[0].number.as_deref(), Some("TRACK-123"));
+
+    let order =
+        client.execute::<OrderById>(&OrderByIdVariables { id: order_id.clone() }).await.unwrap().data.order.unwrap();
+    assert!(
+        order.fulfillments.iter().any(|f| f.tracking_info.iter().any(|t| t.number.as_deref() == Some("TRACK-123")))
+    );
+    let after = client.collect_all::<OrderFulfillmentOrders>(OrderChildrenVariables::new(order_id)).await.unwrap();
+    let same = after.iter().find(|fo| fo.id == open.id).unwrap();
+    assert!(same.line_items.nodes.iter().all(|l| l.remaining_quantity == 0), "everything was shipped");
+}
+
+#[tokio::test]
+async fn payouts_are_read_page_by_page() {
+    let sim = start(SimConfig::default()).await;
+    let client = default_client(&sim);
+    let payouts =
+        client.collect_all::<shopify_admin::ops::payouts::Payouts>(SearchPageVariables::default()).await.unwrap();
+    let ids: BTreeSet<_> = payouts.iter().map(|p| p.id.clone()).collect();
+    assert_eq!(ids.len(), payouts.len());
+    assert!(payouts.windows(2).all(|w| w[0].issued_at >= w[1].issued_at), "newest first");
 }
