@@ -689,29 +689,28 @@ impl OrderProblem {
             OrderProblem::DestinationNotAllowed { country } => {
                 let country = country.to_ascii_uppercase();
                 let name = countries::name_of(&country);
-                let allowed = match &settings.order_countries {
-                    CountryFilter::All => "all".to_string(),
-                    CountryFilter::Only(list) => list.join(","),
-                };
-                let with_country = match &settings.order_countries {
-                    CountryFilter::All => country.clone(),
+                match &settings.order_countries {
+                    CountryFilter::All => steps.push(format!(
+                        "The shop's order-countries is `all` now, so {name} is allowed: the order is imported when \
+                         it is checked again."
+                    )),
                     CountryFilter::Only(list) => {
-                        let mut list = list.clone();
-                        list.push(country.clone());
-                        list.join(",")
+                        steps.push(format!(
+                            "The shop imports orders shipped to {} only (setting order-countries; \
+                             `shopsync shop show {shop}` shows it).",
+                            list.join(",")
+                        ));
+                        steps.push(format!(
+                            "To import orders to {name}: `shopsync shop set {shop} order-countries {},{country}` (or \
+                             `all`). Orders held for {name} are re-checked by themselves when the country is enabled.",
+                            list.join(",")
+                        ));
+                        steps.push(format!(
+                            "If {name} is left out on purpose, nothing is to be done: the order stays listed with \
+                             this code."
+                        ));
                     }
-                };
-                steps.push(format!(
-                    "The shop imports orders shipped to {allowed} only (setting order-countries; \
-                     `shopsync shop show {shop}` shows it)."
-                ));
-                steps.push(format!(
-                    "To import orders to {name}: `shopsync shop set {shop} order-countries {with_country}` (or \
-                     `all`). Orders held for {name} are re-checked by themselves when the country is enabled."
-                ));
-                steps.push(format!(
-                    "If {name} is left out on purpose, nothing is to be done: the order stays listed with this code."
-                ));
+                }
                 steps.push(check_now);
             }
             OrderProblem::OrderCancelled { .. } => {
@@ -1100,6 +1099,16 @@ mod tests {
             &settings,
             &["Germany (DE)", "not among the shop's countries"],
             &["orders shipped to NL,BE only", "shopsync shop set demo.myshopify.com order-countries NL,BE,DE"],
+        );
+    }
+
+    #[test]
+    fn the_destination_remedy_with_every_country_allowed_says_a_recheck_imports_it() {
+        check(
+            OrderProblem::DestinationNotAllowed { country: "US".into() },
+            &ShopSettings::default(),
+            &["United States (US)"],
+            &["order-countries is `all` now", "shopsync orders reprocess --shop demo.myshopify.com #1001"],
         );
     }
 
