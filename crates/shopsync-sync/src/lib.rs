@@ -27,6 +27,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod catalog;
 mod engine;
 mod error;
 pub mod import;

@@ -1,6 +1,8 @@
 //! Integration tests of the sync engine: a real SQLite store in a temporary directory and, where Shopify is
 //! needed, the simulator on 127.0.0.1.
 
+mod inventory;
+mod products;
 mod scheduler;
 
 use std::sync::Arc;

@@ -1,0 +1,814 @@
+//! `sync products`: the shop's selection of items to Shopify products, keyed by SKU.
+//!
+//! Order of work: load the selection, its prices and links; link items to the products already in Shopify by
+//! SKU (saved before anything is created, so nothing is duplicated); import unmatched Shopify products when
+//! asked; then build each product's payload, skip the ones whose content hash equals the hash Shopify last
+//! accepted, and send the others with `productSet`, several at a time within the shop's cost budget.
+
+use std::collections::{HashMap, HashSet};
+
+use futures::StreamExt;
+use serde::Serialize;
+use shopify_admin::ops::products::{
+    Product, ProductSet, ProductSetVariables, ProductVariantsOfProduct, ProductVariantsOfProductVariables,
+    ProductsPage, SearchPageVariables,
+};
+use shopify_admin::{AdminError, Gid, UserError};
+use shopsync_core::settings::ItemSelection;
+use shopsync_store::{
+    InventoryState, Item, ItemQuery, Price, PriceListInput, ProductLink, SkippedRecordInput, VariantLink,
+};
+
+use super::diff::{FieldChange, product_changes};
+use super::link::{self, ImportedProduct, NewLink, SkuIndex};
+use super::payload::{DesiredProduct, PayloadSettings, money_text, product_set_variables};
+use super::{Problem, objects};
+use crate::{FlowSummary, Progress, ShopContext, SyncError};
+
+/// How many `productSet` calls are in flight at once; the shop's cost budget paces them.
+const CONCURRENT_WRITES: usize = 8;
+/// Links and records are stored after this many products, so a crash loses little.
+const SAVE_EVERY: usize = 50;
+/// Items read from the store per query.
+const ITEM_PAGE: u32 = 500;
+/// Product ids per search when a dry run reads what Shopify holds.
+const IDS_PER_SEARCH: usize = 25;
+
+/// What `sync products` does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProductSyncOptions {
+    /// Plan only: read from Shopify, write nothing to Shopify or to the store.
+    pub dry_run: bool,
+    /// Bring Shopify products whose SKUs the back office does not know into it as items (first-time setup).
+    pub import_unmatched: bool,
+    /// Only these item numbers (marked or not); empty means the shop's item selection.
+    pub items: Vec<String>,
+}
+
+/// What a product sync would do: the dry run's answer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ProductPlan {
+    pub shop: String,
+    /// Which items: `all items`, `marked items`, or the numbers asked for.
+    pub selection: String,
+    /// The price list prices come from.
+    pub price_list: Option<String>,
+    /// Items to link to products already in Shopify (matched by SKU).
+    pub links: Vec<PlannedLink>,
+    /// Shopify products to import into the back office (`--import-unmatched`).
+    pub imports: Vec<PlannedImport>,
+    pub creates: Vec<PlannedCreate>,
+    pub updates: Vec<PlannedUpdate>,
+    /// Products whose content did not change since Shopify last accepted it: no call.
+    pub unchanged: u64,
+    /// Records that would be skipped, and why.
+    pub problems: Vec<Problem>,
+}
+
+/// An item linked to an existing Shopify product by SKU.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlannedLink {
+    pub item: String,
+    pub product_id: String,
+    pub product_title: String,
+    pub variants_matched: usize,
+    pub admin_url: Option<String>,
+}
+
+/// A Shopify product brought into the back office.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlannedImport {
+    /// The new item's number (the product's handle).
+    pub item: String,
+    pub title: String,
+    pub product_id: String,
+    pub skus: Vec<String>,
+}
+
+/// A product to create.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlannedCreate {
+    pub item: String,
+    pub title: String,
+    pub status: String,
+    pub handle: String,
+    /// `SKU (option values) price`.
+    pub variants: Vec<String>,
+    /// Images sent with it (0 when sync-images is off).
+    pub images: usize,
+}
+
+/// A product to update, with what changes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlannedUpdate {
+    pub item: String,
+    pub title: String,
+    pub product_id: String,
+    pub admin_url: Option<String>,
+    pub changes: Vec<FieldChange>,
+    /// What the update leaves as it is, and why (`images: kept (overwrite-images off)`).
+    pub notes: Vec<String>,
+}
+
+impl ProductPlan {
+    /// The plan as counts.
+    pub fn summary(&self) -> FlowSummary {
+        let mut summary = FlowSummary {
+            created: self.creates.len() as u64,
+            updated: self.updates.len() as u64,
+            unchanged: self.unchanged,
+            linked: self.links.len() as u64,
+            ..FlowSummary::default()
+        };
+        for problem in &self.problems {
+            summary.skip(&problem.code);
+        }
+        summary.notes.insert("dry run".into(), "nothing was sent to Shopify or stored".into());
+        if !self.imports.is_empty() {
+            summary.notes.insert("imported into the back office".into(), self.imports.len().to_string());
+        }
+        summary
+    }
+
+    /// How many `productSet` calls the sync would make.
+    pub fn calls(&self) -> usize {
+        self.creates.len() + self.updates.len()
+    }
+}
+
+/// Syncs the shop's selection of items to Shopify (or, with `dry_run`, plans it and returns the plan's counts).
+pub async fn sync_products(
+    ctx: &ShopContext,
+    options: &ProductSyncOptions,
+    progress: &dyn Progress,
+) -> Result<FlowSummary, SyncError> {
+    if options.dry_run {
+        return Ok(plan_products(ctx, options, progress).await?.summary());
+    }
+    ctx.require_enabled("the product sync", "sync-products", ctx.settings.sync_products)?;
+    ctx.require_writes()?;
+    let mut catalog = Catalog::load(ctx, options).await?;
+    let mut summary = FlowSummary::default();
+    if let Some(list) = &catalog.settings.price_list {
+        summary.notes.insert("price list".into(), list.clone());
+    }
+    let store = ctx.store();
+    let shop_id = ctx.shop.id;
+
+    // First-time link, saved before anything is created.
+    let matching = Matching::find(ctx, &catalog, options.import_unmatched, progress).await?;
+    let now = shopsync_core::time::now_text();
+    let product_links: Vec<ProductLink> = matching
+        .links
+        .iter()
+        .map(|l| ProductLink {
+            item_id: l.item_id,
+            shopify_product_id: l.product_id.clone(),
+            last_hash: None,
+            synced_at: Some(now.clone()),
+        })
+        .collect();
+    let variant_links: Vec<VariantLink> = matching.links.iter().flat_map(|l| l.variants.clone()).collect();
+    store.save_product_links(shop_id, &product_links).await?;
+    store.save_variant_links(shop_id, &variant_links).await?;
+    summary.linked += product_links.len() as u64;
+    catalog.add_links(product_links, variant_links);
+    if !matching.imports.is_empty() {
+        let imported = import(ctx, &catalog, &matching.imports).await?;
+        summary.linked += imported;
+        summary.notes.insert("imported into the back office".into(), imported.to_string());
+    }
+
+    let work = Work::decide(&catalog, &matching.problems);
+    summary.unchanged = work.unchanged.len() as u64;
+    let mut problems = work.problems;
+    store.clear_skipped(shop_id, objects::ITEM, &work.unchanged).await?;
+
+    progress.phase("sending products", Some(work.actions.len() as u64));
+    let mut sent = futures::stream::iter(work.actions.iter().map(|action| send(ctx, &catalog, action)))
+        .buffer_unordered(CONCURRENT_WRITES);
+    let mut pending = Pending::default();
+    let mut failure = None;
+    while let Some(outcome) = sent.next().await {
+        progress.advance(1);
+        match outcome {
+            Ok(outcome) => {
+                pending.add(outcome, &mut summary, &mut problems);
+                if pending.len() >= SAVE_EVERY {
+                    pending.save(ctx, &catalog).await?;
+                }
+            }
+            Err(err) => {
+                failure = Some(err);
+                break;
+            }
+        }
+    }
+    drop(sent);
+    pending.save(ctx, &catalog).await?;
+    for problem in &problems {
+        summary.skip(&problem.code);
+    }
+    let records: Vec<SkippedRecordInput> = problems.iter().map(Problem::to_record).collect();
+    store.record_skipped(shop_id, &records).await?;
+    match failure {
+        Some(err) => Err(err),
+        None => Ok(summary),
+    }
+}
+
+/// Plans a product sync: reads the back office and Shopify, writes nothing, and says per product what would be
+/// created, linked, imported or changed (field by field, old -> new).
+pub async fn plan_products(
+    ctx: &ShopContext,
+    options: &ProductSyncOptions,
+    progress: &dyn Progress,
+) -> Result<ProductPlan, SyncError> {
+    ctx.require_enabled("the product sync", "sync-products", ctx.settings.sync_products)?;
+    ctx.require_outgoing()?;
+    let mut catalog = Catalog::load(ctx, options).await?;
+    let mut matching = Matching::find(ctx, &catalog, options.import_unmatched, progress).await?;
+    let mut plan = ProductPlan {
+        shop: ctx.shop.domain.clone(),
+        selection: catalog.selection.clone(),
+        price_list: catalog.settings.price_list.clone(),
+        ..ProductPlan::default()
+    };
+    for link in &matching.links {
+        plan.links.push(PlannedLink {
+            item: link.number.clone(),
+            product_id: link.product_id.clone(),
+            product_title: link.product_title.clone(),
+            variants_matched: link.variants.len(),
+            admin_url: ctx.admin_url(&link.product_id),
+        });
+    }
+    for import in &matching.imports {
+        plan.imports.push(PlannedImport {
+            item: import.item.number.clone(),
+            title: import.item.name.clone(),
+            product_id: import.product_id.clone(),
+            skus: import.item.variants.iter().map(|v| v.sku.clone()).collect(),
+        });
+    }
+    let links = std::mem::take(&mut matching.links);
+    catalog.add_links(
+        links
+            .iter()
+            .map(|l| ProductLink {
+                item_id: l.item_id,
+                shopify_product_id: l.product_id.clone(),
+                last_hash: None,
+                synced_at: None,
+            })
+            .collect(),
+        links.iter().flat_map(|l| l.variants.clone()).collect(),
+    );
+    let work = Work::decide(&catalog, &matching.problems);
+    plan.unchanged = work.unchanged.len() as u64;
+    plan.problems = work.problems;
+
+    // What Shopify holds now, for the products that would change.
+    let wanted: Vec<&str> = work.actions.iter().filter_map(|a| a.product_id.as_deref()).collect();
+    progress.phase("reading Shopify products", Some(wanted.len() as u64));
+    let mut current = std::mem::take(&mut matching.products);
+    let missing: Vec<&str> = wanted.iter().copied().filter(|id| !current.contains_key(*id)).collect();
+    for chunk in missing.chunks(IDS_PER_SEARCH) {
+        for product in read_products(ctx, chunk).await? {
+            current.insert(product.id.0.clone(), product);
+        }
+        progress.advance(chunk.len() as u64);
+    }
+    for action in &work.actions {
+        let desired = &action.desired;
+        match &action.product_id {
+            None => plan.creates.push(PlannedCreate {
+                item: desired.number.clone(),
+                title: desired.title.clone(),
+                status: desired.status.to_string(),
+                handle: desired.handle(),
+                variants: desired
+                    .variants
+                    .iter()
+                    .map(|v| {
+                        let price = v.price.map(money_text).unwrap_or_else(|| "no price".into());
+                        format!("{} ({}) {price}", v.sku, v.option_values.join(" / "))
+                    })
+                    .collect(),
+                images: if catalog.settings.sync_images { desired.images.len() } else { 0 },
+            }),
+            Some(id) => match current.get(id) {
+                Some(product) => {
+                    let (changes, mut notes) =
+                        product_changes(desired, product, &catalog.variant_links, &catalog.settings);
+                    if changes.is_empty() {
+                        notes.insert(0, "no differences: sent once to record what Shopify holds".into());
+                    }
+                    plan.updates.push(PlannedUpdate {
+                        item: desired.number.clone(),
+                        title: desired.title.clone(),
+                        product_id: id.clone(),
+                        admin_url: ctx.admin_url(id),
+                        changes,
+                        notes,
+                    });
+                }
+                None => plan.problems.push(deleted_in_shopify(&desired.number, id)),
+            },
+        }
+    }
+    Ok(plan)
+}
+
+/// The selection with what the flow needs of it.
+struct Catalog {
+    items: Vec<Item>,
+    selection: String,
+    prices: HashMap<String, Price>,
+    settings: PayloadSettings,
+    product_links: HashMap<i64, ProductLink>,
+    variant_links: HashMap<i64, VariantLink>,
+    /// Shopify locations stock goes to (for the known quantity of new variants).
+    locations: Vec<String>,
+}
+
+impl Catalog {
+    async fn load(ctx: &ShopContext, options: &ProductSyncOptions) -> Result<Catalog, SyncError> {
+        let store = ctx.store();
+        let price_list = resolve_price_list(ctx).await?;
+        let (marked, selection) = if !options.items.is_empty() {
+            let missing = store.missing_item_numbers(&options.items).await?;
+            if !missing.is_empty() {
+                return Err(SyncError::Invalid(format!(
+                    "there is no item {}; `shopsync items list` shows the items",
+                    missing.join(", ")
+                )));
+            }
+            (None, format!("items {}", options.items.join(", ")))
+        } else {
+            match ctx.settings.item_selection {
+                ItemSelection::All => (None, "all items".to_string()),
+                ItemSelection::Marked => (Some(true), "items marked for synchronization".to_string()),
+            }
+        };
+        let mut items = Vec::new();
+        let mut after = None;
+        loop {
+            let query = ItemQuery {
+                numbers: options.items.clone(),
+                marked,
+                after: after.clone(),
+                limit: Some(ITEM_PAGE),
+                ..ItemQuery::default()
+            };
+            let page = store.items(&query).await?;
+            let full = page.len() == ITEM_PAGE as usize;
+            after = page.last().map(|item| item.number.clone());
+            items.extend(page);
+            if !full {
+                break;
+            }
+        }
+        let prices = match &price_list {
+            Some(code) => store.prices(code, &[]).await?.into_iter().map(|p| (p.sku.clone(), p)).collect(),
+            None => HashMap::new(),
+        };
+        let shop_id = ctx.shop.id;
+        Ok(Catalog {
+            items,
+            selection,
+            prices,
+            settings: PayloadSettings::new(&ctx.settings, price_list),
+            product_links: store.product_links(shop_id).await?.into_iter().map(|l| (l.item_id, l)).collect(),
+            variant_links: store.variant_links(shop_id).await?.into_iter().map(|l| (l.variant_id, l)).collect(),
+            locations: ctx.settings.location_map.iter().map(|m| m.location.clone()).collect(),
+        })
+    }
+
+    fn add_links(&mut self, products: Vec<ProductLink>, variants: Vec<VariantLink>) {
+        self.product_links.extend(products.into_iter().map(|l| (l.item_id, l)));
+        self.variant_links.extend(variants.into_iter().map(|l| (l.variant_id, l)));
+    }
+}
+
+/// The shop's price list: the one its setting names, else the only one there is.
+async fn resolve_price_list(ctx: &ShopContext) -> Result<Option<String>, SyncError> {
+    let store = ctx.store();
+    let shop = &ctx.shop.domain;
+    match &ctx.settings.price_list {
+        Some(code) => match store.price_list(code).await? {
+            Some(list) => Ok(Some(list.code)),
+            None => Err(SyncError::Invalid(format!(
+                "the price list {code} that {shop} sells at does not exist; import its prices with \
+                 `shopsync prices import --price-list {code} --currency CODE FILE` or choose another with \
+                 `shopsync shop set {shop} price-list CODE`"
+            ))),
+        },
+        None => {
+            let lists = store.price_lists().await?;
+            match lists.as_slice() {
+                [] => Ok(None),
+                [only] => Ok(Some(only.code.clone())),
+                several => {
+                    let codes: Vec<&str> = several.iter().map(|l| l.code.as_str()).collect();
+                    Err(SyncError::Invalid(format!(
+                        "there are {} price lists ({}) and {shop} has no price-list setting, so shopsync cannot \
+                         tell which prices to send; choose one with `shopsync shop set {shop} price-list CODE`",
+                        several.len(),
+                        codes.join(", ")
+                    )))
+                }
+            }
+        }
+    }
+}
+
+/// The first-time link: what was found in Shopify for the items without a product link.
+#[derive(Default)]
+struct Matching {
+    links: Vec<NewLink>,
+    problems: Vec<Problem>,
+    imports: Vec<ImportedProduct>,
+    /// Every Shopify product, by id, when they were read in full (`--import-unmatched`).
+    products: HashMap<String, Product>,
+}
+
+impl Matching {
+    async fn find(
+        ctx: &ShopContext,
+        catalog: &Catalog,
+        import_unmatched: bool,
+        progress: &dyn Progress,
+    ) -> Result<Matching, SyncError> {
+        let unlinked: Vec<&Item> =
+            catalog.items.iter().filter(|item| !catalog.product_links.contains_key(&item.id)).collect();
+        let linked_products: HashSet<String> =
+            catalog.product_links.values().map(|l| l.shopify_product_id.clone()).collect();
+        let now = shopsync_core::time::now_text();
+        let mut matching = Matching::default();
+        let index: SkuIndex = if import_unmatched {
+            progress.phase("reading Shopify products", None);
+            let products = link::read_all_products(ctx.client(), progress).await?;
+            let index = link::index_products(&products);
+            let all_skus: Vec<String> = index.keys().cloned().collect();
+            let known: HashSet<String> =
+                ctx.store().variants_by_skus(&all_skus).await?.into_iter().map(|owner| owner.variant.sku).collect();
+            let mark = ctx.settings.item_selection == ItemSelection::Marked;
+            let candidates: Vec<&Product> =
+                products.iter().filter(|p| !linked_products.contains(p.id.as_str())).collect();
+            let candidates: Vec<Product> = candidates.into_iter().cloned().collect();
+            let taken = taken_numbers(ctx, &candidates).await?;
+            let (imports, problems) = link::unmatched_products(&candidates, &known, &taken, mark);
+            matching.imports = imports;
+            matching.problems.extend(problems);
+            matching.products = products.into_iter().map(|p| (p.id.0.clone(), p)).collect();
+            index
+        } else {
+            let skus: Vec<String> =
+                unlinked.iter().flat_map(|item| item.variants.iter().map(|v| v.sku.clone())).collect();
+            if skus.is_empty() {
+                SkuIndex::new()
+            } else {
+                progress.phase("matching SKUs in Shopify", Some(skus.len() as u64));
+                link::search_skus(ctx.client(), &skus, progress).await?
+            }
+        };
+        let (links, problems) = link::match_items(&unlinked, &index, &linked_products, &now);
+        matching.links = links;
+        matching.problems.extend(problems);
+        Ok(matching)
+    }
+}
+
+/// Item numbers the store already uses among the ones imported products would get.
+async fn taken_numbers(ctx: &ShopContext, products: &[Product]) -> Result<HashSet<String>, SyncError> {
+    let mut candidates: Vec<String> = Vec::new();
+    for product in products {
+        let base = super::payload::handleize(&product.handle);
+        candidates.push(base.clone());
+        candidates.extend((2..=5).map(|n| format!("{base}-{n}")));
+    }
+    let missing: HashSet<String> = ctx.store().missing_item_numbers(&candidates).await?.into_iter().collect();
+    Ok(candidates.into_iter().filter(|c| !missing.contains(c)).collect())
+}
+
+/// Writes imported Shopify products into the back office as items, with their prices, linked and with the
+/// hash of what Shopify holds (so the next sync sends nothing for them). Returns how many were imported.
+async fn import(ctx: &ShopContext, catalog: &Catalog, imports: &[ImportedProduct]) -> Result<u64, SyncError> {
+    let store = ctx.store();
+    let items: Vec<_> = imports.iter().map(|i| i.item.clone()).collect();
+    store.upsert_items(&items).await?;
+    let mut prices = HashMap::new();
+    if let Some(list) = &catalog.settings.price_list {
+        let inputs: Vec<_> = imports.iter().flat_map(|i| i.prices.clone()).collect();
+        let list_input = PriceListInput { code: list.clone(), name: None, currency: None };
+        store.upsert_prices(&list_input, &inputs).await?;
+        let skus: Vec<String> = inputs.iter().map(|p| p.sku.clone()).collect();
+        prices = store.prices(list, &skus).await?.into_iter().map(|p| (p.sku.clone(), p)).collect();
+    }
+    let numbers: Vec<String> = imports.iter().map(|i| i.item.number.clone()).collect();
+    let stored = store.items(&ItemQuery { numbers, ..ItemQuery::default() }).await?;
+    let by_number: HashMap<&str, &Item> = stored.iter().map(|i| (i.number.as_str(), i)).collect();
+    let now = shopsync_core::time::now_text();
+    let mut product_links = Vec::new();
+    let mut variant_links = Vec::new();
+    for import in imports {
+        let Some(item) = by_number.get(import.item.number.as_str()) else { continue };
+        let desired = DesiredProduct::from_item(item, &prices, &catalog.settings);
+        product_links.push(ProductLink {
+            item_id: item.id,
+            shopify_product_id: import.product_id.clone(),
+            last_hash: Some(desired.hash(&catalog.settings)),
+            synced_at: Some(now.clone()),
+        });
+        for variant in &item.variants {
+            let Some((variant_id, inventory_item)) = import.variants.get(&variant.sku) else { continue };
+            let price = prices.get(&variant.sku);
+            variant_links.push(VariantLink {
+                variant_id: variant.id,
+                shopify_variant_id: variant_id.clone(),
+                shopify_product_id: import.product_id.clone(),
+                shopify_inventory_item_id: Some(inventory_item.clone()),
+                last_price: price.map(|p| p.price.clone()),
+                last_compare_at_price: price.and_then(|p| p.compare_at_price.clone()),
+                linked_at: now.clone(),
+            });
+        }
+    }
+    store.save_product_links(ctx.shop.id, &product_links).await?;
+    store.save_variant_links(ctx.shop.id, &variant_links).await?;
+    Ok(product_links.len() as u64)
+}
+
+/// One product to send.
+struct Action {
+    desired: DesiredProduct,
+    hash: String,
+    /// The linked product; `None` creates one.
+    product_id: Option<String>,
+}
+
+/// What the selection needs: products to send, unchanged ones (by item number), problems.
+struct Work {
+    actions: Vec<Action>,
+    unchanged: Vec<String>,
+    problems: Vec<Problem>,
+}
+
+impl Work {
+    fn decide(catalog: &Catalog, link_problems: &[Problem]) -> Work {
+        let mut work = Work { actions: Vec::new(), unchanged: Vec::new(), problems: link_problems.to_vec() };
+        let refused: HashSet<&str> =
+            link_problems.iter().filter(|p| p.object == objects::ITEM).map(|p| p.key.as_str()).collect();
+        for item in &catalog.items {
+            if refused.contains(item.number.as_str()) {
+                continue;
+            }
+            if item.variants.is_empty() {
+                work.problems.push(Problem::new(
+                    objects::ITEM,
+                    &item.number,
+                    "NO_VARIANTS",
+                    "the item has no variant, and a Shopify product needs at least one; import it with a SKU",
+                ));
+                continue;
+            }
+            let desired = DesiredProduct::from_item(item, &catalog.prices, &catalog.settings);
+            let unpriced: Vec<&str> = desired
+                .variants
+                .iter()
+                .filter(|v| v.price.is_none() && !catalog.variant_links.contains_key(&v.variant_id))
+                .map(|v| v.sku.as_str())
+                .collect();
+            if !unpriced.is_empty() {
+                let message = match &catalog.settings.price_list {
+                    Some(list) => format!(
+                        "{} has no price in the price list {list}, and a new Shopify variant needs one; import it \
+                         with `shopsync prices import --price-list {list} FILE`",
+                        unpriced.join(", ")
+                    ),
+                    None => format!(
+                        "{} has no price: there is no price list yet; import one with `shopsync prices import \
+                         --price-list CODE --currency CODE FILE`",
+                        unpriced.join(", ")
+                    ),
+                };
+                work.problems.push(Problem::new(objects::ITEM, &item.number, "MISSING_PRICE", message));
+                continue;
+            }
+            let hash = desired.hash(&catalog.settings);
+            let link = catalog.product_links.get(&item.id);
+            if link.and_then(|l| l.last_hash.as_deref()) == Some(hash.as_str()) {
+                work.unchanged.push(item.number.clone());
+                continue;
+            }
+            work.actions.push(Action { desired, hash, product_id: link.map(|l| l.shopify_product_id.clone()) });
+        }
+        work
+    }
+}
+
+/// What became of one `productSet`.
+enum Outcome {
+    Accepted {
+        number: String,
+        created: bool,
+        product: ProductLink,
+        variants: Vec<VariantLink>,
+        /// SKUs of variants Shopify created, for their known stock.
+        new_skus: Vec<String>,
+    },
+    Refused {
+        problems: Vec<Problem>,
+    },
+    /// The linked product was deleted in Shopify; its link goes.
+    Deleted {
+        item_id: i64,
+        problem: Problem,
+    },
+}
+
+async fn send(ctx: &ShopContext, catalog: &Catalog, action: &Action) -> Result<Outcome, SyncError> {
+    let desired = &action.desired;
+    let (variables, prices_sent): (ProductSetVariables, Vec<bool>) =
+        product_set_variables(desired, action.product_id.as_deref(), &catalog.variant_links, &catalog.settings);
+    let reply = ctx.client().execute_allowing_user_errors::<ProductSet>(&variables).await?;
+    let payload = reply.data.product_set;
+    let errors: Vec<UserError> = payload.as_ref().map(|p| p.user_errors.clone()).unwrap_or_default();
+    if !errors.is_empty() {
+        if let Some(id) = &action.product_id
+            && errors.iter().any(|e| e.code.as_deref() == Some("PRODUCT_DOES_NOT_EXIST"))
+        {
+            return Ok(Outcome::Deleted { item_id: desired.item_id, problem: deleted_in_shopify(&desired.number, id) });
+        }
+        let problems = errors
+            .iter()
+            .map(|error| {
+                let sku =
+                    variant_index(error).and_then(|i| desired.variants.get(i)).map(|v| format!("variant {}", v.sku));
+                Problem::from_user_error(objects::ITEM, &desired.number, error, sku.as_deref())
+            })
+            .collect();
+        return Ok(Outcome::Refused { problems });
+    }
+    let Some(product) = payload.and_then(|p| p.product) else {
+        return Err(SyncError::Shopify(AdminError::Decode {
+            operation: "ProductSet".into(),
+            message: "Shopify accepted the product but returned neither the product nor an error".into(),
+            request_id: reply.request_id,
+        }));
+    };
+    let mut shopify_variants: Vec<(Option<String>, String, String)> =
+        product.variants.nodes.iter().map(|v| (v.sku.clone(), v.id.0.clone(), v.inventory_item.id.0.clone())).collect();
+    if product.variants.is_truncated() {
+        let variables = ProductVariantsOfProductVariables {
+            product_id: product.id.clone(),
+            after: product.variants.page_info.end_cursor.clone(),
+        };
+        for v in ctx.client().collect_all::<ProductVariantsOfProduct>(variables).await? {
+            shopify_variants.push((v.sku.clone(), v.id.0.clone(), v.inventory_item.id.0.clone()));
+        }
+    }
+    let by_sku: HashMap<&str, (&str, &str)> = shopify_variants
+        .iter()
+        .filter_map(|(sku, id, item)| Some((sku.as_deref()?, (id.as_str(), item.as_str()))))
+        .collect();
+    let now = shopsync_core::time::now_text();
+    let mut variants = Vec::new();
+    let mut new_skus = Vec::new();
+    for (variant, price_sent) in desired.variants.iter().zip(prices_sent) {
+        let Some((id, inventory_item)) = by_sku.get(variant.sku.as_str()) else { continue };
+        let previous = catalog.variant_links.get(&variant.variant_id);
+        if previous.is_none() && variant.tracked {
+            new_skus.push(variant.sku.clone());
+        }
+        let (last_price, last_compare_at_price) = if price_sent {
+            (variant.price.map(money_text), variant.compare_at_price.map(money_text))
+        } else {
+            (previous.and_then(|l| l.last_price.clone()), previous.and_then(|l| l.last_compare_at_price.clone()))
+        };
+        variants.push(VariantLink {
+            variant_id: variant.variant_id,
+            shopify_variant_id: id.to_string(),
+            shopify_product_id: product.id.0.clone(),
+            shopify_inventory_item_id: Some(inventory_item.to_string()),
+            last_price,
+            last_compare_at_price,
+            linked_at: previous.map(|l| l.linked_at.clone()).unwrap_or_else(|| now.clone()),
+        });
+    }
+    Ok(Outcome::Accepted {
+        number: desired.number.clone(),
+        created: action.product_id.is_none(),
+        product: ProductLink {
+            item_id: desired.item_id,
+            shopify_product_id: product.id.0,
+            last_hash: Some(action.hash.clone()),
+            synced_at: Some(now),
+        },
+        variants,
+        new_skus,
+    })
+}
+
+/// The variant a `userErrors` path points at (`input.variants.3.price`).
+fn variant_index(error: &UserError) -> Option<usize> {
+    let path = error.field.as_ref()?;
+    let at = path.iter().position(|part| part == "variants")?;
+    path.get(at + 1)?.parse().ok()
+}
+
+fn deleted_in_shopify(number: &str, product_id: &str) -> Problem {
+    Problem::new(
+        objects::ITEM,
+        number,
+        "PRODUCT_DOES_NOT_EXIST",
+        format!(
+            "the Shopify product {product_id} this item was linked to was deleted in Shopify; the link is removed \
+             and the next sync creates the product again (unmark the item to keep it out of Shopify)"
+        ),
+    )
+}
+
+/// Accepted products waiting to be stored.
+#[derive(Default)]
+struct Pending {
+    products: Vec<ProductLink>,
+    variants: Vec<VariantLink>,
+    synced: Vec<String>,
+    new_skus: Vec<String>,
+    deleted: Vec<i64>,
+}
+
+impl Pending {
+    fn len(&self) -> usize {
+        self.products.len() + self.deleted.len()
+    }
+
+    fn add(&mut self, outcome: Outcome, summary: &mut FlowSummary, problems: &mut Vec<Problem>) {
+        match outcome {
+            Outcome::Accepted { number, created, product, variants, new_skus } => {
+                if created {
+                    summary.created += 1;
+                } else {
+                    summary.updated += 1;
+                }
+                self.products.push(product);
+                self.variants.extend(variants);
+                self.synced.push(number);
+                self.new_skus.extend(new_skus);
+            }
+            Outcome::Refused { problems: refused } => problems.extend(refused),
+            Outcome::Deleted { item_id, problem } => {
+                self.deleted.push(item_id);
+                problems.push(problem);
+            }
+        }
+    }
+
+    async fn save(&mut self, ctx: &ShopContext, catalog: &Catalog) -> Result<(), SyncError> {
+        let store = ctx.store();
+        let shop_id = ctx.shop.id;
+        store.save_product_links(shop_id, &self.products).await?;
+        store.save_variant_links(shop_id, &self.variants).await?;
+        store.clear_skipped(shop_id, objects::ITEM, &self.synced).await?;
+        for item_id in &self.deleted {
+            store.remove_product_link(shop_id, *item_id).await?;
+        }
+        // A variant Shopify just created holds no stock: its quantity is known (0) at every mapped location, so
+        // the inventory sync need not read it first (a wrong guess is caught by compare-and-swap).
+        if !catalog.locations.is_empty() && !self.new_skus.is_empty() {
+            let now = shopsync_core::time::now_text();
+            let states: Vec<InventoryState> = self
+                .new_skus
+                .iter()
+                .flat_map(|sku| {
+                    catalog.locations.iter().map(|location| InventoryState {
+                        sku: sku.clone(),
+                        location_id: location.clone(),
+                        quantity: 0,
+                        synced_at: now.clone(),
+                    })
+                })
+                .collect();
+            store.save_inventory_states(shop_id, &states).await?;
+        }
+        *self = Pending::default();
+        Ok(())
+    }
+}
+
+/// Reads products by id (a search of `id:` terms), with all their variants.
+async fn read_products(ctx: &ShopContext, ids: &[&str]) -> Result<Vec<Product>, SyncError> {
+    let terms: Vec<String> =
+        ids.iter().filter_map(|id| Gid::new(*id).numeric_id()).map(|n| format!("id:{n}")).collect();
+    if terms.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut products =
+        ctx.client().collect_all::<ProductsPage>(SearchPageVariables::matching(terms.join(" OR "))).await?;
+    for product in &mut products {
+        link::complete_variants(ctx.client(), product).await?;
+    }
+    Ok(products)
+}
