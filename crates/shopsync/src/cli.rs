@@ -5,9 +5,13 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::commands::catalog::{BundlesCommand, ItemsCommand, PricesCommand, StockCommand};
+use crate::commands::customers::CustomersCommand;
 use crate::commands::log::{CaptureCommand, LogCommand};
+use crate::commands::orders::OrdersCommand;
+use crate::commands::shipments::ShipmentsCommand;
 use crate::commands::shop::ShopCommand;
 use crate::commands::sim::SimArgs;
+use crate::commands::templates::TemplatesCommand;
 
 /// shopsync keeps your back office (catalog, prices, stock, customers, sales orders, shipments) and your
 /// Shopify stores in sync, and shows you why when something fails.
@@ -53,6 +57,18 @@ pub enum Command {
     /// Import bundles (a sellable SKU made of component SKUs).
     #[command(subcommand)]
     Bundles(BundlesCommand),
+    /// Shopify orders as the import sees them: status, every problem with its remedy, the sales order.
+    #[command(subcommand)]
+    Orders(OrdersCommand),
+    /// Back-office customers and the Shopify customers linked to them.
+    #[command(subcommand)]
+    Customers(CustomersCommand),
+    /// Customer templates: the defaults (posting groups, payment terms) new customers are created from.
+    #[command(subcommand)]
+    Templates(TemplatesCommand),
+    /// Back-office shipments of sales orders, sent to Shopify as fulfillments with tracking.
+    #[command(subcommand)]
+    Shipments(ShipmentsCommand),
     /// Sync runs of a shop, newest first: what ran, why, how it ended.
     Jobs {
         #[arg(long)]

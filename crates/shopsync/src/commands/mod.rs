@@ -1,10 +1,14 @@
 //! One module per command group; `run` dispatches.
 
 pub mod catalog;
+pub mod customers;
 pub mod init;
 pub mod log;
+pub mod orders;
+pub mod shipments;
 pub mod shop;
 pub mod sim;
+pub mod templates;
 
 use std::process::ExitCode;
 
@@ -24,6 +28,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Prices(command) => catalog::run_prices(&data_dir, command).await,
         Command::Stock(command) => catalog::run_stock(&data_dir, command).await,
         Command::Bundles(command) => catalog::run_bundles(&data_dir, command).await,
+        Command::Orders(command) => orders::run(&data_dir, command).await,
+        Command::Customers(command) => customers::run(&data_dir, command).await,
+        Command::Templates(command) => templates::run(&data_dir, command).await,
+        Command::Shipments(command) => shipments::run(&data_dir, command).await,
         Command::Jobs { shop, kind, limit, json } => log::run_jobs(&data_dir, shop, kind, limit, json).await,
     }
 }

@@ -2,6 +2,7 @@
 
 mod check;
 mod items;
+mod orders;
 mod shop;
 
 use std::io::Write;

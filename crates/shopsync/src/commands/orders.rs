@@ -1,0 +1,511 @@
+//! `shopsync orders ...`: Shopify orders as the import sees them, and why an order did not become a sales order.
+//!
+//! `list` shows a shop's orders with their import status and problem codes; `show` explains one order: every
+//! problem with its message, the remedy in steps and the event that re-checks it by itself, its sales order with
+//! lines, shipments, transactions, refunds and returns. `codes` prints the order error catalog.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Subcommand;
+use serde::Serialize;
+use shopsync_core::ShopSettings;
+use shopsync_core::order_errors::{OrderErrorCode, OrderRef, OrderStatus, ProblemReport};
+use shopsync_store::{
+    CustomerStore, OrderError, OrderFilter, OrderKey, OrderRefund, OrderReturn, OrderStore, OrderTransaction,
+    SalesOrder, Shipment, ShipmentQuery, Shop, ShopStore, ShopifyOrder, StoreError,
+};
+
+use super::print_json;
+use crate::context::DataDir;
+use crate::exit::Failure;
+
+#[derive(Debug, Subcommand)]
+pub enum OrdersCommand {
+    /// List a shop's Shopify orders as the import sees them, newest first: status, problem codes, sales order.
+    List {
+        #[arg(long)]
+        shop: String,
+        /// Only orders with this import status: pending, synced, error, ignored or conflict.
+        #[arg(long, value_parser = parse_status)]
+        status: Option<OrderStatus>,
+        /// Only orders with a problem of this code (e.g. PRODUCT_NOT_LINKED; `shopsync orders codes` lists them).
+        #[arg(long, value_parser = parse_code)]
+        code: Option<OrderErrorCode>,
+        /// Only orders created in Shopify on or after this date (YYYY-MM-DD, UTC) or time (RFC 3339).
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Only orders created in Shopify before this date or time.
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Skip this many orders (to page through a long list).
+        #[arg(long, default_value_t = 0)]
+        offset: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Explain one order: status, every problem with its remedy, its sales order, shipments and payments.
+    Show {
+        #[arg(long)]
+        shop: String,
+        /// The order: its name (#1001), number (1001), Shopify id (the number in its admin URL or its
+        /// gid://shopify/Order/...) or its sales order number (SO-000001).
+        order: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The order error catalog: every code with its title and meaning.
+    Codes {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub async fn run(data_dir: &DataDir, command: OrdersCommand) -> anyhow::Result<ExitCode> {
+    if let OrdersCommand::Codes { json } = command {
+        print_codes(json)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let store = data_dir.open_store().await?;
+    let store = store.as_ref();
+    match command {
+        OrdersCommand::List { shop, status, code, since, until, limit, offset, json } => {
+            let shop = find_shop(store, &shop).await?;
+            let filter = OrderFilter {
+                status,
+                code,
+                created_from: since.as_deref().map(|d| parse_bound("--since", d)).transpose()?,
+                created_before: until.as_deref().map(|d| parse_bound("--until", d)).transpose()?,
+                reprocess_requested: false,
+                limit,
+                offset,
+            };
+            let orders = store.shopify_orders(shop.id, &filter).await?;
+            if json {
+                let rows: Vec<OrderRow> = orders.iter().map(|o| OrderRow::new(&shop, o)).collect();
+                print_json(&rows)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let total = store.count_shopify_orders(shop.id, &filter).await?;
+            print_list(store, &shop, &orders, total, offset).await?;
+        }
+        OrdersCommand::Show { shop, order, json } => {
+            let shop = find_shop(store, &shop).await?;
+            let found = store.find_shopify_order(shop.id, &OrderKey::parse(&order)).await?;
+            let Some(found) = found else {
+                return Err(StoreError::NotFound {
+                    what: "order",
+                    key: format!(
+                        "`{order}` in {domain}. `shopsync orders list --shop {domain}` lists the orders shopsync has \
+                         seen; an order placed since the last sync appears after `shopsync sync orders --shop {domain}`",
+                        domain = shop.domain
+                    ),
+                }
+                .into());
+            };
+            let settings = store.settings(shop.id).await?;
+            let view = OrderView::load(store, &shop, &settings, found).await?;
+            if json {
+                print_json(&view)?;
+            } else {
+                view.print(&shop);
+            }
+        }
+        OrdersCommand::Codes { .. } => unreachable!("handled before the store is opened"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The connected shop with this domain, or an error that says how to list them.
+pub async fn find_shop(store: &impl ShopStore, domain: &str) -> anyhow::Result<Shop> {
+    let domain = domain.trim().to_ascii_lowercase();
+    Ok(store.shop(&domain).await?.ok_or(StoreError::ShopNotFound(domain))?)
+}
+
+fn parse_status(text: &str) -> Result<OrderStatus, String> {
+    text.parse::<OrderStatus>().map_err(|e| e.to_string())
+}
+
+fn parse_code(text: &str) -> Result<OrderErrorCode, String> {
+    text.parse::<OrderErrorCode>().map_err(|e| e.to_string())
+}
+
+/// A date (`2026-11-02`, midnight UTC) or an RFC 3339 time, in the store's timestamp form.
+fn parse_bound(flag: &str, text: &str) -> anyhow::Result<String> {
+    let text = text.trim();
+    if let Ok(date) = text.parse::<jiff::civil::Date>() {
+        let start = date.to_zoned(jiff::tz::TimeZone::UTC).context("date out of range")?;
+        return Ok(shopsync_core::time::to_text(start.timestamp()));
+    }
+    shopsync_core::time::normalize(text).map_err(|_| {
+        Failure::usage(format!(
+            "{flag} `{text}` is not a date: give YYYY-MM-DD (UTC) or an RFC 3339 time such as 2026-11-02T10:00:00Z"
+        ))
+    })
+}
+
+/// The order's page in Shopify admin.
+fn admin_link(shop: &Shop, order: &ShopifyOrder) -> Option<String> {
+    OrderRef::new(&shop.domain, &order.order_id, &order.name).admin_url()
+}
+
+/// One order in `orders list --json`.
+#[derive(Serialize)]
+struct OrderRow<'a> {
+    name: &'a str,
+    order_id: &'a str,
+    created_at: &'a str,
+    status: OrderStatus,
+    error_codes: &'a [String],
+    sales_order: Option<&'a str>,
+    financial_status: Option<&'a str>,
+    fulfillment_status: Option<&'a str>,
+    reprocess_requested: bool,
+    admin_url: Option<String>,
+}
+
+impl<'a> OrderRow<'a> {
+    fn new(shop: &Shop, order: &'a ShopifyOrder) -> OrderRow<'a> {
+        OrderRow {
+            name: &order.name,
+            order_id: &order.order_id,
+            created_at: &order.shopify_created_at,
+            status: order.status,
+            error_codes: &order.error_codes,
+            sales_order: order.sales_order_number.as_deref(),
+            financial_status: order.financial_status.as_deref(),
+            fulfillment_status: order.fulfillment_status.as_deref(),
+            reprocess_requested: order.reprocess_requested,
+            admin_url: admin_link(shop, order),
+        }
+    }
+}
+
+async fn print_list(
+    store: &impl OrderStore,
+    shop: &Shop,
+    orders: &[ShopifyOrder],
+    total: u64,
+    offset: u32,
+) -> anyhow::Result<()> {
+    if orders.is_empty() {
+        if total == 0 {
+            println!(
+                "No orders match in {}. Orders appear here once `shopsync sync orders --shop {}` has read them.",
+                shop.domain, shop.domain
+            );
+        } else {
+            println!("No orders on this page: {total} match; lower --offset.");
+        }
+        return Ok(());
+    }
+    let width = orders.iter().map(|o| o.name.chars().count()).max().unwrap_or(5).max(5);
+    println!(
+        "{:<width$}  {:<10}  {:<8}  {:<11}  {:<44}  SHOPIFY ADMIN",
+        "ORDER", "CREATED", "STATUS", "SALES ORDER", "PROBLEMS"
+    );
+    for order in orders {
+        let date = order.shopify_created_at.get(..10).unwrap_or(&order.shopify_created_at);
+        let problems =
+            if order.error_codes.is_empty() { "-".to_string() } else { dedupe(&order.error_codes).join(", ") };
+        println!(
+            "{:<width$}  {:<10}  {:<8}  {:<11}  {:<44}  {}",
+            order.name,
+            date,
+            order.status.as_str(),
+            order.sales_order_number.as_deref().unwrap_or("-"),
+            problems,
+            admin_link(shop, order).unwrap_or_default()
+        );
+    }
+    let shown_to = u64::from(offset) + orders.len() as u64;
+    if shown_to < total || offset > 0 {
+        println!(
+            "\nOrders {} to {shown_to} of {total}; --offset {shown_to} shows the next ones.",
+            u64::from(offset) + 1
+        );
+    }
+    let counts = store.order_status_counts(shop.id).await?;
+    let summary: Vec<String> =
+        counts.iter().filter(|(_, n)| *n > 0).map(|(status, n)| format!("{n} {}", status.as_str())).collect();
+    println!("\n{}: {}.", shop.domain, summary.join(", "));
+    if orders.iter().any(|o| !o.error_codes.is_empty()) {
+        println!(
+            "`shopsync orders show --shop {} ORDER` explains an order's problems and how to fix them.",
+            shop.domain
+        );
+    }
+    Ok(())
+}
+
+/// Codes in their first-seen order, each once (an order can have the same problem on several lines).
+fn dedupe(codes: &[String]) -> Vec<&str> {
+    let mut seen: Vec<&str> = Vec::new();
+    for code in codes {
+        if !seen.contains(&code.as_str()) {
+            seen.push(code);
+        }
+    }
+    seen
+}
+
+/// Everything `orders show` prints, and its `--json`.
+#[derive(Serialize)]
+struct OrderView {
+    order: ShopifyOrder,
+    admin_url: Option<String>,
+    problems: Vec<ProblemReport>,
+    /// Problems stored by a newer shopsync whose detail this one cannot read: code and message only.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    unreadable_problems: Vec<OrderError>,
+    sales_order: Option<SalesOrder>,
+    customer: Option<CustomerSummary>,
+    shipments: Vec<Shipment>,
+    transactions: Vec<OrderTransaction>,
+    refunds: Vec<OrderRefund>,
+    returns: Vec<OrderReturn>,
+    /// The command that shows the Shopify data the order was imported from.
+    captured_data: String,
+}
+
+#[derive(Serialize)]
+struct CustomerSummary {
+    number: String,
+    name: String,
+    email: Option<String>,
+}
+
+impl OrderView {
+    async fn load<S>(store: &S, shop: &Shop, settings: &ShopSettings, order: ShopifyOrder) -> anyhow::Result<OrderView>
+    where
+        S: OrderStore + CustomerStore,
+    {
+        let reference = OrderRef::new(&shop.domain, &order.order_id, &order.name);
+        let mut problems = Vec::new();
+        let mut unreadable_problems = Vec::new();
+        for error in store.order_errors(shop.id, &order.order_id).await? {
+            match error.problem() {
+                Ok(problem) => problems.push(problem.report(&reference, settings)),
+                Err(_) => unreadable_problems.push(error),
+            }
+        }
+        let sales_order = store.sales_order_for(shop.id, &order.order_id).await?;
+        let (customer, shipments) = match &sales_order {
+            Some(so) => {
+                let customer = match so.customer_id {
+                    Some(id) => store.customer_by_id(id).await?.map(|c| CustomerSummary {
+                        number: c.number,
+                        name: c.name,
+                        email: c.email,
+                    }),
+                    None => None,
+                };
+                let shipments =
+                    store.shipments(&ShipmentQuery { sales_order_id: Some(so.id), ..Default::default() }).await?;
+                (customer, shipments)
+            }
+            None => (None, Vec::new()),
+        };
+        let numeric = order.order_id.rsplit('/').next().unwrap_or(&order.order_id).to_string();
+        Ok(OrderView {
+            admin_url: reference.admin_url(),
+            problems,
+            unreadable_problems,
+            sales_order,
+            customer,
+            shipments,
+            transactions: store.order_transactions(shop.id, &order.order_id).await?,
+            refunds: store.order_refunds(shop.id, &order.order_id).await?,
+            returns: store.order_returns(shop.id, &order.order_id).await?,
+            captured_data: format!("shopsync capture show --shop {} --type order {numeric}", shop.domain),
+            order,
+        })
+    }
+
+    fn print(&self, shop: &Shop) {
+        let o = &self.order;
+        println!("Order          {} ({})", o.name, o.order_id);
+        if let Some(url) = &self.admin_url {
+            println!("Shopify admin  {url}");
+        }
+        let count = self.problems.len() + self.unreadable_problems.len();
+        let status = match (o.status, count) {
+            (OrderStatus::Synced, _) => {
+                format!("synced into {}", o.sales_order_number.as_deref().unwrap_or("a sales order"))
+            }
+            (status, 0) => status.as_str().to_string(),
+            (status, 1) => format!("{} (1 problem)", status.as_str()),
+            (status, n) => format!("{} ({n} problems)", status.as_str()),
+        };
+        println!("Status         {status}; last checked {}", o.checked_at);
+        if o.reprocess_requested {
+            println!("Reprocess      requested: evaluated again at the next order sync");
+        }
+        println!("Created        {}   updated {}", o.shopify_created_at, o.shopify_updated_at);
+        println!(
+            "Payment        {}   fulfillment {}",
+            o.financial_status.as_deref().unwrap_or("-"),
+            o.fulfillment_status.as_deref().unwrap_or("-")
+        );
+        if let Some(at) = &o.cancelled_at {
+            println!("Cancelled      {at}");
+        }
+        if !o.tags.is_empty() {
+            println!("Tags           {}", o.tags.join(", "));
+        }
+
+        for (i, problem) in self.problems.iter().enumerate() {
+            println!("\nProblem {} of {count}: {} ({})", i + 1, problem.title, problem.code);
+            println!("  {}", problem.message);
+            println!("  To fix it:");
+            for (n, step) in problem.remedy.iter().enumerate() {
+                println!("    {}. {step}", n + 1);
+            }
+            println!("  Re-checked by itself when {}.", problem.rechecked_when.join(", or when "));
+        }
+        for error in &self.unreadable_problems {
+            println!("\nProblem: {}", error.code);
+            println!("  {}", error.message);
+        }
+
+        match &self.sales_order {
+            Some(so) => self.print_sales_order(so),
+            None if o.status != OrderStatus::Synced => {
+                println!("\nNo sales order yet: it is created once the problems are fixed.")
+            }
+            None => {}
+        }
+        if !self.transactions.is_empty() {
+            println!("\nTransactions");
+            for t in &self.transactions {
+                println!(
+                    "  {:<14} {:<8} {:>10} {}  {}  {}",
+                    t.kind,
+                    t.status,
+                    t.amount,
+                    t.currency,
+                    t.gateway.as_deref().unwrap_or("-"),
+                    t.processed_at.as_deref().unwrap_or("")
+                );
+            }
+        }
+        if !self.refunds.is_empty() {
+            println!("\nRefunds");
+            for r in &self.refunds {
+                println!(
+                    "  {} {} {}  {}  {}",
+                    r.created_at,
+                    r.total,
+                    r.currency,
+                    r.refund_id,
+                    r.note.as_deref().unwrap_or("")
+                );
+            }
+        }
+        if !self.returns.is_empty() {
+            println!("\nReturns");
+            for r in &self.returns {
+                println!("  {} {}  {}", r.name.as_deref().unwrap_or(&r.return_id), r.status, r.return_id);
+            }
+        }
+        println!("\nShopify data as imported: {}", self.captured_data);
+        if !self.problems.is_empty() {
+            println!("All orders with a problem: shopsync orders list --shop {} --status error", shop.domain);
+        }
+    }
+
+    fn print_sales_order(&self, so: &SalesOrder) {
+        println!("\nSales order {} ({})", so.number, so.status.as_str().replace('_', " "));
+        if let Some(c) = &self.customer {
+            println!(
+                "  Customer   {} {}{}",
+                c.number,
+                c.name,
+                c.email.as_ref().map(|e| format!(" <{e}>")).unwrap_or_default()
+            );
+        }
+        if let Some(address) = &so.ship_to {
+            println!("  Ship to    {}", address.one_line());
+        }
+        if let Some(conflict) = &so.conflict {
+            println!("  CONFLICT   {conflict}");
+        }
+        println!(
+            "  {:>4}  {:<16} {:<18} {:<30} {:>5} {:>7} {:>10} {:>9} {:>8}",
+            "LINE", "KIND", "SKU", "DESCRIPTION", "QTY", "SHIPPED", "PRICE", "DISCOUNT", "TAX"
+        );
+        for l in &so.lines {
+            println!(
+                "  {:>4}  {:<16} {:<18} {:<30} {:>5} {:>7} {:>10} {:>9} {:>8}",
+                l.line_no,
+                l.kind.as_str().replace('_', " "),
+                l.sku.as_deref().unwrap_or("-"),
+                truncate(&l.description, 30),
+                l.quantity,
+                l.quantity_shipped,
+                l.unit_price,
+                l.discount,
+                l.tax
+            );
+        }
+        println!(
+            "  Totals     subtotal {}, discounts {}, tax {}, shipping {}, total {} {}; payment {}",
+            so.subtotal,
+            so.discount_total,
+            so.tax_total,
+            so.shipping_total,
+            so.total,
+            so.currency,
+            so.payment_status.as_deref().unwrap_or("-")
+        );
+        for s in &self.shipments {
+            let tracking = match (&s.tracking_number, &s.carrier) {
+                (Some(n), Some(c)) => format!(", tracking {n} ({c})"),
+                (Some(n), None) => format!(", tracking {n}"),
+                _ => String::new(),
+            };
+            let error = s.sync_error.as_ref().map(|e| format!(": {e}")).unwrap_or_default();
+            println!("  Shipment   {} {}{tracking}; to Shopify: {}{error}", s.number, s.shipped_at, s.sync_status);
+        }
+    }
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut cut: String = text.chars().take(max - 1).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+fn print_codes(json: bool) -> anyhow::Result<()> {
+    #[derive(Serialize)]
+    struct Code {
+        code: OrderErrorCode,
+        title: &'static str,
+        meaning: &'static str,
+        disposition: shopsync_core::order_errors::Disposition,
+    }
+    let codes: Vec<Code> = OrderErrorCode::ALL
+        .into_iter()
+        .map(|code| Code { code, title: code.title(), meaning: code.summary(), disposition: code.disposition() })
+        .collect();
+    if json {
+        return print_json(&codes);
+    }
+    println!("{:<32} {:<8} MEANING", "CODE", "STATUS");
+    for c in &codes {
+        let status = match c.disposition {
+            shopsync_core::order_errors::Disposition::Error => "error",
+            shopsync_core::order_errors::Disposition::Waiting => "pending",
+            shopsync_core::order_errors::Disposition::Ignored => "ignored",
+        };
+        println!("{:<32} {:<8} {}", c.code.as_str(), status, c.meaning);
+    }
+    println!("\n`shopsync orders show --shop SHOP ORDER` gives an order's problems with the steps that fix them.");
+    Ok(())
+}
