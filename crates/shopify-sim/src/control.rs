@@ -12,6 +12,13 @@
 //! | `PUT /_sim/bucket`, `POST /_sim/bucket/drain` | cost bucket size/rate, empty it |
 //! | `GET /_sim/changes` | recent changes (webhook topics) |
 //! | `GET /_sim/images/{file}` | product images (a tiny PNG) |
+//! | `GET /_sim/webhooks/deliveries` | webhook delivery log: topic, event id, status, attempts (`crate::webhooks`) |
+//! | `GET /_sim/webhooks/subscriptions`, `POST` (`{topic, address, name?}`) | subscriptions; add one with a name |
+//! | `GET /_sim/webhooks/config`, `PUT` | retries, duplicate and out-of-order delivery faults |
+//! | `POST /_sim/app/uninstall` | uninstall the app: tokens revoked, `app/uninstalled` sent |
+//! | `POST /_sim/oauth/expire` | `{token}`: make an OAuth-issued access token expire now (`crate::oauth`) |
+//! | `GET /_sim/bulk`, `GET /_sim/bulk/{id}.jsonl` | bulk operations, their result files (`crate::bulk`) |
+//! | `GET /_sim/bulk-behaviour`, `PUT` | hold bulk operations running, make them fail, chunk size |
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

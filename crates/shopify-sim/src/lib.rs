@@ -27,7 +27,11 @@
 //! Layout: `graphql/` (executor, cost, connections, errors), `resolvers/` (one module per domain,
 //! registered in `registry.rs`), `model/` (data), `store.rs` (the one locked store), `search.rs`
 //! (`query:` syntax), `throttle.rs`, `faults.rs`, `seed.rs`, `control.rs` (`/_sim/`), `server.rs`.
+//! The platform side: `webhooks/` (subscriptions' deliveries from the change feed, signed, with
+//! retries and faults), `bulk.rs` (bulk queries to JSONL files), `oauth.rs` (authorize, token
+//! exchange and refresh, uninstall).
 
+pub mod bulk;
 pub mod config;
 pub mod control;
 pub mod control_orders;
@@ -35,6 +39,7 @@ pub mod faults;
 pub mod gid;
 pub mod graphql;
 pub mod model;
+pub mod oauth;
 pub mod order_ops;
 pub mod registry;
 pub mod resolvers;
@@ -45,6 +50,7 @@ pub mod server;
 pub mod state;
 pub mod store;
 pub mod throttle;
+pub mod webhooks;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -134,12 +140,19 @@ impl Simulator {
             bucket_config: Mutex::new(config.bucket.unwrap_or_else(|| config.plan.bucket())),
             faults: Mutex::new(FaultState::new(config.faults.clone())),
             stats: Mutex::new(Stats::default()),
+            api_key: config.api_key.clone(),
+            client_secret: config.client_secret.clone(),
+            webhooks: webhooks::WebhookRuntime::new(config.webhooks.clone()),
+            bulk: bulk::BulkRuntime::new(),
+            oauth: oauth::OAuthState::new(config.oauth.clone()),
         });
         // Load the schema before the first request so that request does not pay for it.
         let _ = shopify_schema::stable();
 
         let (shutdown_sender, shutdown_receiver) = watch::channel(false);
         let router = server::router(state.clone());
+        tokio::spawn(webhooks::run(state.clone(), shutdown_receiver.clone()));
+        tokio::spawn(bulk::run(state.clone(), shutdown_receiver.clone()));
         let task = tokio::spawn(server::accept_loop(listener, router, state.clone(), tls, shutdown_receiver));
         Ok(SimHandle { state, address: local, base_url, shutdown: shutdown_sender, task })
     }

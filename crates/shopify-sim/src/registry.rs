@@ -49,6 +49,8 @@ impl Registry {
         crate::resolvers::customers::register(&mut registry);
         crate::resolvers::order_mutations::register(&mut registry);
         crate::resolvers::payouts::register(&mut registry);
+        crate::resolvers::webhooks::register(&mut registry);
+        crate::resolvers::bulk::register(&mut registry);
         registry
     }
 

@@ -12,7 +12,6 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCo
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use secrecy::ExposeSecret;
 use serde_json::{Map, Value as Json, json};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
@@ -54,6 +53,9 @@ pub(crate) fn router(state: Arc<SimState>) -> Router {
         .route("/admin/api/{version}/graphql.json", post(graphql_endpoint))
         .route("/admin/api/{version}/shop.json", get(shop_json))
         .merge(crate::control::routes())
+        .merge(crate::webhooks::routes())
+        .merge(crate::bulk::routes())
+        .merge(crate::oauth::routes())
         .with_state(state)
 }
 
@@ -93,9 +95,8 @@ fn not_found() -> Response<Body> {
 /// Checks `X-Shopify-Access-Token`; returns the token (the bucket key) when accepted.
 fn authenticate(state: &SimState, headers: &HeaderMap) -> Option<String> {
     let given = headers.get("x-shopify-access-token")?.to_str().ok()?;
-    let expected = state.access_token.read();
     let revoked = state.faults.lock().faults().token_revoked;
-    (!revoked && given == expected.expose_secret()).then(|| given.to_string())
+    (!revoked && crate::oauth::token_accepted(state, given)).then(|| given.to_string())
 }
 
 fn unauthorized(state: &SimState, api_version: &str) -> Response<Body> {

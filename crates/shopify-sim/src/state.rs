@@ -26,6 +26,13 @@ pub struct SimState {
     pub bucket_config: Mutex<BucketConfig>,
     pub faults: Mutex<FaultState>,
     pub stats: Mutex<Stats>,
+    /// The app's API key (OAuth `client_id`).
+    pub api_key: String,
+    /// The app's client secret (signs webhooks and OAuth redirects).
+    pub client_secret: SecretString,
+    pub(crate) webhooks: crate::webhooks::WebhookRuntime,
+    pub(crate) bulk: crate::bulk::BulkRuntime,
+    pub(crate) oauth: crate::oauth::OAuthState,
 }
 
 /// Request counters, as the control surface reports them.
@@ -73,6 +80,11 @@ impl SimState {
     pub(crate) fn bucket_for<'b>(&self, buckets: &'b mut HashMap<String, Bucket>, token_key: &str) -> &'b mut Bucket {
         let config = *self.bucket_config.lock();
         buckets.entry(token_key.to_string()).or_insert_with(|| Bucket::new(config))
+    }
+
+    /// The environment of a request made with `token` (its own scopes when OAuth issued it).
+    pub(crate) fn request_env_for(&self, api_version: &str, token: &str) -> RequestEnv {
+        RequestEnv { access_scopes: crate::oauth::scopes_for(self, token), ..self.request_env(api_version) }
     }
 
     pub(crate) fn request_env(&self, api_version: &str) -> RequestEnv {

@@ -28,6 +28,12 @@ pub struct Store {
     pub idempotency: HashMap<(String, String), IdempotentResult>,
     /// Recent changes, newest last (bounded), for webhooks and tests.
     pub changes: VecDeque<Change>,
+    /// How many changes were ever recorded (the sequence number of the newest one).
+    pub changes_recorded: u64,
+    /// Webhook subscriptions (see `crate::webhooks`).
+    pub webhooks: crate::webhooks::Subscriptions,
+    /// Bulk operations (see `crate::bulk`).
+    pub bulk: crate::bulk::BulkOperations,
     next_ids: HashMap<IdKind, u64>,
 }
 
@@ -106,6 +112,9 @@ impl Store {
             payments: Payments::default(),
             idempotency: HashMap::new(),
             changes: VecDeque::new(),
+            changes_recorded: 0,
+            webhooks: crate::webhooks::Subscriptions::default(),
+            bulk: crate::bulk::BulkOperations::default(),
             next_ids: HashMap::new(),
         }
     }
@@ -130,6 +139,8 @@ impl Store {
         }
         let at = self.now();
         self.changes.push_back(Change { topic, gid, at });
+        self.changes_recorded += 1;
+        self.webhooks.wake();
     }
 }
 

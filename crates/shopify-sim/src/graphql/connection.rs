@@ -18,6 +18,24 @@ use super::executor::{Ctx, FieldCall, FieldError, Object, Output, Resolved};
 /// The most items one page may hold.
 pub const MAX_PAGE_SIZE: i64 = 250;
 
+thread_local! {
+    /// Set while a bulk operation runs a query on this thread (see [`without_page_limits`]).
+    static WITHOUT_PAGE_LIMITS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `run` with pagination limits lifted, as a bulk operation runs its query: a connection
+/// without `first`/`last` returns every item, and `first`/`last` may exceed 250.
+pub fn without_page_limits<R>(run: impl FnOnce() -> R) -> R {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            WITHOUT_PAGE_LIMITS.with(|flag| flag.set(self.0));
+        }
+    }
+    let _reset = Reset(WITHOUT_PAGE_LIMITS.with(|flag| flag.replace(true)));
+    run()
+}
+
 /// The value an item is sorted by (compared within one sort key only).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum SortValue {
@@ -85,7 +103,8 @@ impl PageRequest {
     pub fn from_call(call: &FieldCall<'_>) -> Result<Self, FieldError> {
         let first = call.arg_i64("first");
         let last = call.arg_i64("last");
-        if first.is_none() && last.is_none() {
+        let unlimited = WITHOUT_PAGE_LIMITS.with(std::cell::Cell::get);
+        if first.is_none() && last.is_none() && !unlimited {
             return Err(FieldError::message("you must provide one of first or last"));
         }
         for (name, value) in [("first", first), ("last", last)] {
@@ -93,7 +112,7 @@ impl PageRequest {
                 if value < 0 {
                     return Err(FieldError::message(format!("`{name}` must be a non-negative integer")));
                 }
-                if value > MAX_PAGE_SIZE {
+                if value > MAX_PAGE_SIZE && !unlimited {
                     return Err(FieldError::coded(
                         format!("The '{name}' argument cannot exceed {MAX_PAGE_SIZE} (was {value})."),
                         "BAD_REQUEST",

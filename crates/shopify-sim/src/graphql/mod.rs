@@ -154,7 +154,7 @@ pub fn serve(state: &SimState, api_version: &str, token_key: &str, request: Grap
         }));
     }
 
-    let env = state.request_env(api_version);
+    let env = state.request_env_for(api_version, token_key);
     let (data, mut errors, actual) = match operation.operation_type {
         OperationType::Mutation => execute_mutation(state, document, schema, operation, &variables, &env),
         _ => {

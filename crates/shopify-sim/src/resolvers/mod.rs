@@ -4,6 +4,7 @@
 //! field name and returns [`FieldError::NotImplemented`] for anything it does not model. Shared
 //! small types (money, counts, user errors) live here.
 
+pub mod bulk;
 pub mod catalog;
 pub mod customers;
 pub mod inventory;
@@ -13,6 +14,7 @@ pub mod payouts;
 pub mod product_mutations;
 pub mod shop;
 pub mod tags;
+pub mod webhooks;
 
 use std::rc::Rc;
 

@@ -1,8 +1,12 @@
 //! Integration tests of the Shopify simulator: a real server on 127.0.0.1:0 and a real HTTP
 //! client sending requests shaped as Shopify's official clients send them.
 
+mod bulk;
 mod catalog;
 mod mutations;
+mod oauth;
 mod orders;
 mod protocol;
 mod support;
+mod tls;
+mod webhooks;
