@@ -558,9 +558,9 @@ pub fn create_order(store: &mut Store, spec: &OrderSpec, at: Timestamp) -> Resul
         let id = order.next_sub_id();
         order.shipping_lines.push(ShippingLine {
             id,
-            code: Some(line.code.unwrap_or_else(|| line.title.clone())),
-            title: line.title,
-            source: Some("shopify".to_string()),
+            code: Some(Text::from(line.code.unwrap_or_else(|| line.title.clone()))),
+            title: Text::from(line.title),
+            source: Some(Text::from("shopify")),
             carrier_identifier: None,
             price: line.price,
             discount_allocations: Vec::new(),

@@ -28,6 +28,24 @@ use crate::throttle::cost_extension;
 /// The most a single query may cost, on every plan.
 pub const MAX_QUERY_COST: u32 = 1000;
 
+/// A process-wide override of [`MAX_QUERY_COST`], for benchmarks only (0: none).
+static MAX_QUERY_COST_OVERRIDE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// Lifts the single-query cost limit for every simulator in this process. Shopify has no such
+/// switch: only benchmarks use it, to page 250 orders with their lines in one request (a
+/// connector would use a bulk operation for that), to measure the simulator rather than the
+/// limit. `None` restores Shopify's 1,000.
+pub fn override_max_query_cost_for_benchmarks(limit: Option<u32>) {
+    MAX_QUERY_COST_OVERRIDE.store(limit.unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
+}
+
+fn max_query_cost() -> u32 {
+    match MAX_QUERY_COST_OVERRIDE.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => MAX_QUERY_COST,
+        limit => limit,
+    }
+}
+
 /// A parsed and validated document, shared by every request that sends the same text.
 pub struct PreparedDocument {
     pub document: Valid<ExecutableDocument>,
@@ -135,9 +153,9 @@ pub fn serve(state: &SimState, api_version: &str, token_key: &str, request: Grap
 
     // Cost: refuse what can never run, then charge the bucket up front.
     let requested = cost::requested_cost(schema.schema(), document, operation, &variables);
-    if requested > MAX_QUERY_COST {
+    if requested > max_query_cost() {
         state.stats.lock().rejected_max_cost += 1;
-        return plain(json!({ "errors": [GraphqlError::max_cost_exceeded(requested, MAX_QUERY_COST)] }));
+        return plain(json!({ "errors": [GraphqlError::max_cost_exceeded(requested, max_query_cost())] }));
     }
     let now = Instant::now();
     let forced_throttle = state.faults.lock().throttle_now();

@@ -145,7 +145,7 @@ impl Object for CustomerObject<'_> {
         let customer = self.0;
         let store = ctx.store;
         match call.name() {
-            "id" => text(&gid::format("Customer", customer.id)),
+            "id" => leaf(Json::String(gid::format("Customer", customer.id))),
             "legacyResourceId" => text(&customer.id.to_string()),
             "firstName" => optional_text(customer.first_name.as_deref()),
             "lastName" => optional_text(customer.last_name.as_deref()),

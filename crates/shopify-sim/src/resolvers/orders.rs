@@ -16,7 +16,7 @@ use serde_json::{Value as Json, json};
 
 use super::catalog::{LocationObject, ProductObject, VariantObject};
 use super::customers::CustomerObject;
-use super::{Count, MoneyBag, MoneyV2, leaf, object, optional_text, strings, text, time};
+use super::{Count, leaf, object, optional_text, strings, text, time};
 use crate::gid;
 use crate::graphql::connection::{Connection, Page, PageRequest, SortKey, SortValue, paginate};
 use crate::graphql::executor::{Ctx, FieldCall, FieldError, Object, Output, Resolved};
@@ -523,14 +523,59 @@ impl Searchable for FulfillmentOrderSearch<'_> {
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-/// A `MoneyBag` in the shop currency.
-pub fn bag<'a>(ctx: &Ctx<'_>, amount: Decimal) -> Resolved<'a> {
-    object(MoneyBag { amount, currency_code: ctx.store.shop.currency_code.clone() })
+/// A `MoneyBag` in the shop currency (presentment money is the same).
+pub fn bag<'a>(ctx: &'a Ctx<'a>, amount: Decimal) -> Resolved<'a> {
+    object(Bag { amount, currency: &ctx.store.shop.currency_code })
 }
 
 /// A `MoneyV2` in the shop currency.
-pub fn money<'a>(ctx: &Ctx<'_>, amount: Decimal) -> Resolved<'a> {
-    object(MoneyV2 { amount, currency_code: ctx.store.shop.currency_code.clone() })
+pub fn money<'a>(ctx: &'a Ctx<'a>, amount: Decimal) -> Resolved<'a> {
+    object(Money { amount, currency: &ctx.store.shop.currency_code })
+}
+
+/// A string leaf from an owned string (ids, names: no second copy).
+fn owned<'a>(value: String) -> Resolved<'a> {
+    Ok(Output::Value(Json::String(value)))
+}
+
+/// `MoneyBag` borrowing the shop currency: orders carry a dozen money bags each, so this saves
+/// allocations on every page.
+struct Bag<'s> {
+    amount: Decimal,
+    currency: &'s str,
+}
+
+impl Object for Bag<'_> {
+    fn type_name(&self) -> &'static str {
+        "MoneyBag"
+    }
+
+    fn field<'a>(&'a self, call: &FieldCall<'_>, _ctx: &'a Ctx<'a>) -> Resolved<'a> {
+        match call.name() {
+            "shopMoney" | "presentmentMoney" => object(Money { amount: self.amount, currency: self.currency }),
+            _ => Err(FieldError::NotImplemented),
+        }
+    }
+}
+
+/// `MoneyV2` borrowing the shop currency.
+struct Money<'s> {
+    amount: Decimal,
+    currency: &'s str,
+}
+
+impl Object for Money<'_> {
+    fn type_name(&self) -> &'static str {
+        "MoneyV2"
+    }
+
+    fn field<'a>(&'a self, call: &FieldCall<'_>, _ctx: &'a Ctx<'a>) -> Resolved<'a> {
+        match call.name() {
+            "amount" => leaf(Json::String(super::format_decimal(self.amount))),
+            "currencyCode" => text(self.currency),
+            _ => Err(FieldError::NotImplemented),
+        }
+    }
 }
 
 /// A connection over a list already in order, paged by the call's arguments.
@@ -588,9 +633,9 @@ impl Object for OrderObject<'_> {
         let order = self.0;
         let store = ctx.store;
         match call.name() {
-            "id" => text(&gid::format("Order", order.id)),
-            "legacyResourceId" => text(&order.id.to_string()),
-            "name" => text(&order.name()),
+            "id" => owned(gid::format("Order", order.id)),
+            "legacyResourceId" => owned(order.id.to_string()),
+            "name" => owned(order.name()),
             "email" => optional_text(order.email.as_deref()),
             "phone" => optional_text(order.phone.as_deref()),
             "createdAt" => time(order.created_at),
@@ -812,8 +857,8 @@ impl Object for OrderObject<'_> {
             "merchantEditableErrors" | "discountApplicationsCodes" | "additionalFees" | "disputes" | "alerts" => {
                 leaf(json!([]))
             }
-            "confirmationNumber" => text(&format!("{:X}", order.id % 0xF_FFFF_FFFF)),
-            "statusPageUrl" => text(&format!(
+            "confirmationNumber" => owned(format!("{:X}", order.id % 0xF_FFFF_FFFF)),
+            "statusPageUrl" => owned(format!(
                 "https://{}/{}/orders/{:032x}/authenticate?key=simulated",
                 store.shop.myshopify_domain, store.shop.id, order.id
             )),
@@ -847,8 +892,8 @@ impl Object for LineItemObject<'_> {
             (line.discount_total() / Decimal::from(line.quantity)).round_dp(2)
         };
         match call.name() {
-            "id" => text(&gid::format("LineItem", line.id)),
-            "name" => text(&line.name()),
+            "id" => owned(gid::format("LineItem", line.id)),
+            "name" => owned(line.name()),
             "title" => text(&line.title),
             "variantTitle" => optional_text(line.variant_title.as_deref()),
             "vendor" => optional_text(line.vendor.as_deref()),
@@ -1057,7 +1102,7 @@ impl Object for ShippingLineObject<'_> {
     fn field<'a>(&'a self, call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
         let line = self.0;
         match call.name() {
-            "id" => text(&gid::format("ShippingLine", line.id)),
+            "id" => owned(gid::format("ShippingLine", line.id)),
             "title" => text(&line.title),
             "code" => optional_text(line.code.as_deref()),
             "source" => optional_text(line.source.as_deref()),
@@ -1085,7 +1130,7 @@ impl Object for MailingAddressObject<'_> {
     fn field<'a>(&'a self, call: &FieldCall<'_>, _ctx: &'a Ctx<'a>) -> Resolved<'a> {
         let address = self.0;
         match call.name() {
-            "id" => text(&format!("gid://shopify/MailingAddress/{}?model_name=Address", address.id)),
+            "id" => owned(format!("gid://shopify/MailingAddress/{}?model_name=Address", address.id)),
             "firstName" => optional_text(address.first_name.as_deref()),
             "lastName" => optional_text(address.last_name.as_deref()),
             "name" => optional_text(address.name().as_deref()),
@@ -1146,7 +1191,7 @@ impl Object for PaymentTermsObject<'_> {
     fn field<'a>(&'a self, call: &FieldCall<'_>, _ctx: &'a Ctx<'a>) -> Resolved<'a> {
         let terms = self.terms;
         match call.name() {
-            "id" => text(&gid::format("PaymentTerms", terms.id)),
+            "id" => owned(gid::format("PaymentTerms", terms.id)),
             "paymentTermsName" | "translatedName" => text(&terms.name),
             "paymentTermsType" => text(terms.kind),
             "dueInDays" => leaf(json!(terms.due_in_days)),
@@ -1175,7 +1220,7 @@ impl Object for TransactionObject<'_> {
     fn field<'a>(&'a self, call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
         let (order, transaction) = (self.order, self.transaction);
         match call.name() {
-            "id" => text(&gid::format("OrderTransaction", transaction.id)),
+            "id" => owned(gid::format("OrderTransaction", transaction.id)),
             "kind" => text(transaction.kind),
             "status" => text(transaction.status),
             "gateway" | "formattedGateway" => text(&transaction.gateway),
@@ -1191,7 +1236,7 @@ impl Object for TransactionObject<'_> {
                 |parent| Rc::new(TransactionObject { order, transaction: parent }),
             ),
             "order" => object(OrderObject(order)),
-            "paymentId" => text(&format!("{}.{}", order.name(), transaction.id % 100)),
+            "paymentId" => owned(format!("{}.{}", order.name(), transaction.id % 100)),
             "fees" => leaf(json!([])),
             "accountNumber"
             | "authorizationCode"
@@ -1226,7 +1271,7 @@ impl Object for RefundObject<'_> {
         let transactions =
             || refund.transaction_ids.iter().filter_map(|id| order.transactions.iter().find(|t| t.id == *id));
         match call.name() {
-            "id" => text(&gid::format("Refund", refund.id)),
+            "id" => owned(gid::format("Refund", refund.id)),
             "legacyResourceId" => text(&refund.id.to_string()),
             "createdAt" | "updatedAt" => time(refund.created_at),
             "note" => optional_text(refund.note.as_deref()),
@@ -1297,7 +1342,7 @@ impl Object for RefundLineItemObject<'_> {
     fn field<'a>(&'a self, call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
         let (order, item) = (self.order, self.item);
         match call.name() {
-            "id" => text(&gid::format("RefundLineItem", item.id)),
+            "id" => owned(gid::format("RefundLineItem", item.id)),
             "quantity" => leaf(json!(item.quantity)),
             "restockType" => text(item.restock_type),
             "restocked" => leaf(json!(matches!(item.restock_type, "RETURN" | "CANCEL" | "LEGACY_RESTOCK"))),
@@ -1329,7 +1374,7 @@ impl Object for ReturnObject<'_> {
     fn field<'a>(&'a self, call: &FieldCall<'_>, _ctx: &'a Ctx<'a>) -> Resolved<'a> {
         let (order, ret) = (self.order, self.ret);
         match call.name() {
-            "id" => text(&gid::format("Return", ret.id)),
+            "id" => owned(gid::format("Return", ret.id)),
             "name" => text(&ret.name),
             "status" => text(ret.status),
             "totalQuantity" => leaf(json!(ret.line_items.iter().map(|item| item.quantity).sum::<u32>())),
@@ -1361,7 +1406,7 @@ impl Object for ReturnLineItemObject<'_> {
     fn field<'a>(&'a self, call: &FieldCall<'_>, _ctx: &'a Ctx<'a>) -> Resolved<'a> {
         let (order, item) = (self.order, self.item);
         match call.name() {
-            "id" => text(&gid::format("ReturnLineItem", item.id)),
+            "id" => owned(gid::format("ReturnLineItem", item.id)),
             "quantity" => leaf(json!(item.quantity)),
             "refundableQuantity" => leaf(json!(item.quantity)),
             "refundedQuantity" => leaf(json!(0)),
@@ -1403,13 +1448,13 @@ impl Object for FulfillmentOrderObject<'_> {
     fn field<'a>(&'a self, call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
         let (order, fo) = (self.order, self.fo);
         match call.name() {
-            "id" => text(&gid::format("FulfillmentOrder", fo.id)),
+            "id" => owned(gid::format("FulfillmentOrder", fo.id)),
             "status" => text(fo.status.as_graphql()),
             "requestStatus" => text(if fo.status == FulfillmentOrderStatus::Closed { "CLOSED" } else { "UNSUBMITTED" }),
             "createdAt" => time(fo.created_at),
             "updatedAt" => time(fo.updated_at),
-            "orderId" => text(&gid::format("Order", order.id)),
-            "orderName" => text(&order.name()),
+            "orderId" => owned(gid::format("Order", order.id)),
+            "orderName" => owned(order.name()),
             "orderProcessedAt" => time(order.processed_at),
             "order" => object(OrderObject(order)),
             "assignedLocation" => object(AssignedLocationObject(fo.location_id)),
@@ -1485,7 +1530,7 @@ impl Object for DeliveryMethodObject {
 
     fn field<'a>(&'a self, call: &FieldCall<'_>, _ctx: &'a Ctx<'a>) -> Resolved<'a> {
         match call.name() {
-            "id" => text(&gid::format("DeliveryMethod", self.id)),
+            "id" => owned(gid::format("DeliveryMethod", self.id)),
             "methodType" => text(if self.shipping { "SHIPPING" } else { "NONE" }),
             "minDeliveryDateTime"
             | "maxDeliveryDateTime"
@@ -1534,7 +1579,7 @@ impl Object for DestinationObject<'_> {
     fn field<'a>(&'a self, call: &FieldCall<'_>, _ctx: &'a Ctx<'a>) -> Resolved<'a> {
         let address = self.address;
         match call.name() {
-            "id" => text(&gid::format("FulfillmentOrderDestination", address.id)),
+            "id" => owned(gid::format("FulfillmentOrderDestination", address.id)),
             "email" => optional_text(self.email),
             "countryCode" => optional_text(address.country_code.as_deref()),
             "location" => Ok(Output::Null),
@@ -1568,7 +1613,7 @@ impl Object for FulfillmentOrderLineItemObject<'_> {
         let line = order.line_item(item.line_item_id);
         let catalog = &ctx.store.catalog;
         match call.name() {
-            "id" => text(&gid::format("FulfillmentOrderLineItem", item.id)),
+            "id" => owned(gid::format("FulfillmentOrderLineItem", item.id)),
             "totalQuantity" => leaf(json!(item.total_quantity)),
             "remainingQuantity" => leaf(json!(item.remaining_quantity)),
             "lineItem" => optional(line, |line| Rc::new(LineItemObject { order, line })),
@@ -1610,7 +1655,7 @@ impl Object for FulfillmentObject<'_> {
     fn field<'a>(&'a self, call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
         let (order, fulfillment) = (self.order, self.fulfillment);
         match call.name() {
-            "id" => text(&gid::format("Fulfillment", fulfillment.id)),
+            "id" => owned(gid::format("Fulfillment", fulfillment.id)),
             "legacyResourceId" => text(&fulfillment.id.to_string()),
             "name" => text(&fulfillment.name),
             "status" => text(fulfillment.status),
@@ -1684,7 +1729,7 @@ impl Object for FulfillmentLineItemObject<'_> {
         let line = order.line_item(item.line_item_id);
         let price = line.map_or(Decimal::ZERO, |line| line.price);
         match call.name() {
-            "id" => text(&gid::format("FulfillmentLineItem", item.id)),
+            "id" => owned(gid::format("FulfillmentLineItem", item.id)),
             "quantity" => leaf(json!(item.quantity)),
             "lineItem" => optional(line, |line| Rc::new(LineItemObject { order, line })),
             "originalTotalSet" | "discountedTotalSet" => bag(ctx, price * Decimal::from(item.quantity)),

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use serde_json::json;
+use serde_json::{Value as Json, json};
 
 use super::orders::money;
 use super::{leaf, object, text, time};
@@ -45,7 +45,7 @@ impl Object for AccountObject<'_> {
     fn field<'a>(&'a self, call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
         let account = self.0;
         match call.name() {
-            "id" => text(&gid::format("ShopifyPaymentsAccount", account.id)),
+            "id" => leaf(Json::String(gid::format("ShopifyPaymentsAccount", account.id))),
             "activated" | "onboardable" => leaf(json!(call.name() == "activated")),
             "country" => text(&account.country),
             "defaultCurrency" => text(&ctx.store.shop.currency_code),
@@ -99,7 +99,7 @@ impl Object for PayoutObject<'_> {
     fn field<'a>(&'a self, call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
         let payout = self.0;
         match call.name() {
-            "id" => text(&gid::format("ShopifyPaymentsPayout", payout.id)),
+            "id" => leaf(Json::String(gid::format("ShopifyPaymentsPayout", payout.id))),
             "legacyResourceId" => text(&payout.id.to_string()),
             "issuedAt" => time(payout.issued_at),
             "status" => text(payout.status),

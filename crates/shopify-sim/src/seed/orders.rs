@@ -592,6 +592,8 @@ pub fn populate_large(store: &mut Store, count: usize) {
     let shopify_payments = Text::from("shopify_payments");
     let bank_deposit = Text::from("bank_deposit");
     let source = Text::from("web");
+    let standard = Text::from("Standard");
+    let shopify = Text::from("shopify");
     let tax_titles: BTreeMap<&str, Text> = COUNTRIES
         .iter()
         .filter_map(|country| order_ops::tax_for(country).map(|(title, _, _)| (*country, Text::from(title))))
@@ -753,17 +755,18 @@ pub fn populate_large(store: &mut Store, count: usize) {
         }
         let shipping_id = order.next_sub_id();
         let shipping_price = Decimal::new(490, 2);
-        order.shipping_lines.push(ShippingLine {
+        // Exact-size vectors throughout: a pushed-to empty Vec reserves room for four.
+        order.shipping_lines = vec![ShippingLine {
             id: shipping_id,
-            title: "Standard".to_string(),
-            code: Some("Standard".to_string()),
-            source: Some("shopify".to_string()),
+            title: standard.clone(),
+            code: Some(standard.clone()),
+            source: Some(shopify.clone()),
             carrier_identifier: None,
             price: shipping_price,
             discount_allocations: Vec::new(),
             tax_lines: tax_line(shipping_price),
             is_removed: false,
-        });
+        }];
         let fo_id = order.next_sub_id();
         let fo_lines: Vec<FulfillmentOrderLineItem> = order
             .line_items
@@ -779,17 +782,17 @@ pub fn populate_large(store: &mut Store, count: usize) {
                 fulfilled_quantity: 0,
             })
             .collect();
-        order.fulfillment_orders.push(FulfillmentOrder {
+        order.fulfillment_orders = vec![FulfillmentOrder {
             id: fo_id,
             location_id,
             status: FulfillmentOrderStatus::Open,
             created_at,
             updated_at: created_at,
             line_items: fo_lines,
-        });
+        }];
         let total = order.total_price();
         let transaction_id = order.next_sub_id();
-        order.transactions.push(Transaction {
+        order.transactions = vec![Transaction {
             id: transaction_id,
             kind: "SALE",
             status: if pending { "PENDING" } else { "SUCCESS" },
@@ -800,7 +803,7 @@ pub fn populate_large(store: &mut Store, count: usize) {
             parent_id: None,
             test: false,
             error_code: None,
-        });
+        }];
         if index % 4 == 1 && !pending {
             let fulfillment_id = order.next_sub_id();
             let mut line_items = Vec::with_capacity(order.line_items.len());
@@ -818,7 +821,7 @@ pub fn populate_large(store: &mut Store, count: usize) {
             }
             order.fulfillment_orders[0].status = FulfillmentOrderStatus::Closed;
             let shipped_at = created_at + SignedDuration::from_hours(20);
-            order.fulfillments.push(Fulfillment {
+            order.fulfillments = vec![Fulfillment {
                 id: fulfillment_id,
                 name: format!("#{number}.1"),
                 status: "SUCCESS",
@@ -833,7 +836,7 @@ pub fn populate_large(store: &mut Store, count: usize) {
                 line_items,
                 fulfillment_order_ids: vec![fo_id],
                 notify_customer: true,
-            });
+            }];
         } else if index % 50 == 3 {
             order.cancelled_at = Some(created_at + SignedDuration::from_hours(2));
             order.cancel_reason = Some(crate::model::orders::CancelReason::Customer);
@@ -849,5 +852,6 @@ pub fn populate_large(store: &mut Store, count: usize) {
         }
         store.orders.insert(order);
     }
+    store.orders.shrink_to_fit();
     populate_payouts(store, epoch(), 12);
 }

@@ -280,7 +280,7 @@ pub fn order_json(order: &Order, store: &Store) -> Json {
                     json!({
                         "id": line.id,
                         "carrier_identifier": line.carrier_identifier,
-                        "code": line.code,
+                        "code": line.code.as_deref(),
                         "discounted_price": ctx.money(line.discounted_price()),
                         "discounted_price_set": ctx.money_set(line.discounted_price()),
                         "is_removed": line.is_removed,
@@ -288,8 +288,8 @@ pub fn order_json(order: &Order, store: &Store) -> Json {
                         "price": ctx.money(line.price),
                         "price_set": ctx.money_set(line.price),
                         "requested_fulfillment_service_id": null,
-                        "source": line.source,
-                        "title": line.title,
+                        "source": line.source.as_deref(),
+                        "title": &*line.title,
                         "tax_lines": ctx.tax_lines(&line.tax_lines),
                         "discount_allocations": ctx.allocations(&line.discount_allocations),
                     })
