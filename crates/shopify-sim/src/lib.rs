@@ -39,7 +39,6 @@ pub mod faults;
 pub mod gid;
 pub mod graphql;
 pub mod model;
-pub mod order_ops;
 pub mod oauth;
 pub mod order_ops;
 pub mod registry;
