@@ -825,11 +825,19 @@ async fn plan_items(conn: &mut SqliteConnection, items: &[ItemInput]) -> Result<
 
     // A SKU may move between items of the batch, but not take one from an item outside it.
     let skus: Vec<String> = items.iter().flat_map(|item| item.variants.iter().map(|v| v.sku.clone())).collect();
-    let batch: HashSet<&str> = numbers.iter().map(String::as_str).collect();
-    if let Some(owner) = sku_owners(conn, &skus).await?.into_iter().find(|o| !batch.contains(o.item_number.as_str())) {
+    // Only the conflicts come back (normally none), not every SKU's owner.
+    let taken: Option<(String, String)> = sqlx::query_as(
+        "SELECT v.sku, i.number FROM item_variants v JOIN items i ON i.id = v.item_id \
+         WHERE v.sku IN (SELECT value FROM json_each(?1)) AND i.number NOT IN (SELECT value FROM json_each(?2)) \
+         ORDER BY v.sku LIMIT 1",
+    )
+    .bind(json_array(&skus))
+    .bind(json_array(&numbers))
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some((sku, owner)) = taken {
         return Err(StoreError::Conflict(format!(
-            "SKU {} belongs to item {}; a SKU can be on one variant only",
-            owner.variant.sku, owner.item_number
+            "SKU {sku} belongs to item {owner}; a SKU can be on one variant only"
         )));
     }
 
