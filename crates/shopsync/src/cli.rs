@@ -6,7 +6,6 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::catalog::{BundlesCommand, ItemsCommand, PricesCommand, StockCommand};
 use crate::commands::customers::CustomersCommand;
-use crate::commands::catalog::{BundlesCommand, ItemsCommand, PricesCommand, StockCommand};
 use crate::commands::log::{CaptureCommand, LogCommand};
 use crate::commands::orders::OrdersCommand;
 use crate::commands::shipments::ShipmentsCommand;
@@ -70,18 +69,6 @@ pub enum Command {
     /// Back-office shipments of sales orders, sent to Shopify as fulfillments with tracking.
     #[command(subcommand)]
     Shipments(ShipmentsCommand),
-    /// The back-office catalog: import items, list and show them, mark them for synchronization.
-    #[command(subcommand)]
-    Items(ItemsCommand),
-    /// Import the prices of a price list.
-    #[command(subcommand)]
-    Prices(PricesCommand),
-    /// Import stock levels per warehouse.
-    #[command(subcommand)]
-    Stock(StockCommand),
-    /// Import bundles (a sellable SKU made of component SKUs).
-    #[command(subcommand)]
-    Bundles(BundlesCommand),
     /// Sync runs of a shop, newest first: what ran, why, how it ended.
     Jobs {
         #[arg(long)]

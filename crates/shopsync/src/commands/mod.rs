@@ -2,7 +2,6 @@
 
 pub mod catalog;
 pub mod customers;
-pub mod catalog;
 pub mod init;
 pub mod log;
 pub mod orders;
@@ -33,10 +32,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Customers(command) => customers::run(&data_dir, command).await,
         Command::Templates(command) => templates::run(&data_dir, command).await,
         Command::Shipments(command) => shipments::run(&data_dir, command).await,
-        Command::Items(command) => catalog::run_items(&data_dir, command).await,
-        Command::Prices(command) => catalog::run_prices(&data_dir, command).await,
-        Command::Stock(command) => catalog::run_stock(&data_dir, command).await,
-        Command::Bundles(command) => catalog::run_bundles(&data_dir, command).await,
         Command::Jobs { shop, kind, limit, json } => log::run_jobs(&data_dir, shop, kind, limit, json).await,
     }
 }
