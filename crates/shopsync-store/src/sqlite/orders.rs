@@ -5,7 +5,7 @@
 //! in one `INSERT ... SELECT FROM json_each`. Statements are prepared once per connection and reused, which is
 //! what keeps a page of orders in the low milliseconds.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use async_trait::async_trait;
 use serde_json::json;
@@ -17,9 +17,9 @@ use crate::customers::Address;
 use crate::orders::{
     LineKind, NewShipment, OrderError, OrderEvaluation, OrderFilter, OrderKey, OrderRefund, OrderRefundInput,
     OrderReturn, OrderReturnInput, OrderStatus, OrderStore, OrderTransaction, OrderTransactionInput, Payout,
-    RecheckEvent, SalesOrder, SalesOrderChange, SalesOrderCreated, SalesOrderInput, SalesOrderLine, SalesOrderStatus,
-    SalesOrderUpdate, SavedEvaluation, Shipment, ShipmentLine, ShipmentQuery, ShipmentSyncStatus, ShopifyOrder,
-    ShopifyOrderInput, WebhookEventInput,
+    RecheckEvent, SalesOrder, SalesOrderChange, SalesOrderCreated, SalesOrderInput, SalesOrderLine,
+    SalesOrderLineInput, SalesOrderStatus, SalesOrderUpdate, SavedEvaluation, Shipment, ShipmentLine, ShipmentQuery,
+    ShipmentSyncStatus, ShopifyOrder, ShopifyOrderInput, WebhookEventInput,
 };
 use crate::{Result, StoreError};
 
@@ -55,10 +55,20 @@ impl OrderStore for SqliteStore {
             .fetch_optional(&mut *tx)
             .await?
             .ok_or_else(|| StoreError::ShopNotFound(format!("with id {shop_id}")))?;
+        // A page holds each order once; an order given twice (two versions in one batch) starts a new page, so
+        // the later version is saved after the earlier one, as if they came in two calls.
         let mut saved = Vec::with_capacity(evaluations.len());
-        for evaluation in evaluations {
-            saved.push(save_evaluation(&mut tx, shop_id, &domain, evaluation, &now).await?);
+        let mut start = 0;
+        let mut seen = HashSet::new();
+        for (index, evaluation) in evaluations.iter().enumerate() {
+            if !seen.insert(evaluation.order.order_id.as_str()) {
+                saved.extend(save_page(&mut tx, shop_id, &domain, &evaluations[start..index], &now).await?);
+                start = index;
+                seen.clear();
+                seen.insert(evaluation.order.order_id.as_str());
+            }
         }
+        saved.extend(save_page(&mut tx, shop_id, &domain, &evaluations[start..], &now).await?);
         tx.commit().await?;
         Ok(saved)
     }
@@ -315,7 +325,7 @@ impl OrderStore for SqliteStore {
         }
         match insert_sales_order(&mut tx, shop_id, shopify_order_id, shopify_order_name, order, &now).await {
             Ok(id) => {
-                link_children(&mut tx, shop_id, shopify_order_id, id).await?;
+                link_children(&mut tx, shop_id, &[shopify_order_id]).await?;
                 let created = load_sales_order(&mut tx, id).await?;
                 tx.commit().await?;
                 Ok(SalesOrderCreated::Created(created))
@@ -404,7 +414,7 @@ impl OrderStore for SqliteStore {
             return Ok(());
         }
         let mut tx = self.write().await?;
-        save_transactions(&mut tx, shop_id, transactions).await?;
+        save_transactions(&mut tx, shop_id, &transactions.iter().collect::<Vec<_>>()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -414,7 +424,7 @@ impl OrderStore for SqliteStore {
             return Ok(());
         }
         let mut tx = self.write().await?;
-        save_refunds(&mut tx, shop_id, refunds).await?;
+        save_refunds(&mut tx, shop_id, &refunds.iter().collect::<Vec<_>>()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -424,7 +434,7 @@ impl OrderStore for SqliteStore {
             return Ok(());
         }
         let mut tx = self.write().await?;
-        save_returns(&mut tx, shop_id, returns).await?;
+        save_returns(&mut tx, shop_id, &returns.iter().collect::<Vec<_>>()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -640,59 +650,194 @@ pub(super) async fn next_number(conn: &mut SqliteConnection, series: &str) -> Re
     Ok(format!("{prefix}{value:0width$}"))
 }
 
-async fn save_evaluation(
+/// A stored sales order as an evaluation page sees it.
+struct ExistingSalesOrder {
+    id: i64,
+    number: String,
+    content_hash: Option<String>,
+    /// Shipments plus shipped quantities: anything above zero means something left the warehouse.
+    shipped: i64,
+    has_conflict: bool,
+}
+
+/// Saves one page of evaluations whose order ids are all different, with a fixed number of statements for the
+/// whole page (plus one or two per order whose sales order changes, which is rare).
+async fn save_page(
     conn: &mut SqliteConnection,
     shop_id: i64,
     domain: &str,
-    evaluation: &OrderEvaluation,
+    page: &[OrderEvaluation],
     now: &str,
-) -> Result<SavedEvaluation> {
-    let order = &evaluation.order;
-    let mut status = evaluation.status;
-    let existing = sales_order_id_for(conn, shop_id, &order.order_id).await?;
-    let (sales_order_id, change) = match (&evaluation.sales_order, existing) {
-        (None, existing) => (existing, SalesOrderChange::None),
-        (Some(input), None) => {
-            let id = insert_sales_order(conn, shop_id, &order.order_id, &order.name, input, now).await?;
-            (Some(id), SalesOrderChange::Created)
-        }
-        (Some(input), Some(id)) => {
-            let change = apply_update(conn, id, input, now).await?;
-            if change == SalesOrderChange::Conflict {
-                let numeric = order.order_id.rsplit('/').next().unwrap_or(&order.order_id);
-                let note = format!(
-                    "Shopify changed order {} after part of it shipped (Shopify updated it at {}): its lines, totals \
-                     or addresses differ from this sales order, which was left as it is. Compare with the captured \
-                     versions (`shopsync capture show --shop {domain} --type order {numeric}`), adjust the sales \
-                     order by hand, then clear the conflict.",
-                    order.name,
-                    normalize_time(&order.updated_at)
-                );
-                sqlx::query("UPDATE sales_orders SET conflict = ?, updated_at = ? WHERE id = ?")
-                    .bind(note)
-                    .bind(now)
-                    .bind(id)
-                    .execute(&mut *conn)
-                    .await?;
+) -> Result<Vec<SavedEvaluation>> {
+    let order_ids: Vec<&str> = page.iter().map(|e| e.order.order_id.as_str()).collect();
+    let order_ids_json = serde_json::to_string(&order_ids)?;
+
+    // What exists already, in one read.
+    let rows: Vec<(String, i64, String, Option<String>, i64, bool)> = sqlx::query_as(
+        "SELECT so.shopify_order_id, so.id, so.number, so.content_hash, \
+         (SELECT COUNT(*) FROM shipments s WHERE s.sales_order_id = so.id) \
+         + (SELECT COALESCE(SUM(l.quantity_shipped), 0) FROM sales_order_lines l WHERE l.sales_order_id = so.id), \
+         so.conflict IS NOT NULL \
+         FROM sales_orders so WHERE so.shop_id = ?1 AND so.shopify_order_id IN (SELECT value FROM json_each(?2))",
+    )
+    .bind(shop_id)
+    .bind(&order_ids_json)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut existing: HashMap<String, ExistingSalesOrder> = rows
+        .into_iter()
+        .map(|(order_id, id, number, content_hash, shipped, has_conflict)| {
+            (order_id, ExistingSalesOrder { id, number, content_hash, shipped, has_conflict })
+        })
+        .collect();
+
+    // Decide per order; sales orders that change are written one by one, the rest in batches below.
+    let mut saved: Vec<SavedEvaluation> = Vec::with_capacity(page.len());
+    let mut creates: Vec<(usize, String)> = Vec::new();
+    let mut quiet_updates: Vec<serde_json::Value> = Vec::new();
+    let mut settled: Vec<i64> = Vec::new();
+    for (index, evaluation) in page.iter().enumerate() {
+        let order = &evaluation.order;
+        let found = existing.remove(&order.order_id);
+        let (sales_order, change) = match (&evaluation.sales_order, found) {
+            (None, found) => (found.map(|so| (so.id, so.number)), SalesOrderChange::None),
+            (Some(input), None) => {
+                creates.push((index, content_hash(input)));
+                (None, SalesOrderChange::Created)
             }
-            (Some(id), change)
-        }
-    };
-    if change == SalesOrderChange::Conflict {
-        status = OrderStatus::Conflict;
-    } else if change == SalesOrderChange::Unchanged {
-        // Shopify's content matches the sales order again (an edit undone): no conflict is left to settle.
-        sqlx::query("UPDATE sales_orders SET conflict = NULL, updated_at = ? WHERE id = ? AND conflict IS NOT NULL")
-            .bind(now)
-            .bind(sales_order_id)
-            .execute(&mut *conn)
-            .await?;
+            (Some(input), Some(so)) => {
+                let hash = content_hash(input);
+                let change = if so.content_hash.as_deref() == Some(hash.as_str()) {
+                    quiet_updates.push(json!([
+                        so.id,
+                        input.payment_status,
+                        input.payment_terms,
+                        input.shopify_updated_at.as_deref().map(normalize_time)
+                    ]));
+                    if so.has_conflict {
+                        // Shopify's content matches the sales order again (an edit undone): nothing to settle.
+                        settled.push(so.id);
+                    }
+                    SalesOrderChange::Unchanged
+                } else if so.shipped > 0 {
+                    write_conflict_note(conn, so.id, domain, order, now).await?;
+                    SalesOrderChange::Conflict
+                } else {
+                    apply_update(conn, so.id, input, now).await?
+                };
+                (Some((so.id, so.number)), change)
+            }
+        };
+        let status = if change == SalesOrderChange::Conflict { OrderStatus::Conflict } else { evaluation.status };
+        let (sales_order_id, sales_order_number) = sales_order.unzip();
+        saved.push(SavedEvaluation {
+            order_id: order.order_id.clone(),
+            status,
+            sales_order_id,
+            sales_order_number,
+            change,
+        });
     }
 
+    // New sales orders: numbers reserved at once, headers in one statement, lines in another.
+    if !creates.is_empty() {
+        let numbers = reserve_numbers(conn, "sales_order", creates.len()).await?;
+        let mut headers = Vec::with_capacity(creates.len());
+        for ((index, hash), number) in creates.iter().zip(&numbers) {
+            let evaluation = &page[*index];
+            let Some(so) = &evaluation.sales_order else { continue };
+            headers.push(json!([
+                number,
+                evaluation.order.order_id,
+                evaluation.order.name,
+                so.customer_id,
+                so.currency,
+                so.subtotal,
+                so.discount_total,
+                so.tax_total,
+                so.shipping_total,
+                so.total,
+                so.payment_status,
+                so.payment_terms,
+                address_json(&so.ship_to)?,
+                address_json(&so.bill_to)?,
+                so.email,
+                so.shopify_updated_at.as_deref().map(normalize_time),
+                hash
+            ]));
+        }
+        let ids: Vec<(i64, String)> = sqlx::query_as(
+            "INSERT INTO sales_orders (number, shop_id, shopify_order_id, shopify_order_name, customer_id, currency, \
+             subtotal, discount_total, tax_total, shipping_total, total, payment_status, payment_terms, ship_to, \
+             bill_to, email, status, shopify_updated_at, content_hash, created_at, updated_at) \
+             SELECT value->>0, ?1, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, \
+             value->>8, value->>9, value->>10, value->>11, value->>12, value->>13, value->>14, 'open', value->>15, \
+             value->>16, ?2, ?2 FROM json_each(?3) RETURNING id, shopify_order_id",
+        )
+        .bind(shop_id)
+        .bind(now)
+        .bind(serde_json::to_string(&headers)?)
+        .fetch_all(&mut *conn)
+        .await?;
+        let ids: HashMap<String, i64> = ids.into_iter().map(|(id, order_id)| (order_id, id)).collect();
+        let mut lines = Vec::new();
+        for ((index, _), number) in creates.iter().zip(numbers) {
+            let evaluation = &page[*index];
+            let id = *ids.get(&evaluation.order.order_id).ok_or_else(|| {
+                StoreError::Corrupt(format!("the new sales order of {} was not returned", evaluation.order.name))
+            })?;
+            if let Some(so) = &evaluation.sales_order {
+                lines.extend(so.lines.iter().map(|l| line_json(id, l)));
+            }
+            saved[*index].sales_order_id = Some(id);
+            saved[*index].sales_order_number = Some(number);
+        }
+        insert_line_rows(conn, &lines).await?;
+    }
+    if !quiet_updates.is_empty() {
+        sqlx::query(
+            "UPDATE sales_orders SET payment_status = j.value->>1, payment_terms = j.value->>2, \
+             shopify_updated_at = j.value->>3, updated_at = ?1 FROM json_each(?2) j \
+             WHERE sales_orders.id = j.value->>0 AND (sales_orders.payment_status IS NOT j.value->>1 \
+             OR sales_orders.payment_terms IS NOT j.value->>2 OR sales_orders.shopify_updated_at IS NOT j.value->>3)",
+        )
+        .bind(now)
+        .bind(serde_json::to_string(&quiet_updates)?)
+        .execute(&mut *conn)
+        .await?;
+    }
+    if !settled.is_empty() {
+        sqlx::query(
+            "UPDATE sales_orders SET conflict = NULL, updated_at = ?1 WHERE id IN (SELECT value FROM json_each(?2))",
+        )
+        .bind(now)
+        .bind(serde_json::to_string(&settled)?)
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    // The orders' headers and statuses.
+    let mut orders = Vec::with_capacity(page.len());
+    for (evaluation, result) in page.iter().zip(&saved) {
+        let o = &evaluation.order;
+        orders.push(json!([
+            o.order_id,
+            o.name,
+            result.status.as_str(),
+            result.sales_order_id,
+            o.financial_status,
+            o.fulfillment_status,
+            o.cancelled_at.as_deref().map(normalize_time),
+            serde_json::to_string(&o.tags)?,
+            normalize_time(&o.created_at),
+            normalize_time(&o.updated_at)
+        ]));
+    }
     sqlx::query(
         "INSERT INTO shopify_orders (shop_id, order_id, name, status, sales_order_id, financial_status, \
          fulfillment_status, cancelled_at, tags, shopify_created_at, shopify_updated_at, reprocess_requested, checked_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, ?12) \
+         SELECT ?1, value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, value->>8, \
+         value->>9, 0, ?2 FROM json_each(?3) WHERE true \
          ON CONFLICT (shop_id, order_id) DO UPDATE SET name = excluded.name, status = excluded.status, \
          sales_order_id = COALESCE(excluded.sales_order_id, sales_order_id), \
          financial_status = excluded.financial_status, fulfillment_status = excluded.fulfillment_status, \
@@ -700,88 +845,110 @@ async fn save_evaluation(
          shopify_updated_at = excluded.shopify_updated_at, reprocess_requested = 0, checked_at = excluded.checked_at",
     )
     .bind(shop_id)
-    .bind(&order.order_id)
-    .bind(&order.name)
-    .bind(status.as_str())
-    .bind(sales_order_id)
-    .bind(&order.financial_status)
-    .bind(&order.fulfillment_status)
-    .bind(order.cancelled_at.as_deref().map(normalize_time))
-    .bind(serde_json::to_string(&order.tags)?)
-    .bind(normalize_time(&order.created_at))
-    .bind(normalize_time(&order.updated_at))
     .bind(now)
+    .bind(serde_json::to_string(&orders)?)
     .execute(&mut *conn)
     .await?;
 
-    replace_problems(conn, shop_id, &order.order_id, &evaluation.problems, now).await?;
-    save_transactions(conn, shop_id, &evaluation.transactions).await?;
-    save_refunds(conn, shop_id, &evaluation.refunds).await?;
-    save_returns(conn, shop_id, &evaluation.returns).await?;
-    if change == SalesOrderChange::Created
-        && let Some(id) = sales_order_id
-    {
-        link_children(conn, shop_id, &order.order_id, id).await?;
-    }
-
-    let sales_order_number = match sales_order_id {
-        Some(id) => Some(
-            sqlx::query_scalar::<_, String>("SELECT number FROM sales_orders WHERE id = ?")
-                .bind(id)
-                .fetch_one(&mut *conn)
-                .await?,
-        ),
-        None => None,
-    };
-    Ok(SavedEvaluation { order_id: order.order_id.clone(), status, sales_order_id, sales_order_number, change })
-}
-
-/// Replaces an order's problems and the recheck keys they wait for: the last evaluation's, all of them.
-async fn replace_problems(
-    conn: &mut SqliteConnection,
-    shop_id: i64,
-    order_id: &str,
-    problems: &[crate::orders::OrderProblem],
-    now: &str,
-) -> Result<()> {
-    sqlx::query("DELETE FROM order_errors WHERE shop_id = ? AND order_id = ?")
+    // Problems and the events they wait for replace the previous ones as a whole.
+    for table in ["order_errors", "order_rechecks"] {
+        sqlx::query(AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE shop_id = ?1 AND order_id IN (SELECT value FROM json_each(?2))"
+        )))
         .bind(shop_id)
-        .bind(order_id)
+        .bind(&order_ids_json)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("DELETE FROM order_rechecks WHERE shop_id = ? AND order_id = ?")
-        .bind(shop_id)
-        .bind(order_id)
-        .execute(&mut *conn)
-        .await?;
-    if problems.is_empty() {
-        return Ok(());
     }
-    let mut keys = BTreeSet::new();
-    for problem in problems {
+    let mut problems = Vec::new();
+    let mut rechecks = Vec::new();
+    for evaluation in page {
+        let mut keys = BTreeSet::new();
+        for problem in &evaluation.problems {
+            problems.push(json!([
+                evaluation.order.order_id,
+                problem.code().as_str(),
+                problem.message(),
+                problem.detail_json()
+            ]));
+            keys.extend(problem.rechecks().iter().map(RecheckEvent::key));
+        }
+        rechecks.extend(keys.into_iter().map(|key| json!([evaluation.order.order_id, key])));
+    }
+    if !problems.is_empty() {
         sqlx::query(
-            "INSERT INTO order_errors (shop_id, order_id, code, message, detail, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO order_errors (shop_id, order_id, code, message, detail, created_at) \
+             SELECT ?1, value->>0, value->>1, value->>2, value->>3, ?2 FROM json_each(?3)",
         )
         .bind(shop_id)
-        .bind(order_id)
-        .bind(problem.code().as_str())
-        .bind(problem.message())
-        .bind(problem.detail_json())
         .bind(now)
+        .bind(serde_json::to_string(&problems)?)
         .execute(&mut *conn)
         .await?;
-        keys.extend(problem.rechecks().iter().map(RecheckEvent::key));
+        sqlx::query(
+            "INSERT OR IGNORE INTO order_rechecks (shop_id, order_id, event) \
+             SELECT ?1, value->>0, value->>1 FROM json_each(?2)",
+        )
+        .bind(shop_id)
+        .bind(serde_json::to_string(&rechecks)?)
+        .execute(&mut *conn)
+        .await?;
     }
-    let keys: Vec<String> = keys.into_iter().collect();
-    sqlx::query(
-        "INSERT OR IGNORE INTO order_rechecks (shop_id, event, order_id) SELECT ?1, value, ?2 FROM json_each(?3)",
-    )
-    .bind(shop_id)
-    .bind(order_id)
-    .bind(serde_json::to_string(&keys)?)
-    .execute(&mut *conn)
-    .await?;
+
+    // Captured children, linked to the sales orders that exist now; those stored before a sales order existed
+    // are linked to the ones just created.
+    let transactions: Vec<&OrderTransactionInput> = page.iter().flat_map(|e| &e.transactions).collect();
+    let refunds: Vec<&OrderRefundInput> = page.iter().flat_map(|e| &e.refunds).collect();
+    let returns: Vec<&OrderReturnInput> = page.iter().flat_map(|e| &e.returns).collect();
+    save_transactions(conn, shop_id, &transactions).await?;
+    save_refunds(conn, shop_id, &refunds).await?;
+    save_returns(conn, shop_id, &returns).await?;
+    let created: Vec<&str> =
+        saved.iter().filter(|s| s.change == SalesOrderChange::Created).map(|s| s.order_id.as_str()).collect();
+    link_children(conn, shop_id, &created).await?;
+    Ok(saved)
+}
+
+async fn write_conflict_note(
+    conn: &mut SqliteConnection,
+    id: i64,
+    domain: &str,
+    order: &ShopifyOrderInput,
+    now: &str,
+) -> Result<()> {
+    let numeric = order.order_id.rsplit('/').next().unwrap_or(&order.order_id);
+    let note = format!(
+        "Shopify changed order {} after part of it shipped (Shopify updated it at {}): its lines, totals or addresses \
+         differ from this sales order, which was left as it is. Compare with the captured versions \
+         (`shopsync capture show --shop {domain} --type order {numeric}`), adjust the sales order by hand, then \
+         clear the conflict.",
+        order.name,
+        normalize_time(&order.updated_at)
+    );
+    sqlx::query("UPDATE sales_orders SET conflict = ?, updated_at = ? WHERE id = ?")
+        .bind(note)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
+}
+
+/// Reserves `count` consecutive numbers of a series in one statement.
+async fn reserve_numbers(conn: &mut SqliteConnection, series: &str, count: usize) -> Result<Vec<String>> {
+    let count = i64::try_from(count).map_err(|_| StoreError::Corrupt("too many numbers asked for at once".into()))?;
+    let row: Option<(String, i64, i64)> = sqlx::query_as(
+        "UPDATE number_series SET next_value = next_value + ?2 WHERE code = ?1 \
+         RETURNING prefix, next_value - ?2, width",
+    )
+    .bind(series)
+    .bind(count)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (prefix, first, width) =
+        row.ok_or_else(|| StoreError::Corrupt(format!("the number series `{series}` is missing")))?;
+    let width = usize::try_from(width).unwrap_or(6);
+    Ok((first..first + count).map(|value| format!("{prefix}{value:0width$}")).collect())
 }
 
 async fn sales_order_id_for(conn: &mut SqliteConnection, shop_id: i64, shopify_order_id: &str) -> Result<Option<i64>> {
@@ -836,35 +1003,38 @@ async fn insert_sales_order(
 
 /// All lines of a sales order in one statement.
 async fn insert_lines(conn: &mut SqliteConnection, sales_order_id: i64, order: &SalesOrderInput) -> Result<()> {
-    if order.lines.is_empty() {
+    let rows: Vec<serde_json::Value> = order.lines.iter().map(|l| line_json(sales_order_id, l)).collect();
+    insert_line_rows(conn, &rows).await
+}
+
+fn line_json(sales_order_id: i64, l: &SalesOrderLineInput) -> serde_json::Value {
+    json!([
+        sales_order_id,
+        l.line_no,
+        l.kind.as_str(),
+        l.sku,
+        l.description,
+        l.quantity,
+        l.unit_price,
+        l.discount,
+        l.tax,
+        l.shopify_line_item_id,
+        l.parent_line_no
+    ])
+}
+
+/// Lines of any number of sales orders, as rows built by [`line_json`], in one statement.
+async fn insert_line_rows(conn: &mut SqliteConnection, rows: &[serde_json::Value]) -> Result<()> {
+    if rows.is_empty() {
         return Ok(());
     }
-    let lines: Vec<serde_json::Value> = order
-        .lines
-        .iter()
-        .map(|l| {
-            json!([
-                l.line_no,
-                l.kind.as_str(),
-                l.sku,
-                l.description,
-                l.quantity,
-                l.unit_price,
-                l.discount,
-                l.tax,
-                l.shopify_line_item_id,
-                l.parent_line_no
-            ])
-        })
-        .collect();
     sqlx::query(
         "INSERT INTO sales_order_lines (sales_order_id, line_no, kind, sku, description, quantity, unit_price, \
          discount, tax, shopify_line_item_id, parent_line_no) \
-         SELECT ?1, value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, \
-         value->>8, value->>9 FROM json_each(?2)",
+         SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, value->>8, \
+         value->>9, value->>10 FROM json_each(?1)",
     )
-    .bind(sales_order_id)
-    .bind(serde_json::to_string(&lines)?)
+    .bind(serde_json::to_string(rows)?)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -954,90 +1124,121 @@ fn content_hash(order: &SalesOrderInput) -> String {
     hex::encode(Sha256::digest(content.to_string().as_bytes()))
 }
 
-/// Links transactions, refunds and returns stored before the order had a sales order.
-async fn link_children(conn: &mut SqliteConnection, shop_id: i64, order_id: &str, sales_order_id: i64) -> Result<()> {
+/// Links transactions, refunds and returns stored before their orders had a sales order.
+async fn link_children(conn: &mut SqliteConnection, shop_id: i64, order_ids: &[&str]) -> Result<()> {
+    if order_ids.is_empty() {
+        return Ok(());
+    }
+    let order_ids = serde_json::to_string(order_ids)?;
     for table in ["order_transactions", "order_refunds", "order_returns"] {
         sqlx::query(AssertSqlSafe(format!(
-            "UPDATE {table} SET sales_order_id = ? WHERE shop_id = ? AND order_id = ? AND sales_order_id IS NULL"
+            "UPDATE {table} SET sales_order_id = (SELECT so.id FROM sales_orders so \
+             WHERE so.shop_id = {table}.shop_id AND so.shopify_order_id = {table}.order_id) \
+             WHERE shop_id = ?1 AND sales_order_id IS NULL AND order_id IN (SELECT value FROM json_each(?2))"
         )))
-        .bind(sales_order_id)
         .bind(shop_id)
-        .bind(order_id)
+        .bind(&order_ids)
         .execute(&mut *conn)
         .await?;
     }
     Ok(())
 }
 
-const SALES_ORDER_OF: &str = "(SELECT id FROM sales_orders WHERE shop_id = ?1 AND shopify_order_id = ?2)";
+/// The sales order of the row's order (`value->>0`), for the batched child upserts.
+const SALES_ORDER_OF_ROW: &str =
+    "(SELECT so.id FROM sales_orders so WHERE so.shop_id = ?1 AND so.shopify_order_id = value->>0)";
 
-async fn save_transactions(conn: &mut SqliteConnection, shop_id: i64, items: &[OrderTransactionInput]) -> Result<()> {
-    for t in items {
-        sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO order_transactions (shop_id, order_id, sales_order_id, transaction_id, kind, status, gateway, \
-             amount, currency, processed_at) VALUES (?1, ?2, {SALES_ORDER_OF}, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
-             ON CONFLICT (shop_id, transaction_id) DO UPDATE SET order_id = excluded.order_id, \
-             sales_order_id = COALESCE(excluded.sales_order_id, sales_order_id), kind = excluded.kind, \
-             status = excluded.status, gateway = excluded.gateway, amount = excluded.amount, \
-             currency = excluded.currency, processed_at = excluded.processed_at"
-        )))
-        .bind(shop_id)
-        .bind(&t.order_id)
-        .bind(&t.transaction_id)
-        .bind(&t.kind)
-        .bind(&t.status)
-        .bind(&t.gateway)
-        .bind(&t.amount)
-        .bind(&t.currency)
-        .bind(t.processed_at.as_deref().map(normalize_time))
-        .execute(&mut *conn)
-        .await?;
+async fn save_transactions(conn: &mut SqliteConnection, shop_id: i64, items: &[&OrderTransactionInput]) -> Result<()> {
+    if items.is_empty() {
+        return Ok(());
     }
+    let rows: Vec<serde_json::Value> = items
+        .iter()
+        .map(|t| {
+            json!([
+                t.order_id,
+                t.transaction_id,
+                t.kind,
+                t.status,
+                t.gateway,
+                t.amount,
+                t.currency,
+                t.processed_at.as_deref().map(normalize_time)
+            ])
+        })
+        .collect();
+    sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO order_transactions (shop_id, order_id, sales_order_id, transaction_id, kind, status, gateway, \
+         amount, currency, processed_at) \
+         SELECT ?1, value->>0, {SALES_ORDER_OF_ROW}, value->>1, value->>2, value->>3, value->>4, value->>5, \
+         value->>6, value->>7 FROM json_each(?2) WHERE true \
+         ON CONFLICT (shop_id, transaction_id) DO UPDATE SET order_id = excluded.order_id, \
+         sales_order_id = COALESCE(excluded.sales_order_id, sales_order_id), kind = excluded.kind, \
+         status = excluded.status, gateway = excluded.gateway, amount = excluded.amount, \
+         currency = excluded.currency, processed_at = excluded.processed_at"
+    )))
+    .bind(shop_id)
+    .bind(serde_json::to_string(&rows)?)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
-async fn save_refunds(conn: &mut SqliteConnection, shop_id: i64, items: &[OrderRefundInput]) -> Result<()> {
-    for r in items {
-        sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO order_refunds (shop_id, order_id, sales_order_id, refund_id, total, currency, note, lines, \
-             created_at) VALUES (?1, ?2, {SALES_ORDER_OF}, ?3, ?4, ?5, ?6, ?7, ?8) \
-             ON CONFLICT (shop_id, refund_id) DO UPDATE SET order_id = excluded.order_id, \
-             sales_order_id = COALESCE(excluded.sales_order_id, sales_order_id), total = excluded.total, \
-             currency = excluded.currency, note = excluded.note, lines = excluded.lines, \
-             created_at = excluded.created_at"
-        )))
-        .bind(shop_id)
-        .bind(&r.order_id)
-        .bind(&r.refund_id)
-        .bind(&r.total)
-        .bind(&r.currency)
-        .bind(&r.note)
-        .bind(json_or_empty_list(&r.lines))
-        .bind(normalize_time(&r.created_at))
-        .execute(&mut *conn)
-        .await?;
+async fn save_refunds(conn: &mut SqliteConnection, shop_id: i64, items: &[&OrderRefundInput]) -> Result<()> {
+    if items.is_empty() {
+        return Ok(());
     }
+    let rows: Vec<serde_json::Value> = items
+        .iter()
+        .map(|r| {
+            json!([
+                r.order_id,
+                r.refund_id,
+                r.total,
+                r.currency,
+                r.note,
+                json_or_empty_list(&r.lines),
+                normalize_time(&r.created_at)
+            ])
+        })
+        .collect();
+    sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO order_refunds (shop_id, order_id, sales_order_id, refund_id, total, currency, note, lines, \
+         created_at) \
+         SELECT ?1, value->>0, {SALES_ORDER_OF_ROW}, value->>1, value->>2, value->>3, value->>4, value->>5, \
+         value->>6 FROM json_each(?2) WHERE true \
+         ON CONFLICT (shop_id, refund_id) DO UPDATE SET order_id = excluded.order_id, \
+         sales_order_id = COALESCE(excluded.sales_order_id, sales_order_id), total = excluded.total, \
+         currency = excluded.currency, note = excluded.note, lines = excluded.lines, \
+         created_at = excluded.created_at"
+    )))
+    .bind(shop_id)
+    .bind(serde_json::to_string(&rows)?)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
-async fn save_returns(conn: &mut SqliteConnection, shop_id: i64, items: &[OrderReturnInput]) -> Result<()> {
-    for r in items {
-        sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO order_returns (shop_id, order_id, sales_order_id, return_id, name, status, lines) \
-             VALUES (?1, ?2, {SALES_ORDER_OF}, ?3, ?4, ?5, ?6) \
-             ON CONFLICT (shop_id, return_id) DO UPDATE SET order_id = excluded.order_id, \
-             sales_order_id = COALESCE(excluded.sales_order_id, sales_order_id), name = excluded.name, \
-             status = excluded.status, lines = excluded.lines"
-        )))
-        .bind(shop_id)
-        .bind(&r.order_id)
-        .bind(&r.return_id)
-        .bind(&r.name)
-        .bind(&r.status)
-        .bind(json_or_empty_list(&r.lines))
-        .execute(&mut *conn)
-        .await?;
+async fn save_returns(conn: &mut SqliteConnection, shop_id: i64, items: &[&OrderReturnInput]) -> Result<()> {
+    if items.is_empty() {
+        return Ok(());
     }
+    let rows: Vec<serde_json::Value> = items
+        .iter()
+        .map(|r| json!([r.order_id, r.return_id, r.name, r.status, json_or_empty_list(&r.lines)]))
+        .collect();
+    sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO order_returns (shop_id, order_id, sales_order_id, return_id, name, status, lines) \
+         SELECT ?1, value->>0, {SALES_ORDER_OF_ROW}, value->>1, value->>2, value->>3, value->>4 \
+         FROM json_each(?2) WHERE true \
+         ON CONFLICT (shop_id, return_id) DO UPDATE SET order_id = excluded.order_id, \
+         sales_order_id = COALESCE(excluded.sales_order_id, sales_order_id), name = excluded.name, \
+         status = excluded.status, lines = excluded.lines"
+    )))
+    .bind(shop_id)
+    .bind(serde_json::to_string(&rows)?)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

@@ -646,3 +646,49 @@ async fn removing_a_shop_removes_its_orders_problems_and_waits() {
     let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sales_orders").fetch_one(&pool).await.unwrap();
     assert_eq!(kept, 1, "back-office records stay");
 }
+
+#[tokio::test]
+async fn a_page_numbers_its_new_sales_orders_in_order_and_takes_an_order_twice_in_turn() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(&store).await;
+    let mut paid = synced(order(1, "2026-11-01T10:00:00Z"), sales_order(vec![line(1, "A", 1)]));
+    paid.transactions = vec![OrderTransactionInput {
+        transaction_id: "gid://shopify/OrderTransaction/1".into(),
+        order_id: "gid://shopify/Order/1".into(),
+        kind: "SALE".into(),
+        status: "SUCCESS".into(),
+        amount: "10.00".into(),
+        currency: "EUR".into(),
+        ..Default::default()
+    }];
+    let mut edited = synced(order(1, "2026-11-01T10:00:00Z"), sales_order(vec![line(1, "A", 3)]));
+    edited.order.updated_at = "2026-11-01T11:00:00Z".into();
+    let page = vec![
+        paid,
+        synced(order(2, "2026-11-01T10:00:00Z"), sales_order(vec![line(1, "B", 1), line(2, "C", 2)])),
+        failing(order(3, "2026-11-01T10:00:00Z"), vec![not_linked(1, "D")]),
+        synced(order(4, "2026-11-01T10:00:00Z"), sales_order(vec![line(1, "E", 1)])),
+        edited,
+    ];
+    let saved = store.save_order_evaluations(shop, &page).await.unwrap();
+    let summary: Vec<(Option<&str>, SalesOrderChange)> =
+        saved.iter().map(|s| (s.sales_order_number.as_deref(), s.change)).collect();
+    assert_eq!(
+        summary,
+        [
+            (Some("SO-000001"), SalesOrderChange::Created),
+            (Some("SO-000002"), SalesOrderChange::Created),
+            (None, SalesOrderChange::None),
+            (Some("SO-000003"), SalesOrderChange::Created),
+            (Some("SO-000001"), SalesOrderChange::Updated),
+        ]
+    );
+    let first = store.sales_order("SO-000001").await.unwrap().unwrap();
+    assert_eq!(first.lines.len(), 1);
+    assert_eq!(first.lines[0].quantity, 3, "the later version wins");
+    assert_eq!(store.sales_order("SO-000002").await.unwrap().unwrap().lines.len(), 2);
+    let payment = store.order_transactions(shop, "gid://shopify/Order/1").await.unwrap();
+    assert_eq!(payment[0].sales_order_id, Some(first.id));
+    let stored = store.shopify_order(shop, "gid://shopify/Order/1").await.unwrap().unwrap();
+    assert_eq!(stored.shopify_updated_at, "2026-11-01T11:00:00.000000Z");
+}
