@@ -52,8 +52,8 @@ pub(crate) fn product_changes(
             format!("{} characters", current.description_html.chars().count()),
             format!("{} characters", description.chars().count()),
         )),
-        Some(_) => {}
-        None => notes.push("description: kept (sync-description off)".to_string()),
+        // Without sync-description the plan says so once, not per product.
+        Some(_) | None => {}
     }
     let options = |list: &mut dyn Iterator<Item = (String, Vec<String>)>| {
         list.map(|(name, values)| format!("{name}: {}", values.join(", "))).collect::<Vec<_>>().join("; ")

@@ -16,12 +16,12 @@ use shopify_admin::ops::products::{
 use shopify_admin::{AdminError, Gid, UserError};
 use shopsync_core::settings::ItemSelection;
 use shopsync_store::{
-    InventoryState, Item, ItemQuery, Price, PriceListInput, ProductLink, SkippedRecordInput, VariantLink,
+    InventoryState, Item, ItemQuery, ItemStatus, Price, PriceListInput, ProductLink, SkippedRecordInput, VariantLink,
 };
 
 use super::diff::{FieldChange, product_changes};
 use super::link::{self, ImportedProduct, NewLink, SkuIndex};
-use super::payload::{DesiredProduct, PayloadSettings, money_text, product_set_variables};
+use super::payload::{DEFAULT_OPTION_VALUE, DesiredProduct, PayloadSettings, money_text, product_set_variables};
 use super::{Problem, objects};
 use crate::{FlowSummary, Progress, ShopContext, SyncError};
 
@@ -53,6 +53,8 @@ pub struct ProductPlan {
     pub selection: String,
     /// The price list prices come from.
     pub price_list: Option<String>,
+    /// What the shop's settings send and keep, for every product (`descriptions: not sent (sync-description off)`).
+    pub rules: Vec<String>,
     /// Items to link to products already in Shopify (matched by SKU).
     pub links: Vec<PlannedLink>,
     /// Shopify products to import into the back office (`--import-unmatched`).
@@ -61,6 +63,8 @@ pub struct ProductPlan {
     pub updates: Vec<PlannedUpdate>,
     /// Products whose content did not change since Shopify last accepted it: no call.
     pub unchanged: u64,
+    /// Archived items that are not in Shopify: not created (archiving is for products that exist).
+    pub archived_not_created: Vec<String>,
     /// Records that would be skipped, and why.
     pub problems: Vec<Problem>,
 }
@@ -124,6 +128,7 @@ impl ProductPlan {
             summary.skip(&problem.code);
         }
         summary.notes.insert("dry run".into(), "nothing was sent to Shopify or stored".into());
+        note_archived(&mut summary, self.archived_not_created.len());
         if !self.imports.is_empty() {
             summary.notes.insert("imported into the back office".into(), self.imports.len().to_string());
         }
@@ -181,6 +186,7 @@ pub async fn sync_products(
 
     let work = Work::decide(&catalog, &matching.problems);
     summary.unchanged = work.unchanged.len() as u64;
+    note_archived(&mut summary, work.archived.len());
     let mut problems = work.problems;
     store.clear_skipped(shop_id, objects::ITEM, &work.unchanged).await?;
 
@@ -232,6 +238,7 @@ pub async fn plan_products(
         shop: ctx.shop.domain.clone(),
         selection: catalog.selection.clone(),
         price_list: catalog.settings.price_list.clone(),
+        rules: rules(&catalog.settings),
         ..ProductPlan::default()
     };
     for link in &matching.links {
@@ -267,6 +274,7 @@ pub async fn plan_products(
     let work = Work::decide(&catalog, &matching.problems);
     plan.unchanged = work.unchanged.len() as u64;
     plan.problems = work.problems;
+    plan.archived_not_created = work.archived;
 
     // What Shopify holds now, for the products that would change.
     let wanted: Vec<&str> = work.actions.iter().filter_map(|a| a.product_id.as_deref()).collect();
@@ -292,7 +300,11 @@ pub async fn plan_products(
                     .iter()
                     .map(|v| {
                         let price = v.price.map(money_text).unwrap_or_else(|| "no price".into());
-                        format!("{} ({}) {price}", v.sku, v.option_values.join(" / "))
+                        if v.option_values == [DEFAULT_OPTION_VALUE] {
+                            format!("{} {price}", v.sku)
+                        } else {
+                            format!("{} ({}) {price}", v.sku, v.option_values.join(" / "))
+                        }
                     })
                     .collect(),
                 images: if catalog.settings.sync_images { desired.images.len() } else { 0 },
@@ -552,12 +564,14 @@ struct Action {
 struct Work {
     actions: Vec<Action>,
     unchanged: Vec<String>,
+    archived: Vec<String>,
     problems: Vec<Problem>,
 }
 
 impl Work {
     fn decide(catalog: &Catalog, link_problems: &[Problem]) -> Work {
-        let mut work = Work { actions: Vec::new(), unchanged: Vec::new(), problems: link_problems.to_vec() };
+        let mut work =
+            Work { actions: Vec::new(), unchanged: Vec::new(), archived: Vec::new(), problems: link_problems.to_vec() };
         let refused: HashSet<&str> =
             link_problems.iter().filter(|p| p.object == objects::ITEM).map(|p| p.key.as_str()).collect();
         for item in &catalog.items {
@@ -571,6 +585,11 @@ impl Work {
                     "NO_VARIANTS",
                     "the item has no variant, and a Shopify product needs at least one; import it with a SKU",
                 ));
+                continue;
+            }
+            let link = catalog.product_links.get(&item.id);
+            if link.is_none() && item.status == ItemStatus::Archived {
+                work.archived.push(item.number.clone());
                 continue;
             }
             let desired = DesiredProduct::from_item(item, &catalog.prices, &catalog.settings);
@@ -597,7 +616,6 @@ impl Work {
                 continue;
             }
             let hash = desired.hash(&catalog.settings);
-            let link = catalog.product_links.get(&item.id);
             if link.and_then(|l| l.last_hash.as_deref()) == Some(hash.as_str()) {
                 work.unchanged.push(item.number.clone());
                 continue;
@@ -709,6 +727,40 @@ async fn send(ctx: &ShopContext, catalog: &Catalog, action: &Action) -> Result<O
         variants,
         new_skus,
     })
+}
+
+/// The settings that shape every product, as a person reads them.
+fn rules(settings: &PayloadSettings) -> Vec<String> {
+    let on_off = |on: bool| if on { "on" } else { "off" };
+    vec![
+        if settings.sync_description {
+            "descriptions: sent (sync-description on)".to_string()
+        } else {
+            "descriptions: not sent, Shopify's are kept (sync-description off)".to_string()
+        },
+        match (settings.sync_images, settings.overwrite_images) {
+            (false, _) => "images: not sent (sync-images off)".to_string(),
+            (true, false) => "images: sent with new products only (overwrite-images off)".to_string(),
+            (true, true) => "images: sent with new products and replace existing products' images \
+                             (overwrite-images on)"
+                .to_string(),
+        },
+        format!(
+            "prices: {} (price-only-when-changed {})",
+            if settings.price_only_when_changed {
+                "sent when they changed in the back office since last sent"
+            } else {
+                "sent with every create and update"
+            },
+            on_off(settings.price_only_when_changed)
+        ),
+    ]
+}
+
+fn note_archived(summary: &mut FlowSummary, count: usize) {
+    if count > 0 {
+        summary.notes.insert("archived items not in Shopify, not created".into(), count.to_string());
+    }
 }
 
 /// The variant a `userErrors` path points at (`input.variants.3.price`).

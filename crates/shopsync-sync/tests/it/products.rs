@@ -298,6 +298,15 @@ async fn with_writes_off_nothing_is_sent_the_error_names_the_setting_and_a_dry_r
     assert_eq!(plan.creates.len(), 1);
     assert_eq!(h.sim.control().stats().mutations, 0, "a dry run reads only");
 
+    // With outgoing requests off (the sandbox guard) not even a dry run sends anything.
+    h.set("allow-outgoing-requests", "off").await;
+    h.sim.control().reset_stats();
+    let shop = h.engine.shop(&h.shop.domain).await.unwrap();
+    let err = plan_products(&shop, &ProductSyncOptions::default(), &NoProgress).await.unwrap_err();
+    assert!(matches!(err, SyncError::OutgoingDisabled(_)), "{err}");
+    assert_eq!(h.sim.control().stats().graphql_requests, 0);
+    h.set("allow-outgoing-requests", "on").await;
+
     // Inventory is refused the same way.
     let shop = h.engine.shop(&h.shop.domain).await.unwrap();
     let options = shopsync_sync::catalog::InventorySyncOptions::default();
@@ -378,4 +387,23 @@ async fn import_unmatched_brings_unknown_shopify_products_into_the_back_office()
     let again = sync(&h, ProductSyncOptions::default()).await.unwrap();
     assert_eq!((again.unchanged, again.created, again.updated), (24, 0, 0), "{again}");
     assert_eq!(h.sim.control().stats().mutations, 0);
+}
+
+#[tokio::test]
+async fn an_archived_item_is_not_created_but_archives_the_product_it_is_linked_to() {
+    let h = Harness::start(SimConfig { seed: Seed::Empty, ..SimConfig::default() }).await;
+    let mut retired = item("OLD", "Retired Scarf", &["SCARF-1"]);
+    retired.status = ItemStatus::Archived;
+    let mut current = item("CUR", "Current Scarf", &["SCARF-2"]);
+    stock_catalog(&h, &[retired, current.clone()], "20.00").await;
+    let summary = sync(&h, ProductSyncOptions::default()).await.unwrap();
+    assert_eq!(summary.created, 1, "{summary}");
+    assert_eq!(summary.notes.get("archived items not in Shopify, not created").map(String::as_str), Some("1"));
+    assert_eq!(h.sim.control().products().len(), 1);
+
+    current.status = ItemStatus::Archived;
+    h.store.upsert_items(&[current]).await.unwrap();
+    let summary = sync(&h, ProductSyncOptions::default()).await.unwrap();
+    assert_eq!(summary.updated, 1, "{summary}");
+    assert_eq!(product_with(&h, "SCARF-2").status, "ARCHIVED");
 }
