@@ -11,6 +11,7 @@ use crate::commands::orders::OrdersCommand;
 use crate::commands::shipments::ShipmentsCommand;
 use crate::commands::shop::ShopCommand;
 use crate::commands::sim::SimArgs;
+use crate::commands::sync::SyncCommand;
 use crate::commands::templates::TemplatesCommand;
 
 /// shopsync keeps your back office (catalog, prices, stock, customers, sales orders, shipments) and your
@@ -69,6 +70,9 @@ pub enum Command {
     /// Back-office shipments of sales orders, sent to Shopify as fulfillments with tracking.
     #[command(subcommand)]
     Shipments(ShipmentsCommand),
+    /// Run a sync of one shop now (products, inventory ...); --dry-run shows what would change.
+    #[command(subcommand)]
+    Sync(SyncCommand),
     /// Sync runs of a shop, newest first: what ran, why, how it ended.
     Jobs {
         #[arg(long)]

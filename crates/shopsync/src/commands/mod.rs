@@ -5,9 +5,11 @@ pub mod customers;
 pub mod init;
 pub mod log;
 pub mod orders;
+pub mod progress;
 pub mod shipments;
 pub mod shop;
 pub mod sim;
+pub mod sync;
 pub mod templates;
 
 use std::process::ExitCode;
@@ -32,6 +34,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Customers(command) => customers::run(&data_dir, command).await,
         Command::Templates(command) => templates::run(&data_dir, command).await,
         Command::Shipments(command) => shipments::run(&data_dir, command).await,
+        Command::Sync(command) => sync::run(&data_dir, command).await,
         Command::Jobs { shop, kind, limit, json } => log::run_jobs(&data_dir, shop, kind, limit, json).await,
     }
 }

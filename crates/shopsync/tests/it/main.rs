@@ -4,6 +4,7 @@ mod check;
 mod items;
 mod orders;
 mod shop;
+mod sync;
 
 use std::io::Write;
 use std::path::Path;

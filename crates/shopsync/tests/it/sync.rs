@@ -1,0 +1,155 @@
+//! `shopsync sync products|inventory` through the real binary against the simulator.
+
+use std::path::Path;
+use std::process::Output;
+
+use shopify_sim::{Seed, SimConfig, SimHandle, Simulator};
+
+use crate::{connected_to, run_async, shopsync, stderr, stdout};
+
+const ITEMS: &str = "\
+item_number,item_name,status,vendor,option1_name,option1_value,sku,images
+I-100,Everyday Hoodie,active,Fabrikam,Size,S,HOOD-S,https://images.example.com/hoodie.png
+I-100,,,,,M,HOOD-M,
+I-200,Recycled Mug,draft,Tailspin,,,MUG-1,
+";
+
+const PRICES: &str = "sku,price,compare_at_price\nHOOD-S,49.00,\nHOOD-M,49.00,\nMUG-1,12.50,15.00\n";
+
+async fn shopsync_run(dir: &Path, args: &[&str]) -> Output {
+    let mut command = shopsync(dir);
+    command.args(args);
+    run_async(command).await
+}
+
+/// A connected data directory whose back office holds [`ITEMS`] priced with [`PRICES`].
+async fn with_catalog(sim: &SimHandle) -> tempfile::TempDir {
+    let dir = connected_to(sim);
+    let items = dir.path().join("items.csv");
+    let prices = dir.path().join("prices.csv");
+    std::fs::write(&items, ITEMS).unwrap();
+    std::fs::write(&prices, PRICES).unwrap();
+    let out = shopsync_run(dir.path(), &["items", "import", items.to_str().unwrap()]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let args = ["prices", "import", prices.to_str().unwrap(), "--price-list", "RETAIL", "--currency", "EUR"];
+    let out = shopsync_run(dir.path(), &args).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dry_run_prints_the_plan_writes_are_refused_until_switched_on_and_then_products_are_created() {
+    let sim = Simulator::start(SimConfig { seed: Seed::Empty, ..SimConfig::default() }).await.unwrap();
+    let dir = with_catalog(&sim).await;
+    let domain = sim.shop_domain().to_string();
+
+    let out = shopsync_run(dir.path(), &["sync", "products", "--shop", &domain, "--dry-run"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("nothing was sent to Shopify"), "{text}");
+    assert!(text.contains("Create 2 products:"), "{text}");
+    assert!(text.contains("HOOD-M (M) 49.00"), "{text}");
+    assert!(text.contains("Plan: 2 to create, 0 to update, 0 to link, 0 unchanged"), "{text}");
+    assert_eq!(sim.control().stats().mutations, 0);
+
+    // Writes are off for a new shop: refused, naming the setting, and nothing sent.
+    let out = shopsync_run(dir.path(), &["sync", "products", "--shop", &domain]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains(&format!("shopsync shop set {domain} allow-data-sync-to-shopify on")),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(sim.control().stats().mutations, 0);
+
+    let out = shopsync_run(dir.path(), &["shop", "set", &domain, "allow-data-sync-to-shopify", "on"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = shopsync_run(dir.path(), &["sync", "products", "--shop", &domain]).await;
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains(&format!("Products for {domain}: 2 created, 0 updated")), "{}", stdout(&out));
+    let products = sim.control().products();
+    assert_eq!(products.len(), 2);
+    let mug = products.iter().find(|p| p.title == "Recycled Mug").unwrap();
+    assert_eq!((mug.status.as_str(), mug.variants[0].price.as_str()), ("DRAFT", "12.50"));
+
+    // Nothing changed: nothing sent, reported as unchanged.
+    sim.control().reset_stats();
+    let out = shopsync_run(dir.path(), &["sync", "products", "--shop", &domain, "--json"]).await;
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((summary["unchanged"].as_u64(), summary["created"].as_u64()), (Some(2), Some(0)));
+    assert_eq!(sim.control().stats().mutations, 0);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_item_gives_exit_code_5_is_listed_by_items_errors_and_syncs_later() {
+    let sim = Simulator::start(SimConfig { seed: Seed::Empty, ..SimConfig::default() }).await.unwrap();
+    let dir = with_catalog(&sim).await;
+    let domain = sim.shop_domain().to_string();
+    shopsync_run(dir.path(), &["shop", "set", &domain, "allow-data-sync-to-shopify", "on"]).await;
+    let out = shopsync_run(dir.path(), &["sync", "products", "--shop", &domain]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // Someone deletes the mug in Shopify; then the back office renames it, so the sync sends it.
+    let mug = sim.control().products().into_iter().find(|p| p.title == "Recycled Mug").unwrap();
+    let id: u64 = mug.id.rsplit('/').next().unwrap().parse().unwrap();
+    sim.control().with_store_mut(|store| store.catalog.remove_product(id)).unwrap();
+    let renamed = dir.path().join("renamed.csv");
+    std::fs::write(
+        &renamed,
+        "item_number,item_name,status,vendor,sku\nI-200,Recycled Mug 350 ml,draft,Tailspin,MUG-1\n",
+    )
+    .unwrap();
+    let out = shopsync_run(dir.path(), &["items", "import", renamed.to_str().unwrap()]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let out = shopsync_run(dir.path(), &["sync", "products", "--shop", &domain]).await;
+    assert_eq!(out.status.code(), Some(5), "{}{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("1 skipped (PRODUCT_DOES_NOT_EXIST x1)"), "{text}");
+    assert!(text.contains("I-200") && text.contains("was deleted in Shopify"), "{text}");
+    assert!(text.contains(&format!("shopsync items errors --shop {domain}")), "{text}");
+    let out = shopsync_run(dir.path(), &["items", "errors", "--shop", &domain]).await;
+    assert!(stdout(&out).contains("PRODUCT_DOES_NOT_EXIST"), "{}", stdout(&out));
+
+    // The link went with it: the next sync creates the product again and the error goes.
+    let out = shopsync_run(dir.path(), &["sync", "products", "--shop", &domain]).await;
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("1 created"), "{}", stdout(&out));
+    assert!(sim.control().products().iter().any(|p| p.title == "Recycled Mug 350 ml"));
+    let out = shopsync_run(dir.path(), &["items", "errors", "--shop", &domain]).await;
+    assert!(stdout(&out).contains("No skipped records"), "{}", stdout(&out));
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn inventory_dry_run_shows_old_and_new_quantities_and_the_sync_sets_them() {
+    let sim = Simulator::start(SimConfig { seed: Seed::Empty, ..SimConfig::default() }).await.unwrap();
+    let dir = with_catalog(&sim).await;
+    let domain = sim.shop_domain().to_string();
+    let location = sim.control().locations()[0].id.clone();
+    shopsync_run(dir.path(), &["shop", "set", &domain, "allow-data-sync-to-shopify", "on"]).await;
+    shopsync_run(dir.path(), &["shop", "set", &domain, "location-map", &format!("MAIN={location}")]).await;
+    let out = shopsync_run(dir.path(), &["sync", "products", "--shop", &domain]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stock = dir.path().join("stock.csv");
+    std::fs::write(&stock, "warehouse,sku,quantity\nMAIN,HOOD-S,7\nMAIN,HOOD-M,0\nOUTLET,MUG-1,3\n").unwrap();
+    let out = shopsync_run(dir.path(), &["stock", "import", stock.to_str().unwrap()]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    sim.control().reset_stats();
+    let out = shopsync_run(dir.path(), &["sync", "inventory", "--shop", &domain, "--dry-run"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("MAIN -> Main Warehouse"), "{text}");
+    assert!(text.contains("1 to set, 1 unchanged"), "{text}");
+    assert!(text.contains("HOOD-S") && text.contains("0 -> 7"), "{text}");
+    assert!(text.contains("warehouse OUTLET (1 SKUs) is not mapped"), "{text}");
+    assert_eq!(sim.control().stats().mutations, 0);
+
+    let out = shopsync_run(dir.path(), &["sync", "inventory", "--shop", &domain]).await;
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("1 updated, 1 unchanged"), "{}", stdout(&out));
+    assert_eq!(sim.control().quantity("HOOD-S", Some(&location), "available"), Some(7));
+    sim.shutdown().await;
+}
