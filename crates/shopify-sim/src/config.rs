@@ -156,7 +156,8 @@ impl FromStr for Plan {
 pub enum Seed {
     /// No products; one location.
     Empty,
-    /// A small store: 25 products with 1 to 4 variants each, 2 locations.
+    /// A small store: 25 products with 1 to 4 variants each, 2 locations, 13 customers, 40 orders
+    /// covering every order-sync failure case, 6 payouts (see `crate::seed`).
     Demo,
     /// 2,000 products, 10,000 variants, 2 locations.
     Large,

@@ -12,6 +12,7 @@
 //! | `PUT /_sim/bucket`, `POST /_sim/bucket/drain` | cost bucket size/rate, empty it |
 //! | `GET /_sim/changes` | recent changes (webhook topics) |
 //! | `GET /_sim/images/{file}` | product images (a tiny PNG) |
+//! | `/_sim/orders`, `/_sim/customers`, `/_sim/fulfillments`, `DELETE /_sim/products/{sku}` | orders and customers: see `crate::control_orders` |
 //! | `GET /_sim/webhooks/deliveries` | webhook delivery log: topic, event id, status, attempts (`crate::webhooks`) |
 //! | `GET /_sim/webhooks/subscriptions`, `POST` (`{topic, address, name?}`) | subscriptions; add one with a name |
 //! | `GET /_sim/webhooks/config`, `PUT` | retries, duplicate and out-of-order delivery faults |

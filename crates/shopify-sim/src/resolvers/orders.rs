@@ -857,7 +857,7 @@ impl Object for OrderObject<'_> {
             "merchantEditableErrors" | "discountApplicationsCodes" | "additionalFees" | "disputes" | "alerts" => {
                 leaf(json!([]))
             }
-            "confirmationNumber" => owned(format!("{:X}", order.id % 0xF_FFFF_FFFF)),
+            "confirmationNumber" => owned(crate::model::orders::rest::confirmation_number(order.id)),
             "statusPageUrl" => owned(format!(
                 "https://{}/{}/orders/{:032x}/authenticate?key=simulated",
                 store.shop.myshopify_domain, store.shop.id, order.id

@@ -283,6 +283,7 @@ pub fn order_json(order: &Order, store: &Store) -> Json {
                         "code": line.code.as_deref(),
                         "discounted_price": ctx.money(line.discounted_price()),
                         "discounted_price_set": ctx.money_set(line.discounted_price()),
+                        "current_discounted_price_set": ctx.money_set(line.discounted_price()),
                         "is_removed": line.is_removed,
                         "phone": null,
                         "price": ctx.money(line.price),
@@ -530,7 +531,7 @@ fn decimal_number(value: Decimal) -> Json {
 }
 
 /// A stable, order-specific confirmation number (`A1B2C3D4E`).
-fn confirmation_number(id: u64) -> String {
+pub(crate) fn confirmation_number(id: u64) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut value = id.wrapping_mul(0x2545_F491_4F6C_DD1D);
     (0..9)
