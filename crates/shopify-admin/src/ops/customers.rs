@@ -110,3 +110,66 @@ pub struct CustomerAddress {
     pub country_code: Option<String>,
     pub phone: Option<String>,
 }
+
+impl Customer {
+    /// Builds a customer from a root object of [`customers_bulk_query`]'s
+    /// result: its nested address rows become the (complete) address list.
+    pub fn from_bulk(object: crate::bulk::BulkObject) -> Result<Customer, serde_json::Error> {
+        let crate::bulk::BulkObject { mut value, children } = object;
+        let addresses: Vec<serde_json::Value> = children.into_iter().map(|c| c.value).collect();
+        if let serde_json::Value::Object(map) = &mut value {
+            map.insert(
+                "addressesV2".into(),
+                serde_json::json!({ "nodes": addresses, "pageInfo": { "hasNextPage": false, "endCursor": null } }),
+            );
+        }
+        serde_json::from_value(value)
+    }
+}
+
+/// The bulk query of the customer import: every customer matching `search`
+/// (`None` for all) with the fields of [`CustomersPage`] and every address.
+pub fn customers_bulk_query(search: Option<&str>) -> String {
+    let arguments = match search {
+        Some(search) => format!(
+            "(query: {}, sortKey: UPDATED_AT)",
+            serde_json::to_string(search).unwrap_or_else(|_| "\"\"".to_owned())
+        ),
+        None => "(sortKey: UPDATED_AT)".to_owned(),
+    };
+    CUSTOMERS_BULK_QUERY.replace("(ARGUMENTS)", &arguments)
+}
+
+/// The bulk document with an `(ARGUMENTS)` placeholder; the fields of
+/// `customers_page.graphql`, connections through `edges { node }`.
+const CUSTOMERS_BULK_QUERY: &str = r#"{
+  customers(ARGUMENTS) {
+    edges {
+      node {
+        id
+        legacyResourceId
+        firstName
+        lastName
+        displayName
+        note
+        tags
+        state
+        taxExempt
+        verifiedEmail
+        locale
+        createdAt
+        updatedAt
+        numberOfOrders
+        defaultEmailAddress { emailAddress marketingState }
+        defaultPhoneNumber { phoneNumber marketingState }
+        amountSpent { amount currencyCode }
+        defaultAddress { id firstName lastName company address1 address2 city zip province provinceCode countryCodeV2 phone }
+        addressesV2 {
+          edges {
+            node { id firstName lastName company address1 address2 city zip province provinceCode countryCodeV2 phone }
+          }
+        }
+      }
+    }
+  }
+}"#;

@@ -37,6 +37,10 @@
 //! | OrderById | as one order of OrdersPage | 419 |
 //! | OrderLineItems | 50 | 853 |
 //! | OrderFulfillmentOrders | 5 × 50 lines | 533 |
+//! | OrdersImportPage | 20 orders × (2 lines, 1 shipping line, refund ids) | 902 |
+//! | OrdersImportByIds | ≤ 20 orders as on a page | 900 |
+//! | OrderImportDetails | 50 lines, 10 shipping lines, refunds × 20 lines, 5 returns × 10 lines | 837 |
+//! | OrderShippingState | 5 fulfillment orders × 50 lines, 20 fulfillments × 50 lines | 627 |
 //! | Nodes | ≤ 250 ids | 250 |
 //! | Payouts | 50 | 753 |
 //! | others (tags, webhooks, bulk) | — | ≤ 202 |
@@ -46,6 +50,7 @@ pub mod customers;
 pub mod fulfillment;
 pub mod inventory;
 pub mod nodes;
+pub mod order_import;
 pub mod orders;
 pub mod payouts;
 pub mod products;
@@ -137,6 +142,16 @@ macro_rules! document {
 }
 pub(crate) use document;
 
+/// The bulk query documents (with their search left out), for the
+/// schema-validation test: they are queries like any other, only sent as a
+/// string inside `bulkOperationRunQuery`.
+pub fn bulk_documents() -> Vec<(&'static str, String)> {
+    vec![
+        ("orders bulk query", order_import::orders_bulk_query(Some("updated_at:>='2026-01-01T00:00:00Z'"))),
+        ("customers bulk query", customers::customers_bulk_query(None)),
+    ]
+}
+
 /// Every operation's name and full document, for the schema-validation and
 /// cost tests and for tools that list what the client sends.
 pub const ALL_DOCUMENTS: &[(&str, &str, u32)] = &[
@@ -154,6 +169,10 @@ pub const ALL_DOCUMENTS: &[(&str, &str, u32)] = &[
     doc_entry::<orders::OrderById>(),
     doc_entry::<orders::OrderLineItems>(),
     doc_entry::<orders::OrderFulfillmentOrders>(),
+    doc_entry::<order_import::OrdersImportPage>(),
+    doc_entry::<order_import::OrdersImportByIds>(),
+    doc_entry::<order_import::OrderImportDetails>(),
+    doc_entry::<order_import::OrderShippingState>(),
     doc_entry::<nodes::Nodes>(),
     doc_entry::<fulfillment::FulfillmentCreate>(),
     doc_entry::<tags::TagsAdd>(),

@@ -46,6 +46,48 @@ fn every_document_validates_against_both_schemas_without_deprecated_fields() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// Bulk query documents: valid on both schemas, no deprecated field, and
+/// within Shopify's bulk rules (at least one connection, at most five,
+/// nested at most two deep, read through `edges { node }`).
+#[test]
+fn every_bulk_document_validates_and_keeps_the_bulk_rules() {
+    let mut problems = Vec::new();
+    for (name, document) in shopify_admin::ops::bulk_documents() {
+        for schema in [shopify_schema::stable(), shopify_schema::unstable()] {
+            match schema.validate(&document) {
+                Ok(valid) => {
+                    let deprecated = schema.deprecated_uses(&valid);
+                    if !deprecated.is_empty() {
+                        problems.push(format!("{name} uses deprecated {deprecated:?} on {}", schema.version()));
+                    }
+                    let operation = valid.operations.iter().next().expect("one operation");
+                    let (count, depth) = connections(&valid, &operation.selection_set, 0);
+                    if count == 0 || count > 5 || depth > 2 {
+                        problems.push(format!("{name}: {count} connections nested {depth} deep"));
+                    }
+                }
+                Err(error) => problems.push(format!("{name} on {}: {error}", schema.version())),
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// How many connection fields a selection holds and how deep they nest.
+fn connections(document: &ExecutableDocument, set: &SelectionSet, depth: u32) -> (u32, u32) {
+    let mut count = 0;
+    let mut deepest = depth;
+    for field in fields_of(document, set) {
+        let is_connection = field.selection_set.ty.as_str().ends_with("Connection");
+        assert!(!is_connection || field.name != "nodes", "bulk queries read connections through edges");
+        let inner_depth = if is_connection { depth + 1 } else { depth };
+        let (inner, inner_deepest) = connections(document, &field.selection_set, inner_depth);
+        count += inner + u32::from(is_connection);
+        deepest = deepest.max(inner_deepest);
+    }
+    (count, deepest)
+}
+
 #[test]
 fn every_graphql_file_belongs_to_an_operation() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/graphql");
@@ -97,6 +139,7 @@ fn requested_cost(document: &ExecutableDocument, list_max: u64) -> u64 {
     let operation = document.operations.iter().next().expect("one operation");
     let list_max = match operation.name.as_ref().map(|n| n.as_str()) {
         Some("InventoryLevels") => 100,
+        Some("OrdersImportByIds") => shopify_admin::ops::order_import::OrdersImportByIdsVariables::MAX_IDS as u64,
         _ => list_max,
     };
     let mut total = 0;
