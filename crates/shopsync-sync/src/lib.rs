@@ -28,10 +28,13 @@
 //! ```
 
 pub mod catalog;
+pub mod customers;
 mod engine;
 mod error;
+pub mod fulfillments;
 pub mod import;
 mod logger;
+pub mod orders;
 mod progress;
 pub mod scheduler;
 mod summary;

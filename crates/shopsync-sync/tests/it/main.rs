@@ -1,7 +1,10 @@
 //! Integration tests of the sync engine: a real SQLite store in a temporary directory and, where Shopify is
 //! needed, the simulator on 127.0.0.1.
 
+mod customers;
+mod fulfillments;
 mod inventory;
+mod orders;
 mod products;
 mod scheduler;
 
