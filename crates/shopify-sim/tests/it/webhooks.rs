@@ -123,20 +123,13 @@ pub fn assert_matches_schema(topic: &str, body: &Value) {
 const NULLABLE_REST_FIELDS: &[&str] =
     &["address2", "company", "phone", "province", "province_code", "note", "user_agent"];
 
-/// Differences from the schemas that are known defects of the simulator's order bodies, reported
-/// to the orders module's owner; each one here is a check to tighten once it is fixed.
-const KNOWN_ORDER_BODY_GAPS: &[&str] = &["\"current_discounted_price_set\" is a required property at /shipping_lines/"];
-
-/// Like [`assert_matches_schema`], tolerating only [`NULLABLE_REST_FIELDS`] as `null` and
-/// [`KNOWN_ORDER_BODY_GAPS`].
+/// Like [`assert_matches_schema`], tolerating only [`NULLABLE_REST_FIELDS`] as `null`.
 fn assert_matches_schema_but_nullable_fields(topic: &str, body: &Value) {
     let remaining: Vec<String> = schema_errors(topic, body)
         .into_iter()
         .filter(|error| {
-            let nullable = error.starts_with("null is not of type")
-                && NULLABLE_REST_FIELDS.iter().any(|field| error.ends_with(&format!("/{field}")));
-            let known = KNOWN_ORDER_BODY_GAPS.iter().any(|gap| error.starts_with(gap));
-            !nullable && !known
+            !(error.starts_with("null is not of type")
+                && NULLABLE_REST_FIELDS.iter().any(|field| error.ends_with(&format!("/{field}"))))
         })
         .collect();
     assert!(remaining.is_empty(), "{topic} body does not match its schema:\n{}\n{body:#}", remaining.join("\n"));
