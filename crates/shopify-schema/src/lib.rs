@@ -263,6 +263,13 @@ fn apply_instruction(schema: &mut Schema, instruction: &str) -> Result<(), Strin
             let argument = parse_argument_definition(&rest[open..])?;
             add_argument(schema, type_name, field_name, argument)
         }
+        "field" => {
+            let rest = rest.trim();
+            let (path, ty) = rest.split_once(':').ok_or_else(|| format!("`field {rest}` must be Type.field: TYPE"))?;
+            let (type_name, field_name) =
+                path.trim().split_once('.').ok_or_else(|| format!("`field {rest}` must name Type.field"))?;
+            add_field(schema, type_name, field_name.trim(), ty.trim())
+        }
         other => Err(format!("unknown overlay instruction `{other}`")),
     }
 }
@@ -278,6 +285,49 @@ fn remove_member(schema: &mut Schema, type_name: &str, member: &str) -> Result<(
     match removed {
         Some(_) => Ok(()),
         None => Err(format!("`remove {type_name}.{member}`: no such member")),
+    }
+}
+
+/// Adds a field to an object, interface or input object unless the base schema already has it (the unstable
+/// dump often does), so one overlay serves both vendored schemas.
+fn add_field(schema: &mut Schema, type_name: &str, field_name: &str, ty: &str) -> Result<(), String> {
+    let parse = |sdl: String| {
+        ast::Document::parse(sdl, "overlay-field.graphql").map_err(|with_errors| with_errors.errors.to_string())
+    };
+    match schema.types.get_mut(type_name) {
+        Some(ExtendedType::InputObject(input)) => {
+            if input.fields.contains_key(field_name) {
+                return Ok(());
+            }
+            let document = parse(format!("input OverlayField {{ {field_name}: {ty} }}"))?;
+            let field = document
+                .definitions
+                .iter()
+                .find_map(|definition| match definition {
+                    ast::Definition::InputObjectTypeDefinition(input) => input.fields.first().cloned(),
+                    _ => None,
+                })
+                .ok_or_else(|| format!("`field {type_name}.{field_name}: {ty}` is not an input field"))?;
+            input.make_mut().fields.insert(field.name.clone(), apollo_compiler::schema::Component::from(field));
+            Ok(())
+        }
+        Some(ExtendedType::Object(object)) => {
+            if object.fields.contains_key(field_name) {
+                return Ok(());
+            }
+            let document = parse(format!("type OverlayField {{ {field_name}: {ty} }}"))?;
+            let field = document
+                .definitions
+                .iter()
+                .find_map(|definition| match definition {
+                    ast::Definition::ObjectTypeDefinition(object) => object.fields.first().cloned(),
+                    _ => None,
+                })
+                .ok_or_else(|| format!("`field {type_name}.{field_name}: {ty}` is not a field"))?;
+            object.make_mut().fields.insert(field.name.clone(), apollo_compiler::schema::Component::from(field));
+            Ok(())
+        }
+        _ => Err(format!("`field {type_name}.{field_name}`: no such object or input type")),
     }
 }
 

@@ -44,6 +44,21 @@ fn inventory_set_quantities_with_change_from_quantity_and_idempotent_validates()
 }
 
 #[test]
+fn webhook_subscriptions_take_the_unified_uri_on_both_schemas() {
+    let document = r#"
+        mutation Subscribe($topic: WebhookSubscriptionTopic!, $uri: String!) {
+          webhookSubscriptionCreate(topic: $topic, webhookSubscription: { uri: $uri, format: JSON }) {
+            webhookSubscription { id uri }
+            userErrors { field message }
+          }
+        }"#;
+    for schema in [shopify_schema::stable(), shopify_schema::unstable()] {
+        let valid = schema.validate(document).unwrap_or_else(|e| panic!("{}: {e}", schema.version()));
+        assert!(schema.deprecated_uses(&valid).is_empty());
+    }
+}
+
+#[test]
 fn compare_quantity_is_rejected_since_2026_04() {
     let document = r#"
         mutation {
