@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::catalog::{BundlesCommand, ItemsCommand, PricesCommand, StockCommand};
 use crate::commands::customers::CustomersCommand;
+use crate::commands::demo::DemoArgs;
 use crate::commands::log::{CaptureCommand, LogCommand};
 use crate::commands::orders::OrdersCommand;
 use crate::commands::shipments::ShipmentsCommand;
@@ -33,6 +34,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Try everything at once: a simulated Shopify store and a fresh back office, every flow, and a summary.
+    Demo(DemoArgs),
     /// Set up the data directory: database, and a master key file unless SHOPSYNC_MASTER_KEY is set.
     Init,
     /// Connect, inspect and configure Shopify stores.

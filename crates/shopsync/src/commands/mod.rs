@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod customers;
+pub mod demo;
 pub mod init;
 pub mod log;
 pub mod orders;
@@ -19,11 +20,17 @@ use crate::context::DataDir;
 
 /// Runs the command and returns the exit code of a run that did not fail outright.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // The demo and the simulator need no data directory of their own (the demo makes a temporary one).
+    let command = match cli.command {
+        Command::Demo(args) => return demo::run(cli.data_dir.as_deref(), args).await,
+        Command::Sim(args) => return sim::run(args).await,
+        command => command,
+    };
     let data_dir = DataDir::resolve(cli.data_dir.as_deref())?;
-    match cli.command {
+    match command {
+        Command::Demo(_) | Command::Sim(_) => unreachable!("handled above"),
         Command::Init => init::run(&data_dir).await,
         Command::Shop(command) => shop::run(&data_dir, command).await,
-        Command::Sim(args) => sim::run(args).await,
         Command::Log(command) => log::run_log(&data_dir, command).await,
         Command::Capture(command) => log::run_capture(&data_dir, command).await,
         Command::Items(command) => catalog::run_items(&data_dir, command).await,

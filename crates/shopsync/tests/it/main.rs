@@ -1,6 +1,7 @@
 //! End-to-end tests of the `shopsync` binary: each runs the real executable on a fresh data directory.
 
 mod check;
+mod demo;
 mod items;
 mod orders;
 mod shop;

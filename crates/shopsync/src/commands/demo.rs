@@ -1,0 +1,391 @@
+//! `shopsync demo`: everything shopsync does, in a few seconds, with nothing to set up.
+//!
+//! It starts the local Shopify simulator with a seeded store, sets up a fresh back office (SQLite) with items
+//! that match some of the store's products and not others, prices, stock in two warehouses and a customer
+//! template, connects the store with the settings a real merchant would choose, and runs every flow in order:
+//! products, inventory, customers, orders, then shipments back as fulfillments. It ends with a summary (what
+//! synced, what was skipped, the order errors by code with their remedies, the API cost spent and the share of
+//! the rate limit used) and the commands to look further. Without `--no-serve` the simulated store keeps
+//! running so those commands can be tried against it until Ctrl-C.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use clap::Args;
+use shopify_sim::{Plan, Seed, SimConfig, SimHandle, Simulator};
+use shopsync_core::order_errors::OrderRef;
+use shopsync_core::secret::access_token_context;
+use shopsync_store::orders::{NewShipment, OrderFilter, SalesOrderLine, ShipmentLineInput};
+use shopsync_store::{JobTrigger, NewShop, PriceListInput, Store};
+use shopsync_sync::catalog::{InventorySyncOptions, ProductSyncOptions, sync_inventory, sync_products};
+use shopsync_sync::customers::{CustomerSyncOptions, sync_customers};
+use shopsync_sync::fulfillments::sync_fulfillments;
+use shopsync_sync::import::{ImportOptions, import_bundles, import_items, import_prices, import_stock};
+use shopsync_sync::orders::{OrderSyncOptions, sync_orders};
+use shopsync_sync::{Engine, FlowSummary, ShopContext};
+
+use super::progress::Bars;
+use crate::context::DataDir;
+use crate::exit::Failure;
+
+const ITEMS: &[u8] = include_bytes!("../../demo/items.csv");
+const PRICES: &[u8] = include_bytes!("../../demo/prices.csv");
+const STOCK: &[u8] = include_bytes!("../../demo/stock.csv");
+const BUNDLES: &[u8] = include_bytes!("../../demo/bundles.csv");
+
+/// The destinations the demo shop imports orders for; the simulator's demo orders to other countries show
+/// DESTINATION_NOT_ALLOWED.
+const COUNTRIES: &str = "US,CA,GB,DE,NL,FR,BE";
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Exit after the summary instead of keeping the simulated store running.
+    #[arg(long)]
+    no_serve: bool,
+    /// The simulated store's Shopify plan, which sets its API rate limit.
+    #[arg(long, default_value = "standard")]
+    plan: Plan,
+}
+
+pub async fn run(data_dir: Option<&Path>, args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let (dir, _temporary) = demo_directory(data_dir)?;
+    let data_dir = DataDir { path: dir.clone() };
+    data_dir.initialise()?;
+
+    let sim = Simulator::start(SimConfig {
+        plan: args.plan,
+        seed: Seed::Demo,
+        currency: "USD".to_string(),
+        ..SimConfig::default()
+    })
+    .await?;
+    let store = Arc::new(shopsync_store::SqliteStore::open(&data_dir.database()).await?);
+    let engine = Engine::new(store.clone() as Arc<dyn Store>, data_dir.cipher()?)?;
+    let domain = sim.shop_domain().to_string();
+
+    println!("shopsync demo");
+    println!("  simulated Shopify store  {domain} ({} plan) at {}", plan_name(args.plan), sim.base_url());
+    println!("  back office (SQLite)     {}", data_dir.database().display());
+    println!();
+
+    connect_shop(&data_dir, store.as_ref(), &sim).await?;
+    let catalog = seed_back_office(store.as_ref()).await?;
+    println!(
+        "Back office: {} items with {} SKUs ({} also sold in the Shopify store), prices, stock in 2 warehouses, \
+         customer template WEB.",
+        catalog.items, catalog.skus, catalog.matching
+    );
+    println!();
+
+    let shop = engine.shop(&domain).await?;
+    let bars = Bars::new();
+    let mut results: Vec<(&str, FlowSummary)> = Vec::new();
+    let flows_started = Instant::now();
+
+    let summary = run_flow(&engine, &shop, "products", &bars, async {
+        sync_products(&shop, &ProductSyncOptions::default(), &bars).await
+    })
+    .await?;
+    results.push(("products", summary));
+    let summary = run_flow(&engine, &shop, "inventory", &bars, async {
+        sync_inventory(&shop, &InventorySyncOptions::default(), &bars).await
+    })
+    .await?;
+    results.push(("inventory", summary));
+    let summary = run_flow(&engine, &shop, "customers", &bars, async {
+        sync_customers(&shop, &CustomerSyncOptions::default(), &bars).await
+    })
+    .await?;
+    results.push(("customers", summary));
+    let summary = run_flow(&engine, &shop, "orders", &bars, async {
+        sync_orders(&shop, &OrderSyncOptions::default(), &bars).await
+    })
+    .await?;
+    results.push(("orders", summary));
+    let shipped = ship_some_orders(store.as_ref(), &shop).await?;
+    let summary =
+        run_flow(&engine, &shop, "fulfillments", &bars, async { sync_fulfillments(&shop, &bars).await }).await?;
+    results.push(("fulfillments", summary));
+    bars.finish();
+    let elapsed = flows_started.elapsed();
+    engine.flush_logs().await;
+
+    println!();
+    println!("What happened");
+    for (flow, summary) in &results {
+        println!("  {flow:<13} {summary}");
+    }
+    println!(
+        "  {:<13} {shipped} back-office shipments created for synced orders, then sent as fulfillments",
+        "shipments"
+    );
+    println!();
+    print_orders(store.as_ref(), &shop).await?;
+    print_cost(&shop, &results, elapsed.as_secs_f64());
+
+    let prefix = format!("shopsync --data-dir {}", shell_path(&dir));
+    println!();
+    println!("Look further");
+    println!("  {prefix} orders list --shop {domain} --status error");
+    if let Some(name) = first_order_with_errors(store.as_ref(), &shop).await? {
+        println!("  {prefix} orders show --shop {domain} '{name}'");
+    }
+    println!("  {prefix} items errors --shop {domain}");
+    println!("  {prefix} capture list --shop {domain} --type order");
+    println!("  {prefix} log list --shop {domain}");
+    println!("  {prefix} jobs --shop {domain}");
+    println!();
+    println!("The demo took {:.1} s.", started.elapsed().as_secs_f64());
+
+    if args.no_serve {
+        sim.shutdown().await;
+        if _temporary.is_some() {
+            println!("The demo's data directory was temporary and is gone; pass --data-dir DIR to keep it.");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!();
+    println!("The simulated store keeps running at {} until you press Ctrl-C.", sim.base_url());
+    println!("Try the commands above in another terminal, or change something and sync again, e.g.:");
+    println!("  {prefix} shop set {domain} order-countries all");
+    println!("  {prefix} sync orders --shop {domain}");
+    println!("  {prefix} sync products --shop {domain} --dry-run");
+    tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
+    sim.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The demo's data directory: the one given (which must not hold a database yet), or a temporary one.
+fn demo_directory(given: Option<&Path>) -> anyhow::Result<(PathBuf, Option<tempfile::TempDir>)> {
+    match given {
+        Some(path) => {
+            if path.join(crate::context::DATABASE_FILE).exists() {
+                return Err(Failure::usage(format!(
+                    "{} already holds a shopsync database; the demo sets up a fresh back office, so pass an empty \
+                     or new --data-dir",
+                    path.display()
+                )));
+            }
+            Ok((path.to_path_buf(), None))
+        }
+        None => {
+            let temporary = tempfile::Builder::new().prefix("shopsync-demo-").tempdir()?;
+            Ok((temporary.path().to_path_buf(), Some(temporary)))
+        }
+    }
+}
+
+/// Connects the simulated store with the settings a merchant would choose for it.
+async fn connect_shop(data_dir: &DataDir, store: &dyn Store, sim: &SimHandle) -> anyhow::Result<()> {
+    let domain = sim.shop_domain();
+    let sealed = data_dir.cipher()?.seal(&access_token_context(domain), &sim.access_token());
+    let shop = store
+        .add_shop(&NewShop {
+            domain: domain.to_string(),
+            api_version: shopify_admin::API_VERSION.to_string(),
+            endpoint: Some(sim.base_url().to_string()),
+            access_token: Some(sealed),
+        })
+        .await?;
+    let locations = sim.control().locations();
+    let location = |name: &str| {
+        locations.iter().find(|l| l.name == name).map(|l| l.id.clone()).unwrap_or_else(|| locations[0].id.clone())
+    };
+    let location_map = format!("MAIN={},WEST={}", location("Main Warehouse"), location("Retail Store"));
+    let mut settings = store.settings(shop.id).await?;
+    for (key, value) in [
+        ("allow-data-sync-to-shopify", "on"),
+        ("price-list", "RETAIL"),
+        ("location-map", location_map.as_str()),
+        ("customer-template", "WEB"),
+        ("order-countries", COUNTRIES),
+        ("order-import-from", "all"),
+        ("approval-hold-tag", "GlobalE"),
+        ("approval-tag", "Globale::Approved"),
+    ] {
+        settings.set(key, value)?;
+        store.save_setting(shop.id, key, &settings.get(key).unwrap_or_default()).await?;
+    }
+    Ok(())
+}
+
+struct DemoCatalog {
+    items: u64,
+    skus: u64,
+    matching: usize,
+}
+
+/// Imports the demo back office: the same CSV files and import code as `shopsync items import` and friends.
+async fn seed_back_office(store: &dyn Store) -> anyhow::Result<DemoCatalog> {
+    let options = ImportOptions::default();
+    let items = import_items(store, ITEMS, options).await?;
+    let price_list =
+        PriceListInput { code: "RETAIL".into(), name: Some("Retail".into()), currency: Some("USD".into()) };
+    for report in [
+        &items,
+        &import_prices(store, &price_list, PRICES, options).await?,
+        &import_stock(store, STOCK, options).await?,
+        &import_bundles(store, BUNDLES, options).await?,
+    ] {
+        if report.has_errors() {
+            return Err(anyhow::anyhow!("the demo's {} file has errors: {:?}", report.records, report.errors));
+        }
+    }
+    let fields: BTreeMap<String, String> = [
+        ("customer_posting_group", "DOMESTIC"),
+        ("gen_bus_posting_group", "RETAIL"),
+        ("vat_bus_posting_group", "DOMESTIC"),
+        ("payment_terms_code", "PREPAID"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    store.save_customer_template("WEB", Some("Web shop customers"), &fields).await?;
+    let all = store.items(&Default::default()).await?;
+    let skus: Vec<String> = all.iter().flat_map(|item| item.variants.iter().map(|v| v.sku.clone())).collect();
+    let matching = skus.iter().filter(|sku| sku.starts_with("SKU-000")).count();
+    Ok(DemoCatalog { items: all.len() as u64, skus: skus.len() as u64, matching })
+}
+
+/// Runs one flow as a job; a flow that cannot run stops the demo with its error.
+async fn run_flow<F>(
+    engine: &Engine,
+    shop: &ShopContext,
+    kind: &str,
+    bars: &Bars,
+    flow: F,
+) -> anyhow::Result<FlowSummary>
+where
+    F: std::future::Future<Output = Result<FlowSummary, shopsync_sync::SyncError>>,
+{
+    let summary = engine
+        .run_job(shop, kind, JobTrigger::Manual, bars, flow)
+        .await
+        .with_context(|| format!("the demo's {kind} sync failed"))?;
+    Ok(summary)
+}
+
+/// Ships some synced orders in the back office, one of them partially, so the fulfillment flow has work.
+async fn ship_some_orders(store: &dyn Store, shop: &ShopContext) -> anyhow::Result<usize> {
+    let synced = store
+        .shopify_orders(
+            shop.shop.id,
+            &OrderFilter { status: Some(shopsync_core::order_errors::OrderStatus::Synced), ..Default::default() },
+        )
+        .await?;
+    let mut shipped = 0;
+    for (n, order) in synced.iter().filter(|o| o.sales_order_id.is_some()).enumerate() {
+        if shipped == 3 {
+            break;
+        }
+        let Some(sales_order) = store.sales_order_by_id(order.sales_order_id.unwrap_or_default()).await? else {
+            continue;
+        };
+        let lines: Vec<&SalesOrderLine> = sales_order
+            .lines
+            .iter()
+            .filter(|l| l.kind == shopsync_store::orders::LineKind::Item && l.quantity > l.quantity_shipped)
+            .collect();
+        if lines.is_empty() {
+            continue;
+        }
+        // The first shipment is partial (one unit of the first line), the others ship everything.
+        let partial = shipped == 0 && (lines.len() > 1 || lines[0].quantity > 1);
+        let shipment_lines = if partial {
+            vec![ShipmentLineInput { sales_order_line_id: lines[0].id, quantity: 1 }]
+        } else {
+            lines
+                .iter()
+                .map(|l| ShipmentLineInput { sales_order_line_id: l.id, quantity: l.quantity - l.quantity_shipped })
+                .collect()
+        };
+        store
+            .create_shipment(&NewShipment {
+                sales_order_id: sales_order.id,
+                lines: shipment_lines,
+                tracking_number: Some(format!("1Z999AA1012345678{n}")),
+                carrier: Some("UPS".into()),
+                tracking_url: Some(format!("https://www.ups.com/track?tracknum=1Z999AA1012345678{n}")),
+                shipped_at: None,
+            })
+            .await?;
+        shipped += 1;
+    }
+    Ok(shipped)
+}
+
+/// Orders by status, then each error code with one example order and its remedy.
+async fn print_orders(store: &dyn Store, shop: &ShopContext) -> anyhow::Result<()> {
+    let counts = store.order_status_counts(shop.shop.id).await?;
+    let counts: Vec<String> = counts.iter().map(|(status, n)| format!("{n} {status}")).collect();
+    println!("Shopify orders: {}", counts.join(", "));
+    let errors = store.order_error_counts(shop.shop.id).await?;
+    if errors.is_empty() {
+        return Ok(());
+    }
+    println!();
+    println!("Orders that were not imported, by reason (each with an example and what to do):");
+    for (code, count) in errors {
+        let Ok(code_value) = code.parse::<shopsync_core::order_errors::OrderErrorCode>() else { continue };
+        let example = store
+            .shopify_orders(shop.shop.id, &OrderFilter { code: Some(code_value), limit: 1, ..Default::default() })
+            .await?;
+        let Some(order) = example.first() else { continue };
+        let problems = store.order_errors(shop.shop.id, &order.order_id).await?;
+        let Some(problem) = problems.iter().find(|p| p.code == code).and_then(|p| p.problem().ok()) else { continue };
+        let report = problem.report(&OrderRef::new(&shop.shop.domain, &order.order_id, &order.name), &shop.settings);
+        println!();
+        println!("  {code} x{count}: {}", report.title);
+        println!("    e.g. {}: {}", order.name, report.message);
+        for (step, text) in report.remedy.iter().enumerate() {
+            println!("    {}. {text}", step + 1);
+        }
+    }
+    Ok(())
+}
+
+fn print_cost(shop: &ShopContext, results: &[(&str, FlowSummary)], seconds: f64) {
+    let cost: f64 = results.iter().map(|(_, s)| s.cost_spent).sum();
+    let requests: u64 = results.iter().map(|(_, s)| s.requests).sum();
+    let throttled: u64 = results.iter().map(|(_, s)| s.throttled).sum();
+    let budget = shop.client().budget().snapshot();
+    println!();
+    match (budget.maximum, budget.restore_rate) {
+        (Some(bucket), Some(rate)) => {
+            let capacity = bucket + rate * seconds;
+            println!(
+                "API use: {requests} requests, {cost:.0} cost points in {seconds:.1} s, {throttled} throttled. The store \
+                 restores {rate:.0} points/s into a bucket of {bucket:.0}: {:.0}% of the rate limit's capacity over the \
+                 run was used.",
+                100.0 * cost / capacity
+            );
+        }
+        _ => println!("API use: {requests} requests, {cost:.0} cost points in {seconds:.1} s, {throttled} throttled."),
+    }
+}
+
+async fn first_order_with_errors(store: &dyn Store, shop: &ShopContext) -> anyhow::Result<Option<String>> {
+    let filter =
+        OrderFilter { status: Some(shopsync_core::order_errors::OrderStatus::Error), limit: 1, ..Default::default() };
+    Ok(store.shopify_orders(shop.shop.id, &filter).await?.first().map(|o| o.name.clone()))
+}
+
+fn plan_name(plan: Plan) -> &'static str {
+    match plan {
+        Plan::Standard => "standard",
+        Plan::Advanced => "advanced",
+        Plan::Plus => "plus",
+        Plan::Enterprise => "enterprise",
+    }
+}
+
+/// A path as it can be pasted into a shell.
+fn shell_path(path: &Path) -> String {
+    let text = path.display().to_string();
+    if text.chars().all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c)) { text } else { format!("'{text}'") }
+}
