@@ -98,7 +98,11 @@ async fn export(client: &reqwest::Client, sim: &SimHandle, label: &str, query: &
         objects as f64 / elapsed.as_secs_f64(),
         bytes as f64 / 1_048_576.0
     );
-    println!("  download: {:.2} s ({:.0} MiB/s)", download.as_secs_f64(), bytes as f64 / 1_048_576.0 / download.as_secs_f64());
+    println!(
+        "  download: {:.2} s ({:.0} MiB/s)",
+        download.as_secs_f64(),
+        bytes as f64 / 1_048_576.0 / download.as_secs_f64()
+    );
     if peak_reset {
         println!("  peak RSS growth during the export: {:.1} MiB", peak.saturating_sub(baseline) as f64 / 1024.0);
     } else {
