@@ -47,6 +47,16 @@ pub struct Job {
     /// JSON counts (synced, skipped, errors ...).
     pub summary: String,
     pub error: Option<String>,
+    /// The machine and process that run (or ran) the job.
+    pub host: Option<String>,
+    pub pid: Option<i64>,
+}
+
+/// The process that starts a job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobProcess {
+    pub host: String,
+    pub pid: i64,
 }
 
 /// Job bookkeeping.
@@ -54,6 +64,18 @@ pub struct Job {
 pub trait JobStore: Send + Sync {
     /// Records a job that starts now (status running) and returns it.
     async fn start_job(&self, shop_id: i64, kind: &str, trigger: JobTrigger) -> Result<Job>;
+    /// Records a job that starts now for `process`, unless a job of the same shop and kind is still marked
+    /// running: then nothing is written and that job is returned as the error. Check and insert happen under
+    /// the write lock, so two processes can never both start the same flow of the same shop.
+    async fn start_job_exclusive(
+        &self,
+        shop_id: i64,
+        kind: &str,
+        trigger: JobTrigger,
+        process: &JobProcess,
+    ) -> Result<std::result::Result<Job, Job>>;
+    /// Jobs of a shop still marked running, oldest first.
+    async fn running_jobs(&self, shop_id: i64) -> Result<Vec<Job>>;
     /// Marks a running job as alive (and stores its progress so far), so a crashed one can be told apart.
     async fn heartbeat_job(&self, job_id: i64, summary: &str) -> Result<()>;
     /// Ends a job with its summary and, on failure, the error.

@@ -11,7 +11,7 @@ use shopify_admin::{
 };
 use shopsync_core::secret::access_token_context;
 use shopsync_core::{Gid, ShopSettings, TokenCipher};
-use shopsync_store::{AccessStatus, JobStatus, JobTrigger, Shop, Store};
+use shopsync_store::{AccessStatus, Job, JobProcess, JobStatus, JobTrigger, Shop, Store};
 
 use crate::logger::{LogWriter, RequestLogger, RequestStats};
 use crate::{FlowSummary, Progress, SyncError};
@@ -128,9 +128,7 @@ impl Engine {
     where
         F: Future<Output = Result<FlowSummary, SyncError>>,
     {
-        let stale_before = jiff::Timestamp::now().checked_sub(STALE_AFTER).unwrap_or_else(|_| jiff::Timestamp::now());
-        self.store.fail_stale_jobs(&shopsync_core::time::to_text(stale_before)).await?;
-        let job = self.store.start_job(shop.shop.id, kind, trigger).await?;
+        let job = self.claim_job(shop, kind, trigger).await?;
         let before = shop.stats.snapshot();
         progress.phase(kind, None);
         let mut flow = std::pin::pin!(flow);
@@ -174,6 +172,43 @@ impl Engine {
                 self.store.finish_job(job.id, JobStatus::Failed, &partial.to_json(), Some(&err.to_string())).await?;
                 Err(err)
             }
+        }
+    }
+
+    /// Starts the job row for a flow, after marking jobs of this shop whose process is gone as failed; refuses
+    /// when the same flow of the same shop is running in a live process.
+    async fn claim_job(&self, shop: &ShopContext, kind: &str, trigger: JobTrigger) -> Result<Job, SyncError> {
+        let me = JobProcess { host: hostname(), pid: i64::from(std::process::id()) };
+        let stale_before = jiff::Timestamp::now().checked_sub(STALE_AFTER).unwrap_or_else(|_| jiff::Timestamp::now());
+        let stale_before = shopsync_core::time::to_text(stale_before);
+        for job in self.store.running_jobs(shop.shop.id).await? {
+            let reason = if job.host.as_deref() == Some(me.host.as_str())
+                && job.pid.is_some_and(|pid| !process_alive(pid))
+            {
+                format!(
+                    "the process running this job (pid {}) stopped before it finished; the next run resumes from the \
+                     last checkpoint",
+                    job.pid.unwrap_or_default()
+                )
+            } else if job.heartbeat_at.as_deref().is_none_or(|at| at < stale_before.as_str()) {
+                "the process running this job stopped reporting (no heartbeat for a minute); the next run resumes \
+                 from the last checkpoint"
+                    .to_string()
+            } else {
+                continue;
+            };
+            self.store.finish_job(job.id, JobStatus::Failed, &job.summary, Some(&reason)).await?;
+        }
+        match self.store.start_job_exclusive(shop.shop.id, kind, trigger, &me).await? {
+            Ok(job) => Ok(job),
+            Err(running) => Err(SyncError::AlreadyRunning {
+                shop: shop.shop.domain.clone(),
+                kind: kind.to_string(),
+                job: running.id,
+                pid: running.pid.unwrap_or_default(),
+                host: running.host.unwrap_or_default(),
+                started_at: running.started_at.unwrap_or_default(),
+            }),
         }
     }
 
@@ -282,5 +317,36 @@ impl RequestPolicy for SettingsPolicy {
             return Err(BlockReason::Other(SyncError::WritesDisabled(self.shop.clone()).to_string()));
         }
         Ok(())
+    }
+}
+
+/// This machine's name, to tell local processes (whose liveness can be checked) from others.
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|name| name.trim().to_string())
+        .ok()
+        .filter(|name| !name.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+/// Whether a process of this machine still exists.
+fn process_alive(pid: i64) -> bool {
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else { return false };
+        if pid <= 0 {
+            return false;
+        }
+        // SAFETY: signal 0 performs only the existence and permission check; no signal is sent.
+        let result = unsafe { libc::kill(pid, 0) };
+        result == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    }
+    #[cfg(not(unix))]
+    {
+        // Without a cheap check, a job counts as alive until its heartbeat goes stale.
+        let _ = pid;
+        true
     }
 }

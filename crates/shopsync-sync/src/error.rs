@@ -35,6 +35,12 @@ pub enum SyncError {
          `shopsync shop set {0} allow-outgoing-requests on`"
     )]
     OutgoingDisabled(String),
+    #[error(
+        "a {kind} sync of {shop} is already running (job {job}, process {pid} on {host}, started {started_at}); \
+         wait for it to end (`shopsync jobs --shop {shop}`), or stop that process: a job whose process is gone \
+         is released by the next run"
+    )]
+    AlreadyRunning { shop: String, kind: String, job: i64, pid: i64, host: String, started_at: String },
     #[error("{0}")]
     Invalid(String),
 }

@@ -2,11 +2,11 @@ use async_trait::async_trait;
 use sqlx::AssertSqlSafe;
 
 use super::{SqliteStore, now};
-use crate::jobs::{Job, JobStatus, JobStore, JobTrigger};
+use crate::jobs::{Job, JobProcess, JobStatus, JobStore, JobTrigger};
 use crate::{Result, StoreError};
 
 const JOB_COLUMNS: &str =
-    "id, shop_id, kind, trigger, status, queued_at, started_at, finished_at, heartbeat_at, summary, error";
+    "id, shop_id, kind, trigger, status, queued_at, started_at, finished_at, heartbeat_at, summary, error, host, pid";
 
 #[async_trait]
 impl JobStore for SqliteStore {
@@ -23,6 +23,52 @@ impl JobStore for SqliteStore {
         .bind(&now)
         .bind(&now)
         .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn start_job_exclusive(
+        &self,
+        shop_id: i64,
+        kind: &str,
+        trigger: JobTrigger,
+        process: &JobProcess,
+    ) -> Result<std::result::Result<Job, Job>> {
+        let now = now();
+        let mut tx = self.write().await?;
+        let running: Option<Job> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE shop_id = ? AND kind = ? AND status = 'running' ORDER BY id LIMIT 1"
+        )))
+        .bind(shop_id)
+        .bind(kind)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(running) = running {
+            return Ok(Err(running));
+        }
+        let job = sqlx::query_as(AssertSqlSafe(format!(
+            "INSERT INTO jobs (shop_id, kind, trigger, status, queued_at, started_at, heartbeat_at, host, pid) \
+             VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?) RETURNING {JOB_COLUMNS}"
+        )))
+        .bind(shop_id)
+        .bind(kind)
+        .bind(trigger)
+        .bind(&now)
+        .bind(&now)
+        .bind(&now)
+        .bind(&process.host)
+        .bind(process.pid)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(job))
+    }
+
+    async fn running_jobs(&self, shop_id: i64) -> Result<Vec<Job>> {
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE shop_id = ? AND status = 'running' ORDER BY id"
+        )))
+        .bind(shop_id)
+        .fetch_all(&self.pool)
         .await?)
     }
 
