@@ -204,7 +204,9 @@ impl DesiredProduct {
     }
 
     /// The handle a new product gets: from the item's name and number, so a retried create finds the product
-    /// the first attempt made instead of making a second one, and no unrelated product shares it.
+    /// the first attempt made instead of making a second one, and no unrelated product shares it. (Since
+    /// 2025-04 `productSet` with a handle identifier updates the product with that handle, or creates it:
+    /// https://shopify.dev/changelog/posts/productset-and-customerset-mutations-now-support-upserts)
     pub fn handle(&self) -> String {
         let handle = handleize(&format!("{} {}", self.title, self.number));
         if handle.is_empty() { format!("item-{}", handleize(&self.number)) } else { handle }

@@ -5,6 +5,7 @@ pub mod customers;
 pub mod demo;
 pub mod init;
 pub mod log;
+pub mod order_sync;
 pub mod orders;
 pub mod progress;
 pub mod shipments;

@@ -16,6 +16,9 @@ use shopsync_store::{
     SalesOrder, Shipment, ShipmentQuery, Shop, ShopStore, ShopifyOrder, StoreError,
 };
 
+use shopsync_store::JobTrigger;
+use shopsync_sync::orders::{ReprocessTarget, reprocess_orders};
+
 use super::print_json;
 use crate::context::DataDir;
 use crate::exit::Failure;
@@ -61,12 +64,56 @@ pub enum OrdersCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Read orders from Shopify again and evaluate them now: one or more orders, every order with a problem code
+    /// (optionally created in a date range), or every order in error.
+    #[command(after_long_help = REPROCESS_HELP)]
+    Reprocess {
+        #[arg(long)]
+        shop: String,
+        /// The orders: names (#1001), numbers, Shopify ids or sales order numbers.
+        #[arg(value_name = "ORDER", required_unless_present_any = ["code", "all_errors"])]
+        orders: Vec<String>,
+        /// Every order with a problem of this code (e.g. PRODUCT_NOT_LINKED).
+        #[arg(long, value_parser = parse_code, conflicts_with_all = ["orders", "all_errors"])]
+        code: Option<OrderErrorCode>,
+        /// With --code: only orders created in Shopify on or after this date (YYYY-MM-DD, UTC) or time.
+        #[arg(long, value_name = "DATE", requires = "code")]
+        since: Option<String>,
+        /// With --code: only orders created in Shopify before this date or time.
+        #[arg(long, value_name = "DATE", requires = "code")]
+        until: Option<String>,
+        /// Every order in error.
+        #[arg(long, conflicts_with = "orders")]
+        all_errors: bool,
+        #[arg(long)]
+        json: bool,
+    },
 }
+
+const REPROCESS_HELP: &str = "\
+Reprocess reads each order from Shopify as it is now (never a stored copy, so a fix made in Shopify counts) and
+evaluates it at once: fixed orders become sales orders, the others show their current problems. Orders whose cause
+is fixed are also re-checked by themselves: at the next `shopsync sync orders` after a SKU is linked, a setting
+or template changes, or the order is updated in Shopify; orders tagged with the shop's reprocess tag in Shopify
+admin are re-checked at the next sync and the tag is removed.
+Exit codes: 0 done, 5 some orders are still in error or conflict, 1 no order could be found.";
 
 pub async fn run(data_dir: &DataDir, command: OrdersCommand) -> anyhow::Result<ExitCode> {
     if let OrdersCommand::Codes { json } = command {
         print_codes(json)?;
         return Ok(ExitCode::SUCCESS);
+    }
+    if let OrdersCommand::Reprocess { shop, orders, code, since, until, all_errors, json } = command {
+        let target = match (code, all_errors) {
+            (Some(code), _) => ReprocessTarget::Code {
+                code,
+                since: since.as_deref().map(|d| parse_bound("--since", d)).transpose()?,
+                until: until.as_deref().map(|d| parse_bound("--until", d)).transpose()?,
+            },
+            (None, true) => ReprocessTarget::AllErrors,
+            (None, false) => ReprocessTarget::Orders(orders),
+        };
+        return reprocess(data_dir, &shop, &target, json).await;
     }
     let store = data_dir.open_store().await?;
     let store = store.as_ref();
@@ -113,9 +160,62 @@ pub async fn run(data_dir: &DataDir, command: OrdersCommand) -> anyhow::Result<E
                 view.print(&shop);
             }
         }
-        OrdersCommand::Codes { .. } => unreachable!("handled before the store is opened"),
+        OrdersCommand::Codes { .. } | OrdersCommand::Reprocess { .. } => {
+            unreachable!("handled before the store is opened")
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `orders reprocess`: re-reads the orders from Shopify and evaluates them now, as a job.
+async fn reprocess(data_dir: &DataDir, shop: &str, target: &ReprocessTarget, json: bool) -> anyhow::Result<ExitCode> {
+    let engine = data_dir.engine().await?;
+    let shop = engine.shop(&shop.trim().to_ascii_lowercase()).await?;
+    let bars = super::progress::Bars::new();
+    let mut report = None;
+    let flow = async {
+        let done = reprocess_orders(&shop, target, &bars).await?;
+        let summary = done.summary.clone();
+        report = Some(done);
+        Ok(summary)
+    };
+    let result = engine.run_job(&shop, "orders-reprocess", JobTrigger::Manual, &bars, flow).await;
+    bars.finish();
+    engine.flush_logs().await;
+    result?;
+    let Some(report) = report else { return Ok(ExitCode::SUCCESS) };
+    let domain = &shop.shop.domain;
+    let held = report.orders.iter().any(|o| matches!(o.status, OrderStatus::Error | OrderStatus::Conflict));
+    if json {
+        print_json(&report)?;
+    } else {
+        if report.orders.is_empty() && report.unknown.is_empty() {
+            println!("No order matches in {domain}: nothing to reprocess.");
+        }
+        for order in &report.orders {
+            let detail = match order.status {
+                OrderStatus::Synced => format!("-> {}", order.sales_order_number.as_deref().unwrap_or("sales order")),
+                _ => dedupe(&order.codes).join(", "),
+            };
+            println!("{:<10} {:<8} {detail}", order.name, order.status.as_str());
+        }
+        for key in &report.unknown {
+            println!(
+                "{key:<10} not found: shopsync has not seen it and Shopify has no such order (`shopsync orders list \
+                 --shop {domain}` lists the orders shopsync knows)"
+            );
+        }
+        for id in &report.deleted {
+            println!("{id}  no longer exists in Shopify (deleted): left as it was");
+        }
+        if held {
+            println!("`shopsync orders show --shop {domain} ORDER` explains what still holds an order.");
+        }
+    }
+    if report.orders.is_empty() && !report.unknown.is_empty() {
+        return Err(Failure { code: 1, message: "no order could be reprocessed".into() }.into());
+    }
+    Ok(if held { ExitCode::from(5) } else { ExitCode::SUCCESS })
 }
 
 /// The connected shop with this domain, or an error that says how to list them.

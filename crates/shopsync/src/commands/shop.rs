@@ -166,10 +166,19 @@ pub async fn run(data_dir: &DataDir, command: ShopCommand) -> anyhow::Result<Exi
         ShopCommand::Set { shop, setting, value } => {
             let shop = find_shop(store, &shop).await?;
             let mut settings = store.settings(shop.id).await?;
+            let old = settings.clone();
             settings.set(&setting, &value)?;
             let normal = settings.get(&setting).unwrap_or(value);
             store.save_setting(shop.id, &setting, &normal).await?;
             println!("{}: {setting} = {normal}", shop.domain);
+            // Orders held by what this setting decides are checked again at the next order sync.
+            let rechecked =
+                shopsync_sync::orders::recheck_setting_change(store, shop.id, &setting, &old, &settings).await?;
+            match rechecked {
+                0 => {}
+                1 => println!("1 order waiting for this change will be checked again at the next order sync."),
+                n => println!("{n} orders waiting for this change will be checked again at the next order sync."),
+            }
         }
         ShopCommand::Settings | ShopCommand::Check { .. } => unreachable!("handled before the store is opened"),
         ShopCommand::SetToken { shop, token_stdin: _ } => {

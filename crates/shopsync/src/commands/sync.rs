@@ -15,6 +15,7 @@ use shopsync_sync::catalog::{
 };
 use shopsync_sync::{Engine, FlowSummary, ShopContext, SyncError};
 
+use super::order_sync;
 use super::print_json;
 use super::progress::Bars;
 use crate::context::DataDir;
@@ -35,6 +36,18 @@ pub enum SyncCommand {
     /// Send stock per warehouse to the mapped Shopify locations, only where it changed.
     #[command(after_long_help = INVENTORY_HELP)]
     Inventory(InventoryArgs),
+    /// Bring Shopify customers into the back office: matched by email or phone, or created from the template.
+    #[command(after_long_help = order_sync::CUSTOMERS_HELP)]
+    Customers(order_sync::CustomersArgs),
+    /// Import Shopify orders as sales orders, with every problem that holds an order and its remedy.
+    #[command(after_long_help = order_sync::ORDERS_HELP)]
+    Orders(order_sync::OrdersArgs),
+    /// Send back-office shipments to Shopify as fulfillments with tracking.
+    #[command(after_long_help = order_sync::FULFILLMENTS_HELP)]
+    Fulfillments(order_sync::FulfillmentsArgs),
+    /// Run every switched-on flow in order: products, inventory, customers, orders, fulfillments.
+    #[command(after_long_help = order_sync::ALL_HELP)]
+    All(order_sync::AllArgs),
 }
 
 #[derive(Debug, Args)]
@@ -93,6 +106,10 @@ pub async fn run(data_dir: &DataDir, command: SyncCommand) -> anyhow::Result<Exi
     let result = match command {
         SyncCommand::Products(args) => products(&engine, args).await,
         SyncCommand::Inventory(args) => inventory(&engine, args).await,
+        SyncCommand::Customers(args) => order_sync::customers(&engine, args).await,
+        SyncCommand::Orders(args) => order_sync::orders(&engine, args).await,
+        SyncCommand::Fulfillments(args) => order_sync::fulfillments(&engine, args).await,
+        SyncCommand::All(args) => order_sync::all(&engine, args).await,
     };
     engine.flush_logs().await;
     result
@@ -126,7 +143,7 @@ async fn products(engine: &Engine, args: ProductsArgs) -> anyhow::Result<ExitCod
     let result = engine.run_job(&shop, "products", JobTrigger::Manual, &bars, flow).await;
     bars.finish();
     let summary = result.map_err(|err| flow_failure(err, &shop))?;
-    finish(&shop, "Products", &summary, objects::ITEM, args.json).await
+    finish(&shop, "Products", &summary, &[objects::ITEM, objects::SHOPIFY_PRODUCT], args.json).await
 }
 
 async fn inventory(engine: &Engine, args: InventoryArgs) -> anyhow::Result<ExitCode> {
@@ -156,11 +173,11 @@ async fn inventory(engine: &Engine, args: InventoryArgs) -> anyhow::Result<ExitC
     let result = engine.run_job(&shop, "inventory", JobTrigger::Manual, &bars, flow).await;
     bars.finish();
     let summary = result.map_err(|err| flow_failure(err, &shop))?;
-    finish(&shop, "Inventory", &summary, objects::INVENTORY, args.json).await
+    finish(&shop, "Inventory", &summary, &[objects::INVENTORY], args.json).await
 }
 
 /// A refused token gets exit code 4 and the way to store a new one; other failures keep their message.
-fn flow_failure(err: SyncError, shop: &ShopContext) -> anyhow::Error {
+pub(crate) fn flow_failure(err: SyncError, shop: &ShopContext) -> anyhow::Error {
     if err.is_auth() {
         let domain = &shop.shop.domain;
         return Failure {
@@ -179,7 +196,7 @@ async fn finish(
     shop: &ShopContext,
     what: &str,
     summary: &FlowSummary,
-    object: &str,
+    kinds: &[&str],
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let code = if summary.skipped > 0 { ExitCode::from(EXIT_SKIPPED) } else { ExitCode::SUCCESS };
@@ -193,7 +210,8 @@ async fn finish(
         println!("  {fact}: {value}");
     }
     if summary.skipped > 0 {
-        let records = shop.store().skipped_records(shop.shop.id, Some(object)).await?;
+        let mut records = shop.store().skipped_records(shop.shop.id, None).await?;
+        records.retain(|record| kinds.contains(&record.object.as_str()));
         println!();
         println!("Skipped (kept until they sync; correct them in the back office and sync again):");
         for record in records.iter().take(SHOWN_SKIPPED) {
