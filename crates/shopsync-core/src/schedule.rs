@@ -40,14 +40,17 @@ impl Default for Schedule {
 impl Schedule {
     /// The first time at or after `after` when a run that last happened at `last_run` is due.
     ///
-    /// Returns `None` for [`Schedule::Off`].
+    /// Returns `None` for [`Schedule::Off`], and when the next run would fall after the last instant a timestamp
+    /// can hold (a huge interval): such a run never comes.
     pub fn next_run(&self, last_run: Option<Timestamp>, after: Timestamp) -> Option<Timestamp> {
         match *self {
             Schedule::Off => None,
-            Schedule::Every(interval) => Some(match last_run {
-                None => after,
-                Some(last) => last.checked_add(interval).map_or(after, |due| due.max(after)),
-            }),
+            Schedule::Every(interval) => match last_run {
+                None => Some(after),
+                // An overflowing due time used to count as due now, which ran an `every 100000000h` sync at every
+                // scheduler tick.
+                Some(last) => last.checked_add(interval).ok().map(|due| due.max(after)),
+            },
             Schedule::Daily(time) => next_at(after, last_run, |date| Some(date.to_datetime(time)), 1),
             Schedule::Weekly(day, time) => {
                 next_at(after, last_run, |date| (date.weekday() == day).then(|| date.to_datetime(time)), 7)
@@ -86,13 +89,17 @@ impl FromStr for Schedule {
         match words.as_slice() {
             ["off"] | ["manual"] => Ok(Schedule::Off),
             ["every", amount] => {
-                let (number, unit) = amount.split_at(amount.len().saturating_sub(1));
+                // The unit is the last character, not the last byte: slicing off one byte of `every 5é` panicked.
+                let unit_at = amount.char_indices().last().map_or(0, |(at, _)| at);
+                let (number, unit) = amount.split_at(unit_at);
                 let n: i64 = number.parse().map_err(|_| err())?;
+                // The fallible constructors: `every 9999999999999999h` overflows a duration, which panicked.
                 let duration = match unit {
-                    "m" => SignedDuration::from_mins(n),
-                    "h" => SignedDuration::from_hours(n),
-                    _ => return Err(err()),
-                };
+                    "m" => SignedDuration::try_from_mins(n),
+                    "h" => SignedDuration::try_from_hours(n),
+                    _ => None,
+                }
+                .ok_or_else(err)?;
                 if duration < SignedDuration::from_mins(5) {
                     return Err(err());
                 }
@@ -167,6 +174,21 @@ mod tests {
             let err = text.parse::<Schedule>().unwrap_err();
             assert!(err.to_string().contains("accepted"), "{text}");
         }
+    }
+
+    #[test]
+    fn intervals_too_large_or_with_a_multibyte_unit_are_refused_not_a_panic() {
+        for text in ["every 9999999999999999h", "every 9999999999999999999m", "every 5é", "every é"] {
+            let err = text.parse::<Schedule>().unwrap_err();
+            assert!(err.to_string().contains("accepted"), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_interval_that_ends_after_the_last_representable_instant_is_never_due() {
+        let every: Schedule = "every 2562047788015h".parse().unwrap();
+        let now = ts("2026-01-01T10:00:00Z");
+        assert_eq!(every.next_run(Some(ts("2026-01-01T09:00:00Z")), now), None);
     }
 
     #[test]
