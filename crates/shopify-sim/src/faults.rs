@@ -28,6 +28,9 @@ pub struct Faults {
     pub latency_ms: u64,
     /// Close the connection without answering.
     pub drop_connection_rate: f64,
+    /// Serve the request (a mutation takes effect), then close the connection before the answer: the client
+    /// cannot tell whether it happened, as after a real network failure mid-response.
+    pub lost_response_rate: f64,
     /// Reject the access token as Shopify does once an app is uninstalled or the token revoked.
     pub token_revoked: bool,
     /// Seed of the fault decisions.
@@ -44,6 +47,7 @@ impl Default for Faults {
             throttled_rate: 0.0,
             latency_ms: 0,
             drop_connection_rate: 0.0,
+            lost_response_rate: 0.0,
             token_revoked: false,
             seed: 0,
         }
@@ -55,8 +59,12 @@ impl Default for Faults {
 pub enum FaultDecision {
     Serve,
     DropConnection,
+    /// Serve, then drop the connection instead of answering.
+    LoseResponse,
     ServerError(u16),
-    TooManyRequests { retry_after_seconds: f64 },
+    TooManyRequests {
+        retry_after_seconds: f64,
+    },
 }
 
 /// Faults plus the generator that draws decisions from them.
@@ -90,6 +98,8 @@ impl FaultState {
             FaultDecision::ServerError(self.faults.server_error_status)
         } else if self.rng.chance(self.faults.too_many_requests_rate) {
             FaultDecision::TooManyRequests { retry_after_seconds: self.faults.retry_after_seconds }
+        } else if self.rng.chance(self.faults.lost_response_rate) {
+            FaultDecision::LoseResponse
         } else {
             FaultDecision::Serve
         };

@@ -262,6 +262,10 @@ async fn fault_gate(state: Arc<SimState>, request: Request<Body>, router: Router
         }
         match decision {
             FaultDecision::Serve => {}
+            FaultDecision::LoseResponse => {
+                let _served = router.oneshot(request).await;
+                return Err(io::Error::new(io::ErrorKind::ConnectionAborted, "fault injection: response lost"));
+            }
             FaultDecision::DropConnection => {
                 return Err(io::Error::new(io::ErrorKind::ConnectionAborted, "fault injection: dropped connection"));
             }

@@ -258,6 +258,24 @@ async fn faults_inject_429_5xx_dropped_connections_latency_and_throttling() {
 }
 
 #[tokio::test]
+async fn a_lost_response_still_applies_the_mutation() {
+    let t = spawn().await;
+    t.sim.control().set_faults(Faults { lost_response_rate: 1.0, ..Faults::default() });
+    let create = r#"mutation { productSet(synchronous: true, input: { title: "Sent once" }) { product { id } } }"#;
+    let lost = t
+        .http
+        .post(t.sim.graphql_url(VERSION))
+        .header("X-Shopify-Access-Token", t.sim.access_token().expose_secret())
+        .json(&json!({ "query": create }))
+        .send()
+        .await;
+    assert!(lost.is_err(), "the connection is closed instead of the answer");
+    t.sim.control().set_faults(Faults::default());
+    let made = t.sim.control().products().into_iter().filter(|p| p.title == "Sent once").count();
+    assert_eq!(made, 1, "the product exists although its client never heard so");
+}
+
+#[tokio::test]
 async fn seeded_faults_repeat_the_same_sequence() {
     let t = spawn().await;
     let faults = Faults { server_error_rate: 0.5, seed: 42, ..Faults::default() };
