@@ -230,6 +230,12 @@ pub enum BulkError {
         "line {line} of the bulk result names parent {parent_id}, which did not come before it; the result is corrupt or truncated"
     )]
     OrphanRow { line: u64, parent_id: String },
+    /// A row is nested deeper below its root than any bulk query can produce.
+    #[error(
+        "line {line} of the bulk result is nested more than {limit} levels below its root object, deeper than any \
+         bulk query can produce (Shopify allows two levels of nested connections); the result is corrupt"
+    )]
+    TooDeep { line: u64, limit: usize },
     /// Reassembly would hold more than the configured memory.
     #[error(
         "reassembling the bulk result would hold more than {limit_bytes} bytes of open parents; \
@@ -263,7 +269,10 @@ fn http_hint(status: u16) -> &'static str {
         404 => " (the shop does not exist, was closed, or the API version is no longer served)",
         402 => " (the shop is frozen for unpaid bills; it must pay Shopify before the API works again)",
         423 => " (the shop is locked by Shopify)",
-        500..=599 => " (a Shopify-side failure that persisted through the retries; try again later)",
+        500..=599 => {
+            " (a Shopify-side failure: a request safe to send twice was retried, a change that may already have been \
+             made was not sent again; try again later)"
+        }
         _ => "",
     }
 }

@@ -16,7 +16,7 @@ use shopify_admin::ops::products::{
 use shopify_admin::{AdminError, Gid, UserError};
 use shopsync_core::settings::ItemSelection;
 use shopsync_store::{
-    InventoryState, Item, ItemQuery, ItemStatus, Price, PriceListInput, ProductLink, SkippedRecordInput, VariantLink,
+    Item, ItemQuery, ItemStatus, Price, PriceListInput, ProductLink, SkippedRecordInput, VariantLink,
 };
 
 use super::diff::{FieldChange, product_changes};
@@ -201,7 +201,7 @@ pub async fn sync_products(
             Ok(outcome) => {
                 pending.add(outcome, &mut summary, &mut problems);
                 if pending.len() >= SAVE_EVERY {
-                    pending.save(ctx, &catalog).await?;
+                    pending.save(ctx).await?;
                 }
             }
             Err(err) => {
@@ -211,7 +211,7 @@ pub async fn sync_products(
         }
     }
     drop(sent);
-    pending.save(ctx, &catalog).await?;
+    pending.save(ctx).await?;
     for problem in &problems {
         summary.skip(&problem.code);
     }
@@ -340,8 +340,6 @@ struct Catalog {
     settings: PayloadSettings,
     product_links: HashMap<i64, ProductLink>,
     variant_links: HashMap<i64, VariantLink>,
-    /// Shopify locations stock goes to (for the known quantity of new variants).
-    locations: Vec<String>,
 }
 
 impl Catalog {
@@ -393,7 +391,6 @@ impl Catalog {
             settings: PayloadSettings::new(&ctx.settings, price_list),
             product_links: store.product_links(shop_id).await?.into_iter().map(|l| (l.item_id, l)).collect(),
             variant_links: store.variant_links(shop_id).await?.into_iter().map(|l| (l.variant_id, l)).collect(),
-            locations: ctx.settings.location_map.iter().map(|m| m.location.clone()).collect(),
         })
     }
 
@@ -633,8 +630,6 @@ enum Outcome {
         created: bool,
         product: ProductLink,
         variants: Vec<VariantLink>,
-        /// SKUs of variants Shopify created, for their known stock.
-        new_skus: Vec<String>,
     },
     Refused {
         problems: Vec<Problem>,
@@ -693,13 +688,9 @@ async fn send(ctx: &ShopContext, catalog: &Catalog, action: &Action) -> Result<O
         .collect();
     let now = shopsync_core::time::now_text();
     let mut variants = Vec::new();
-    let mut new_skus = Vec::new();
     for (variant, price_sent) in desired.variants.iter().zip(prices_sent) {
         let Some((id, inventory_item)) = by_sku.get(variant.sku.as_str()) else { continue };
         let previous = catalog.variant_links.get(&variant.variant_id);
-        if previous.is_none() && variant.tracked {
-            new_skus.push(variant.sku.clone());
-        }
         let (last_price, last_compare_at_price) = if price_sent {
             (variant.price.map(money_text), variant.compare_at_price.map(money_text))
         } else {
@@ -725,7 +716,6 @@ async fn send(ctx: &ShopContext, catalog: &Catalog, action: &Action) -> Result<O
             synced_at: Some(now),
         },
         variants,
-        new_skus,
     })
 }
 
@@ -788,7 +778,6 @@ struct Pending {
     products: Vec<ProductLink>,
     variants: Vec<VariantLink>,
     synced: Vec<String>,
-    new_skus: Vec<String>,
     deleted: Vec<i64>,
 }
 
@@ -799,7 +788,7 @@ impl Pending {
 
     fn add(&mut self, outcome: Outcome, summary: &mut FlowSummary, problems: &mut Vec<Problem>) {
         match outcome {
-            Outcome::Accepted { number, created, product, variants, new_skus } => {
+            Outcome::Accepted { number, created, product, variants } => {
                 if created {
                     summary.created += 1;
                 } else {
@@ -808,7 +797,6 @@ impl Pending {
                 self.products.push(product);
                 self.variants.extend(variants);
                 self.synced.push(number);
-                self.new_skus.extend(new_skus);
             }
             Outcome::Refused { problems: refused } => problems.extend(refused),
             Outcome::Deleted { item_id, problem } => {
@@ -818,7 +806,7 @@ impl Pending {
         }
     }
 
-    async fn save(&mut self, ctx: &ShopContext, catalog: &Catalog) -> Result<(), SyncError> {
+    async fn save(&mut self, ctx: &ShopContext) -> Result<(), SyncError> {
         let store = ctx.store();
         let shop_id = ctx.shop.id;
         store.save_product_links(shop_id, &self.products).await?;
@@ -827,24 +815,9 @@ impl Pending {
         for item_id in &self.deleted {
             store.remove_product_link(shop_id, *item_id).await?;
         }
-        // A variant Shopify just created holds no stock: its quantity is known (0) at every mapped location, so
-        // the inventory sync need not read it first (a wrong guess is caught by compare-and-swap).
-        if !catalog.locations.is_empty() && !self.new_skus.is_empty() {
-            let now = shopsync_core::time::now_text();
-            let states: Vec<InventoryState> = self
-                .new_skus
-                .iter()
-                .flat_map(|sku| {
-                    catalog.locations.iter().map(|location| InventoryState {
-                        sku: sku.clone(),
-                        location_id: location.clone(),
-                        quantity: 0,
-                        synced_at: now.clone(),
-                    })
-                })
-                .collect();
-            store.save_inventory_states(shop_id, &states).await?;
-        }
+        // No stock is assumed for a variant Shopify just created: it is stocked at none of the mapped locations yet,
+        // so the inventory sync reads it and sets every mapped location, a quantity of 0 included (since 2026-10
+        // setting a quantity stocks the item at the location).
         *self = Pending::default();
         Ok(())
     }
