@@ -396,7 +396,14 @@ pub struct BulkAssembler {
 struct ArenaNode {
     value: Value,
     children: Vec<usize>,
+    /// Levels below its root (a root is 0).
+    depth: usize,
 }
+
+/// The deepest nesting a row may have below its root. Shopify allows two levels of nested connections in a bulk
+/// query, so real results stop at 2; the bound keeps a corrupt file (a long chain of rows each naming the one
+/// before as its parent) from overflowing the stack when the tree is built and dropped, which aborted the process.
+pub const MAX_BULK_NESTING: usize = 16;
 
 impl BulkAssembler {
     pub fn new(grouping: BulkGrouping, max_held_bytes: usize) -> Self {
@@ -414,20 +421,28 @@ impl BulkAssembler {
             return Err(BulkError::TooLargeToReassemble { limit_bytes: self.max_held_bytes });
         }
         let index = self.nodes.len();
-        match &row.parent_id {
+        let depth = match &row.parent_id {
             Some(parent_id) => {
                 let parent = *self
                     .by_id
                     .get(parent_id)
                     .ok_or_else(|| BulkError::OrphanRow { line: row.line, parent_id: parent_id.clone() })?;
+                let depth = self.nodes[parent].depth + 1;
+                if depth > MAX_BULK_NESTING {
+                    return Err(BulkError::TooDeep { line: row.line, limit: MAX_BULK_NESTING });
+                }
                 self.nodes[parent].children.push(index);
+                depth
             }
-            None => self.roots.push(index),
-        }
+            None => {
+                self.roots.push(index);
+                0
+            }
+        };
         if let Some(id) = row.value.get("id").and_then(Value::as_str) {
             self.by_id.insert(id.to_owned(), index);
         }
-        self.nodes.push(ArenaNode { value: row.value, children: Vec::new() });
+        self.nodes.push(ArenaNode { value: row.value, children: Vec::new(), depth });
         Ok(completed)
     }
 
@@ -509,6 +524,22 @@ mod tests {
         let mut a = BulkAssembler::new(BulkGrouping::Ungrouped, usize::MAX);
         let err = a.push(row(1, r#"{"id":"c","__parentId":"missing"}"#)).unwrap_err();
         assert!(matches!(err, BulkError::OrphanRow { line: 1, .. }));
+    }
+
+    #[test]
+    fn a_chain_of_rows_nested_deeper_than_any_query_is_refused_not_a_stack_overflow() {
+        let mut a = BulkAssembler::new(BulkGrouping::Ungrouped, usize::MAX);
+        let mut result = Ok(Vec::new());
+        for i in 0..100_000u64 {
+            let parent = if i == 0 { String::new() } else { format!(r#","__parentId":"n{}""#, i - 1) };
+            result = a.push(row(i + 1, &format!(r#"{{"id":"n{i}"{parent}}}"#)));
+            if result.is_err() {
+                break;
+            }
+        }
+        let limit = MAX_BULK_NESTING;
+        assert!(matches!(result, Err(BulkError::TooDeep { line, .. }) if line == limit as u64 + 2), "{result:?}");
+        assert_eq!(a.finish().len(), 1);
     }
 
     #[test]
