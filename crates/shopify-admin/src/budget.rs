@@ -249,15 +249,25 @@ impl CostBudget {
                 let level = s.level_at(now, limits);
                 s.set_level(level + refund, now);
             }
-            if let Some(status) = cost.throttle_status {
+            // A bucket without size or refill (a proxy or a broken answer reporting 0 or less) is not a snapshot:
+            // taken as one, it made every later request wait forever. A level outside the bucket is clamped into
+            // it for the same reason.
+            let plausible = |status: &ThrottleStatus| {
+                status.maximum_available.is_finite()
+                    && status.maximum_available > 0.0
+                    && status.restore_rate.is_finite()
+                    && status.restore_rate > 0.0
+            };
+            if let Some(status) = cost.throttle_status.filter(plausible) {
                 let limits = Limits { maximum: status.maximum_available, restore_rate: status.restore_rate };
                 let in_flight: f64 = s.in_flight.values().map(|(cost, _)| cost).sum();
                 let answered_since: f64 =
                     s.answered.iter().filter(|(at, _)| *at > reservation.sent_at).map(|(_, charged)| charged).sum();
-                let lower = status.currently_available - in_flight - answered_since;
+                let currently_available = status.currently_available.clamp(0.0, limits.maximum);
+                let lower = currently_available - in_flight - answered_since;
                 let refund_slack = (cost.requested_query_cost - charged).max(0.0);
                 let since_sent = now.duration_since(reservation.sent_at).as_secs_f64();
-                let upper = status.currently_available + refund_slack + limits.restore_rate * since_sent;
+                let upper = currently_available + refund_slack + limits.restore_rate * since_sent;
                 let known = s.limits.is_some();
                 s.limits = Some(limits);
                 let level = if known { s.level_at(now, limits) } else { lower };
