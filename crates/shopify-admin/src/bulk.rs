@@ -555,3 +555,153 @@ mod tests {
         assert!(matches!(result, Err(BulkError::TooLargeToReassemble { .. })));
     }
 }
+
+/// Properties of reading a bulk result from its byte stream: any bytes, split into chunks anywhere, give rows or an
+/// error naming the line, never a panic; a valid result gives the same objects however it is chunked and whatever
+/// order its children come in.
+#[cfg(test)]
+mod props {
+    use futures::executor::block_on;
+    use futures::{StreamExt, TryStreamExt};
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+
+    /// `bytes` as a download would deliver it: chunks cut at the given points.
+    fn chunked(
+        bytes: &[u8],
+        cuts: &[prop::sample::Index],
+    ) -> impl futures::Stream<Item = Result<bytes::Bytes, reqwest::Error>> + Send + 'static {
+        let mut points: Vec<usize> = cuts.iter().map(|c| c.index(bytes.len() + 1)).collect();
+        points.extend([0, bytes.len()]);
+        points.sort_unstable();
+        points.dedup();
+        let chunks: Vec<Result<bytes::Bytes, reqwest::Error>> =
+            points.windows(2).map(|w| Ok(bytes::Bytes::copy_from_slice(&bytes[w[0]..w[1]]))).collect();
+        stream::iter(chunks)
+    }
+
+    fn read_rows(bytes: &[u8], cuts: &[prop::sample::Index], limits: BulkLimits) -> Result<Vec<BulkRow>, AdminError> {
+        block_on(jsonl_rows(chunked(bytes, cuts), limits).try_collect())
+    }
+
+    /// Lines of a bulk result: valid rows, blank lines, CRLF endings, garbage and cut-off JSON.
+    fn line() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => ("[a-c]{1,2}", proptest::option::of("[a-c]{1,2}"), "[a-z \"\\\\é]{0,10}").prop_map(|(id, parent, title)| {
+                let mut row = json!({"id": id, "title": title});
+                if let Some(parent) = parent {
+                    row["__parentId"] = json!(parent);
+                }
+                row.to_string()
+            }),
+            1 => Just(String::new()),
+            1 => Just(" \t".to_owned()),
+            1 => any::<String>().prop_filter("one line", |l| !l.contains('\n')),
+            1 => Just(r#"{"id":"a","title":"#.to_owned()),
+            1 => Just("[1,2]".to_owned()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_bytes_in_any_chunks_give_rows_or_an_error_naming_the_line(
+            bytes in prop_oneof![
+                prop::collection::vec(any::<u8>(), 0..400),
+                prop::collection::vec(line(), 0..12).prop_map(|lines| lines.join("\n").into_bytes()),
+                prop::collection::vec(line(), 0..12).prop_map(|lines| lines.join("\r\n").into_bytes()),
+            ],
+            cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..10),
+            max_line_bytes in prop_oneof![Just(8 * 1024 * 1024), 1usize..80],
+        ) {
+            let limits = BulkLimits { max_line_bytes, ..BulkLimits::default() };
+            let lines = bytes.split(|b| *b == b'\n').count() as u64;
+            match read_rows(&bytes, &cuts, limits) {
+                Ok(rows) => {
+                    let numbers: Vec<u64> = rows.iter().map(|r| r.line).collect();
+                    prop_assert!(numbers.windows(2).all(|w| w[0] < w[1]), "{numbers:?}");
+                    prop_assert!(numbers.iter().all(|n| *n >= 1 && *n <= lines));
+                    prop_assert!(rows.iter().all(|r| r.value.get("__parentId").is_none()));
+                }
+                Err(AdminError::Bulk(BulkError::BadLine { line, message })) => {
+                    prop_assert!(line >= 1 && line <= lines, "line {line} of {lines}: {message}");
+                }
+                Err(AdminError::Bulk(BulkError::LineTooLong { limit })) => prop_assert_eq!(limit, max_line_bytes),
+                Err(other) => prop_assert!(false, "unexpected {other}"),
+            }
+            // Reassembly of whatever rows came out never panics either.
+            let rows = jsonl_rows(chunked(&bytes, &cuts), limits).boxed();
+            let _ = block_on(assemble(rows, BulkGrouping::Ungrouped, limits).collect::<Vec<_>>());
+        }
+
+        #[test]
+        fn the_same_rows_come_out_however_the_download_is_chunked(
+            lines in prop::collection::vec(line().prop_filter("valid rows", |l| serde_json::from_str::<Value>(l).is_ok() || l.trim().is_empty()), 0..15),
+            crlf in any::<bool>(),
+            final_newline in any::<bool>(),
+            cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..15),
+        ) {
+            let mut text = lines.join(if crlf { "\r\n" } else { "\n" });
+            if final_newline {
+                text.push('\n');
+            }
+            let whole = read_rows(text.as_bytes(), &[], BulkLimits::default()).unwrap();
+            let pieces = read_rows(text.as_bytes(), &cuts, BulkLimits::default()).unwrap();
+            prop_assert_eq!(&pieces, &whole);
+            // Line numbers count blank lines too, so errors point at the line an editor shows.
+            for row in &whole {
+                let shown = lines[row.line as usize - 1].trim_end_matches('\r');
+                prop_assert_eq!(serde_json::from_str::<Value>(shown).ok().map(|mut v| {
+                    v.as_object_mut().map(|o| o.remove("__parentId"));
+                    v
+                }), Some(row.value.clone()));
+            }
+        }
+
+        #[test]
+        fn children_in_any_order_after_their_parents_are_reassembled_from_a_chunked_download(
+            children in prop::collection::vec((0usize..4, "[a-z]{0,6}"), 0..20),
+            roots in 1usize..4,
+            order in prop::collection::vec(any::<prop::sample::Index>(), 0..30),
+            cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..10),
+        ) {
+            // Roots first in file order; children (of any root) shuffled after them.
+            let mut lines: Vec<String> = (0..roots).map(|r| json!({"id": format!("p{r}")}).to_string()).collect();
+            let mut rows: Vec<String> = children
+                .iter()
+                .enumerate()
+                .map(|(i, (parent, title))| {
+                    json!({"id": format!("c{i}"), "title": title, "__parentId": format!("p{}", parent % roots)}).to_string()
+                })
+                .collect();
+            for (i, index) in order.iter().enumerate() {
+                if !rows.is_empty() {
+                    let (a, b) = (i % rows.len(), index.index(rows.len()));
+                    rows.swap(a, b);
+                }
+            }
+            lines.extend(rows);
+            let text = lines.join("\n");
+            let stream = jsonl_rows(chunked(text.as_bytes(), &cuts), BulkLimits::default()).boxed();
+            let objects: Vec<BulkObject> =
+                block_on(assemble(stream, BulkGrouping::Ungrouped, BulkLimits::default()).try_collect()).unwrap();
+            prop_assert_eq!(objects.len(), roots);
+            for (r, object) in objects.iter().enumerate() {
+                let root_id = format!("p{r}");
+                prop_assert_eq!(object.id(), Some(root_id.as_str()));
+                // Each root holds exactly its children, in the order they appear in the file.
+                let want: Vec<String> = lines[roots..]
+                    .iter()
+                    .map(|l| serde_json::from_str::<Value>(l).unwrap())
+                    .filter(|v| v["__parentId"] == root_id.as_str())
+                    .map(|v| v["id"].as_str().unwrap().to_owned())
+                    .collect();
+                let got: Vec<String> = object.children.iter().map(|c| c.id().unwrap().to_owned()).collect();
+                prop_assert_eq!(got, want);
+            }
+        }
+    }
+}

@@ -722,3 +722,240 @@ pub(crate) fn error_chain(error: &reqwest::Error) -> String {
     }
     text
 }
+
+/// Properties of answer classification: any status, headers and body Shopify (or a proxy in between) may send give
+/// an outcome and, when final, a typed error, never a panic; the cost report of any answer leaves the shop's budget
+/// usable.
+#[cfg(test)]
+mod props {
+    use std::time::Duration;
+
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn text() -> BoxedStrategy<String> {
+        prop_oneof![any::<String>(), "[ a-zA-Z0-9{}\\[\\]\":,.-]{0,40}"].boxed()
+    }
+
+    /// Finite numbers of every size and sign: JSON cannot carry NaN or infinity.
+    fn number() -> BoxedStrategy<Value> {
+        prop_oneof![
+            Just(json!(0)),
+            (-2000.0f64..20_000.0).prop_map(|n| json!(n)),
+            any::<f64>().prop_filter("finite", |n| n.is_finite()).prop_map(|n| json!(n)),
+            any::<i64>().prop_map(|n| json!(n)),
+            text().prop_map(Value::String),
+            Just(Value::Null),
+        ]
+        .boxed()
+    }
+
+    fn cost() -> BoxedStrategy<Value> {
+        let throttle = (number(), number(), number()).prop_map(|(maximum, current, rate)| {
+            json!({"maximumAvailable": maximum, "currentlyAvailable": current, "restoreRate": rate})
+        });
+        prop_oneof![
+            Just(Value::Null),
+            text().prop_map(Value::String),
+            (number(), number(), proptest::option::of(throttle)).prop_map(|(requested, actual, throttle)| {
+                json!({"requestedQueryCost": requested, "actualQueryCost": actual, "throttleStatus": throttle})
+            }),
+        ]
+        .boxed()
+    }
+
+    fn graphql_error() -> BoxedStrategy<Value> {
+        let code = prop_oneof![
+            Just(json!("THROTTLED")),
+            Just(json!("MAX_COST_EXCEEDED")),
+            Just(json!("ACCESS_DENIED")),
+            Just(json!("INTERNAL_SERVER_ERROR")),
+            number(),
+        ];
+        prop_oneof![
+            (prop_oneof![text().prop_map(Value::String), number()], code, number(), number()).prop_map(
+                |(message, code, cost, max_cost)| json!({
+                    "message": message,
+                    "path": ["orders", 0],
+                    "extensions": {"code": code, "cost": cost, "maxCost": max_cost},
+                })
+            ),
+            text().prop_map(Value::String),
+            number(),
+        ]
+        .boxed()
+    }
+
+    fn answer_body() -> BoxedStrategy<String> {
+        let data = prop_oneof![
+            Just(None),
+            Just(Some(Value::Null)),
+            Just(Some(json!({"shop": {"name": "Demo"}}))),
+            Just(Some(
+                json!({"productSet": {"product": null, "userErrors": [{"field": ["input"], "message": "bad"}]}})
+            )),
+            number().prop_map(Some),
+        ]
+        .boxed();
+        let errors = prop_oneof![
+            Just(None),
+            Just(Some(Value::Null)),
+            text().prop_map(|t| Some(Value::String(t))),
+            prop::collection::vec(graphql_error(), 0..3).prop_map(|e| Some(Value::Array(e))),
+            number().prop_map(Some),
+        ]
+        .boxed();
+        let extensions =
+            prop_oneof![Just(None), cost().prop_map(|c| Some(json!({"cost": c}))), number().prop_map(Some)].boxed();
+        let envelope = (data, errors, extensions)
+            .prop_map(|(data, errors, extensions)| {
+                let mut body = serde_json::Map::new();
+                for (key, value) in [("data", data), ("errors", errors), ("extensions", extensions)] {
+                    if let Some(value) = value {
+                        body.insert(key.to_owned(), value);
+                    }
+                }
+                Value::Object(body).to_string()
+            })
+            .boxed();
+        prop_oneof![
+            3 => envelope.clone(),
+            // A body cut off mid-way (a proxy's error page is covered by any text).
+            1 => (envelope, any::<prop::sample::Index>()).prop_map(|(body, cut)| {
+                let mut at = cut.index(body.len() + 1);
+                while !body.is_char_boundary(at) {
+                    at -= 1;
+                }
+                body[..at].to_owned()
+            }),
+            1 => text(),
+        ]
+        .boxed()
+    }
+
+    fn headers(retry_after: Option<String>, request_id: Option<String>) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Some(value) = retry_after.and_then(|v| HeaderValue::from_str(&v).ok()) {
+            headers.insert(RETRY_AFTER, value);
+        }
+        if let Some(value) = request_id.and_then(|v| HeaderValue::from_str(&v).ok()) {
+            headers.insert(REQUEST_ID_HEADER, value);
+        }
+        headers
+    }
+
+    /// How long the second request of a shop waits after the first was answered with this cost report (in paused
+    /// time, so hours pass at once). Fails the case when it waits more than a day.
+    fn wait_after_report(
+        declared: u32,
+        requested: f64,
+        actual: Option<f64>,
+        maximum: f64,
+        currently: f64,
+        rate: f64,
+    ) -> Result<Duration, TestCaseError> {
+        let cost = QueryCost {
+            requested_query_cost: requested,
+            actual_query_cost: actual,
+            throttle_status: Some(crate::budget::ThrottleStatus {
+                maximum_available: maximum,
+                currently_available: currently,
+                restore_rate: rate,
+            }),
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+        runtime.block_on(async {
+            let budget = CostBudget::new();
+            let reservation = budget.acquire("Probe", f64::from(declared)).await;
+            budget.settle(reservation, "Probe", Settlement::Reported(cost));
+            let started = tokio::time::Instant::now();
+            let next = tokio::time::timeout(Duration::from_secs(86_400), budget.acquire("Probe", f64::from(declared)));
+            prop_assert!(next.await.is_ok(), "the next request waits forever after {cost:?}");
+            Ok(started.elapsed())
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_answer_is_classified_and_explained_never_a_panic(
+            status in prop_oneof![4 => Just(200u16), 1 => prop::sample::select(vec![401u16, 403, 404, 429, 500, 502, 503]), 1 => 100u16..600],
+            body in answer_body(),
+            retry_after in proptest::option::of(prop_oneof![text(), "[0-9]{1,6}(\\.[0-9])?"]),
+            request_id in proptest::option::of("[a-z0-9-]{1,20}"),
+        ) {
+            let step = interpret("Probe", Ok((status, headers(retry_after, request_id), Ok(body.clone()))));
+            let verdict = crate::retry::classify(&step.outcome);
+            let _ = step.describe();
+            if status != 200 {
+                let is_status = matches!(step.outcome, AttemptOutcome::Status { status: s, .. } if s == status);
+                prop_assert!(is_status, "{:?}", step.outcome);
+                if matches!(status, 401 | 403) {
+                    let is_auth = matches!(step.error, Some(AdminError::Auth { .. }));
+                    prop_assert!(is_auth, "{:?}", step.error);
+                }
+            } else if step.error.is_none() && matches!(step.outcome, AttemptOutcome::Answered) {
+                // An answer the retry loop passes on has data the operation can decode.
+                let answer = Answer { body: body.clone(), request_id: None, cost: step.cost, attempts: 1 };
+                let data = decode_data::<Value>("Probe", &answer);
+                prop_assert!(matches!(&data, Ok(value) if !value.is_null()), "{body}: {data:?}");
+            }
+            if let Some(error) = &step.error {
+                prop_assert!(error.to_string().contains("Probe"), "{error}");
+                prop_assert_eq!(verdict, crate::retry::Verdict::Final);
+            }
+            let error = step.into_final_error("Probe", 1, false);
+            prop_assert!(!error.to_string().is_empty());
+        }
+
+        #[test]
+        fn any_reported_cost_leaves_the_budget_usable(body in answer_body(), declared in 0u32..2000) {
+            let step = interpret("Probe", Ok((200, HeaderMap::new(), Ok(body))));
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+            runtime.block_on(async {
+                let budget = CostBudget::new();
+                let reservation = budget.acquire("Probe", f64::from(declared)).await;
+                let settlement = step.cost.map_or(Settlement::Unknown, Settlement::Reported);
+                budget.settle(reservation, "Probe", settlement);
+                let _ = budget.snapshot();
+                // Whatever the report said, the next request gets its turn within the hour the budget waits at most.
+                let next = tokio::time::timeout(Duration::from_secs(2 * 3600), budget.acquire("Probe", f64::from(declared))).await;
+                prop_assert!(next.is_ok(), "the next request waits forever after {:?}", step.cost);
+                Ok(())
+            })?;
+        }
+
+        #[test]
+        fn a_cost_report_without_a_usable_bucket_is_not_taken_as_a_snapshot(
+            requested in prop_oneof![-1e6f64..1e6, Just(f64::MAX)],
+            actual in proptest::option::of(prop_oneof![-1e6f64..1e6, Just(f64::MAX)]),
+            maximum in prop_oneof![-1e6f64..=0.0, 1.0f64..20_000.0, Just(f64::MAX)],
+            currently in prop_oneof![-1e6f64..1e6, Just(f64::MIN), Just(f64::MAX)],
+            rate in prop_oneof![-1e3f64..=0.0, 1.0f64..1_000.0],
+            declared in 0u32..2000,
+        ) {
+            // Only reports where the bucket has no size or no refill: they must change nothing.
+            prop_assume!(maximum <= 0.0 || rate <= 0.0);
+            let waited = wait_after_report(declared, requested, actual, maximum, currently, rate)?;
+            prop_assert_eq!(waited, Duration::ZERO);
+        }
+
+        #[test]
+        fn after_any_cost_report_the_next_request_waits_at_most_the_refill_time(
+            requested in prop_oneof![-1e6f64..1e6, 0.0f64..1000.0],
+            actual in proptest::option::of(prop_oneof![-1e6f64..1e6, 0.0f64..1000.0]),
+            maximum in 1.0f64..20_000.0,
+            currently in prop_oneof![-1e6f64..1e6, 0.0f64..20_000.0, Just(f64::MIN), Just(f64::MAX)],
+            rate in 1.0f64..2_000.0,
+            declared in 0u32..2000,
+        ) {
+            let waited = wait_after_report(declared, requested, actual, maximum, currently, rate)?;
+            let expected_cost = if requested > 0.0 { requested } else { f64::from(declared) };
+            let refill = Duration::from_secs_f64(expected_cost.min(maximum) / rate + 1.0);
+            prop_assert!(waited <= refill, "waited {waited:?}, refilling takes {refill:?}");
+        }
+    }
+}

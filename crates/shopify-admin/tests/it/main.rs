@@ -6,6 +6,7 @@ mod domain;
 mod fixtures;
 mod hook_and_policy;
 mod oauth;
+mod props;
 mod retries;
 mod schema;
 mod sim;
