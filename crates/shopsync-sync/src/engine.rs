@@ -131,21 +131,28 @@ impl Engine {
         let job = self.claim_job(shop, kind, trigger).await?;
         let before = shop.stats.snapshot();
         progress.phase(kind, None);
-        let mut flow = std::pin::pin!(flow);
-        let mut ticker = tokio::time::interval(HEARTBEAT);
-        ticker.tick().await;
-        let result = loop {
-            tokio::select! {
-                result = &mut flow => break result,
-                _ = ticker.tick() => {
-                    let (requests, cost, _) = shop.stats.snapshot();
+        // The heartbeat runs on its own task: awaiting it next to the flow would stop the flow while the heartbeat
+        // waits for the database, and the flow may hold the write lock the heartbeat waits for.
+        let heartbeat = {
+            let store = self.store.clone();
+            let stats = shop.stats.clone();
+            let job_id = job.id;
+            tokio::spawn(async move {
+                let mut ticker = tokio::time::interval(HEARTBEAT);
+                ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                ticker.tick().await;
+                loop {
+                    ticker.tick().await;
+                    let (requests, cost, _) = stats.snapshot();
                     let alive = format!("{{\"requests\":{},\"cost_spent\":{cost:.0}}}", requests - before.0);
-                    if let Err(err) = self.store.heartbeat_job(job.id, &alive).await {
-                        tracing::warn!("cannot record the heartbeat of job {}: {err}", job.id);
+                    if let Err(err) = store.heartbeat_job(job_id, &alive).await {
+                        tracing::warn!("cannot record the heartbeat of job {job_id}: {err}");
                     }
                 }
-            }
+            })
         };
+        let result = flow.await;
+        heartbeat.abort();
         let (requests, cost, throttled) = shop.stats.snapshot();
         match result {
             Ok(mut summary) => {
