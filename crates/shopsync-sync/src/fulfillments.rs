@@ -44,7 +44,8 @@ use crate::{FlowSummary, Progress, ShopContext, SyncError};
 pub mod codes {
     /// Shopify refused the fulfillment (its `userErrors`), or the lines cannot be matched to open quantities.
     pub const REFUSED: &str = "FULFILLMENT_REFUSED";
-    /// The connection dropped after sending: the next run finds out whether Shopify has it.
+    /// The connection dropped after sending, or Shopify answered with a server error: the next run finds out
+    /// whether Shopify has it.
     pub const OUTCOME_UNKNOWN: &str = "FULFILLMENT_OUTCOME_UNKNOWN";
     /// The Shopify order no longer exists.
     pub const ORDER_GONE: &str = "ORDER_NOT_IN_SHOPIFY";
@@ -191,8 +192,15 @@ async fn send_order(
                 }
             }
             Err(AdminError::Network { maybe_applied: true, .. }) => {
-                // Shopify may have it: the next run reads the order's fulfillments and finds out.
+                // Shopify may have it: the next run reads the order's fulfillments and finds out. Later shipments of
+                // the order wait for that too, as their open quantities depend on whether this one was made.
                 summary.skip(codes::OUTCOME_UNKNOWN);
+                break;
+            }
+            Err(AdminError::Http { status: 500..=599, .. }) => {
+                // A server error may come after the fulfillment was made: the same as a lost answer.
+                summary.skip(codes::OUTCOME_UNKNOWN);
+                break;
             }
             Err(err) => return Err(err.into()),
         }
