@@ -4,6 +4,7 @@ mod check;
 mod demo;
 mod items;
 mod orders;
+mod reliability;
 mod shop;
 mod sync;
 

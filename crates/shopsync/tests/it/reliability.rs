@@ -1,0 +1,572 @@
+//! The reliability run: a full sync of a store with thousands of products and orders while the simulator injects
+//! faults (5% 5xx, 5% THROTTLED, 1% dropped connections, 1% answers lost after the change was made, added
+//! latency), and the syncing `shopsync` process is killed with SIGKILL at random points and started again, several
+//! times. Then everything a merchant relies on is checked against Shopify's side: exactly one sales order per
+//! importable order and every other order held with its reason, no product or fulfillment made twice, Shopify's
+//! stock equal to the back office's, no access token anywhere, no job left running, cursors where the data is.
+//!
+//! Sizes and kills are bounded so the run fits in CI; `SHOPSYNC_RELIABILITY_PRODUCTS`, `..._ORDERS`, `..._KILLS`
+//! and `..._SEED` make a longer or different run.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use secrecy::ExposeSecret;
+use serde_json::Value;
+use shopify_sim::order_ops::{AddressSpec, LineSpec, OrderSpec};
+use shopify_sim::{Faults, Plan, Seed, SimConfig, SimHandle, Simulator};
+use sqlx::Row;
+
+use crate::{connected_to, run, shopsync, stderr, stdout};
+
+/// Orders whose number modulo 20 is one of these are made to fail in a known way.
+const UNLINKED_SLOT: usize = 16;
+const CANCELLED_SLOT: usize = 17;
+const FOREIGN_SLOT: usize = 18;
+/// Exit codes of a complete `sync all`: 5 says orders are held, which the test makes on purpose.
+const HELD_ORDERS_OK: &[i32] = &[0, 5];
+
+fn setting(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// A small deterministic generator (SplitMix64): the run is repeatable from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// What the test expects of one Shopify order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Expect {
+    Imported,
+    Held(&'static str),
+}
+
+/// Everything the children printed, to prove no token leaked into it.
+#[derive(Default)]
+struct Outputs(Vec<u8>);
+
+/// The back office built from the simulator's catalog: which SKUs it has and the stock it holds.
+struct BackOffice {
+    linked_skus: Vec<String>,
+    unlinked_skus: Vec<String>,
+    new_items: usize,
+}
+
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value.to_string() }
+}
+
+/// Writes items, prices and stock files that mirror the simulator's catalog, leaving every 20th product out of the
+/// back office (its SKUs stay unlinked) and adding items Shopify does not have yet (the product sync creates them).
+fn write_back_office(sim: &SimHandle, dir: &Path, new_items: usize, rng: &mut Rng) -> BackOffice {
+    let mut items = String::from(
+        "item_number,item_name,status,vendor,product_type,option1_name,option1_value,option2_name,option2_value,\
+         option3_name,option3_value,sku,barcode\n",
+    );
+    let mut prices = String::from("sku,price,compare_at_price\n");
+    let mut stock = String::from("warehouse,sku,quantity\n");
+    let mut linked_skus = Vec::new();
+    let mut unlinked_skus = Vec::new();
+    for (index, product) in sim.control().products().iter().enumerate() {
+        let skus: Vec<&str> = product.variants.iter().filter_map(|v| v.sku.as_deref()).collect();
+        if skus.len() != product.variants.len() {
+            continue;
+        }
+        if index % 20 == 7 {
+            unlinked_skus.extend(skus.iter().map(|s| s.to_string()));
+            continue;
+        }
+        let number = format!("I-{index:05}");
+        let several = product.variants.len() > 1;
+        for (position, variant) in product.variants.iter().enumerate() {
+            let sku = variant.sku.clone().unwrap_or_default();
+            let mut options =
+                [String::new(), String::new(), String::new(), String::new(), String::new(), String::new()];
+            if several {
+                for (o, value) in variant.title.split(" / ").enumerate().take(3) {
+                    options[o * 2] = product.options.get(o).map(|(name, _)| name.clone()).unwrap_or_default();
+                    options[o * 2 + 1] = value.to_string();
+                }
+            }
+            let (name, status, vendor, kind) = if position == 0 {
+                (
+                    product.title.as_str(),
+                    product.status.to_ascii_lowercase(),
+                    product.vendor.as_str(),
+                    product.product_type.as_str(),
+                )
+            } else {
+                ("", String::new(), "", "")
+            };
+            let options: Vec<String> = options.iter().map(|o| csv_field(o)).collect();
+            writeln!(
+                items,
+                "{number},{},{status},{},{},{},{sku},{}",
+                csv_field(name),
+                csv_field(vendor),
+                csv_field(kind),
+                options.join(","),
+                variant.barcode.as_deref().unwrap_or(""),
+            )
+            .unwrap();
+            writeln!(prices, "{sku},{},", variant.price).unwrap();
+            for warehouse in ["MAIN", "WEST"] {
+                writeln!(stock, "{warehouse},{sku},{}", rng.below(60)).unwrap();
+            }
+            linked_skus.push(sku);
+        }
+    }
+    for n in 0..new_items {
+        let sku = format!("NEW-{n:04}");
+        writeln!(items, "N-{n:04},New Arrival {n},active,shopsync,Test,,,,,,,{sku},").unwrap();
+        writeln!(prices, "{sku},{}.50,", 10 + n % 30).unwrap();
+        for warehouse in ["MAIN", "WEST"] {
+            writeln!(stock, "{warehouse},{sku},{}", rng.below(60)).unwrap();
+        }
+    }
+    std::fs::write(dir.join("items.csv"), items).unwrap();
+    std::fs::write(dir.join("prices.csv"), prices).unwrap();
+    std::fs::write(dir.join("stock.csv"), stock).unwrap();
+    BackOffice { linked_skus, unlinked_skus, new_items }
+}
+
+/// Places the orders in "Shopify": most importable, every 20th with an unlinked SKU, one cancelled, one shipped
+/// abroad. Returns what each order should end as, by its name.
+fn place_orders(sim: &SimHandle, back: &BackOffice, count: usize, rng: &mut Rng) -> BTreeMap<String, Expect> {
+    let control = sim.control();
+    let mut expected = BTreeMap::new();
+    for n in 0..count {
+        let slot = n % 20;
+        let mut lines = Vec::new();
+        for _ in 0..=rng.below(2) {
+            let sku = back.linked_skus[rng.below(back.linked_skus.len() as u64) as usize].clone();
+            if lines.iter().any(|l: &LineSpec| l.sku.as_deref() == Some(sku.as_str())) {
+                continue;
+            }
+            lines.push(LineSpec { sku: Some(sku), quantity: 1 + rng.below(3) as u32, ..LineSpec::default() });
+        }
+        if slot == UNLINKED_SLOT && !back.unlinked_skus.is_empty() {
+            let sku = back.unlinked_skus[rng.below(back.unlinked_skus.len() as u64) as usize].clone();
+            lines.push(LineSpec { sku: Some(sku), quantity: 1, ..LineSpec::default() });
+        }
+        let country = if slot == FOREIGN_SLOT { "US" } else { "DE" };
+        let spec = OrderSpec {
+            lines,
+            address: AddressSpec { country: Some(country.to_string()), ..AddressSpec::default() },
+            email: Some(format!("buyer{}@example.com", n % 400)),
+            ..OrderSpec::default()
+        };
+        let order = control.create_order(&spec).expect("the simulator places the order");
+        let expect = match slot {
+            UNLINKED_SLOT if !back.unlinked_skus.is_empty() => Expect::Held("PRODUCT_NOT_LINKED"),
+            CANCELLED_SLOT => {
+                control.cancel_order(&order.id, Some("CUSTOMER")).expect("the simulator cancels the order");
+                Expect::Held("ORDER_CANCELLED")
+            }
+            FOREIGN_SLOT => Expect::Held("DESTINATION_NOT_ALLOWED"),
+            _ => Expect::Imported,
+        };
+        expected.insert(order.name, expect);
+    }
+    expected
+}
+
+/// Starts `shopsync ARGS` in the background with its output in files of `logs`.
+fn spawn(data_dir: &Path, logs: &Path, run: usize, args: &[&str]) -> (Child, PathBuf, PathBuf) {
+    let out = logs.join(format!("run-{run}.out"));
+    let err = logs.join(format!("run-{run}.err"));
+    let child = shopsync(data_dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .spawn()
+        .unwrap();
+    (child, out, err)
+}
+
+/// Runs the sync `rounds` times, each killed with SIGKILL after a random moment (unless it ended first).
+async fn killed_runs(
+    data_dir: &Path,
+    logs: &Path,
+    args: &[&str],
+    rounds: u64,
+    runs: &mut usize,
+    rng: &mut Rng,
+    outputs: &mut Outputs,
+) -> u64 {
+    let mut kills = 0;
+    for _ in 0..rounds {
+        *runs += 1;
+        let (mut child, out, err) = spawn(data_dir, logs, *runs, args);
+        let deadline = Instant::now() + Duration::from_millis(300 + rng.below(2_700));
+        while Instant::now() < deadline && child.try_wait().unwrap().is_none() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if child.try_wait().unwrap().is_none() {
+            // `Child::kill` sends SIGKILL on Unix: no destructor, no flush, no chance to tidy up.
+            child.kill().unwrap();
+            kills += 1;
+        }
+        child.wait().unwrap();
+        outputs.0.extend(std::fs::read(out).unwrap());
+        outputs.0.extend(std::fs::read(err).unwrap());
+    }
+    kills
+}
+
+/// Runs the sync until it ends on its own with an exit code in `done` (a fault can still stop a change that
+/// cannot safely be sent twice: the next run finds out whether Shopify made it). Returns the last run's JSON.
+async fn run_to_completion(
+    data_dir: &Path,
+    logs: &Path,
+    args: &[&str],
+    done: &[i32],
+    runs: &mut usize,
+    outputs: &mut Outputs,
+) -> Value {
+    for _ in 0..8 {
+        *runs += 1;
+        let (child, out, err) = spawn(data_dir, logs, *runs, args);
+        let status = tokio::task::spawn_blocking(move || {
+            let mut child = child;
+            child.wait().unwrap()
+        })
+        .await
+        .unwrap();
+        let printed = std::fs::read_to_string(&out).unwrap();
+        let errors = std::fs::read_to_string(&err).unwrap();
+        outputs.0.extend(printed.as_bytes());
+        outputs.0.extend(errors.as_bytes());
+        if status.code().is_some_and(|code| done.contains(&code)) {
+            return serde_json::from_str(&printed).unwrap_or_else(|e| panic!("not JSON ({e}): {printed}"));
+        }
+        eprintln!("run {runs} ended with {status}, running again: {errors}");
+    }
+    panic!("the sync did not complete in 8 runs under faults");
+}
+
+fn cli(data_dir: &Path, args: &[&str]) -> String {
+    let out = run(shopsync(data_dir).args(args));
+    assert!(out.status.success(), "shopsync {args:?} failed: {}{}", stdout(&out), stderr(&out));
+    stdout(&out)
+}
+
+fn cli_json(data_dir: &Path, args: &[&str]) -> Value {
+    let text = cli(data_dir, args);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+fn files_under(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() { files_under(&path, found) } else { found.push(path) }
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|window| window == needle)
+}
+
+fn flow<'a>(outcomes: &'a Value, name: &str) -> &'a Value {
+    outcomes.as_array().unwrap().iter().find(|o| o["flow"] == name).unwrap_or_else(|| panic!("no {name} in {outcomes}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_is_lost_or_duplicated_when_syncs_are_killed_under_faults() {
+    let started = Instant::now();
+    let products = setting("SHOPSYNC_RELIABILITY_PRODUCTS", 1_000) as usize;
+    let order_count = setting("SHOPSYNC_RELIABILITY_ORDERS", 2_000) as usize;
+    let kill_rounds = setting("SHOPSYNC_RELIABILITY_KILLS", 6);
+    let seed = setting("SHOPSYNC_RELIABILITY_SEED", 20_261_122);
+    let mut rng = Rng(seed);
+
+    let config = SimConfig { seed: Seed::Count(products), plan: Plan::Plus, ..SimConfig::default() };
+    let sim = Simulator::start(config).await.unwrap();
+    let token = sim.access_token().expose_secret().to_string();
+    let dir = connected_to(&sim);
+    let data = dir.path();
+    let domain = sim.shop_domain().to_string();
+    let logs = tempfile::tempdir().unwrap();
+
+    // The back office: the simulator's catalog less every 20th product, plus new items; prices, stock, template.
+    let back = write_back_office(&sim, logs.path(), 40, &mut rng);
+    let file = |name: &str| logs.path().join(name).to_str().unwrap().to_string();
+    cli(data, &["items", "import", &file("items.csv")]);
+    cli(data, &["prices", "import", &file("prices.csv"), "--price-list", "RETAIL", "--currency", "EUR"]);
+    cli(data, &["stock", "import", &file("stock.csv")]);
+    let template = cli(
+        data,
+        &[
+            "templates",
+            "set",
+            "WEB",
+            "customer_posting_group=DOMESTIC",
+            "gen_bus_posting_group=WEB",
+            "vat_bus_posting_group=NATIONAL",
+            "payment_terms_code=PREPAID",
+        ],
+    );
+    assert!(template.contains("fills every required"), "{template}");
+    let locations = sim.control().locations();
+    let location_of = |name: &str| locations.iter().find(|l| l.name == name).map(|l| l.id.clone()).unwrap();
+    let (main, west) = (location_of("Main Warehouse"), location_of("Retail Store"));
+    let map = format!("MAIN={main},WEST={west}");
+    for (key, value) in [
+        ("allow-data-sync-to-shopify", "on"),
+        ("price-list", "RETAIL"),
+        ("location-map", map.as_str()),
+        ("customer-template", "WEB"),
+        ("order-countries", "DE,AT,FR,NL"),
+        ("order-import-from", "all"),
+        ("logging", "all"),
+    ] {
+        cli(data, &["shop", "set", &domain, key, value]);
+    }
+    let expected = place_orders(&sim, &back, order_count, &mut rng);
+
+    let faults = Faults {
+        server_error_rate: 0.05,
+        throttled_rate: 0.05,
+        drop_connection_rate: 0.01,
+        lost_response_rate: 0.01,
+        latency_ms: 2,
+        seed,
+        ..Faults::default()
+    };
+    sim.control().set_faults(faults.clone());
+
+    // Phase 1: the whole catalog out and every order in, killed again and again.
+    let mut runs = 0;
+    let mut outputs = Outputs::default();
+    let sync_all = ["sync", "all", "--shop", domain.as_str(), "--json"];
+    let mut kills = killed_runs(data, logs.path(), &sync_all, kill_rounds, &mut runs, &mut rng, &mut outputs).await;
+    run_to_completion(data, logs.path(), &sync_all, HELD_ORDERS_OK, &mut runs, &mut outputs).await;
+
+    // Phase 2: ship a sample of the imported orders (some partially) and send the fulfillments, killed likewise.
+    let db =
+        sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", data.join("shopsync.db").display())).await.unwrap();
+    let imported: Vec<(String, String)> =
+        sqlx::query("SELECT number, shopify_order_name FROM sales_orders ORDER BY number LIMIT 40")
+            .fetch_all(&db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| (row.get(0), row.get(1)))
+            .collect();
+    let mut shipped: BTreeMap<String, (String, BTreeMap<String, u32>)> = BTreeMap::new();
+    for (i, (number, name)) in imported.iter().enumerate() {
+        let order = sim.control().order(name).unwrap();
+        let tracking = format!("TRK{i:05}");
+        let mut args = vec!["shipments".to_string(), "create".into(), "--order".into(), number.clone()];
+        let mut lines = BTreeMap::new();
+        for (l, line) in order.lines.iter().enumerate() {
+            // Every third order ships only its first line: a partial fulfillment.
+            if i % 3 == 0 && l > 0 {
+                continue;
+            }
+            let sku = line.sku.clone().unwrap();
+            args.extend(["--line".into(), format!("{sku}={}", line.quantity)]);
+            lines.insert(sku, line.quantity);
+        }
+        args.extend(["--tracking".into(), tracking.clone(), "--carrier".into(), "DHL Express".into()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        cli(data, &args);
+        shipped.insert(tracking, (name.clone(), lines));
+    }
+    db.close().await;
+    let sync_fulfillments = ["sync", "fulfillments", "--shop", domain.as_str(), "--json"];
+    kills +=
+        killed_runs(data, logs.path(), &sync_fulfillments, kill_rounds / 2, &mut runs, &mut rng, &mut outputs).await;
+    run_to_completion(data, logs.path(), &sync_fulfillments, &[0], &mut runs, &mut outputs).await;
+
+    // A last run without faults changes nothing: everything was already done exactly once.
+    let injected = sim.control().stats().faults_injected;
+    let throttled = sim.control().stats().throttled;
+    sim.control().set_faults(Faults::default());
+    sim.control().reset_stats();
+    let last = run_to_completion(data, logs.path(), &sync_all, HELD_ORDERS_OK, &mut runs, &mut outputs).await;
+    let stats = sim.control().stats();
+    assert_eq!(stats.mutations, 0, "a sync after a complete one sends no change: {:?}", stats.by_root_field);
+    for name in ["products", "inventory", "orders", "fulfillments"] {
+        let summary = &flow(&last, name)["summary"];
+        assert_eq!(summary["created"], 0, "{name}: {summary}");
+    }
+
+    let db =
+        sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", data.join("shopsync.db").display())).await.unwrap();
+    let mut checked = 0u64;
+
+    // Orders: exactly one sales order per importable order, every other order held with its reason.
+    let sales: BTreeMap<String, i64> =
+        sqlx::query("SELECT shopify_order_name, COUNT(*) FROM sales_orders GROUP BY shopify_order_id")
+            .fetch_all(&db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| (row.get(0), row.get(1)))
+            .collect();
+    let orders = cli_json(data, &["orders", "list", "--shop", &domain, "--limit", "100000", "--json"]);
+    let by_name: BTreeMap<String, &Value> =
+        orders.as_array().unwrap().iter().map(|o| (o["name"].as_str().unwrap().to_string(), o)).collect();
+    for (name, expect) in &expected {
+        let order = by_name.get(name).unwrap_or_else(|| panic!("order {name} was never imported"));
+        match expect {
+            Expect::Imported => {
+                assert_eq!(order["status"], "synced", "{name}: {order}");
+                assert_eq!(sales.get(name), Some(&1), "{name} has exactly one sales order");
+            }
+            Expect::Held(code) => {
+                assert_ne!(order["status"], "synced", "{name}: {order}");
+                let codes = order["error_codes"].to_string();
+                assert!(codes.contains(code), "{name} is held by {code}: {order}");
+                assert_eq!(sales.get(name), None, "{name} has no sales order");
+            }
+        }
+        checked += 1;
+    }
+    assert_eq!(sales.len(), expected.values().filter(|e| **e == Expect::Imported).count());
+    let line_counts: Vec<(String, i64)> = sqlx::query(
+        "SELECT so.shopify_order_name, COUNT(l.id) FROM sales_orders so JOIN sales_order_lines l ON l.sales_order_id = so.id \
+         GROUP BY so.id",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap()
+    .iter()
+    .map(|row| (row.get(0), row.get(1)))
+    .collect();
+    for (name, lines) in &line_counts {
+        let order = sim.control().order(name).unwrap();
+        assert!(
+            *lines as usize >= order.lines.len(),
+            "{name}: {lines} sales lines for {} order lines",
+            order.lines.len()
+        );
+        assert!(*lines as usize <= order.lines.len() + 1, "{name}: lines doubled ({lines})");
+    }
+
+    // Customers: one back-office customer per buyer, however often a run died between creating and linking.
+    let doubled: Vec<String> = sqlx::query(
+        "SELECT lower(email) FROM customers WHERE email IS NOT NULL GROUP BY lower(email) HAVING COUNT(*) > 1",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap()
+    .iter()
+    .map(|row| row.get(0))
+    .collect();
+    assert!(doubled.is_empty(), "customers created twice: {doubled:?}");
+    let linked_customers: i64 = sqlx::query("SELECT COUNT(*) FROM customer_links").fetch_one(&db).await.unwrap().get(0);
+    assert_eq!(linked_customers as usize, sim.control().customers().len(), "every Shopify customer is linked once");
+    checked += linked_customers as u64;
+
+    // Products: each back-office SKU exists once in Shopify; the new items were created once.
+    let catalog = sim.control().products();
+    let mut shopify_skus: BTreeMap<String, usize> = BTreeMap::new();
+    for product in &catalog {
+        for variant in &product.variants {
+            if let Some(sku) = &variant.sku {
+                *shopify_skus.entry(sku.clone()).or_default() += 1;
+            }
+        }
+    }
+    let new_skus: Vec<String> = (0..back.new_items).map(|n| format!("NEW-{n:04}")).collect();
+    for sku in back.linked_skus.iter().chain(&new_skus) {
+        assert_eq!(shopify_skus.get(sku), Some(&1), "SKU {sku} exists exactly once in Shopify");
+        checked += 1;
+    }
+    assert_eq!(catalog.len(), products + back.new_items, "no product was created twice");
+
+    // Stock: Shopify's available quantity equals the back office's for every synced SKU and mapped warehouse.
+    let stock: Vec<(String, String, i64)> =
+        sqlx::query("SELECT w.code, s.sku, s.quantity FROM stock s JOIN warehouses w ON w.id = s.warehouse_id")
+            .fetch_all(&db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| (row.get(0), row.get(1), row.get(2)))
+            .collect();
+    assert!(!stock.is_empty());
+    for (warehouse, sku, quantity) in &stock {
+        let location = if warehouse == "MAIN" { &main } else { &west };
+        let shopify = sim.control().quantity(sku, Some(location), "available");
+        assert_eq!(shopify, Some(*quantity), "stock of {sku} at {warehouse}");
+        checked += 1;
+    }
+
+    // Fulfillments: each shipment reached Shopify exactly once, with its lines.
+    let fulfillments = sim.control().all_fulfillments();
+    for (tracking, (name, lines)) in &shipped {
+        let sent: Vec<_> = fulfillments
+            .iter()
+            .filter(|f| f.tracking.iter().any(|t| t.number.as_deref() == Some(tracking.as_str())))
+            .collect();
+        assert_eq!(sent.len(), 1, "shipment {tracking} of {name} became exactly one fulfillment: {sent:?}");
+        let got: BTreeMap<String, u32> =
+            sent[0].lines.iter().map(|l| (l.sku.clone().unwrap_or_default(), l.quantity)).collect();
+        assert_eq!(&got, lines, "fulfilled lines of {name}");
+        checked += 1;
+    }
+
+    // No access token in any output, the database, its WAL, or any other file of the data directory.
+    assert!(!contains(&outputs.0, token.as_bytes()), "a token was printed");
+    let mut files = Vec::new();
+    files_under(data, &mut files);
+    for path in &files {
+        let bytes = std::fs::read(path).unwrap();
+        assert!(!contains(&bytes, token.as_bytes()), "the token is in {}", path.display());
+    }
+    let logged: i64 = sqlx::query("SELECT COUNT(*) FROM request_log").fetch_one(&db).await.unwrap().get(0);
+    assert!(logged > 0, "requests were logged (and redacted)");
+
+    // No job left running; every killed run's job is marked failed with the reason.
+    let jobs: Vec<(String, Option<String>)> = sqlx::query("SELECT status, error FROM jobs")
+        .fetch_all(&db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    assert!(jobs.iter().all(|(status, _)| status != "running"), "a job is still marked running: {jobs:?}");
+    let released = jobs
+        .iter()
+        .filter(|(_, error)| error.as_deref().is_some_and(|e| e.contains("stopped before it finished")))
+        .count();
+    assert!(released as u64 >= kills.min(1), "killed runs are released as failed jobs");
+
+    // Cursors: the orders cursor stands at the newest order and no bulk query is left unread.
+    let cursors = cli_json(data, &["shop", "cursors", &domain, "--json"]);
+    let newest = sim.control().orders().iter().map(|o| o.updated_at.clone()).max().unwrap();
+    let orders_cursor = cursors.as_array().unwrap().iter().find(|c| c["object"] == "orders").unwrap();
+    assert!(orders_cursor["updated_at"].as_str().unwrap() <= newest.as_str(), "{orders_cursor}");
+    for cursor in cursors.as_array().unwrap() {
+        assert!(cursor["bulk_operation_id"].is_null(), "a bulk query is left unread: {cursor}");
+    }
+    db.close().await;
+
+    eprintln!(
+        "reliability run (seed {seed}): {products} products + {} new items, {} orders, {runs} runs, {kills} SIGKILLs, \
+         {injected} faults injected, {throttled} THROTTLED answers, {checked} records checked, 0 lost or duplicated, \
+         {:.0} s",
+        back.new_items,
+        expected.len(),
+        started.elapsed().as_secs_f64()
+    );
+}
