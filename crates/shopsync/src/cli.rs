@@ -76,6 +76,9 @@ pub enum Command {
     /// Run a sync of one shop now (products, inventory ...); --dry-run shows what would change.
     #[command(subcommand)]
     Sync(SyncCommand),
+    /// Run the shops' schedules: each flow when it is due, until stopped (--once: what is due now, then exit).
+    #[command(after_long_help = crate::commands::serve::SERVE_HELP)]
+    Serve(crate::commands::serve::ServeArgs),
     /// Sync runs of a shop, newest first: what ran, why, how it ended.
     Jobs {
         #[arg(long)]

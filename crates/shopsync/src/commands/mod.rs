@@ -8,6 +8,7 @@ pub mod log;
 pub mod order_sync;
 pub mod orders;
 pub mod progress;
+pub mod serve;
 pub mod shipments;
 pub mod shop;
 pub mod sim;
@@ -43,6 +44,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Templates(command) => templates::run(&data_dir, command).await,
         Command::Shipments(command) => shipments::run(&data_dir, command).await,
         Command::Sync(command) => sync::run(&data_dir, command).await,
+        Command::Serve(args) => serve::run(&data_dir, args).await,
         Command::Jobs { shop, kind, limit, json } => log::run_jobs(&data_dir, shop, kind, limit, json).await,
     }
 }

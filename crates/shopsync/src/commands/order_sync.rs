@@ -199,36 +199,7 @@ pub async fn all(engine: &Engine, args: AllArgs) -> anyhow::Result<ExitCode> {
             continue;
         }
         let bars = Bars::new();
-        let result = match flow {
-            "products" => {
-                let options = ProductSyncOptions::default();
-                let run = sync_products(&shop, &options, &bars);
-                let result = engine.run_job(&shop, flow, JobTrigger::Manual, &bars, run).await;
-                if result.is_ok() {
-                    recheck_linked_skus(&shop).await?;
-                }
-                result
-            }
-            "inventory" => {
-                let options = InventorySyncOptions::default();
-                let run = sync_inventory(&shop, &options, &bars);
-                engine.run_job(&shop, flow, JobTrigger::Manual, &bars, run).await
-            }
-            "customers" => {
-                let options = CustomerSyncOptions { bulk };
-                let run = sync_customers(&shop, &options, &bars);
-                engine.run_job(&shop, flow, JobTrigger::Manual, &bars, run).await
-            }
-            "orders" => {
-                let options = OrderSyncOptions { bulk };
-                let run = sync_orders(&shop, &options, &bars);
-                engine.run_job(&shop, flow, JobTrigger::Manual, &bars, run).await
-            }
-            _ => {
-                let run = sync_fulfillments(&shop, &bars);
-                engine.run_job(&shop, flow, JobTrigger::Manual, &bars, run).await
-            }
-        };
+        let result = run_flow(engine, &shop, flow, JobTrigger::Manual, bulk, &bars).await;
         bars.finish();
         match result {
             Ok(summary) => outcomes.push(FlowOutcome { flow, outcome: "done", summary: Some(summary), error: None }),
@@ -273,6 +244,45 @@ pub async fn all(engine: &Engine, args: AllArgs) -> anyhow::Result<ExitCode> {
     }
     let skipped = outcomes.iter().any(|o| o.summary.as_ref().is_some_and(|s| s.skipped > 0));
     Ok(if skipped { ExitCode::from(EXIT_SKIPPED) } else { ExitCode::SUCCESS })
+}
+
+/// Runs one flow of a shop (`products`, `inventory`, `customers`, `orders` or `fulfillments`) as a job with its
+/// default options: what `sync all` and the schedules of `shopsync serve` run.
+pub async fn run_flow(
+    engine: &Engine,
+    shop: &ShopContext,
+    flow: &str,
+    trigger: JobTrigger,
+    bulk: BulkChoice,
+    bars: &Bars,
+) -> Result<FlowSummary, SyncError> {
+    match flow {
+        "products" => {
+            let options = ProductSyncOptions::default();
+            let result = engine.run_job(shop, flow, trigger, bars, sync_products(shop, &options, bars)).await;
+            if result.is_ok() {
+                // Orders waiting for a SKU this run linked are checked again at the next order sync.
+                recheck_linked_skus(shop).await?;
+            }
+            result
+        }
+        "inventory" => {
+            let options = InventorySyncOptions::default();
+            engine.run_job(shop, flow, trigger, bars, sync_inventory(shop, &options, bars)).await
+        }
+        "customers" => {
+            let options = CustomerSyncOptions { bulk };
+            engine.run_job(shop, flow, trigger, bars, sync_customers(shop, &options, bars)).await
+        }
+        "orders" => {
+            let options = OrderSyncOptions { bulk };
+            engine.run_job(shop, flow, trigger, bars, sync_orders(shop, &options, bars)).await
+        }
+        "fulfillments" => engine.run_job(shop, flow, trigger, bars, sync_fulfillments(shop, bars)).await,
+        other => Err(SyncError::Invalid(format!(
+            "no flow `{other}`: the flows are products, inventory, customers, orders and fulfillments"
+        ))),
+    }
 }
 
 fn exit_code(summary: &FlowSummary) -> ExitCode {

@@ -153,3 +153,84 @@ async fn inventory_dry_run_shows_old_and_new_quantities_and_the_sync_sets_them()
     assert_eq!(sim.control().quantity("HOOD-S", Some(&location), "available"), Some(7));
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_runs_the_flows_that_are_due_once_and_leaves_the_shop_alone_when_background_syncs_are_off() {
+    let sim = Simulator::start(SimConfig { seed: Seed::Empty, ..SimConfig::default() }).await.unwrap();
+    let dir = with_catalog(&sim).await;
+    let domain = sim.shop_domain().to_string();
+    for (key, value) in [("allow-data-sync-to-shopify", "on"), ("schedule.inventory", "off")] {
+        let out = shopsync_run(dir.path(), &["shop", "set", &domain, key, value]).await;
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+
+    // Background syncs off: nothing runs, whatever is due.
+    let out = shopsync_run(dir.path(), &["shop", "set", &domain, "allow-background-sync", "off"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = shopsync_run(dir.path(), &["serve", "--once"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Nothing is due."), "{}", stdout(&out));
+    assert_eq!(sim.control().stats().graphql_requests, 0);
+
+    // On: every scheduled flow runs once (a flow never run is due), as a job triggered by the schedule.
+    let out = shopsync_run(dir.path(), &["shop", "set", &domain, "allow-background-sync", "on"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = shopsync_run(dir.path(), &["serve", "--once", "--shop", &domain]).await;
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains(&format!("{domain} products: 2 created")), "{text}");
+    assert!(!text.contains("inventory"), "a schedule set to off does not run: {text}");
+    assert_eq!(sim.control().products().len(), 2);
+    let out = shopsync_run(dir.path(), &["jobs", "--shop", &domain, "--json"]).await;
+    let jobs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let kinds: Vec<(&str, &str)> = jobs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|job| (job["kind"].as_str().unwrap(), job["trigger"].as_str().unwrap()))
+        .collect();
+    for kind in ["products", "customers", "orders", "fulfillments"] {
+        assert!(kinds.contains(&(kind, "schedule")), "{kind} ran on its schedule: {kinds:?}");
+    }
+
+    // Nothing is due again until the schedules' next slot.
+    let out = shopsync_run(dir.path(), &["serve", "--once"]).await;
+    assert!(stdout(&out).contains("Nothing is due."), "{}", stdout(&out));
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_stops_cleanly_on_sigterm() {
+    let sim = Simulator::start(SimConfig { seed: Seed::Empty, ..SimConfig::default() }).await.unwrap();
+    let dir = with_catalog(&sim).await;
+    let mut child = shopsync(dir.path())
+        .arg("serve")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Give it time to start and run what is due, then ask it to stop as a service manager would.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while sim.control().stats().graphql_requests == 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let status = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let output = tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        loop {
+            if child.try_wait().unwrap().is_some() {
+                break child.wait_with_output().unwrap();
+            }
+            assert!(started.elapsed() < std::time::Duration::from_secs(60), "serve did not stop on SIGTERM");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    })
+    .await
+    .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("running the shops' schedules"));
+    sim.shutdown().await;
+}

@@ -1,0 +1,131 @@
+//! `shopsync serve`: runs the shops' schedules. Every shop that is enabled and allows background syncs gets each
+//! switched-on flow run when its schedule (`schedule.orders = every 15m` ...) says it is due, counting from the
+//! start of that flow's last run, whatever its outcome, so a failing flow waits for its next slot instead of
+//! retrying in a tight loop. Flows of a shop run one after the other in the order products, inventory,
+//! customers, orders, fulfillments; a flow already running elsewhere (a manual `shopsync sync`) is left to it.
+//!
+//! `--once` runs what is due now and exits, for a cron job or a systemd timer; without it shopsync keeps
+//! checking until Ctrl-C or SIGTERM, finishing the flow in progress first.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+use shopsync_store::JobTrigger;
+use shopsync_sync::orders::BulkChoice;
+use shopsync_sync::scheduler::due_flows;
+use shopsync_sync::{Engine, SyncError};
+
+use super::order_sync::run_flow;
+use super::progress::Bars;
+use crate::context::DataDir;
+
+/// How often due flows are looked for: schedules are in minutes, so a check every 30 s keeps them on time.
+const CHECK_EVERY: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Only this shop (NAME.myshopify.com); default: every shop.
+    #[arg(long)]
+    shop: Option<String>,
+    /// Run the flows due now, then exit (for cron or a systemd timer).
+    #[arg(long)]
+    once: bool,
+}
+
+pub const SERVE_HELP: &str = "\
+Each flow runs when its schedule is due: `shopsync shop set SHOP schedule.orders \"every 15m\"` (default every
+3 hours; `off` stops it). Shops that are disabled or have allow-background-sync off are left alone, and so is
+a flow whose sync-* setting is off. Every run is a job with trigger `schedule`: `shopsync jobs --shop SHOP`.
+Exit codes: 0 stopped normally (or --once done), 1 shopsync could not start.";
+
+pub async fn run(data_dir: &DataDir, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let engine = data_dir.engine().await?;
+    let only = args.shop.map(|shop| shop.trim().to_ascii_lowercase());
+    if !args.once {
+        println!("shopsync serve: running the shops' schedules; Ctrl-C stops after the flow in progress.");
+    }
+    let mut stop = std::pin::pin!(shutdown());
+    loop {
+        let ran = tokio::select! {
+            ran = run_due(&engine, only.as_deref()) => ran?,
+            () = &mut stop => break,
+        };
+        engine.flush_logs().await;
+        if args.once {
+            if ran == 0 {
+                println!("Nothing is due.");
+            }
+            break;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(CHECK_EVERY) => {}
+            () = &mut stop => break,
+        }
+    }
+    engine.flush_logs().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs every flow due now, shop by shop; returns how many ran. A shop that cannot be loaded or a flow that fails
+/// is reported and the others still run.
+async fn run_due(engine: &Engine, only: Option<&str>) -> anyhow::Result<usize> {
+    let mut ran = 0;
+    for shop in engine.store().shops().await? {
+        if only.is_some_and(|domain| domain != shop.domain) {
+            continue;
+        }
+        let context = match engine.shop(&shop.domain).await {
+            Ok(context) => context,
+            Err(err) => {
+                eprintln!("{}: {err}", shop.domain);
+                continue;
+            }
+        };
+        let due = due_flows(engine.store().as_ref(), &context.shop, &context.settings, jiff::Timestamp::now()).await?;
+        for flow in due {
+            let bars = Bars::new();
+            let result = run_flow(engine, &context, flow, JobTrigger::Schedule, BulkChoice::Auto, &bars).await;
+            bars.finish();
+            ran += 1;
+            let stamp = shopsync_core::time::now_text();
+            match result {
+                Ok(summary) => println!("{stamp} {} {flow}: {summary}", shop.domain),
+                Err(SyncError::AlreadyRunning { .. }) => {
+                    println!("{stamp} {} {flow}: already running in another process, left to it", shop.domain)
+                }
+                Err(err) => {
+                    eprintln!("{stamp} {} {flow} failed: {err}", shop.domain);
+                    if err.is_auth() {
+                        // Every other flow of this shop would be refused the same way.
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    Ok(ran)
+}
+
+/// Resolves on Ctrl-C or, on Unix, SIGTERM (what a service manager sends).
+async fn shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
