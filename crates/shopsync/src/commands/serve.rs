@@ -45,12 +45,14 @@ pub async fn run(data_dir: &DataDir, args: ServeArgs) -> anyhow::Result<ExitCode
     if !args.once {
         println!("shopsync serve: running the shops' schedules; Ctrl-C stops after the flow in progress.");
     }
-    let mut stop = std::pin::pin!(shutdown());
+    // A signal only sets this flag: the flow in progress finishes (a job cut short would be redone), then serve ends.
+    let (stop_tx, mut stop) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown().await;
+        let _ = stop_tx.send(true);
+    });
     loop {
-        let ran = tokio::select! {
-            ran = run_due(&engine, only.as_deref()) => ran?,
-            () = &mut stop => break,
-        };
+        let ran = run_due(&engine, only.as_deref(), &stop).await?;
         engine.flush_logs().await;
         if args.once {
             if ran == 0 {
@@ -58,9 +60,12 @@ pub async fn run(data_dir: &DataDir, args: ServeArgs) -> anyhow::Result<ExitCode
             }
             break;
         }
+        if *stop.borrow() {
+            break;
+        }
         tokio::select! {
             () = tokio::time::sleep(CHECK_EVERY) => {}
-            () = &mut stop => break,
+            _ = stop.changed() => break,
         }
     }
     engine.flush_logs().await;
@@ -69,7 +74,11 @@ pub async fn run(data_dir: &DataDir, args: ServeArgs) -> anyhow::Result<ExitCode
 
 /// Runs every flow due now, shop by shop; returns how many ran. A shop that cannot be loaded or a flow that fails
 /// is reported and the others still run.
-async fn run_due(engine: &Engine, only: Option<&str>) -> anyhow::Result<usize> {
+async fn run_due(
+    engine: &Engine,
+    only: Option<&str>,
+    stop: &tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<usize> {
     let mut ran = 0;
     for shop in engine.store().shops().await? {
         if only.is_some_and(|domain| domain != shop.domain) {
@@ -84,6 +93,9 @@ async fn run_due(engine: &Engine, only: Option<&str>) -> anyhow::Result<usize> {
         };
         let due = due_flows(engine.store().as_ref(), &context.shop, &context.settings, jiff::Timestamp::now()).await?;
         for flow in due {
+            if *stop.borrow() {
+                return Ok(ran);
+            }
             let bars = Bars::new();
             let result = run_flow(engine, &context, flow, JobTrigger::Schedule, BulkChoice::Auto, &bars).await;
             bars.finish();
