@@ -6,6 +6,7 @@ mod fulfillments;
 mod inventory;
 mod orders;
 mod products;
+mod props;
 mod scheduler;
 
 use std::sync::Arc;
