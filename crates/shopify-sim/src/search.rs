@@ -53,7 +53,7 @@ impl Query {
     /// Parses a query string; never fails.
     pub fn parse(input: &str) -> Query {
         let tokens = tokenize(input);
-        let mut parser = Parser { tokens, position: 0 };
+        let mut parser = Parser { tokens, position: 0, depth: 0 };
         parser.or_expression().unwrap_or(Query::All)
     }
 
@@ -237,7 +237,14 @@ fn term_from_word(word: &str) -> Term {
 struct Parser {
     tokens: Vec<Token>,
     position: usize,
+    /// How many parentheses and negations enclose the current token.
+    depth: usize,
 }
+
+/// The deepest nesting of parentheses and negations parsed; deeper parts are left out, as the parser leaves out
+/// anything else it cannot read. Without a bound, `((((…` or `----…` thousands deep overflowed the stack (the
+/// parser and the query tree recurse), aborting the simulator.
+const MAX_NESTING: usize = 100;
 
 impl Parser {
     fn peek(&self) -> Option<&Token> {
@@ -280,10 +287,20 @@ impl Parser {
     fn unary(&mut self) -> Option<Query> {
         let token = self.peek()?.clone();
         self.position += 1;
+        if matches!(token, Token::Not | Token::Open) && self.depth >= MAX_NESTING {
+            return None;
+        }
         match token {
-            Token::Not => self.unary().map(|inner| Query::Not(Box::new(inner))),
+            Token::Not => {
+                self.depth += 1;
+                let inner = self.unary();
+                self.depth -= 1;
+                inner.map(|inner| Query::Not(Box::new(inner)))
+            }
             Token::Open => {
+                self.depth += 1;
                 let inner = self.or_expression();
+                self.depth -= 1;
                 if self.peek() == Some(&Token::Close) {
                     self.position += 1;
                 }
@@ -320,6 +337,14 @@ mod tests {
         fn matches_text(&self, text: &str) -> bool {
             self.sku.to_lowercase().contains(&text.to_lowercase())
         }
+    }
+
+    #[test]
+    fn a_query_nested_thousands_deep_is_read_to_the_nesting_limit_without_overflowing_the_stack() {
+        let deep = format!("{}sku:SKU-1{}", "(".repeat(50_000), ")".repeat(50_000));
+        assert_eq!(Query::parse(&deep), Query::parse("sku:SKU-1"));
+        let negated = format!("{}sku:SKU-1", "-".repeat(50_000));
+        assert!(matches!(Query::parse(&negated), Query::Not(_)));
     }
 
     fn check(query: &str, expected: &[i64]) {
