@@ -6,6 +6,7 @@ mod catalog;
 mod mutations;
 mod oauth;
 mod orders;
+mod props;
 mod protocol;
 mod support;
 mod tls;
