@@ -60,13 +60,16 @@ async fn changed_stock_is_sent_once_and_unchanged_stock_costs_nothing() {
 
     h.sim.control().reset_stats();
     let summary = sync_stock(&h).await;
-    // CANDLE-0002 is 0 as Shopify already holds for a new variant; -2 is sent as 0, which it also is.
-    assert_eq!((summary.updated, summary.unchanged, summary.skipped), (2, 2, 0), "{summary:?}");
+    // A new variant is stocked at no location yet: its quantities are read, then every one is set, 0 included
+    // (which stocks CANDLE-0002 at the location); -2 is sent as 0.
+    assert_eq!((summary.updated, summary.unchanged, summary.skipped), (4, 0, 0), "{summary:?}");
     assert_eq!(available(&h, "CANDLE-0001", &location), Some(5));
+    assert_eq!(available(&h, "CANDLE-0002", &location), Some(0));
     assert_eq!(available(&h, "CANDLE-0003", &location), Some(12));
+    assert_eq!(available(&h, "CANDLE-0004", &location), Some(0));
     let stats = h.sim.control().stats();
     assert_eq!(stats.by_root_field.get("inventorySetQuantities"), Some(&1), "one batch: {stats:?}");
-    assert_eq!(stats.by_root_field.get("nodes"), None, "quantities of new variants are known, not read");
+    assert_eq!(stats.by_root_field.get("nodes"), Some(&1), "the new variants' quantities are read in one call");
 
     h.sim.control().reset_stats();
     let again = sync_stock(&h).await;
@@ -178,7 +181,7 @@ async fn unmapped_warehouses_and_skus_not_in_shopify_are_reported_and_a_dry_run_
     assert_eq!((plan.unmapped[0].warehouse.as_str(), plan.unmapped[0].skus), ("B2B", 2));
     assert_eq!(plan.unlinked_skus, ["LATER-1"]);
     assert_eq!(plan.locations[0].changes.len(), 1);
-    assert_eq!((plan.locations[0].changes[0].old, plan.locations[0].changes[0].new), (Some(0), 3));
+    assert_eq!((plan.locations[0].changes[0].old, plan.locations[0].changes[0].new), (None, 3));
     assert_eq!(h.sim.control().stats().mutations, 0);
     assert_eq!(available(&h, "CANDLE-0001", &location), None, "nothing was set");
 
