@@ -142,15 +142,17 @@ async fn inventory_dry_run_shows_old_and_new_quantities_and_the_sync_sets_them()
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("MAIN -> Main Warehouse"), "{text}");
-    assert!(text.contains("1 to set, 1 unchanged"), "{text}");
-    assert!(text.contains("HOOD-S") && text.contains("0 -> 7"), "{text}");
+    // New products are stocked at no location yet: both quantities are set, the 0 too.
+    assert!(text.contains("2 to set, 0 unchanged"), "{text}");
+    assert!(text.contains("HOOD-S") && text.contains("- -> 7   (not stocked there yet)"), "{text}");
     assert!(text.contains("warehouse OUTLET (1 SKUs) is not mapped"), "{text}");
     assert_eq!(sim.control().stats().mutations, 0);
 
     let out = shopsync_run(dir.path(), &["sync", "inventory", "--shop", &domain]).await;
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
-    assert!(stdout(&out).contains("1 updated, 1 unchanged"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("2 updated, 0 unchanged"), "{}", stdout(&out));
     assert_eq!(sim.control().quantity("HOOD-S", Some(&location), "available"), Some(7));
+    assert_eq!(sim.control().quantity("HOOD-M", Some(&location), "available"), Some(0));
     sim.shutdown().await;
 }
 
