@@ -203,8 +203,10 @@ impl SimHandle {
     /// own throwaway credential, printed on purpose so a developer can point a client at it.
     pub fn banner(&self) -> String {
         format!(
-            "Shopify simulator running\n  shop domain:  {}\n  endpoint:     {}\n  access token: {}\n  control:      {}/_sim/stats\n",
+            "Shopify simulator running\n  shop domain:  {}\n  endpoint:     {} (the base URL a client is given)\n  \
+             GraphQL:      {}\n  access token: {}\n  control:      {}/_sim/stats\n",
             self.shop_domain(),
+            self.base_url,
             self.graphql_url(server::SUPPORTED_VERSIONS[SUPPORTED_LATEST]),
             self.access_token().expose_secret(),
             self.base_url

@@ -2,11 +2,14 @@
 //! without a real store (connect it with `shopsync shop add ... --endpoint URL`).
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Args;
 use secrecy::SecretString;
-use shopify_sim::{Plan, Seed, SimConfig};
+use shopify_admin::ShopDomain;
+use shopify_sim::{Plan, Seed, SimConfig, TlsFiles};
 
 #[derive(Debug, Args)]
 pub struct SimArgs {
@@ -22,14 +25,27 @@ pub struct SimArgs {
     /// The access token the store accepts (random when left out). Printed at start: use a throwaway value.
     #[arg(long)]
     access_token: Option<String>,
-    /// The store's domain.
+    /// The store's domain (NAME.myshopify.com, as a real store's).
     #[arg(long, default_value = "shopsync-demo.myshopify.com")]
     shop_domain: String,
+    /// Serve HTTPS with this certificate chain (PEM), for clients that only speak https; needs --tls-key.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 pub async fn run(args: SimArgs) -> anyhow::Result<ExitCode> {
+    // The same rule as `shop add`: a store the simulator pretends to be must be one shopsync could connect to.
+    let domain = ShopDomain::parse(&args.shop_domain).context("--shop-domain")?;
+    let tls = match (args.tls_cert, args.tls_key) {
+        (Some(certificate), Some(private_key)) => Some(TlsFiles { certificate, private_key }),
+        _ => None,
+    };
     let config = SimConfig {
-        shop_domain: args.shop_domain,
+        shop_domain: domain.as_str().to_string(),
+        tls,
         plan: args.plan,
         seed: args.seed,
         access_token: args.access_token.map(SecretString::from),
@@ -39,7 +55,9 @@ pub async fn run(args: SimArgs) -> anyhow::Result<ExitCode> {
     let stop = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    println!("Press Ctrl-C to stop.");
+    println!(
+        "Connect shopsync with `shopsync shop add --domain DOMAIN --endpoint ENDPOINT --token-stdin`; Ctrl-C stops."
+    );
     shopify_sim::serve(config, address, stop).await?;
     Ok(ExitCode::SUCCESS)
 }

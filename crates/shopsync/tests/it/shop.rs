@@ -190,3 +190,11 @@ fn cursors_can_be_reset_to_a_date() {
     let bad = run(shopsync(dir.path()).args(["shop", "reset-cursor", "demo.myshopify.com", "planets"]));
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn the_simulator_only_pretends_to_be_a_shop_shopsync_could_connect_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(shopsync(dir.path()).args(["sim", "--shop-domain", "evil.com"]));
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(stderr(&out).contains("`evil.com` is not a Shopify shop domain"), "{}", stderr(&out));
+}
