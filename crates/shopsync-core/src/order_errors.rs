@@ -24,7 +24,7 @@
 //! assert!(problem.message().contains("SHIRT-M"));
 //! let order = OrderRef::new("demo.myshopify.com", "gid://shopify/Order/7", "#1001");
 //! let steps = problem.remedy(&order, &ShopSettings::default());
-//! assert!(steps.iter().any(|s| s.contains("shopsync orders reprocess --shop demo.myshopify.com #1001")));
+//! assert!(steps.iter().any(|s| s.contains("shopsync orders reprocess --shop demo.myshopify.com '#1001'")));
 //! assert!(problem.rechecks().contains(&RecheckEvent::LinkCreated { sku: "SHIRT-M".into() }));
 //! assert_eq!(OrderStatus::from_problems(&[problem]), OrderStatus::Error);
 //! ```
@@ -411,9 +411,10 @@ impl OrderRef {
         Gid::parse(&self.order_id).ok().and_then(|gid| admin_url(&self.shop, &gid))
     }
 
-    /// The command that re-checks this order now.
+    /// The command that re-checks this order now. The name is quoted: pasted into a shell, a bare `#1001` would
+    /// start a comment and the command would lose its order.
     fn reprocess_command(&self) -> String {
-        format!("`shopsync orders reprocess --shop {} {}`", self.shop, self.name)
+        format!("`shopsync orders reprocess --shop {} '{}'`", self.shop, self.name.replace('\'', ""))
     }
 
     /// "Open the order in Shopify admin: URL" (or without the URL when the id is not a gid).
@@ -993,7 +994,7 @@ mod tests {
                 "https://admin.shopify.com/store/demo/products/47563746279730",
                 "shopsync sync products --shop demo.myshopify.com",
                 "a link is created for SKU SHIRT-M",
-                "shopsync orders reprocess --shop demo.myshopify.com #1001",
+                "shopsync orders reprocess --shop demo.myshopify.com '#1001'",
                 "shopsync orders reprocess --shop demo.myshopify.com --code PRODUCT_NOT_LINKED",
                 "`shopsync-reprocess`",
             ],
@@ -1108,7 +1109,7 @@ mod tests {
             OrderProblem::DestinationNotAllowed { country: "US".into() },
             &ShopSettings::default(),
             &["United States (US)"],
-            &["order-countries is `all` now", "shopsync orders reprocess --shop demo.myshopify.com #1001"],
+            &["order-countries is `all` now", "shopsync orders reprocess --shop demo.myshopify.com '#1001'"],
         );
     }
 

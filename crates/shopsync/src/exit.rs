@@ -47,7 +47,10 @@ pub fn classify(err: &anyhow::Error) -> Failure {
         || err.downcast_ref::<shopify_admin::InvalidShopDomain>().is_some()
     {
         2
-    } else if err.downcast_ref::<shopsync_core::CipherError>().is_some() {
+    } else if err.downcast_ref::<shopsync_core::CipherError>().is_some()
+        || matches!(err.downcast_ref::<shopsync_sync::SyncError>(), Some(shopsync_sync::SyncError::Secret(_)))
+    {
+        // The key does not open the stored secrets (wrong key, or tampered data): a setup problem.
         3
     } else {
         1

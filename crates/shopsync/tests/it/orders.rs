@@ -199,7 +199,7 @@ async fn orders_show_explains_every_problem_with_its_remedy() {
     assert!(text.contains("Line 2 “Linen shirt - M” (SKU SHIRT-M) is not linked"), "{text}");
     assert!(text.contains("https://admin.shopify.com/store/demo/products/47563746279730"), "{text}");
     assert!(text.contains("    1. "), "numbered steps:\n{text}");
-    assert!(text.contains("shopsync orders reprocess --shop demo.myshopify.com #1001"), "{text}");
+    assert!(text.contains("shopsync orders reprocess --shop demo.myshopify.com '#1001'"), "{text}");
     assert!(text.contains("Re-checked by itself when a back-office item is linked for SKU SHIRT-M"), "{text}");
     assert!(text.contains("Problem 2 of 2: Destination not allowed (DESTINATION_NOT_ALLOWED)"), "{text}");
     assert!(text.contains("United States (US)"), "{text}");

@@ -98,6 +98,18 @@ fn a_wrong_master_key_is_a_clear_setup_error() {
 }
 
 #[test]
+fn a_key_that_does_not_open_the_stored_token_is_a_setup_error() {
+    let dir = initialised();
+    assert!(add_shop(dir.path(), "demo.myshopify.com").status.success());
+    // Another data directory's key is a valid key, but not the one the token was sealed with.
+    let other = initialised();
+    let key = std::fs::read_to_string(other.path().join("master.key")).unwrap();
+    let out =
+        run(shopsync(dir.path()).env("SHOPSYNC_MASTER_KEY", key.trim()).args(["shop", "check", "demo.myshopify.com"]));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+}
+
+#[test]
 fn invalid_shop_domains_are_rejected() {
     let dir = initialised();
     for domain in ["evil.com", "x.myshopify.com.evil.com", "127.0.0.1", "-shop.myshopify.com", "a.b.myshopify.com"] {
