@@ -583,28 +583,36 @@ fn truncate(text: &str, max: usize) -> String {
 }
 
 fn print_codes(json: bool) -> anyhow::Result<()> {
+    use shopsync_core::order_errors::Disposition;
     #[derive(Serialize)]
     struct Code {
         code: OrderErrorCode,
         title: &'static str,
         meaning: &'static str,
-        disposition: shopsync_core::order_errors::Disposition,
+        disposition: Disposition,
+        /// The import status an order held by this problem shows (`orders list --status`).
+        status: &'static str,
     }
     let codes: Vec<Code> = OrderErrorCode::ALL
         .into_iter()
-        .map(|code| Code { code, title: code.title(), meaning: code.summary(), disposition: code.disposition() })
+        .map(|code| Code {
+            code,
+            title: code.title(),
+            meaning: code.summary(),
+            disposition: code.disposition(),
+            status: match code.disposition() {
+                Disposition::Error => "error",
+                Disposition::Waiting => "pending",
+                Disposition::Ignored => "ignored",
+            },
+        })
         .collect();
     if json {
         return print_json(&codes);
     }
     println!("{:<32} {:<8} MEANING", "CODE", "STATUS");
     for c in &codes {
-        let status = match c.disposition {
-            shopsync_core::order_errors::Disposition::Error => "error",
-            shopsync_core::order_errors::Disposition::Waiting => "pending",
-            shopsync_core::order_errors::Disposition::Ignored => "ignored",
-        };
-        println!("{:<32} {:<8} {}", c.code.as_str(), status, c.meaning);
+        println!("{:<32} {:<8} {}", c.code.as_str(), c.status, c.meaning);
     }
     println!("\n`shopsync orders show --shop SHOP ORDER` gives an order's problems with the steps that fix them.");
     Ok(())

@@ -37,7 +37,8 @@ pub const SERVE_HELP: &str = "\
 Each flow runs when its schedule is due: `shopsync shop set SHOP schedule.orders \"every 15m\"` (default every
 3 hours; `off` stops it). Shops that are disabled or have allow-background-sync off are left alone, and so is
 a flow whose sync-* setting is off. Every run is a job with trigger `schedule`: `shopsync jobs --shop SHOP`.
-Exit codes: 0 stopped normally (or --once done), 1 shopsync could not start.";
+Exit codes: 0 stopped normally, or --once ran cleanly; with --once also 5 some records were held or skipped
+(listed by `shopsync orders list --status error` and friends) and 1 a flow failed (its message is printed).";
 
 pub async fn run(data_dir: &DataDir, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let engine = data_dir.engine().await?;
@@ -52,13 +53,17 @@ pub async fn run(data_dir: &DataDir, args: ServeArgs) -> anyhow::Result<ExitCode
         let _ = stop_tx.send(true);
     });
     loop {
-        let ran = run_due(&engine, only.as_deref(), &stop).await?;
+        let outcome = run_due(&engine, only.as_deref(), &stop).await?;
         engine.flush_logs().await;
         if args.once {
-            if ran == 0 {
+            if outcome.ran == 0 {
                 println!("Nothing is due.");
             }
-            break;
+            if outcome.failed > 0 {
+                let message = format!("{} of {} flows failed (see above)", outcome.failed, outcome.ran);
+                return Err(crate::exit::Failure { code: 1, message }.into());
+            }
+            return Ok(if outcome.held > 0 { ExitCode::from(5) } else { ExitCode::SUCCESS });
         }
         if *stop.borrow() {
             break;
@@ -72,14 +77,23 @@ pub async fn run(data_dir: &DataDir, args: ServeArgs) -> anyhow::Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs every flow due now, shop by shop; returns how many ran. A shop that cannot be loaded or a flow that fails
-/// is reported and the others still run.
+/// What one round of due flows came to.
+#[derive(Default)]
+struct Round {
+    ran: usize,
+    /// Flows that ended with records held or skipped.
+    held: usize,
+    failed: usize,
+}
+
+/// Runs every flow due now, shop by shop. A shop that cannot be loaded or a flow that fails is reported and the
+/// others still run.
 async fn run_due(
     engine: &Engine,
     only: Option<&str>,
     stop: &tokio::sync::watch::Receiver<bool>,
-) -> anyhow::Result<usize> {
-    let mut ran = 0;
+) -> anyhow::Result<Round> {
+    let mut round = Round::default();
     for shop in engine.store().shops().await? {
         if only.is_some_and(|domain| domain != shop.domain) {
             continue;
@@ -88,25 +102,30 @@ async fn run_due(
             Ok(context) => context,
             Err(err) => {
                 eprintln!("{}: {err}", shop.domain);
+                round.failed += 1;
                 continue;
             }
         };
         let due = due_flows(engine.store().as_ref(), &context.shop, &context.settings, jiff::Timestamp::now()).await?;
         for flow in due {
             if *stop.borrow() {
-                return Ok(ran);
+                return Ok(round);
             }
             let bars = Bars::new();
             let result = run_flow(engine, &context, flow, JobTrigger::Schedule, BulkChoice::Auto, &bars).await;
             bars.finish();
-            ran += 1;
+            round.ran += 1;
             let stamp = shopsync_core::time::now_text();
             match result {
-                Ok(summary) => println!("{stamp} {} {flow}: {summary}", shop.domain),
+                Ok(summary) => {
+                    round.held += usize::from(summary.skipped > 0);
+                    println!("{stamp} {} {flow}: {summary}", shop.domain)
+                }
                 Err(SyncError::AlreadyRunning { .. }) => {
                     println!("{stamp} {} {flow}: already running in another process, left to it", shop.domain)
                 }
                 Err(err) => {
+                    round.failed += 1;
                     eprintln!("{stamp} {} {flow} failed: {err}", shop.domain);
                     if err.is_auth() {
                         // Every other flow of this shop would be refused the same way.
@@ -116,7 +135,7 @@ async fn run_due(
             }
         }
     }
-    Ok(ran)
+    Ok(round)
 }
 
 /// Resolves on Ctrl-C or, on Unix, SIGTERM (what a service manager sends).
