@@ -179,8 +179,15 @@ impl Endpoint {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(reject("only http and https are supported"));
         }
-        if url.host().is_none() {
-            return Err(reject("it has no host"));
+        let Some(host) = url.host() else { return Err(reject("it has no host")) };
+        // The shop's token travels with every request: in clear text only to this machine.
+        let loopback = match host {
+            url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+            url::Host::Ipv4(ip) => ip.is_loopback(),
+            url::Host::Ipv6(ip) => ip.is_loopback(),
+        };
+        if url.scheme() == "http" && !loopback {
+            return Err(reject("plain http is only allowed to this machine (127.0.0.1, ::1, localhost); use https"));
         }
         if url.query().is_some() || url.fragment().is_some() {
             return Err(reject("it must not carry a query or fragment"));
@@ -220,6 +227,15 @@ impl Endpoint {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn plain_http_endpoints_only_reach_this_machine() {
+        for ok in ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9", "https://sim.example.com"] {
+            assert!(super::Endpoint::development(ok).is_ok(), "{ok}");
+        }
+        let err = super::Endpoint::development("http://10.0.0.5:8080").unwrap_err();
+        assert!(err.to_string().contains("use https"), "{err}");
+    }
+
     use super::*;
 
     #[test]
