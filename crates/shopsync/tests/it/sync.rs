@@ -236,3 +236,34 @@ async fn serve_stops_cleanly_on_sigterm() {
     assert!(String::from_utf8_lossy(&output.stdout).contains("running the shops' schedules"));
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn orders_reprocess_reads_the_orders_again_and_says_what_still_holds_them() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let dir = connected_to(&sim);
+    let domain = sim.shop_domain().to_string();
+    let out = shopsync_run(dir.path(), &["shop", "set", &domain, "order-import-from", "all"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    // An empty back office: every order of the demo store has a line that is not linked to an item.
+    let out = shopsync_run(dir.path(), &["sync", "orders", "--shop", &domain]).await;
+    assert_eq!(out.status.code(), Some(5), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("Orders held by a problem to fix"), "{}", stdout(&out));
+
+    sim.control().reset_stats();
+    let out = shopsync_run(dir.path(), &["orders", "reprocess", "--shop", &domain, "#1001", "--json"]).await;
+    assert_eq!(out.status.code(), Some(5), "{}{}", stdout(&out), stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["orders"][0]["name"], "#1001", "{report}");
+    assert!(report["orders"][0]["codes"].to_string().contains("PRODUCT_NOT_LINKED"), "{report}");
+    assert!(sim.control().stats().graphql_requests > 0, "reprocess reads the order from Shopify, not a stored copy");
+
+    let out =
+        shopsync_run(dir.path(), &["orders", "reprocess", "--shop", &domain, "--code", "PRODUCT_NOT_LINKED"]).await;
+    assert_eq!(out.status.code(), Some(5), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("PRODUCT_NOT_LINKED"), "{}", stdout(&out));
+
+    let out = shopsync_run(dir.path(), &["orders", "reprocess", "--shop", &domain, "#9999"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("#9999") && stdout(&out).contains("not found"), "{}", stdout(&out));
+    sim.shutdown().await;
+}
