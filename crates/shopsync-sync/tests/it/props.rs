@@ -723,7 +723,8 @@ fn bad_value(kind: Kind) -> impl Strategy<Value = (&'static str, String)> {
         .boxed(),
         Kind::Stock => prop_oneof![
             "[0-9]{1,3}\\.[0-9]".prop_map(|q| ("quantity", q)),
-            "[0-9]{20,25}".prop_map(|q| ("quantity", q)),
+            // At least 10^19, past the largest quantity a count can hold (leading zeros would make it small).
+            "[1-9][0-9]{19,24}".prop_map(|q| ("quantity", q)),
             Just(("quantity", String::new())),
         ]
         .boxed(),
