@@ -387,8 +387,11 @@ impl CatalogStore for SqliteStore {
         let mut tx = self.write().await?;
         // A Shopify product linked to another item before is moved, not duplicated.
         sqlx::query(
-            "DELETE FROM product_links AS l WHERE l.shop_id = ?1 AND EXISTS (SELECT 1 FROM json_each(?2) j \
-             WHERE j.value ->> 'product' = l.shopify_product_id AND j.value ->> 'item_id' <> l.item_id)",
+            // Driven from the batch (CROSS JOIN keeps it the outer loop) so each row is one index probe, not a
+            // scan of every link per row.
+            "DELETE FROM product_links WHERE rowid IN (SELECT l.rowid FROM json_each(?2) AS j \
+             CROSS JOIN product_links AS l WHERE l.shop_id = ?1 AND l.shopify_product_id = j.value ->> 'product' \
+             AND l.item_id <> j.value ->> 'item_id')",
         )
         .bind(shop_id)
         .bind(&rows)
@@ -460,8 +463,10 @@ impl CatalogStore for SqliteStore {
         let rows = Value::Array(rows).to_string();
         let mut tx = self.write().await?;
         sqlx::query(
-            "DELETE FROM variant_links AS l WHERE l.shop_id = ?1 AND EXISTS (SELECT 1 FROM json_each(?2) j \
-             WHERE j.value ->> 'variant' = l.shopify_variant_id AND j.value ->> 'variant_id' <> l.variant_id)",
+            // Driven from the batch, as for product links: one index probe per row.
+            "DELETE FROM variant_links WHERE rowid IN (SELECT l.rowid FROM json_each(?2) AS j \
+             CROSS JOIN variant_links AS l WHERE l.shop_id = ?1 AND l.shopify_variant_id = j.value ->> 'variant' \
+             AND l.variant_id <> j.value ->> 'variant_id')",
         )
         .bind(shop_id)
         .bind(&rows)
@@ -544,8 +549,10 @@ impl CatalogStore for SqliteStore {
         let rows = Value::Array(rows).to_string();
         let mut tx = self.write().await?;
         sqlx::query(
-            "DELETE FROM sync_errors AS e WHERE e.shop_id = ?1 AND EXISTS (SELECT 1 FROM json_each(?2) j \
-             WHERE j.value ->> 'object' = e.object AND j.value ->> 'key' = e.object_key)",
+            // Driven from the batch: one probe of the (shop, object, key) index per row.
+            "DELETE FROM sync_errors WHERE rowid IN (SELECT e.rowid FROM json_each(?2) AS j \
+             CROSS JOIN sync_errors AS e WHERE e.shop_id = ?1 AND e.object = j.value ->> 'object' \
+             AND e.object_key = j.value ->> 'key')",
         )
         .bind(shop_id)
         .bind(&rows)
