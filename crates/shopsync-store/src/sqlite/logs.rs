@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 use sqlx::AssertSqlSafe;
@@ -5,6 +7,9 @@ use sqlx::AssertSqlSafe;
 use super::{SqliteStore, now};
 use crate::Result;
 use crate::logs::{Capture, CaptureInput, LogStore, RequestLogEntry, RequestLogFilter};
+
+/// Rows per capture INSERT: six parameters each, well under SQLite's limit of 32,766.
+const CAPTURE_ROWS_PER_INSERT: usize = 500;
 
 const LOG_COLUMNS: &str = "id, shop_id, started_at, method, url, operation, request_body, status, request_id, \
                            requested_cost, actual_cost, duration_ms, attempt, failed, error, response_body";
@@ -75,36 +80,49 @@ impl LogStore for SqliteStore {
             return Ok(0);
         }
         let now = now();
-        let mut added = 0;
+        let hashes: Vec<String> = items.iter().map(|i| hex::encode(Sha256::digest(i.payload.as_bytes()))).collect();
+        let keys: Vec<(&str, &str)> = items.iter().map(|i| (i.object_type.as_str(), i.object_id.as_str())).collect();
         let mut tx = self.write().await?;
-        for item in items {
-            let hash = hex::encode(Sha256::digest(item.payload.as_bytes()));
-            let latest: Option<String> = sqlx::query_scalar(
-                "SELECT content_hash FROM data_capture WHERE shop_id = ? AND object_type = ? AND object_id = ? \
-                 ORDER BY id DESC LIMIT 1",
-            )
-            .bind(shop_id)
-            .bind(&item.object_type)
-            .bind(&item.object_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if latest.as_deref() == Some(hash.as_str()) {
+        // The latest stored hash of every object of the batch, in one statement driven by the batch (one index
+        // probe per object): a page of orders captures a few thousand objects.
+        let stored: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT j.value ->> 0, j.value ->> 1, d.content_hash FROM json_each(?2) AS j \
+             CROSS JOIN data_capture AS d WHERE d.id = (SELECT MAX(x.id) FROM data_capture AS x \
+             WHERE x.shop_id = ?1 AND x.object_type = j.value ->> 0 AND x.object_id = j.value ->> 1)",
+        )
+        .bind(shop_id)
+        .bind(serde_json::to_string(&keys)?)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut latest: HashMap<(String, String), String> =
+            stored.into_iter().map(|(kind, id, hash)| ((kind, id), hash)).collect();
+        // A version only when the content differs from the latest one, also when an object comes twice in a batch.
+        let mut rows = Vec::new();
+        for (item, hash) in items.iter().zip(hashes) {
+            let key = (item.object_type.clone(), item.object_id.clone());
+            if latest.get(&key) == Some(&hash) {
                 continue;
             }
-            sqlx::query(
-                "INSERT INTO data_capture (shop_id, object_type, object_id, content_hash, payload, captured_at) \
-                 VALUES (?, ?, ?, ?, ?, ?)",
-            )
-            .bind(shop_id)
-            .bind(&item.object_type)
-            .bind(&item.object_id)
-            .bind(&hash)
-            .bind(&item.payload)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
-            added += 1;
+            latest.insert(key, hash.clone());
+            rows.push((item, hash));
         }
+        // Bound as parameters, not as one JSON text: the payloads are JSON themselves and would be escaped,
+        // parsed and unescaped again.
+        for chunk in rows.chunks(CAPTURE_ROWS_PER_INSERT) {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO data_capture (shop_id, object_type, object_id, content_hash, payload, captured_at) ",
+            );
+            insert.push_values(chunk, |mut row, (item, hash)| {
+                row.push_bind(shop_id)
+                    .push_bind(&item.object_type)
+                    .push_bind(&item.object_id)
+                    .push_bind(hash)
+                    .push_bind(&item.payload)
+                    .push_bind(&now);
+            });
+            insert.build().execute(&mut *tx).await?;
+        }
+        let added = rows.len() as u64;
         tx.commit().await?;
         Ok(added)
     }
