@@ -1,6 +1,6 @@
 //! Customers, customer templates and customer links in SQLite.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use async_trait::async_trait;
 use sqlx::{AssertSqlSafe, SqliteConnection};
@@ -152,15 +152,45 @@ impl CustomerStore for SqliteStore {
         };
         let now = now();
         let mut tx = self.write().await?;
+        let mut linked = linked_customers(&mut tx, shop_id, customers).await?;
         let mut resolutions = Vec::with_capacity(customers.len());
         for input in customers {
-            resolutions.push(resolve_one(&mut tx, shop_id, input, template, &missing, &now).await?);
+            resolutions.push(resolve_one(&mut tx, shop_id, input, template, &missing, &now, &mut linked).await?);
         }
         tx.commit().await?;
         Ok(resolutions)
     }
 }
 
+/// The links of a batch's Shopify customers, with their back-office customers, read in one statement driven by
+/// the batch: an order import resolves a customer per order, and most of them were linked by an earlier order.
+async fn linked_customers(
+    conn: &mut SqliteConnection,
+    shop_id: i64,
+    customers: &[ShopifyCustomerInput],
+) -> Result<HashMap<String, (CustomerLink, Customer)>> {
+    let ids: BTreeSet<&str> = customers.iter().map(|c| c.shopify_customer_id.as_str()).collect();
+    let rows: Vec<LinkedRow> = sqlx::query_as(
+        "SELECT l.shop_id, l.shopify_customer_id, l.customer_id, l.matched_by, l.shopify_updated_at, l.linked_at, \
+         c.id, c.number, c.name, c.email, c.phone, c.addresses, c.fields, c.template_code, c.created_at, \
+         c.updated_at FROM json_each(?2) AS j CROSS JOIN customer_links AS l CROSS JOIN customers AS c \
+         WHERE l.shop_id = ?1 AND l.shopify_customer_id = j.value AND c.id = l.customer_id",
+    )
+    .bind(shop_id)
+    .bind(serde_json::to_string(&ids)?)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            let link = row.link.into_link()?;
+            let customer = row.customer.into_customer()?;
+            Ok((link.shopify_customer_id.clone(), (link, customer)))
+        })
+        .collect()
+}
+
+/// Resolves one Shopify customer. `linked` holds the batch's links (read at its start) and is kept current as
+/// this batch links and creates customers, so a customer on two orders of one batch is created once.
 async fn resolve_one(
     conn: &mut SqliteConnection,
     shop_id: i64,
@@ -168,6 +198,7 @@ async fn resolve_one(
     template: Option<&CustomerTemplate>,
     missing: &[&'static str],
     now: &str,
+    linked: &mut HashMap<String, (CustomerLink, Customer)>,
 ) -> Result<CustomerResolution> {
     let id = input.shopify_customer_id.as_str();
     let resolution = |customer, matched_by, created, updated| CustomerResolution {
@@ -181,32 +212,45 @@ async fn resolve_one(
     let updated_at = input.shopify_updated_at.as_deref().map(normalize_time);
 
     // 1. A linked customer follows Shopify, the source of truth for customers, when Shopify's version is newer.
-    if let Some(link) = customer_link(conn, shop_id, id).await? {
+    if let Some((link, customer)) = linked.get(id) {
         let newer = match (&updated_at, &link.shopify_updated_at) {
             (Some(new), Some(old)) => new > old,
             (Some(_), None) => true,
             (None, _) => false,
         };
-        if newer {
-            update_contact(conn, link.customer_id, input, now).await?;
-            sqlx::query(
-                "UPDATE customer_links SET shopify_updated_at = ? WHERE shop_id = ? AND shopify_customer_id = ?",
-            )
+        if !newer {
+            return Ok(resolution(customer.clone(), link.matched_by, false, false));
+        }
+        let customer_id = link.customer_id;
+        update_contact(conn, customer_id, input, now).await?;
+        sqlx::query("UPDATE customer_links SET shopify_updated_at = ? WHERE shop_id = ? AND shopify_customer_id = ?")
             .bind(&updated_at)
             .bind(shop_id)
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        }
-        let customer = customer_by_id(conn, link.customer_id)
+        let customer = customer_by_id(conn, customer_id)
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("customer link {id} points at a missing customer")))?;
-        return Ok(resolution(customer, link.matched_by, false, newer));
+        let mut link = link.clone();
+        link.shopify_updated_at = updated_at;
+        let matched_by = link.matched_by;
+        linked.insert(id.to_string(), (link, customer.clone()));
+        return Ok(resolution(customer, matched_by, false, true));
     }
 
     // 2. An existing back-office customer with the same email, else the same phone: linked, left as it is.
+    let new_link = |customer_id, matched_by| CustomerLink {
+        shop_id,
+        shopify_customer_id: id.to_string(),
+        customer_id,
+        matched_by,
+        shopify_updated_at: updated_at.clone(),
+        linked_at: now.to_string(),
+    };
     if let Some((customer, matched_by)) = find_customer(conn, input.email.as_deref(), input.phone.as_deref()).await? {
         save_link(conn, shop_id, id, customer.id, matched_by, updated_at.as_deref(), now).await?;
+        linked.insert(id.to_string(), (new_link(customer.id, matched_by), customer.clone()));
         return Ok(resolution(customer, matched_by, false, false));
     }
 
@@ -231,6 +275,7 @@ async fn resolve_one(
     };
     let customer = insert_customer(conn, &new, now).await?;
     save_link(conn, shop_id, id, customer.id, MatchedBy::Created, updated_at.as_deref(), now).await?;
+    linked.insert(id.to_string(), (new_link(customer.id, MatchedBy::Created), customer.clone()));
     Ok(resolution(customer, MatchedBy::Created, true, false))
 }
 
@@ -401,6 +446,15 @@ impl CustomerRow {
             updated_at: self.updated_at,
         })
     }
+}
+
+/// A link and its customer, read together.
+#[derive(sqlx::FromRow)]
+struct LinkedRow {
+    #[sqlx(flatten)]
+    link: LinkRow,
+    #[sqlx(flatten)]
+    customer: CustomerRow,
 }
 
 #[derive(sqlx::FromRow)]
