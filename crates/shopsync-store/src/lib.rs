@@ -51,7 +51,7 @@ pub use orders::{
     OrderReturn, OrderReturnInput, OrderStore, OrderTransaction, OrderTransactionInput, Payout, SalesOrder,
     SalesOrderChange, SalesOrderCreated, SalesOrderInput, SalesOrderLine, SalesOrderLineInput, SalesOrderStatus,
     SalesOrderUpdate, SavedEvaluation, Shipment, ShipmentLine, ShipmentLineInput, ShipmentQuery, ShipmentSyncStatus,
-    ShopifyOrder, ShopifyOrderInput, WebhookEventInput,
+    ShopifyOrder, ShopifyOrderInput, StoredOrderVersion, WebhookEventInput,
 };
 pub use shops::{AccessStatus, NewShop, Shop, ShopStore, SyncCursor};
 pub use sqlite::SqliteStore;

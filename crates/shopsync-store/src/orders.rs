@@ -164,6 +164,15 @@ pub enum SalesOrderChange {
     Conflict,
 }
 
+/// What the store knows of a Shopify order before a batch is evaluated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredOrderVersion {
+    /// Shopify's `updatedAt` of the version last evaluated (store form).
+    pub updated_at: String,
+    /// Its sales order, when one was created.
+    pub sales_order_id: Option<i64>,
+}
+
 /// What was stored for one evaluation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SavedEvaluation {
@@ -623,8 +632,12 @@ pub trait OrderStore: Send + Sync {
     async fn count_shopify_orders(&self, shop_id: i64, filter: &OrderFilter) -> Result<u64>;
     /// The global ids of every order matching `filter` (limit and offset apply when set).
     async fn shopify_order_ids(&self, shop_id: i64, filter: &OrderFilter) -> Result<Vec<String>>;
-    /// The stored Shopify `updatedAt` (store form) of each of these orders that is known, to skip unchanged ones.
-    async fn shopify_order_versions(&self, shop_id: i64, order_ids: &[String]) -> Result<BTreeMap<String, String>>;
+    /// The stored version of each of these orders that is known, to skip unchanged ones.
+    async fn shopify_order_versions(
+        &self,
+        shop_id: i64,
+        order_ids: &[String],
+    ) -> Result<BTreeMap<String, StoredOrderVersion>>;
     /// Orders per import status.
     async fn order_status_counts(&self, shop_id: i64) -> Result<Vec<(OrderStatus, u64)>>;
     /// Orders per problem code.

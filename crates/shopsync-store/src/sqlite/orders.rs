@@ -19,7 +19,7 @@ use crate::orders::{
     OrderReturn, OrderReturnInput, OrderStatus, OrderStore, OrderTransaction, OrderTransactionInput, Payout,
     RecheckEvent, SalesOrder, SalesOrderChange, SalesOrderCreated, SalesOrderInput, SalesOrderLine,
     SalesOrderLineInput, SalesOrderStatus, SalesOrderUpdate, SavedEvaluation, Shipment, ShipmentLine, ShipmentQuery,
-    ShipmentSyncStatus, ShopifyOrder, ShopifyOrderInput, WebhookEventInput,
+    ShipmentSyncStatus, ShopifyOrder, ShopifyOrderInput, StoredOrderVersion, WebhookEventInput,
 };
 use crate::{Result, StoreError};
 
@@ -215,19 +215,28 @@ impl OrderStore for SqliteStore {
         Ok(query.fetch_all(&self.pool).await?)
     }
 
-    async fn shopify_order_versions(&self, shop_id: i64, order_ids: &[String]) -> Result<BTreeMap<String, String>> {
+    async fn shopify_order_versions(
+        &self,
+        shop_id: i64,
+        order_ids: &[String],
+    ) -> Result<BTreeMap<String, StoredOrderVersion>> {
         if order_ids.is_empty() {
             return Ok(BTreeMap::new());
         }
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT o.order_id, o.shopify_updated_at FROM shopify_orders o \
-             JOIN json_each(?2) j ON j.value = o.order_id WHERE o.shop_id = ?1",
+        let rows: Vec<(String, String, Option<i64>)> = sqlx::query_as(
+            // CROSS JOIN keeps the batch as the outer loop: SQLite otherwise may scan every stored order and
+            // probe the batch for each, which made a page of 250 take seconds once 100,000 orders were stored.
+            "SELECT o.order_id, o.shopify_updated_at, o.sales_order_id FROM json_each(?2) AS j \
+             CROSS JOIN shopify_orders AS o WHERE o.shop_id = ?1 AND o.order_id = j.value",
         )
         .bind(shop_id)
         .bind(serde_json::to_string(order_ids)?)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().collect())
+        Ok(rows
+            .into_iter()
+            .map(|(order_id, updated_at, sales_order_id)| (order_id, StoredOrderVersion { updated_at, sales_order_id }))
+            .collect())
     }
 
     async fn order_status_counts(&self, shop_id: i64) -> Result<Vec<(OrderStatus, u64)>> {

@@ -604,7 +604,7 @@ async fn orders_seen_before_evaluation_are_pending_and_keep_a_later_status() {
         .await
         .unwrap();
     assert_eq!(versions.len(), 1);
-    assert_eq!(versions["gid://shopify/Order/1"], "2026-11-04T09:00:00.000000Z");
+    assert_eq!(versions["gid://shopify/Order/1"].updated_at, "2026-11-04T09:00:00.000000Z");
 }
 
 #[tokio::test]

@@ -126,7 +126,7 @@ impl<'a> Importer<'a> {
             let tagged = has_tag(&order, &reprocess_tag);
             let seen = versions
                 .get(order.id.as_str())
-                .is_some_and(|stored| stored.as_str() >= shopsync_core::time::to_text(order.updated_at).as_str());
+                .is_some_and(|stored| stored.updated_at >= shopsync_core::time::to_text(order.updated_at));
             if seen && !force && !tagged && !self.requested.contains(order.id.as_str()) {
                 self.summary.unchanged += 1;
                 continue;
@@ -150,8 +150,7 @@ impl<'a> Importer<'a> {
         for order in &todo {
             let mut known = Known::default();
             if (order.display_fulfillment_status == "FULFILLED" || order.cancelled_at.is_some())
-                && let Some(stored) = store.shopify_order(shop_id, order.id.as_str()).await?
-                && let Some(id) = stored.sales_order_id
+                && let Some(id) = versions.get(order.id.as_str()).and_then(|stored| stored.sales_order_id)
             {
                 known.has_sales_order = true;
                 existing.insert(order.id.to_string(), id);
