@@ -24,14 +24,7 @@ pub mod kinds {
 /// refunds and returns as its own object.
 pub fn order_captures(order: &ImportOrder, into: &mut Vec<CaptureInput>) {
     let order_id = order.id.to_string();
-    let mut header = match serde_json::to_value(order) {
-        Ok(serde_json::Value::Object(map)) => map,
-        _ => return,
-    };
-    for list in ["lineItems", "shippingLines", "transactions", "fulfillments", "refunds", "returns"] {
-        header.remove(list);
-    }
-    push(into, kinds::ORDER, &order_id, &header);
+    push(into, kinds::ORDER, &order_id, &order.header());
     for line in &order.line_items.nodes {
         push(into, kinds::ORDER_LINE, line.id.as_str(), line);
     }
