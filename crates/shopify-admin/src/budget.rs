@@ -37,6 +37,9 @@ use std::time::Duration;
 use tokio::sync::{Mutex, Notify};
 use tokio::time::Instant;
 
+/// The slowest refill a throttle status is believed with, in points per second.
+const MIN_RESTORE_RATE: f64 = 1.0;
+
 /// Shopify's report of a query's cost (`extensions.cost`).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -249,14 +252,14 @@ impl CostBudget {
                 let level = s.level_at(now, limits);
                 s.set_level(level + refund, now);
             }
-            // A bucket without size or refill (a proxy or a broken answer reporting 0 or less) is not a snapshot:
-            // taken as one, it made every later request wait forever. A level outside the bucket is clamped into
-            // it for the same reason.
+            // A bucket without size or refill (a proxy or a broken answer reporting 0 or less, or a refill under a
+            // point a second, when Shopify's slowest is 50) is not a snapshot: taken as one, it made every later
+            // request wait forever. A level outside the bucket is clamped into it for the same reason.
             let plausible = |status: &ThrottleStatus| {
                 status.maximum_available.is_finite()
                     && status.maximum_available > 0.0
                     && status.restore_rate.is_finite()
-                    && status.restore_rate > 0.0
+                    && status.restore_rate >= MIN_RESTORE_RATE
             };
             if let Some(status) = cost.throttle_status.filter(plausible) {
                 let limits = Limits { maximum: status.maximum_available, restore_rate: status.restore_rate };
@@ -265,7 +268,13 @@ impl CostBudget {
                     s.answered.iter().filter(|(at, _)| *at > reservation.sent_at).map(|(_, charged)| charged).sum();
                 let currently_available = status.currently_available.clamp(0.0, limits.maximum);
                 let lower = currently_available - in_flight - answered_since;
-                let refund_slack = (cost.requested_query_cost - charged).max(0.0);
+                // Shopify may report the level before crediting the unused part of what it reserved, so a
+                // charged answer leaves the model that much room above the report. A THROTTLED answer (no actual
+                // cost) reserved nothing: its report is the bucket as it is. Without this difference a model a
+                // few points ahead of Shopify stayed within the room, sent again at once, and was throttled
+                // until the attempts ran out.
+                let refund_slack =
+                    if cost.actual_query_cost.is_some() { (cost.requested_query_cost - charged).max(0.0) } else { 0.0 };
                 let since_sent = now.duration_since(reservation.sent_at).as_secs_f64();
                 let upper = currently_available + refund_slack + limits.restore_rate * since_sent;
                 let known = s.limits.is_some();
@@ -431,6 +440,23 @@ mod tests {
         budget.settle(r, "Q", report(10.0, Some(10.0), 50.0));
         let snap = budget.snapshot();
         assert!((snap.available - 50.0).abs() < 1e-6, "{snap:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_throttled_answer_brings_a_model_slightly_ahead_of_shopify_down_to_the_report() {
+        let budget = CostBudget::new();
+        let r = budget.acquire("Q", 400.0).await;
+        budget.settle(r, "Q", report(400.0, Some(400.0), 402.0));
+        // The model holds 402; Shopify, a few points behind (rounding, another client), holds 399.
+        let r = budget.acquire("Q", 400.0).await;
+        budget.settle(r, "Q", report(400.0, None, 399.0));
+        let snap = budget.snapshot();
+        assert!(snap.available <= 399.0 + 1e-6, "the model must not stay above Shopify's report: {snap:?}");
+        // So the retry waits for the shortfall instead of being throttled again at once.
+        let start = Instant::now();
+        let r = budget.acquire("Q", 400.0).await;
+        assert!(start.elapsed() >= Duration::from_millis(19), "{:?}", start.elapsed());
+        budget.settle(r, "Q", Settlement::Unknown);
     }
 
     #[tokio::test(start_paused = true)]
