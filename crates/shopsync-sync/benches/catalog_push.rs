@@ -3,7 +3,8 @@
 //! For each plan (standard: 100 points/s, bucket 2,000; plus: 1,000 points/s, bucket 20,000):
 //! 1. initial push of 2,000 items / 10,000 variants to an empty store (`sync products`: SKU search, then one
 //!    `productSet` per product);
-//! 2. inventory push of the 10,000 SKUs (quantities of the variants just created are known, so no reads);
+//! 2. inventory push of the 10,000 SKUs ("known": the variants were just created by shopsync; their quantities
+//!    are still read once, 100 per call, since a new variant's stock is not assumed, then set 250 per call);
 //!
 //! and, on plus (on standard too with `CATALOG_PUSH_FULL=1`, about 15 more minutes):
 //! 3. first-time link of the same catalog against a store that already has it (`Seed::Large`): SKU search, then
