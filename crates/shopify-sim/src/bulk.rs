@@ -30,7 +30,7 @@
 //! `bulkOperationRunMutation` and staged uploads are not simulated (the mutation answers the
 //! simulator's "not implemented" error).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -54,7 +54,7 @@ use tokio::sync::{Notify, watch};
 use crate::control::SimControl;
 use crate::gid;
 use crate::graphql::connection::without_page_limits;
-use crate::graphql::executor::{Ctx, Executor, QueryRoot};
+use crate::graphql::executor::{Ctx, Execution, Executor, QueryRoot};
 use crate::state::SimState;
 use crate::store::Store;
 
@@ -214,6 +214,9 @@ pub(crate) struct BulkPlan {
     api_version: String,
     /// The query with paging arguments removed and `pageInfo` added to the root connection.
     document: ExecutableDocument,
+    /// The same query selecting only the root connection's `pageInfo`: where the next chunk starts, found
+    /// without resolving the nodes, so the next chunk can run while this one does.
+    boundaries: ExecutableDocument,
     root_key: String,
     /// The root field is a connection (walked in chunks), or an object (one line).
     root_is_connection: bool,
@@ -231,6 +234,9 @@ struct ConnectionSpec {
     node_key: String,
     children: Vec<ConnectionSpec>,
 }
+
+/// How many chunks of an operation run at once: the next one is read while this one is written.
+const CHUNKS_AHEAD: usize = 2;
 
 /// The alias of the `pageInfo` the runner adds to the root connection.
 const PAGE_INFO_ALIAS: &str = "simBulkPageInfo";
@@ -328,10 +334,12 @@ pub(crate) fn plan(query: &str, api_version: &str) -> Result<BulkPlan, Vec<Strin
     let root_key = root.response_key().to_string();
     let mut prepared = document.into_inner();
     prepare(&mut prepared, schema.schema(), &root_key, root_is_connection);
+    let boundaries = boundary_document(&prepared, &root_key);
     Ok(BulkPlan {
         schema,
         api_version: api_version.to_string(),
         document: prepared,
+        boundaries,
         root_key,
         root_is_connection,
         root_edges,
@@ -541,9 +549,36 @@ fn prepare(document: &mut ExecutableDocument, schema: &Schema, root_key: &str, r
     }
 }
 
+/// `document` with the root connection selecting only the runner's `pageInfo`.
+fn boundary_document(document: &ExecutableDocument, root_key: &str) -> ExecutableDocument {
+    let mut boundaries = document.clone();
+    if let Ok(operation) = boundaries.operations.get_mut(None) {
+        for selection in &mut operation.selection_set.selections {
+            if let Selection::Field(field) = selection
+                && field.response_key() == root_key
+            {
+                field.make_mut().selection_set.selections.retain(
+                    |selection| matches!(selection, Selection::Field(inner) if inner.response_key() == PAGE_INFO_ALIAS),
+                );
+            }
+        }
+    }
+    boundaries
+}
+
 /// The plan's document with the root's page set (`first: chunk`, `after: cursor`).
 fn chunk_document(plan: &BulkPlan, chunk: usize, after: Option<&str>) -> Valid<ExecutableDocument> {
-    let mut document = plan.document.clone();
+    with_page(&plan.document, plan, chunk, after)
+}
+
+/// `source` (the plan's document or its boundaries) with the root's page set.
+fn with_page(
+    source: &ExecutableDocument,
+    plan: &BulkPlan,
+    chunk: usize,
+    after: Option<&str>,
+) -> Valid<ExecutableDocument> {
+    let mut document = source.clone();
     if plan.root_is_connection
         && let Ok(operation) = document.operations.get_mut(None)
     {
@@ -606,16 +641,6 @@ pub(crate) async fn run(state: Arc<SimState>, mut shutdown: watch::Receiver<bool
     }
 }
 
-/// What a chunk left for the next one.
-struct ChunkOutcome {
-    writer: Option<BufWriter<std::fs::File>>,
-    lines: u64,
-    roots: u64,
-    bytes: u64,
-    next: Option<String>,
-    errors: Vec<String>,
-}
-
 /// How an operation ended.
 enum Ending {
     Completed,
@@ -659,7 +684,10 @@ async fn execute(state: Arc<SimState>, id: u64, mut shutdown: watch::Receiver<bo
             }
         };
         let (mut lines, mut roots, mut bytes) = (0u64, 0u64, 0u64);
-        let mut after: Option<String> = None;
+        // Chunks run ahead of the one being written, each on a blocking thread: where the next one starts is
+        // found first with the cheap boundary query. The file is still written chunk by chunk, in order.
+        let mut pending: VecDeque<tokio::task::JoinHandle<Executed>> = VecDeque::new();
+        let mut next_start: Option<Option<String>> = Some(None);
         loop {
             // Pause (tests hold operations running) and cancel are checked between chunks.
             loop {
@@ -676,23 +704,60 @@ async fn execute(state: Arc<SimState>, id: u64, mut shutdown: watch::Receiver<bo
                 }
             }
             let behaviour = state.bulk.behaviour.lock().clone();
-            let task_state = state.clone();
-            let task_plan = plan.clone();
-            let cursor = after.take();
+            let chunk = behaviour.chunk_size.max(1);
+            while pending.len() < CHUNKS_AHEAD
+                && let Some(start) = next_start.take()
+            {
+                let (task_state, task_plan, task_start) = (state.clone(), plan.clone(), start.clone());
+                pending.push_back(tokio::task::spawn_blocking(move || {
+                    execute_chunk(&task_state, &task_plan, chunk, task_start.as_deref())
+                }));
+                if !plan.root_is_connection {
+                    break;
+                }
+                let (task_state, task_plan) = (state.clone(), plan.clone());
+                let boundary = tokio::task::spawn_blocking(move || {
+                    next_boundary(&task_state, &task_plan, chunk, start.as_deref())
+                })
+                .await;
+                match boundary {
+                    Ok(Ok(next)) => next_start = next.map(Some),
+                    Ok(Err(errors)) => {
+                        break 'run (Ending::Failed("INTERNAL_SERVER_ERROR", errors), lines, roots, bytes);
+                    }
+                    Err(error) => {
+                        break 'run (
+                            Ending::Failed("INTERNAL_SERVER_ERROR", vec![error.to_string()]),
+                            lines,
+                            roots,
+                            bytes,
+                        );
+                    }
+                }
+            }
+            let Some(task) = pending.pop_front() else {
+                break;
+            };
+            let executed = match task.await {
+                Ok(executed) => executed,
+                Err(error) => {
+                    break 'run (Ending::Failed("INTERNAL_SERVER_ERROR", vec![error.to_string()]), lines, roots, bytes);
+                }
+            };
+            let mut errors = executed.errors;
             let taken = writer.take();
-            let outcome = tokio::task::spawn_blocking(move || {
-                run_chunk(&task_state, &task_plan, behaviour.chunk_size.max(1), cursor.as_deref(), taken, group_objects)
-            })
-            .await;
-            let outcome = match outcome {
+            let rows = executed.rows;
+            let written = tokio::task::spawn_blocking(move || write_chunk(taken, rows, group_objects)).await;
+            let outcome = match written {
                 Ok(outcome) => outcome,
                 Err(error) => {
                     break 'run (Ending::Failed("INTERNAL_SERVER_ERROR", vec![error.to_string()]), lines, roots, bytes);
                 }
             };
             writer = outcome.writer;
+            errors.extend(outcome.errors);
             lines += outcome.lines;
-            roots += outcome.roots;
+            roots += executed.roots;
             bytes += outcome.bytes;
             {
                 let mut store = state.store.write();
@@ -701,18 +766,14 @@ async fn execute(state: Arc<SimState>, id: u64, mut shutdown: watch::Receiver<bo
                     operation.root_object_count = roots;
                 }
             }
-            if !outcome.errors.is_empty() {
-                break 'run (Ending::Failed("INTERNAL_SERVER_ERROR", outcome.errors), lines, roots, bytes);
+            if !errors.is_empty() {
+                break 'run (Ending::Failed("INTERNAL_SERVER_ERROR", errors), lines, roots, bytes);
             }
             if let Some(limit) = behaviour.fail_after_objects
                 && lines >= limit
             {
                 let message = format!("fault injection: failed after {lines} objects");
                 break 'run (Ending::Failed("INTERNAL_SERVER_ERROR", vec![message]), lines, roots, bytes);
-            }
-            match outcome.next {
-                Some(cursor) => after = Some(cursor),
-                None => break,
             }
         }
         if let Some(mut writer) = writer
@@ -762,74 +823,102 @@ fn finish(state: &SimState, id: u64, (ending, lines, roots, bytes): (Ending, u64
     store.record("bulk_operations/finish", gid::format("BulkOperation", id));
 }
 
-/// Reads one chunk of root nodes (under one store read lock) and writes their lines.
-fn run_chunk(
-    state: &SimState,
-    plan: &BulkPlan,
-    chunk: usize,
-    after: Option<&str>,
-    mut writer: Option<BufWriter<std::fs::File>>,
-    group_objects: bool,
-) -> ChunkOutcome {
+/// One output line with the lines of the connections it holds.
+struct Row {
+    line: Map<String, Json>,
+    children: Vec<Row>,
+}
+
+/// One chunk's rows, read from the store and not yet written.
+struct Executed {
+    rows: Vec<Row>,
+    roots: u64,
+    errors: Vec<String>,
+}
+
+/// What writing a chunk left for the next one.
+struct Written {
+    writer: Option<BufWriter<std::fs::File>>,
+    lines: u64,
+    bytes: u64,
+    errors: Vec<String>,
+}
+
+/// Runs the plan's query for one chunk (`first: chunk` after `after`) and splits its nodes into rows.
+fn execute_chunk(state: &SimState, plan: &BulkPlan, chunk: usize, after: Option<&str>) -> Executed {
     let document = chunk_document(plan, chunk, after);
-    let variables = Map::new();
-    let execution = {
-        let store = state.store.read();
-        let env = state.request_env(&plan.api_version);
-        let ctx = Ctx { store: &store, env: &env, registry: &state.registry };
-        match document.operations.get(None) {
-            Ok(operation) => without_page_limits(|| {
-                Executor::new(&document, plan.schema.schema(), &variables).run_query(operation, &QueryRoot, &ctx)
-            }),
-            Err(error) => {
-                return ChunkOutcome {
-                    writer,
-                    lines: 0,
-                    roots: 0,
-                    bytes: 0,
-                    next: None,
-                    errors: vec![format!("{error:?}")],
-                };
-            }
-        }
+    let execution = match run_document(state, plan, &document) {
+        Ok(execution) => execution,
+        Err(errors) => return Executed { rows: Vec::new(), roots: 0, errors },
     };
-    let mut errors: Vec<String> = execution.errors.iter().map(|error| error.message.clone()).collect();
+    let errors: Vec<String> = execution.errors.iter().map(|error| error.message.clone()).collect();
     let mut data = match execution.data {
         Json::Object(data) => data,
         _ => Map::new(),
     };
     let root = data.shift_remove(&plan.root_key).unwrap_or(Json::Null);
-    let (rows, next) = if plan.root_is_connection {
+    let rows = if plan.root_is_connection {
         let Json::Object(mut connection) = root else {
-            return ChunkOutcome { writer, lines: 0, roots: 0, bytes: 0, next: None, errors };
+            return Executed { rows: Vec::new(), roots: 0, errors };
         };
-        let page_info = connection.shift_remove(PAGE_INFO_ALIAS).unwrap_or(Json::Null);
-        let next = (page_info["hasNextPage"] == json!(true))
-            .then(|| page_info["endCursor"].as_str().map(str::to_string))
-            .flatten();
+        connection.shift_remove(PAGE_INFO_ALIAS);
         let nodes = take_nodes(Json::Object(connection), &plan.root_edges.0, &plan.root_edges.1);
-        let rows = nodes.into_iter().map(|node| split(node, &plan.children)).collect::<Vec<_>>();
-        (rows, next)
+        nodes.into_iter().map(|node| split(node, &plan.children)).collect::<Vec<_>>()
     } else {
         match root {
-            Json::Object(object) => (vec![split(object, &plan.children)], None),
-            _ => (Vec::new(), None),
+            Json::Object(object) => vec![split(object, &plan.children)],
+            _ => Vec::new(),
         }
     };
     let roots = rows.len() as u64;
-    let mut counter = CountingWriter { inner: writer.as_mut(), lines: 0, bytes: 0 };
-    let written = if group_objects { write_grouped(&mut counter, rows) } else { write_by_level(&mut counter, rows) };
-    if let Err(error) = written {
-        errors.push(format!("writing the result file: {error}"));
-    }
-    let (lines, bytes) = (counter.lines, counter.bytes);
-    ChunkOutcome { writer, lines, roots, bytes, next, errors }
+    Executed { rows, roots, errors }
 }
 
-/// One output line with the lines of the connections it holds.
-struct Row {
-    line: Map<String, Json>,
-    children: Vec<Row>,
+/// Where the chunk after the one starting at `after` starts (`None`: that chunk is the last).
+fn next_boundary(
+    state: &SimState,
+    plan: &BulkPlan,
+    chunk: usize,
+    after: Option<&str>,
+) -> Result<Option<String>, Vec<String>> {
+    let document = with_page(&plan.boundaries, plan, chunk, after);
+    let execution = run_document(state, plan, &document)?;
+    if !execution.errors.is_empty() {
+        return Err(execution.errors.iter().map(|error| error.message.clone()).collect());
+    }
+    let page_info = execution.data.get(&plan.root_key).and_then(|root| root.get(PAGE_INFO_ALIAS));
+    let has_next = page_info.and_then(|info| info.get("hasNextPage")) == Some(&json!(true));
+    Ok(page_info.and_then(|info| info.get("endCursor")).and_then(Json::as_str).filter(|_| has_next).map(str::to_string))
+}
+
+/// Executes a chunk's document against the store as it is now.
+fn run_document(
+    state: &SimState,
+    plan: &BulkPlan,
+    document: &Valid<ExecutableDocument>,
+) -> Result<Execution, Vec<String>> {
+    let variables = Map::new();
+    let store = state.store.read();
+    let env = state.request_env(&plan.api_version);
+    let ctx = Ctx { store: &store, env: &env, registry: &state.registry };
+    match document.operations.get(None) {
+        Ok(operation) => Ok(without_page_limits(|| {
+            Executor::new(document, plan.schema.schema(), &variables).run_query(operation, &QueryRoot, &ctx)
+        })),
+        Err(error) => Err(vec![format!("{error:?}")]),
+    }
+}
+
+/// Appends a chunk's rows to the result file.
+fn write_chunk(mut writer: Option<BufWriter<std::fs::File>>, rows: Vec<Row>, group_objects: bool) -> Written {
+    let mut counter = CountingWriter { inner: writer.as_mut(), lines: 0, bytes: 0 };
+    let written = if group_objects { write_grouped(&mut counter, rows) } else { write_by_level(&mut counter, rows) };
+    let (lines, bytes) = (counter.lines, counter.bytes);
+    let errors = match written {
+        Ok(()) => Vec::new(),
+        Err(error) => vec![format!("writing the result file: {error}")],
+    };
+    Written { writer, lines, bytes, errors }
 }
 
 /// The node objects of a connection value (`{edges: [{node: {...}}]}`).
