@@ -34,12 +34,17 @@ pub enum LogCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Delete entries: all of them, or those older than a number of days (e.g. `--older-than 7`).
+    /// Delete entries older than a number of days (`--older-than 7`), or all of them (`--all`); one of the
+    /// two is required, so a bare `log purge` cannot empty the log by accident.
+    #[command(group(clap::ArgGroup::new("how_much").required(true).args(["older_than", "all"])))]
     Purge {
         #[arg(long)]
         shop: Option<String>,
         #[arg(long, value_name = "DAYS")]
         older_than: Option<u32>,
+        /// Delete every entry (of the shop, with --shop).
+        #[arg(long)]
+        all: bool,
     },
 }
 
@@ -138,7 +143,7 @@ pub async fn run_log(data_dir: &DataDir, command: LogCommand) -> anyhow::Result<
                 println!("\nResponse body\n{}", entry.response_body.as_deref().unwrap_or("(not kept)"));
             }
         }
-        LogCommand::Purge { shop, older_than } => {
+        LogCommand::Purge { shop, older_than, all: _ } => {
             let shop_id = match shop {
                 Some(domain) => Some(shop_id(store.as_ref(), &domain).await?),
                 None => None,

@@ -72,3 +72,43 @@ async fn no_request_leaves_when_outgoing_requests_are_off() {
     assert_eq!(stats.graphql_requests + stats.unauthorized + stats.rest_requests, 0);
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn log_purge_deletes_nothing_unless_told_how_much() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let dir = connected_to(&sim);
+    let domain = sim.shop_domain().to_string();
+    sim.control().set_faults(Faults { token_revoked: true, ..Faults::default() });
+    let mut check = shopsync(dir.path());
+    check.args(["shop", "check", &domain]);
+    run_async(check).await;
+    let count = |dir: &std::path::Path| {
+        let mut log = shopsync(dir);
+        log.args(["log", "list", "--json"]);
+        async move {
+            let out = run_async(log).await;
+            serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap().as_array().unwrap().len()
+        }
+    };
+    assert_eq!(count(dir.path()).await, 1, "the refused call is logged");
+
+    // A bare purge is a usage error that says what to add, and the entry stays.
+    let mut purge = shopsync(dir.path());
+    purge.args(["log", "purge"]);
+    let out = run_async(purge).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--older-than") && stderr(&out).contains("--all"), "{}", stderr(&out));
+    assert_eq!(count(dir.path()).await, 1);
+
+    // Entries younger than the limit stay; --all deletes them.
+    let mut purge = shopsync(dir.path());
+    purge.args(["log", "purge", "--older-than", "7"]);
+    let out = run_async(purge).await;
+    assert!(stdout(&out).contains("Deleted 0 request log entries"), "{}", stdout(&out));
+    let mut purge = shopsync(dir.path());
+    purge.args(["log", "purge", "--all"]);
+    let out = run_async(purge).await;
+    assert!(stdout(&out).contains("Deleted 1 request log entries"), "{}", stdout(&out));
+    assert_eq!(count(dir.path()).await, 0);
+    sim.shutdown().await;
+}
