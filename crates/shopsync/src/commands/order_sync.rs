@@ -119,13 +119,8 @@ fn bulk_choice(bulk: bool, pages: bool) -> BulkChoice {
 }
 
 pub async fn customers(engine: &Engine, args: CustomersArgs) -> anyhow::Result<ExitCode> {
-    let shop = engine.shop(&args.shop.trim().to_ascii_lowercase()).await?;
-    let options = CustomerSyncOptions { bulk: bulk_choice(args.bulk, args.pages) };
-    let bars = Bars::new();
-    let flow = sync_customers(&shop, &options, &bars);
-    let result = engine.run_job(&shop, "customers", JobTrigger::Manual, &bars, flow).await;
-    bars.finish();
-    let summary = result.map_err(|err| flow_failure(err, &shop))?;
+    let bulk = bulk_choice(args.bulk, args.pages);
+    let (shop, summary) = run_manual(engine, &args.shop, "customers", bulk).await?;
     if args.json {
         print_json(&summary)?;
     } else {
@@ -135,13 +130,8 @@ pub async fn customers(engine: &Engine, args: CustomersArgs) -> anyhow::Result<E
 }
 
 pub async fn orders(engine: &Engine, args: OrdersArgs) -> anyhow::Result<ExitCode> {
-    let shop = engine.shop(&args.shop.trim().to_ascii_lowercase()).await?;
-    let options = OrderSyncOptions { bulk: bulk_choice(args.bulk, args.pages) };
-    let bars = Bars::new();
-    let flow = sync_orders(&shop, &options, &bars);
-    let result = engine.run_job(&shop, "orders", JobTrigger::Manual, &bars, flow).await;
-    bars.finish();
-    let summary = result.map_err(|err| flow_failure(err, &shop))?;
+    let bulk = bulk_choice(args.bulk, args.pages);
+    let (shop, summary) = run_manual(engine, &args.shop, "orders", bulk).await?;
     if args.json {
         print_json(&summary)?;
     } else {
@@ -151,18 +141,29 @@ pub async fn orders(engine: &Engine, args: OrdersArgs) -> anyhow::Result<ExitCod
 }
 
 pub async fn fulfillments(engine: &Engine, args: FulfillmentsArgs) -> anyhow::Result<ExitCode> {
-    let shop = engine.shop(&args.shop.trim().to_ascii_lowercase()).await?;
-    let bars = Bars::new();
-    let flow = sync_fulfillments(&shop, &bars);
-    let result = engine.run_job(&shop, "fulfillments", JobTrigger::Manual, &bars, flow).await;
-    bars.finish();
-    let summary = result.map_err(|err| flow_failure(err, &shop))?;
+    let (shop, summary) = run_manual(engine, &args.shop, "fulfillments", BulkChoice::Auto).await?;
     if args.json {
         print_json(&summary)?;
     } else {
         print_fulfillments(&shop, &summary).await?;
     }
     Ok(exit_code(&summary))
+}
+
+/// Runs one flow of the shop as a manual job with progress bars; a failure becomes the command's error (with the
+/// exit code it calls for).
+async fn run_manual(
+    engine: &Engine,
+    domain: &str,
+    flow: &str,
+    bulk: BulkChoice,
+) -> anyhow::Result<(ShopContext, FlowSummary)> {
+    let shop = engine.shop(&domain.trim().to_ascii_lowercase()).await?;
+    let bars = Bars::new();
+    let result = run_flow(engine, &shop, flow, JobTrigger::Manual, bulk, &bars).await;
+    bars.finish();
+    let summary = result.map_err(|err| flow_failure(err, &shop))?;
+    Ok((shop, summary))
 }
 
 /// One flow of `sync all`.
