@@ -227,16 +227,16 @@ impl Endpoint {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn plain_http_endpoints_only_reach_this_machine() {
         for ok in ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9", "https://sim.example.com"] {
-            assert!(super::Endpoint::development(ok).is_ok(), "{ok}");
+            assert!(Endpoint::development(ok).is_ok(), "{ok}");
         }
-        let err = super::Endpoint::development("http://10.0.0.5:8080").unwrap_err();
+        let err = Endpoint::development("http://10.0.0.5:8080").unwrap_err();
         assert!(err.to_string().contains("use https"), "{err}");
     }
-
-    use super::*;
 
     #[test]
     fn shop_domain_is_trimmed_and_lowercased() {

@@ -79,6 +79,17 @@ pub enum Disposition {
     Ignored,
 }
 
+impl Disposition {
+    /// The import status of an order whose weightiest problem has this disposition.
+    pub fn status(self) -> OrderStatus {
+        match self {
+            Disposition::Error => OrderStatus::Error,
+            Disposition::Waiting => OrderStatus::Pending,
+            Disposition::Ignored => OrderStatus::Ignored,
+        }
+    }
+}
+
 /// The import status of a Shopify order, as the store keeps it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -368,16 +379,11 @@ impl OrderStatus {
     /// The status an evaluation with these problems gives: any problem to fix makes it `error`, else anything to
     /// wait for makes it `pending`, else a deliberate exclusion makes it `ignored`; no problem at all is `synced`.
     pub fn from_problems(problems: &[OrderProblem]) -> OrderStatus {
-        let has = |d: Disposition| problems.iter().any(|p| p.code().disposition() == d);
-        if has(Disposition::Error) {
-            OrderStatus::Error
-        } else if has(Disposition::Waiting) {
-            OrderStatus::Pending
-        } else if has(Disposition::Ignored) {
-            OrderStatus::Ignored
-        } else {
-            OrderStatus::Synced
-        }
+        // Weightiest first: an order that is both in error and waiting needs a person.
+        [Disposition::Error, Disposition::Waiting, Disposition::Ignored]
+            .into_iter()
+            .find(|&d| problems.iter().any(|p| p.code().disposition() == d))
+            .map_or(OrderStatus::Synced, Disposition::status)
     }
 }
 

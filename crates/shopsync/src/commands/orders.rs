@@ -600,11 +600,7 @@ fn print_codes(json: bool) -> anyhow::Result<()> {
             title: code.title(),
             meaning: code.summary(),
             disposition: code.disposition(),
-            status: match code.disposition() {
-                Disposition::Error => "error",
-                Disposition::Waiting => "pending",
-                Disposition::Ignored => "ignored",
-            },
+            status: code.disposition().status().as_str(),
         })
         .collect();
     if json {
