@@ -408,6 +408,13 @@ fn gen_item() -> impl Strategy<Value = GenItem> {
                             tags_seen.push(tag);
                         }
                     }
+                    // The import keeps a list's first copy of a repeated tag or image, so the expectation does too.
+                    let mut images_seen = Vec::new();
+                    for image in images.into_iter().map(|i| format!("https://cdn.example.com/{i}.png")) {
+                        if !images_seen.contains(&image) {
+                            images_seen.push(image);
+                        }
+                    }
                     GenItem {
                         name,
                         description,
@@ -417,7 +424,7 @@ fn gen_item() -> impl Strategy<Value = GenItem> {
                         option_names,
                         variants,
                         tags: tags_seen,
-                        images: images.into_iter().map(|i| format!("https://cdn.example.com/{i}.png")).collect(),
+                        images: images_seen,
                     }
                 },
             )
