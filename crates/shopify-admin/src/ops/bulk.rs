@@ -29,8 +29,11 @@ impl Operation for BulkOperationRunQuery {
     // It reads the shop's data into a file; nothing on the shop changes, so
     // the "writes" switch does not block it.
     const WRITES: bool = false;
-    // A re-send after a lost answer would start a second operation.
-    const RETRY_SAFE: bool = false;
+    // A re-send after a lost answer or a 5xx may start a second operation. That is harmless: it only reads the
+    // shop's data into a file, the caller polls the operation it got back, and the other one finishes on its
+    // own (API 2026-01 and later run up to five bulk queries per shop at once). Not re-sending failed the whole
+    // orders run on one 503.
+    const RETRY_SAFE: bool = true;
     const ESTIMATED_COST: u32 = 12;
     type Variables = BulkOperationRunQueryVariables;
     type Data = BulkOperationRunQueryData;

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use shopify_admin::ops::NoVariables;
+use shopify_admin::ops::bulk::{BulkOperationRunQuery, BulkOperationRunQueryVariables, BulkOperationStatus};
 use shopify_admin::ops::fulfillment::{FulfillmentCreate, FulfillmentCreateVariables, FulfillmentInput};
 use shopify_admin::ops::shop::ShopInfo;
 use shopify_admin::{AdminError, AuthFailure, RetryConfig};
@@ -105,6 +106,29 @@ async fn a_fulfillment_that_may_have_been_created_is_not_sent_twice() {
     let err = client_for(&server.base_url).execute::<FulfillmentCreate>(&vars).await.unwrap_err();
     assert!(matches!(err, AdminError::Http { status: 502, .. }), "{err:?}");
     assert_eq!(server.count(), 1, "a 502 may hide a created fulfillment: it must not be re-sent");
+}
+
+#[tokio::test]
+async fn a_bulk_query_answered_with_a_503_is_started_again() {
+    let started = serde_json::json!({"bulkOperationRunQuery": {
+        "bulkOperation": {
+            "id": "gid://shopify/BulkOperation/7", "status": "CREATED", "errorCode": null,
+            "createdAt": "2026-11-23T04:00:00Z", "completedAt": null, "objectCount": "0",
+            "rootObjectCount": "0", "fileSize": null, "url": null, "partialDataUrl": null
+        },
+        "userErrors": []
+    }});
+    let server = TestServer::start(move |_, index| match index {
+        0 => Answer::json(503, "Service Unavailable"),
+        _ => Answer::json(200, ok_body(started.clone(), 10.0, 10.0, 1990.0)),
+    })
+    .await;
+    let vars =
+        BulkOperationRunQueryVariables { query: "{ orders { edges { node { id } } } }".into(), group_objects: true };
+    let reply = client_for(&server.base_url).execute::<BulkOperationRunQuery>(&vars).await.unwrap();
+    assert_eq!(reply.attempts, 2, "a bulk query only reads: a 503 must not fail the orders run");
+    let operation = reply.data.bulk_operation_run_query.and_then(|p| p.bulk_operation).unwrap();
+    assert_eq!(operation.status, BulkOperationStatus::Created);
 }
 
 #[tokio::test]
