@@ -402,19 +402,19 @@ fn gen_item() -> impl Strategy<Value = GenItem> {
                             first.push_str(&format!(" {position}"));
                         }
                     }
-                    let mut tags_seen = Vec::new();
-                    for tag in tags.into_iter().map(|t| t.trim().to_owned()) {
-                        if !tags_seen.contains(&tag) {
-                            tags_seen.push(tag);
-                        }
-                    }
                     // The import keeps a list's first copy of a repeated tag or image, so the expectation does too.
-                    let mut images_seen = Vec::new();
-                    for image in images.into_iter().map(|i| format!("https://cdn.example.com/{i}.png")) {
-                        if !images_seen.contains(&image) {
-                            images_seen.push(image);
+                    let first_copies = |values: Vec<String>| {
+                        let mut kept: Vec<String> = Vec::new();
+                        for value in values {
+                            if !kept.contains(&value) {
+                                kept.push(value);
+                            }
                         }
-                    }
+                        kept
+                    };
+                    let tags_seen = first_copies(tags.into_iter().map(|t| t.trim().to_owned()).collect());
+                    let images_seen =
+                        first_copies(images.into_iter().map(|i| format!("https://cdn.example.com/{i}.png")).collect());
                     GenItem {
                         name,
                         description,

@@ -1,6 +1,22 @@
-use shopify_sim::{Faults, SimConfig, Simulator};
+use std::process::Output;
+
+use shopify_sim::{Faults, SimConfig, SimHandle, Simulator};
+use tempfile::TempDir;
 
 use crate::{connected_to, run_async, shopsync, stderr, stdout};
+
+/// A shop connected to a simulator that has revoked its token, after one `shop check`: returns the simulator, the
+/// data directory and the check's output (the refused call is in the request log).
+async fn checked_with_a_revoked_token() -> (SimHandle, TempDir, Output) {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let dir = connected_to(&sim);
+    let domain = sim.shop_domain().to_string();
+    sim.control().set_faults(Faults { token_revoked: true, ..Faults::default() });
+    let mut check = shopsync(dir.path());
+    check.args(["shop", "check", &domain]);
+    let out = run_async(check).await;
+    (sim, dir, out)
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn shop_check_proves_the_token_works_and_records_the_scopes() {
@@ -25,14 +41,7 @@ async fn shop_check_proves_the_token_works_and_records_the_scopes() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_revoked_token_marks_the_shop_as_needing_access() {
-    let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    let dir = connected_to(&sim);
-    let domain = sim.shop_domain().to_string();
-    sim.control().set_faults(Faults { token_revoked: true, ..Faults::default() });
-
-    let mut check = shopsync(dir.path());
-    check.args(["shop", "check", &domain]);
-    let out = run_async(check).await;
+    let (sim, dir, out) = checked_with_a_revoked_token().await;
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     assert!(stderr(&out).contains("set-token"), "{}", stderr(&out));
     // Shopify answered 401 once: the client must not retry it.
@@ -75,13 +84,7 @@ async fn no_request_leaves_when_outgoing_requests_are_off() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn log_purge_deletes_nothing_unless_told_how_much() {
-    let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    let dir = connected_to(&sim);
-    let domain = sim.shop_domain().to_string();
-    sim.control().set_faults(Faults { token_revoked: true, ..Faults::default() });
-    let mut check = shopsync(dir.path());
-    check.args(["shop", "check", &domain]);
-    run_async(check).await;
+    let (sim, dir, _) = checked_with_a_revoked_token().await;
     let count = |dir: &std::path::Path| {
         let mut log = shopsync(dir);
         log.args(["log", "list", "--json"]);
