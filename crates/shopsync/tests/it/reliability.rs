@@ -4,6 +4,8 @@
 //! times. Then everything a merchant relies on is checked against Shopify's side: exactly one sales order per
 //! importable order and every other order held with its reason, no product or fulfillment made twice, Shopify's
 //! stock equal to the back office's, no access token anywhere, no job left running, cursors where the data is.
+//! The run also proves its own premises: faults and THROTTLED answers happened, and in each killed phase a kill
+//! stopped a job in the middle (kills wait for a job to start, then strike at a random moment of it).
 //!
 //! Sizes and kills are bounded so the run fits in CI; `SHOPSYNC_RELIABILITY_PRODUCTS`, `..._ORDERS`, `..._KILLS`
 //! and `..._SEED` make a longer or different run.
@@ -201,7 +203,29 @@ fn spawn(data_dir: &Path, logs: &Path, run: usize, args: &[&str]) -> (Child, Pat
     (child, out, err)
 }
 
-/// Runs the sync `rounds` times, each killed with SIGKILL after a random moment (unless it ended first).
+/// What the kills of one phase did: how many landed, and the jobs each left `running` (a kill between two flows of
+/// `sync all`, or before the first job row, leaves none).
+#[derive(Default)]
+struct Kills {
+    landed: u64,
+    jobs_left_running: Vec<i64>,
+}
+
+/// The ids of the jobs the store shows as running.
+async fn running_jobs(db: &sqlx::SqlitePool) -> Vec<i64> {
+    sqlx::query("SELECT id FROM jobs WHERE status = 'running'")
+        .fetch_all(db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
+/// Runs the sync at least `rounds` times, each killed with SIGKILL at a random moment after its first job started
+/// (unless the run ended first), and goes on (at most `rounds` more times) until a kill has stopped a job: a phase
+/// whose runs all ended before their kill would prove nothing. A run that ended first shortens the next moment to
+/// within the time its jobs took.
 async fn killed_runs(
     data_dir: &Path,
     logs: &Path,
@@ -210,24 +234,44 @@ async fn killed_runs(
     runs: &mut usize,
     rng: &mut Rng,
     outputs: &mut Outputs,
-) -> u64 {
-    let mut kills = 0;
-    for _ in 0..rounds {
+) -> Kills {
+    let url = format!("sqlite://{}?mode=ro", data_dir.join("shopsync.db").display());
+    let db = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let mut kills = Kills::default();
+    let mut longest_ms = 3_000;
+    for round in 0..rounds * 2 {
+        if round >= rounds && !kills.jobs_left_running.is_empty() {
+            break;
+        }
         *runs += 1;
         let (mut child, out, err) = spawn(data_dir, logs, *runs, args);
-        let deadline = Instant::now() + Duration::from_millis(300 + rng.below(2_700));
-        while Instant::now() < deadline && child.try_wait().unwrap().is_none() {
-            tokio::time::sleep(Duration::from_millis(20)).await;
+        let delay = Duration::from_millis(rng.below(longest_ms));
+        let mut job_started = None;
+        loop {
+            if child.try_wait().unwrap().is_some() {
+                if let Some(started) = job_started {
+                    longest_ms = (started.elapsed().as_millis() as u64).max(5);
+                }
+                break;
+            }
+            match job_started {
+                None if !running_jobs(&db).await.is_empty() => job_started = Some(Instant::now()),
+                Some(started) if started.elapsed() >= delay => {
+                    // `Child::kill` sends SIGKILL on Unix: no destructor, no flush, no chance to tidy up.
+                    child.kill().unwrap();
+                    child.wait().unwrap();
+                    kills.landed += 1;
+                    kills.jobs_left_running.extend(running_jobs(&db).await);
+                    break;
+                }
+                _ => {}
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        if child.try_wait().unwrap().is_none() {
-            // `Child::kill` sends SIGKILL on Unix: no destructor, no flush, no chance to tidy up.
-            child.kill().unwrap();
-            kills += 1;
-        }
-        child.wait().unwrap();
         outputs.0.extend(std::fs::read(out).unwrap());
         outputs.0.extend(std::fs::read(err).unwrap());
     }
+    db.close().await;
     kills
 }
 
@@ -356,7 +400,7 @@ async fn nothing_is_lost_or_duplicated_when_syncs_are_killed_under_faults() {
     let mut runs = 0;
     let mut outputs = Outputs::default();
     let sync_all = ["sync", "all", "--shop", domain.as_str(), "--json"];
-    let mut kills = killed_runs(data, logs.path(), &sync_all, kill_rounds, &mut runs, &mut rng, &mut outputs).await;
+    let phase1 = killed_runs(data, logs.path(), &sync_all, kill_rounds, &mut runs, &mut rng, &mut outputs).await;
     run_to_completion(data, logs.path(), &sync_all, HELD_ORDERS_OK, &mut runs, &mut outputs).await;
 
     // Phase 2: ship a sample of the imported orders (some partially) and send the fulfillments, killed likewise.
@@ -370,41 +414,56 @@ async fn nothing_is_lost_or_duplicated_when_syncs_are_killed_under_faults() {
             .iter()
             .map(|row| (row.get(0), row.get(1)))
             .collect();
-    let mut shipped: BTreeMap<String, (String, BTreeMap<String, u32>)> = BTreeMap::new();
-    for (i, (number, name)) in imported.iter().enumerate() {
-        let order = sim.control().order(name).unwrap();
-        let tracking = format!("TRK{i:05}");
-        let mut args = vec!["shipments".to_string(), "create".into(), "--order".into(), number.clone()];
-        let mut lines = BTreeMap::new();
-        for (l, line) in order.lines.iter().enumerate() {
-            // Every third order ships only its first line: a partial fulfillment.
-            if i % 3 == 0 && l > 0 {
-                continue;
-            }
-            let sku = line.sku.clone().unwrap();
-            args.extend(["--line".into(), format!("{sku}={}", line.quantity)]);
-            lines.insert(sku, line.quantity);
-        }
-        args.extend(["--tracking".into(), tracking.clone(), "--carrier".into(), "DHL Express".into()]);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        cli(data, &args);
-        shipped.insert(tracking, (name.clone(), lines));
-    }
     db.close().await;
+    // The shipments are made in four waves, each followed by killed runs of the fulfillment sync, so that every
+    // wave gives the kills work to interrupt (a run that finished everything leaves later kills nothing to stop).
     let sync_fulfillments = ["sync", "fulfillments", "--shop", domain.as_str(), "--json"];
-    kills +=
-        killed_runs(data, logs.path(), &sync_fulfillments, kill_rounds / 2, &mut runs, &mut rng, &mut outputs).await;
+    let mut shipped: BTreeMap<String, (String, BTreeMap<String, u32>)> = BTreeMap::new();
+    let mut phase2 = Kills::default();
+    let waves = imported.len().div_ceil(4).max(1);
+    for (wave, orders) in imported.chunks(waves).enumerate() {
+        for (j, (number, name)) in orders.iter().enumerate() {
+            let i = wave * waves + j;
+            let order = sim.control().order(name).unwrap();
+            let tracking = format!("TRK{i:05}");
+            let mut args = vec!["shipments".to_string(), "create".into(), "--order".into(), number.clone()];
+            let mut lines = BTreeMap::new();
+            for (l, line) in order.lines.iter().enumerate() {
+                // Every third order ships only its first line: a partial fulfillment.
+                if i % 3 == 0 && l > 0 {
+                    continue;
+                }
+                let sku = line.sku.clone().unwrap();
+                args.extend(["--line".into(), format!("{sku}={}", line.quantity)]);
+                lines.insert(sku, line.quantity);
+            }
+            args.extend(["--tracking".into(), tracking.clone(), "--carrier".into(), "DHL Express".into()]);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            cli(data, &args);
+            shipped.insert(tracking, (name.clone(), lines));
+        }
+        let rounds = (kill_rounds / 8).max(1);
+        let kills = killed_runs(data, logs.path(), &sync_fulfillments, rounds, &mut runs, &mut rng, &mut outputs).await;
+        phase2.landed += kills.landed;
+        phase2.jobs_left_running.extend(kills.jobs_left_running);
+    }
+    for (phase, kills) in [("sync all", &phase1), ("sync fulfillments", &phase2)] {
+        assert!(!kills.jobs_left_running.is_empty(), "no kill of {phase} landed in the middle of a job");
+    }
+    let kills = phase1.landed + phase2.landed;
     run_to_completion(data, logs.path(), &sync_fulfillments, &[0], &mut runs, &mut outputs).await;
 
     // A last run without faults changes nothing: everything was already done exactly once.
     let injected = sim.control().stats().faults_injected;
     let throttled = sim.control().stats().throttled;
+    assert!(injected > 0, "the simulator injected faults");
+    assert!(throttled > 0, "the simulator answered THROTTLED");
     sim.control().set_faults(Faults::default());
     sim.control().reset_stats();
     let last = run_to_completion(data, logs.path(), &sync_all, HELD_ORDERS_OK, &mut runs, &mut outputs).await;
     let stats = sim.control().stats();
     assert_eq!(stats.mutations, 0, "a sync after a complete one sends no change: {:?}", stats.by_root_field);
-    for name in ["products", "inventory", "orders", "fulfillments"] {
+    for name in ["products", "inventory", "customers", "orders", "fulfillments"] {
         let summary = &flow(&last, name)["summary"];
         assert_eq!(summary["created"], 0, "{name}: {summary}");
     }
@@ -442,24 +501,34 @@ async fn nothing_is_lost_or_duplicated_when_syncs_are_killed_under_faults() {
         checked += 1;
     }
     assert_eq!(sales.len(), expected.values().filter(|e| **e == Expect::Imported).count());
-    let line_counts: Vec<(String, i64)> = sqlx::query(
-        "SELECT so.shopify_order_name, COUNT(l.id) FROM sales_orders so JOIN sales_order_lines l ON l.sales_order_id = so.id \
-         GROUP BY so.id",
+    // Each sales order has exactly one item line per order line, with its SKU and quantity, and the one shipping
+    // line the simulator charges for physical goods: nothing lost, nothing doubled.
+    let sales_lines: Vec<(String, String, Option<String>, i64)> = sqlx::query(
+        "SELECT so.shopify_order_name, l.kind, l.sku, l.quantity FROM sales_orders so \
+         JOIN sales_order_lines l ON l.sales_order_id = so.id ORDER BY so.id, l.line_no",
     )
     .fetch_all(&db)
     .await
     .unwrap()
     .iter()
-    .map(|row| (row.get(0), row.get(1)))
+    .map(|row| (row.get(0), row.get(1), row.get(2), row.get(3)))
     .collect();
-    for (name, lines) in &line_counts {
+    let mut lines_by_order: BTreeMap<&str, (Vec<(String, u32)>, usize)> = BTreeMap::new();
+    for (name, kind, sku, quantity) in &sales_lines {
+        let entry = lines_by_order.entry(name.as_str()).or_default();
+        match kind.as_str() {
+            "item" => entry.0.push((sku.clone().unwrap_or_default(), *quantity as u32)),
+            "shipping" => entry.1 += 1,
+            other => panic!("{name}: unexpected {other} line"),
+        }
+    }
+    assert_eq!(lines_by_order.len(), sales.len(), "every sales order has lines");
+    for (name, (items, shipping)) in &lines_by_order {
         let order = sim.control().order(name).unwrap();
-        assert!(
-            *lines as usize >= order.lines.len(),
-            "{name}: {lines} sales lines for {} order lines",
-            order.lines.len()
-        );
-        assert!(*lines as usize <= order.lines.len() + 1, "{name}: lines doubled ({lines})");
+        let ordered: Vec<(String, u32)> =
+            order.lines.iter().map(|l| (l.sku.clone().unwrap_or_default(), l.quantity)).collect();
+        assert_eq!(items, &ordered, "{name}: the sales order's item lines are the order's lines");
+        assert_eq!(*shipping, 1, "{name}: one shipping line");
     }
 
     // Customers: one back-office customer per buyer, however often a run died between creating and linking.
@@ -545,17 +614,31 @@ async fn nothing_is_lost_or_duplicated_when_syncs_are_killed_under_faults() {
         .map(|row| (row.get(0), row.get(1)))
         .collect();
     assert!(jobs.iter().all(|(status, _)| status != "running"), "a job is still marked running: {jobs:?}");
-    let released = jobs
+    // Each kill that stopped a job left it running; the next run released exactly that job as failed, once.
+    let failed: BTreeMap<i64, Option<String>> = sqlx::query("SELECT id, error FROM jobs WHERE status = 'failed'")
+        .fetch_all(&db)
+        .await
+        .unwrap()
         .iter()
-        .filter(|(_, error)| error.as_deref().is_some_and(|e| e.contains("stopped before it finished")))
-        .count();
-    assert!(released as u64 >= kills.min(1), "killed runs are released as failed jobs");
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    let killed_jobs: Vec<i64> = phase1.jobs_left_running.iter().chain(&phase2.jobs_left_running).copied().collect();
+    for id in &killed_jobs {
+        let error = failed.get(id).unwrap_or_else(|| panic!("job {id}, killed, was never released: {jobs:?}"));
+        assert!(
+            error.as_deref().is_some_and(|e| e.contains("stopped before it finished")),
+            "job {id} is released with the reason: {error:?}"
+        );
+    }
+    let released = failed.values().filter(|e| e.as_deref().is_some_and(|e| e.contains("stopped before it finished")));
+    assert_eq!(released.count(), killed_jobs.len(), "one released job per kill that stopped a job");
 
     // Cursors: the orders cursor stands at the newest order and no bulk query is left unread.
     let cursors = cli_json(data, &["shop", "cursors", &domain, "--json"]);
-    let newest = sim.control().orders().iter().map(|o| o.updated_at.clone()).max().unwrap();
+    let time = |text: &str| text.parse::<jiff::Timestamp>().unwrap_or_else(|e| panic!("{text}: {e}"));
+    let newest = sim.control().orders().iter().map(|o| time(&o.updated_at)).max().unwrap();
     let orders_cursor = cursors.as_array().unwrap().iter().find(|c| c["object"] == "orders").unwrap();
-    assert!(orders_cursor["updated_at"].as_str().unwrap() <= newest.as_str(), "{orders_cursor}");
+    assert_eq!(time(orders_cursor["updated_at"].as_str().unwrap()), newest, "{orders_cursor}");
     for cursor in cursors.as_array().unwrap() {
         assert!(cursor["bulk_operation_id"].is_null(), "a bulk query is left unread: {cursor}");
     }
