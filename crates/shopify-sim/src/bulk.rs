@@ -259,6 +259,9 @@ pub(crate) fn plan(query: &str, api_version: &str) -> Result<BulkPlan, Vec<Strin
     if operation.operation_type != OperationType::Query {
         return Err(vec!["Invalid operation type. Only `query` operations are supported.".to_string()]);
     }
+    if let Err(error) = crate::graphql::cost::check_limits(&document, operation) {
+        return Err(vec![error.message]);
+    }
     let mut errors = Vec::new();
     let roots: Vec<&Node<Field>> = collect_fields(&document, &operation.selection_set)
         .into_iter()
@@ -1139,5 +1142,18 @@ mod tests {
             ]
         );
         assert!(refused("")[0].starts_with("Invalid bulk query: "));
+    }
+
+    #[test]
+    fn a_bulk_query_that_doubles_with_every_fragment_is_refused_before_it_runs() {
+        // Each fragment spreads the next twice: 2^24 selections under every product.
+        let mut query = String::from("{ products { edges { node { id ...F1 } } } }\n");
+        for level in 1..24 {
+            query.push_str(&format!("fragment F{level} on Product {{ ...F{next} ...F{next} }}\n", next = level + 1));
+        }
+        query.push_str("fragment F24 on Product { title }\n");
+        let errors = refused(&query);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("exceeds the max of 10000"), "{errors:?}");
     }
 }
