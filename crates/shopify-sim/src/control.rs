@@ -1,5 +1,7 @@
 //! The control surface for tests and demos: a Rust handle ([`SimControl`]) and the same
-//! operations over HTTP under `/_sim/` (JSON, no authentication: bind to loopback only).
+//! operations over HTTP under `/_sim/` (JSON, no authentication: bind to loopback only). Changes
+//! must be sent as JSON and every request must name the Host 127.0.0.1, localhost or the shop,
+//! so a web page cannot use it (`server::control_guard`).
 //!
 //! | route | what |
 //! |---|---|

@@ -265,7 +265,7 @@ async fn uninstalling_the_app_revokes_every_token_and_sends_app_uninstalled() {
     let issued = t.sim.control().issue_access_token(&["read_products"]);
     assert!(scopes_with(&t, issued.expose_secret()).await.is_some());
 
-    let response = t.http.post(format!("{}/_sim/app/uninstall", t.sim.base_url())).send().await.unwrap();
+    let response = t.http.post(format!("{}/_sim/app/uninstall", t.sim.base_url())).json(&json!({})).send().await.unwrap();
     assert_eq!(response.status(), 204);
     let webhook = receiver.wait_for(1).await.remove(0);
     assert_eq!(webhook.header("x-shopify-topic"), "app/uninstalled");

@@ -842,9 +842,9 @@ async fn control_routes_speak_json_over_http() {
     assert_eq!(tagged["tags"], json!(["http", "GlobalE"]));
     let listed: Value = http.get(format!("{base}/_sim/orders")).send().await.unwrap().json().await.unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 41);
-    let missing = http.post(format!("{base}/_sim/orders/4242/paid")).send().await.unwrap();
+    let missing = http.post(format!("{base}/_sim/orders/4242/paid")).json(&json!({})).send().await.unwrap();
     assert_eq!(missing.status(), 404);
-    let refused = http.post(format!("{base}/_sim/orders/1041/paid")).send().await.unwrap();
+    let refused = http.post(format!("{base}/_sim/orders/1041/paid")).json(&json!({})).send().await.unwrap();
     assert_eq!(refused.status(), 422, "a paid order cannot be marked paid");
     let rest: Value = http.get(format!("{base}/_sim/orders/%231041/rest")).send().await.unwrap().json().await.unwrap();
     assert_eq!(rest["name"], "#1041");
