@@ -20,7 +20,7 @@
 //! | `GET /_sim/webhooks/config`, `PUT` | retries, duplicate and out-of-order delivery faults |
 //! | `POST /_sim/app/uninstall` | uninstall the app: tokens revoked, `app/uninstalled` sent |
 //! | `POST /_sim/oauth/expire` | `{token}`: make an OAuth-issued access token expire now (`crate::oauth`) |
-//! | `GET /_sim/bulk`, `GET /_sim/bulk/{id}.jsonl` | bulk operations, their result files (`crate::bulk`) |
+//! | `GET /_sim/bulk`, `GET /_sim/bulk-results/{random}.jsonl` | bulk operations, their result files at unguessable, expiring URLs (`crate::bulk`) |
 //! | `GET /_sim/bulk-behaviour`, `PUT` | hold bulk operations running, make them fail, chunk size |
 
 use std::collections::BTreeMap;
