@@ -929,3 +929,31 @@ async fn rest_customer_json_has_the_webhook_keys() {
     }
     assert_eq!(body["default_address"]["default"], true);
 }
+
+#[tokio::test]
+async fn an_orders_seed_ends_at_the_current_time_with_the_same_orders_every_start() {
+    let before = jiff::Timestamp::now();
+    let first = spawn_seeded(Seed::Orders(300)).await.sim.control().orders();
+    let second = spawn_seeded(Seed::Orders(300)).await.sim.control().orders();
+    let after = jiff::Timestamp::now();
+    let time = |text: &str| text.parse::<jiff::Timestamp>().unwrap();
+    let newest = first.iter().map(|order| time(&order.updated_at)).max().unwrap();
+    // Shopify's timestamps are whole seconds: the newest change is the second the store started.
+    let started = jiff::Timestamp::from_second(before.as_second()).unwrap();
+    assert!(newest <= after, "no order changes in the future: {newest} > {after}");
+    assert!(newest >= started, "the history reaches the present: newest {newest}, started {before}");
+    assert!(first.iter().all(|order| time(&order.created_at) <= time(&order.updated_at)));
+
+    // Only the dates follow the clock: the orders themselves are the same.
+    let content = |orders: &[shopify_sim::control_orders::OrderSnapshot]| -> Vec<String> {
+        orders
+            .iter()
+            .map(|order| {
+                let lines: Vec<String> =
+                    order.lines.iter().map(|line| format!("{:?} x{}", line.sku, line.quantity)).collect();
+                format!("{} {} {} {:?} {}", order.name, order.financial_status, order.total_price, order.email, lines.join(","))
+            })
+            .collect()
+    };
+    assert_eq!(content(&first), content(&second));
+}
