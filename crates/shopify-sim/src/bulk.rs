@@ -1,5 +1,7 @@
 //! Bulk operations: `bulkOperationRunQuery` runs a query over the whole store in the background
-//! and writes the result as JSONL, served at `{base_url}/_sim/bulk/{id}.jsonl`.
+//! and writes the result as JSONL, served at `{base_url}/_sim/bulk-results/{random}.jsonl` (no
+//! token, like Shopify's signed storage URLs: unguessable, and expiring after
+//! [`BulkBehaviour::result_url_lifetime_seconds`]).
 //!
 //! **Validation** follows Shopify's bulk rules, with its messages (as captured from the live API
 //! by a third-party parity suite): a query operation only; one top-level field, not `node` or
@@ -30,7 +32,7 @@
 //! `bulkOperationRunMutation` and staged uploads are not simulated (the mutation answers the
 //! simulator's "not implemented" error).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -168,12 +170,29 @@ pub struct BulkBehaviour {
     pub fail_after_objects: Option<u64>,
     /// Root nodes read per chunk (one store read lock each).
     pub chunk_size: usize,
+    /// How long a result URL serves its file, counted from when the operation ends (Shopify's
+    /// signed storage URLs: 7 days). Applies to operations that end after it is set.
+    pub result_url_lifetime_seconds: u64,
 }
+
+/// Shopify keeps a bulk operation's result for 7 days.
+pub const RESULT_URL_LIFETIME_SECONDS: u64 = 7 * 24 * 3600;
 
 impl Default for BulkBehaviour {
     fn default() -> Self {
-        BulkBehaviour { paused: false, fail_after_objects: None, chunk_size: 250 }
+        BulkBehaviour {
+            paused: false,
+            fail_after_objects: None,
+            chunk_size: 250,
+            result_url_lifetime_seconds: RESULT_URL_LIFETIME_SECONDS,
+        }
     }
+}
+
+/// A result file's URL: which operation's file, until when.
+struct ResultLink {
+    id: u64,
+    expires: std::time::Instant,
 }
 
 /// The runner's side of one simulator (in [`SimState`]).
@@ -182,6 +201,9 @@ pub(crate) struct BulkRuntime {
     resumed: Notify,
     /// Result files live here and go away with the simulator.
     directory: Option<tempfile::TempDir>,
+    /// Result URLs by their random name: like Shopify's signed storage URLs they need no token,
+    /// so they must not be guessable from the operation's number, and they expire.
+    links: Mutex<HashMap<String, ResultLink>>,
 }
 
 impl BulkRuntime {
@@ -191,7 +213,12 @@ impl BulkRuntime {
             .tempdir()
             .map_err(|error| tracing::warn!(%error, "no directory for bulk operation results"))
             .ok();
-        BulkRuntime { behaviour: Mutex::new(BulkBehaviour::default()), resumed: Notify::new(), directory }
+        BulkRuntime {
+            behaviour: Mutex::new(BulkBehaviour::default()),
+            resumed: Notify::new(),
+            directory,
+            links: Mutex::new(HashMap::new()),
+        }
     }
 
     fn file(&self, id: u64) -> Option<PathBuf> {
@@ -258,6 +285,9 @@ pub(crate) fn plan(query: &str, api_version: &str) -> Result<BulkPlan, Vec<Strin
     };
     if operation.operation_type != OperationType::Query {
         return Err(vec!["Invalid operation type. Only `query` operations are supported.".to_string()]);
+    }
+    if let Err(error) = crate::graphql::cost::check_limits(&document, operation) {
+        return Err(vec![error.message]);
     }
     let mut errors = Vec::new();
     let roots: Vec<&Node<Field>> = collect_fields(&document, &operation.selection_set)
@@ -791,7 +821,13 @@ fn cancel_requested(state: &SimState, id: u64) -> bool {
 }
 
 fn finish(state: &SimState, id: u64, (ending, lines, roots, bytes): (Ending, u64, u64, u64)) {
-    let url = format!("{}/_sim/bulk/{id}.jsonl", state.base_url);
+    let name = hex::encode(rand::random::<[u8; 16]>());
+    let lifetime = Duration::from_secs(state.bulk.behaviour.lock().result_url_lifetime_seconds);
+    let expires = std::time::Instant::now().checked_add(lifetime).unwrap_or_else(std::time::Instant::now);
+    if lines > 0 {
+        state.bulk.links.lock().insert(name.clone(), ResultLink { id, expires });
+    }
+    let url = format!("{}/_sim/bulk-results/{name}.jsonl", state.base_url);
     let mut store = state.store.write();
     let now = store.now();
     let Some(operation) = store.bulk.items.get_mut(&id) else {
@@ -1051,7 +1087,7 @@ impl SimControl {
 
 pub(crate) fn routes() -> Router<Arc<SimState>> {
     Router::new()
-        .route("/_sim/bulk/{file}", axum::routing::get(result_file))
+        .route("/_sim/bulk-results/{file}", axum::routing::get(result_file))
         .route(
             "/_sim/bulk",
             axum::routing::get(|State(state): State<Arc<SimState>>| async move {
@@ -1073,16 +1109,28 @@ pub(crate) fn routes() -> Router<Arc<SimState>> {
         )
 }
 
-/// Serves a result file, streamed from disk, like the signed storage URL Shopify hands out.
+/// Serves a result file, streamed from disk, like the signed storage URL Shopify hands out: by
+/// its random name, until it expires.
 async fn result_file(State(state): State<Arc<SimState>>, Path(file): Path<String>) -> Response<Body> {
     let not_found = || {
         let mut response = Response::new(Body::from("No such bulk operation result"));
         *response.status_mut() = StatusCode::NOT_FOUND;
         response
     };
-    let Some(id) = file.strip_suffix(".jsonl").and_then(|id| id.parse::<u64>().ok()) else {
+    let link = file
+        .strip_suffix(".jsonl")
+        .and_then(|name| state.bulk.links.lock().get(name).map(|link| (link.id, link.expires)));
+    let Some((id, expires)) = link else {
         return not_found();
     };
+    if std::time::Instant::now() >= expires {
+        let mut response = Response::new(Body::from(
+            "This bulk operation's result URL has expired (they last 7 days, as Shopify's): run the bulk query \
+             again for a new one.",
+        ));
+        *response.status_mut() = StatusCode::FORBIDDEN;
+        return response;
+    }
     let has_file = state
         .store
         .read()
@@ -1139,5 +1187,18 @@ mod tests {
             ]
         );
         assert!(refused("")[0].starts_with("Invalid bulk query: "));
+    }
+
+    #[test]
+    fn a_bulk_query_that_doubles_with_every_fragment_is_refused_before_it_runs() {
+        // Each fragment spreads the next twice: 2^24 selections under every product.
+        let mut query = String::from("{ products { edges { node { id ...F1 } } } }\n");
+        for level in 1..24 {
+            query.push_str(&format!("fragment F{level} on Product {{ ...F{next} ...F{next} }}\n", next = level + 1));
+        }
+        query.push_str("fragment F24 on Product { title }\n");
+        let errors = refused(&query);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("exceeds the max of 10000"), "{errors:?}");
     }
 }

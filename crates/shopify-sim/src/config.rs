@@ -25,15 +25,18 @@ pub struct SimConfig {
     pub bucket: Option<BucketConfig>,
     /// The shop's currency (ISO 4217).
     pub currency: String,
-    /// Scopes granted to the app (`currentAppInstallation.accessScopes`).
+    /// The app's access scopes: those of the configured token (`currentAppInstallation.accessScopes`)
+    /// and the most an OAuth grant may ask for.
     pub access_scopes: Vec<String>,
     /// Serve HTTPS with this certificate and key (PEM files) instead of plain HTTP.
     pub tls: Option<TlsFiles>,
     /// The app's API key (OAuth `client_id`). Default [`DEFAULT_API_KEY`].
     pub api_key: String,
     /// The app's client secret: signs webhooks (`X-Shopify-Hmac-Sha256`) and OAuth redirects
-    /// (`hmac`). Default [`DEFAULT_CLIENT_SECRET`], a fixed value so tests can verify signatures.
-    pub client_secret: SecretString,
+    /// (`hmac`), and is required to exchange a code for a token. A random one per start when
+    /// `None` (read it with [`SimHandle::client_secret`](crate::SimHandle::client_secret)): a
+    /// fixed default would let anyone who read this source mint tokens on a running simulator.
+    pub client_secret: Option<SecretString>,
     /// Webhook delivery: retries, duplicate and out-of-order faults.
     pub webhooks: crate::webhooks::WebhookConfig,
     /// OAuth: allowed redirect URIs and token lifetimes.
@@ -42,10 +45,6 @@ pub struct SimConfig {
 
 /// The simulated app's default API key (OAuth `client_id`).
 pub const DEFAULT_API_KEY: &str = "5f1c3e2a9b7d4c6e8a0b2d4f6a8c0e1f";
-
-/// The simulated app's default client secret. Public on purpose: it only signs the simulator's
-/// own webhooks and redirects.
-pub const DEFAULT_CLIENT_SECRET: &str = "shpss_simulator0123456789abcdef0123";
 
 /// PEM certificate chain and private key for the optional HTTPS listener.
 #[derive(Debug, Clone)]
@@ -86,7 +85,7 @@ impl Default for SimConfig {
             .collect(),
             tls: None,
             api_key: DEFAULT_API_KEY.to_string(),
-            client_secret: SecretString::from(DEFAULT_CLIENT_SECRET),
+            client_secret: None,
             webhooks: crate::webhooks::WebhookConfig::default(),
             oauth: crate::oauth::OAuthSettings::default(),
         }

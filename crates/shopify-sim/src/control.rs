@@ -1,5 +1,7 @@
 //! The control surface for tests and demos: a Rust handle ([`SimControl`]) and the same
-//! operations over HTTP under `/_sim/` (JSON, no authentication: bind to loopback only).
+//! operations over HTTP under `/_sim/` (JSON, no authentication: bind to loopback only). Changes
+//! must be sent as JSON and every request must name the Host 127.0.0.1, localhost or the shop,
+//! so a web page cannot use it (`server::control_guard`).
 //!
 //! | route | what |
 //! |---|---|
@@ -18,7 +20,7 @@
 //! | `GET /_sim/webhooks/config`, `PUT` | retries, duplicate and out-of-order delivery faults |
 //! | `POST /_sim/app/uninstall` | uninstall the app: tokens revoked, `app/uninstalled` sent |
 //! | `POST /_sim/oauth/expire` | `{token}`: make an OAuth-issued access token expire now (`crate::oauth`) |
-//! | `GET /_sim/bulk`, `GET /_sim/bulk/{id}.jsonl` | bulk operations, their result files (`crate::bulk`) |
+//! | `GET /_sim/bulk`, `GET /_sim/bulk-results/{random}.jsonl` | bulk operations, their result files at unguessable, expiring URLs (`crate::bulk`) |
 //! | `GET /_sim/bulk-behaviour`, `PUT` | hold bulk operations running, make them fail, chunk size |
 
 use std::collections::BTreeMap;

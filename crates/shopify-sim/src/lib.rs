@@ -108,7 +108,7 @@ impl Simulator {
         let tls = config.tls.as_ref().map(tls_acceptor).transpose()?;
         let scheme = if tls.is_some() { "https" } else { "http" };
         let base_url = format!("{scheme}://{local}");
-        let access_token = config.access_token.clone().unwrap_or_else(random_token);
+        let access_token = config.access_token.clone().unwrap_or_else(|| random_secret("shpat_"));
 
         let now = jiff::Timestamp::now();
         let shop = Shop {
@@ -141,7 +141,7 @@ impl Simulator {
             faults: Mutex::new(FaultState::new(config.faults.clone())),
             stats: Mutex::new(Stats::default()),
             api_key: config.api_key.clone(),
-            client_secret: config.client_secret.clone(),
+            client_secret: config.client_secret.clone().unwrap_or_else(|| random_secret("shpss_")),
             webhooks: webhooks::WebhookRuntime::new(config.webhooks.clone()),
             bulk: bulk::BulkRuntime::new(),
             oauth: oauth::OAuthState::new(config.oauth.clone()),
@@ -194,6 +194,12 @@ impl SimHandle {
         self.state.access_token.read().clone()
     }
 
+    /// The app's client secret (configured, or random per start): what an app verifies
+    /// webhooks and OAuth redirects with, and sends to exchange a code.
+    pub fn client_secret(&self) -> SecretString {
+        self.state.client_secret.clone()
+    }
+
     /// The control surface.
     pub fn control(&self) -> SimControl {
         SimControl { state: self.state.clone() }
@@ -236,15 +242,10 @@ pub async fn serve(
     Ok(())
 }
 
-fn random_token() -> SecretString {
-    use std::hash::{BuildHasher, Hasher};
-    let mut text = String::from("shpat_");
-    for round in 0..2u64 {
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u64(round);
-        text.push_str(&format!("{:016x}", hasher.finish()));
-    }
-    SecretString::from(text)
+/// A credential of 128 random bits, hex, after Shopify's prefix (`shpat_`, `shpss_`).
+fn random_secret(prefix: &str) -> SecretString {
+    let bytes: [u8; 16] = rand::random();
+    SecretString::from(format!("{prefix}{}", hex::encode(bytes)))
 }
 
 fn tls_acceptor(files: &TlsFiles) -> Result<tokio_rustls::TlsAcceptor, SimError> {

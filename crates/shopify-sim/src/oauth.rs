@@ -5,7 +5,10 @@
 //!   approves at once (there is no merchant to click) and answers `302` to `redirect_uri` with
 //!   `code`, `hmac`, `host`, `shop`, `state` and `timestamp`. `hmac` is the hex HMAC-SHA256, keyed
 //!   with the client secret, of the other parameters sorted by name and joined as `k=v` with `&`.
-//!   A wrong `client_id` or a `redirect_uri` the app does not list gets a `400` error page.
+//!   A wrong `client_id`, a `redirect_uri` the app did not register (none is registered unless
+//!   [`OAuthSettings::redirect_uris`] lists it) or a scope beyond the app's access scopes
+//!   (`SimConfig::access_scopes`; a `write_` scope implies its `read_`) gets a `400` error page
+//!   and no code, as on Shopify.
 //! - `POST /admin/oauth/access_token` (JSON or form) exchanges a code (single use, short-lived)
 //!   for `{access_token, scope}`; with `expiring=1` also `expires_in` (3600 s), `refresh_token`
 //!   and `refresh_token_expires_in`. `grant_type=refresh_token` issues a new access token and a
@@ -44,8 +47,8 @@ use crate::state::SimState;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct OAuthSettings {
-    /// Redirect URIs the app allows; any `http(s)` URL when empty (the default, so tests need no
-    /// set-up). Shopify compares them exactly.
+    /// The app's registered redirect URLs, compared exactly as Shopify does. None by default: a
+    /// simulator sends codes nowhere until the app registers where it receives them.
     pub redirect_uris: Vec<String>,
     /// How long an authorization code can be exchanged (single use in any case).
     pub code_lifetime_seconds: u64,
@@ -181,8 +184,12 @@ struct ExpireRequest {
 }
 
 fn error_page(message: &str) -> Response<Body> {
+    error_page_with("invalid_request", message)
+}
+
+fn error_page_with(error: &str, message: &str) -> Response<Body> {
     let body = format!(
-        "<!DOCTYPE html><html><head><title>Oauth error</title></head><body><h1>Oauth error invalid_request: \
+        "<!DOCTYPE html><html><head><title>Oauth error</title></head><body><h1>Oauth error {error}: \
          {message}</h1></body></html>"
     );
     let mut response = Response::new(Body::from(body));
@@ -199,7 +206,10 @@ async fn authorize(State(state): State<Arc<SimState>>, RawQuery(query): RawQuery
         return error_page("The client_id is not valid for this shop: check the app's API key (client id)");
     }
     let Some(redirect_uri) = param("redirect_uri").filter(|uri| redirect_allowed(&state.oauth.settings, uri)) else {
-        return error_page("The redirect_uri is not whitelisted");
+        return error_page(
+            "The redirect_uri is not whitelisted: register it with the app (OAuthSettings::redirect_uris, or \
+             shopsync sim --redirect-uri URL)",
+        );
     };
     let scopes: Vec<String> = param("scope")
         .unwrap_or_default()
@@ -208,6 +218,19 @@ async fn authorize(State(state): State<Arc<SimState>>, RawQuery(query): RawQuery
         .filter(|scope| !scope.is_empty())
         .map(str::to_string)
         .collect();
+    let beyond: Vec<&str> =
+        scopes.iter().map(String::as_str).filter(|scope| !scope_configured(&state.access_scopes, scope)).collect();
+    if !beyond.is_empty() {
+        return error_page_with(
+            "invalid_scope",
+            &format!(
+                "The app is not configured for the access scopes {}: ask only for its scopes ({}), or configure \
+                 them (SimConfig::access_scopes)",
+                beyond.join(", "),
+                state.access_scopes.join(", ")
+            ),
+        );
+    }
     let online = params.iter().any(|(key, value)| key.starts_with("grant_options") && value == "per-user");
     let code = random_hex("");
     {
@@ -244,8 +267,15 @@ async fn authorize(State(state): State<Arc<SimState>>, RawQuery(query): RawQuery
 }
 
 fn redirect_allowed(settings: &OAuthSettings, uri: &str) -> bool {
-    let is_http = url::Url::parse(uri).is_ok_and(|url| matches!(url.scheme(), "http" | "https"));
-    is_http && (settings.redirect_uris.is_empty() || settings.redirect_uris.iter().any(|allowed| allowed == uri))
+    settings.redirect_uris.iter().any(|registered| registered == uri)
+}
+
+/// Whether the app's configuration covers a scope; a `write_` scope implies its `read_` scope.
+fn scope_configured(configured: &[String], scope: &str) -> bool {
+    configured.iter().any(|granted| granted == scope)
+        || scope
+            .strip_prefix("read_")
+            .is_some_and(|rest| configured.iter().any(|granted| granted.strip_prefix("write_") == Some(rest)))
 }
 
 /// The fields of a token request, from JSON, a form or the query string.

@@ -252,6 +252,9 @@ where
 }
 
 async fn fault_gate(state: Arc<SimState>, request: Request<Body>, router: Router) -> Result<Response<Body>, io::Error> {
+    if let Some(refused) = control_guard(&state, &request) {
+        return Ok(refused);
+    }
     if request.uri().path().starts_with("/admin/") {
         let (latency, decision) = state.faults.lock().decide();
         if !latency.is_zero() {
@@ -291,9 +294,80 @@ async fn fault_gate(state: Arc<SimState>, request: Request<Body>, router: Router
     })
 }
 
+/// `/_sim/` changes the store without a token, so it answers only requests a web page of another
+/// site cannot make: changes must be JSON (a page can send text/plain, a form or no body without
+/// the browser asking the server first, never `application/json`), and the Host must name this
+/// machine or the shop (a page whose own name was re-pointed at 127.0.0.1, DNS rebinding, still
+/// sends its own name). The Admin API needs no such guard: its token is the guard, as on Shopify.
+fn control_guard(state: &SimState, request: &Request<Body>) -> Option<Response<Body>> {
+    if !request.uri().path().starts_with("/_sim/") {
+        return None;
+    }
+    // HTTP/1.1 sends Host; HTTP/2 sends the authority in the URI instead.
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .or_else(|| request.uri().authority().map(|authority| authority.as_str()))
+        .unwrap_or("");
+    let name = host_name(host);
+    let known = ["127.0.0.1", "localhost", "[::1]", state.shop_domain.as_str()];
+    if !known.iter().any(|known| name.eq_ignore_ascii_case(known)) {
+        let message = format!(
+            "The simulator's control routes (/_sim/) answer only to the Host 127.0.0.1, localhost or {}, not \
+             `{host}`: a page of another site could otherwise reach them by pointing its own name at this \
+             machine. Call them at http://127.0.0.1:PORT/_sim/...",
+            state.shop_domain
+        );
+        return Some(text_response(StatusCode::MISDIRECTED_REQUEST, message));
+    }
+    let reads = matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD);
+    let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok());
+    let json = content_type.is_some_and(|value| {
+        value.split(';').next().is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+    });
+    if !reads && !json {
+        let message = format!(
+            "The simulator's control routes (/_sim/) take changes as JSON only (this request sent {}), which a \
+             page of another site cannot send without the browser asking first: add -H 'content-type: \
+             application/json' (and a body such as '{{}}' when there is nothing to send).",
+            content_type.map_or_else(|| "no content type".to_string(), |value| format!("`{value}`"))
+        );
+        return Some(text_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, message));
+    }
+    None
+}
+
+/// The name part of a Host value (`name`, `name:port`, `[v6]` or `[v6]:port`).
+fn host_name(host: &str) -> &str {
+    if host.starts_with('[') {
+        return host.split_inclusive(']').next().unwrap_or(host);
+    }
+    match host.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => host,
+    }
+}
+
+fn text_response(status: StatusCode, message: String) -> Response<Body> {
+    let mut response = Response::new(Body::from(message));
+    *response.status_mut() = status;
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    response
+}
+
 #[cfg(test)]
 mod tests {
-    use super::resolve_version;
+    use super::{host_name, resolve_version};
+
+    #[test]
+    fn host_names_lose_their_port() {
+        assert_eq!(host_name("127.0.0.1:8080"), "127.0.0.1");
+        assert_eq!(host_name("localhost"), "localhost");
+        assert_eq!(host_name("[::1]:80"), "[::1]");
+        assert_eq!(host_name("[::1]"), "[::1]");
+        assert_eq!(host_name("shop.myshopify.com:443"), "shop.myshopify.com");
+    }
 
     #[test]
     fn versions_fall_forward_to_the_oldest_supported_one() {

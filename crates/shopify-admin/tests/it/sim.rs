@@ -324,10 +324,7 @@ async fn customer_pages_return_every_customer_once() {
     assert_eq!(ids.len(), customers.len());
 }
 
-// Waiting for the simulator: it serves no bulk operations yet. The test uses
-// only its public API; remove the `ignore` once it does.
 #[tokio::test]
-#[ignore = "waiting for shopify-sim to serve bulk operations"]
 async fn a_bulk_export_of_the_catalog_is_reassembled_product_by_product() {
     use shopify_admin::{BulkGrouping, BulkLimits, BulkWait};
     let sim = start(SimConfig { seed: Seed::Count(40), ..SimConfig::default() }).await;

@@ -7,20 +7,109 @@
 //! - every mutation field costs 10 (its payload selection is covered by that flat cost);
 //! - `nodes(ids:)` costs one object per id.
 //!
+//! Fields are costed after merging, as Shopify's server (graphql-ruby) costs them: selections with
+//! the same response key in one selection set are one field, so a fragment spread twice costs what
+//! it costs once (it is executed once), while aliased copies each cost their own.
+//!
+//! Before costing, [`check_limits`] bounds the document as written: its depth (Shopify answers
+//! "Query has a depth of N, which exceeds the max depth of M.") and the number of field selections
+//! once every fragment spread is expanded. Both are computed with one memoised pass per fragment,
+//! so a short document of fragments that spread each other twice (2^n selections) is refused in
+//! time linear in its text instead of being expanded.
+//!
 //! The actual cost (counted by the executor) uses the returned page sizes instead, so it is never
 //! higher than the requested cost.
 
-use apollo_compiler::Schema;
+use std::collections::{HashMap, HashSet};
+
 use apollo_compiler::ast::OperationType;
 use apollo_compiler::executable::{ExecutableDocument, Field, Operation, Selection, SelectionSet};
 use apollo_compiler::schema::ExtendedType;
 use apollo_compiler::validation::Valid;
+use apollo_compiler::{Name, Node, Schema};
+use indexmap::IndexMap;
 use serde_json::{Map, Value as Json};
 
+use super::errors::GraphqlError;
 use super::input::value_to_json;
 
 /// The flat cost of a mutation field.
 pub const MUTATION_COST: u32 = 10;
+
+/// The deepest field nesting a document may have. Shopify does not publish the Admin API's
+/// figure; its Storefront API answers "Query has a depth of 18, which exceeds the max depth of
+/// 17." (Shopify/hydrogen#2420), and the Admin queries a connector sends stay well under it
+/// (shopsync's deepest, the orders page, is 9).
+pub const MAX_QUERY_DEPTH: usize = 17;
+
+/// The most field selections a document may hold once every fragment spread is expanded in
+/// place. A bound of the simulator's own (Shopify does not publish one): real queries hold a few
+/// hundred, while a document of fragments that each spread the next one twice doubles with every
+/// fragment and would otherwise keep a core busy for minutes.
+pub const MAX_EXPANDED_FIELDS: u64 = 10_000;
+
+/// Checks the document's depth and expanded size before anything walks it field by field.
+pub fn check_limits(document: &ExecutableDocument, operation: &Operation) -> Result<(), GraphqlError> {
+    let mut shape = Shape { document, fragments: HashMap::new() };
+    let (depth, fields) = shape.selection_set(&operation.selection_set);
+    if depth > MAX_QUERY_DEPTH {
+        return Err(GraphqlError::new(format!(
+            "Query has a depth of {depth}, which exceeds the max depth of {MAX_QUERY_DEPTH}."
+        ))
+        .with_code("MAX_DEPTH_EXCEEDED"));
+    }
+    if fields > MAX_EXPANDED_FIELDS {
+        let shown = if fields == u64::MAX { "more than 18 quintillion".to_string() } else { fields.to_string() };
+        return Err(GraphqlError::new(format!(
+            "Query has {shown} fields once its fragments are expanded, which exceeds the max of \
+             {MAX_EXPANDED_FIELDS}. A fragment spread more than once is expanded each time: select the fields \
+             once, or split the query."
+        ))
+        .with_code("MAX_FIELDS_EXCEEDED"));
+    }
+    Ok(())
+}
+
+/// Depth and expanded field count of selection sets, memoised per fragment.
+struct Shape<'d> {
+    document: &'d ExecutableDocument,
+    fragments: HashMap<&'d Name, (usize, u64)>,
+}
+
+impl<'d> Shape<'d> {
+    fn selection_set(&mut self, set: &'d SelectionSet) -> (usize, u64) {
+        let mut depth = 0;
+        let mut fields = 0u64;
+        for selection in &set.selections {
+            let (inner_depth, inner_fields) = match selection {
+                Selection::Field(field) => {
+                    let (below, count) = self.selection_set(&field.selection_set);
+                    (below + 1, count.saturating_add(1))
+                }
+                Selection::InlineFragment(inline) => self.selection_set(&inline.selection_set),
+                Selection::FragmentSpread(spread) => self.fragment(&spread.fragment_name),
+            };
+            depth = depth.max(inner_depth);
+            fields = fields.saturating_add(inner_fields);
+        }
+        (depth, fields)
+    }
+
+    fn fragment(&mut self, name: &'d Name) -> (usize, u64) {
+        if let Some(known) = self.fragments.get(name) {
+            return *known;
+        }
+        // Validation refused fragment cycles, so this recursion ends; the placeholder keeps it
+        // finite even if it did not.
+        self.fragments.insert(name, (0, 0));
+        let shape = match self.document.fragments.get(name) {
+            Some(fragment) => self.selection_set(&fragment.selection_set),
+            None => (0, 0),
+        };
+        self.fragments.insert(name, shape);
+        shape
+    }
+}
 
 /// The requested cost of an operation with the given variables.
 pub fn requested_cost(
@@ -35,7 +124,7 @@ pub fn requested_cost(
             let count = operation.selection_set.fields().filter(|field| !field.name.starts_with("__")).count();
             u32::try_from(count).unwrap_or(u32::MAX).saturating_mul(MUTATION_COST)
         }
-        _ => calculator.selection_set(&operation.selection_set, 0),
+        _ => calculator.merged(&[&operation.selection_set], &operation.selection_set.ty),
     }
 }
 
@@ -45,79 +134,86 @@ struct Calculator<'d> {
     variables: &'d Map<String, Json>,
 }
 
-impl Calculator<'_> {
-    /// Cost of a selection set: plain fields summed, fragments on other types than the parent
-    /// taken at their maximum (only one of them applies to any one object).
-    fn selection_set(&self, set: &SelectionSet, depth: usize) -> u32 {
-        if depth > 64 {
-            return 0;
+/// Fields of one merged selection set grouped by response key: those that apply to the parent
+/// type itself, and those under a fragment on another type (an interface's or union's member).
+#[derive(Default)]
+struct Grouped<'d> {
+    common: IndexMap<&'d str, Vec<&'d Node<Field>>>,
+    per_type: IndexMap<&'d str, IndexMap<&'d str, Vec<&'d Node<Field>>>>,
+}
+
+impl<'d> Calculator<'d> {
+    /// Cost of selection sets merged into one (the sub-selections of fields sharing a response
+    /// key): the common fields plus, when fragments name other types, the dearest of those types
+    /// (only one of them applies to any one object).
+    fn merged(&self, sets: &[&'d SelectionSet], parent: &'d str) -> u32 {
+        let mut grouped = Grouped::default();
+        let mut visited = HashSet::new();
+        for set in sets {
+            self.collect(set, parent, None, &mut grouped, &mut visited);
         }
-        let mut common = 0u32;
-        let mut per_type: Vec<(String, u32)> = Vec::new();
-        self.walk(set, &set.ty, depth, &mut common, &mut per_type);
-        common.saturating_add(per_type.iter().map(|(_, cost)| *cost).max().unwrap_or(0))
+        let common = self.fields_cost(grouped.common.values());
+        let per_type = grouped
+            .per_type
+            .values()
+            .map(|fields| {
+                // Fields selected both outside and inside a type's fragment merge into one.
+                let mut merged = grouped.common.clone();
+                for (key, more) in fields {
+                    merged.entry(key).or_default().extend(more.iter().copied());
+                }
+                self.fields_cost(merged.values())
+            })
+            .max()
+            .unwrap_or(0);
+        common.max(per_type)
     }
 
-    fn walk(
+    fn fields_cost<'a>(&self, groups: impl Iterator<Item = &'a Vec<&'d Node<Field>>>) -> u32
+    where
+        'd: 'a,
+    {
+        groups.fold(0u32, |total, fields| total.saturating_add(self.field(fields)))
+    }
+
+    /// Groups fields by response key; a fragment is expanded once per merged selection set and
+    /// type condition, as execution expands it (GraphQL's CollectFields).
+    fn collect(
         &self,
-        set: &SelectionSet,
-        parent: &str,
-        depth: usize,
-        common: &mut u32,
-        per_type: &mut Vec<(String, u32)>,
+        set: &'d SelectionSet,
+        parent: &'d str,
+        condition: Option<&'d str>,
+        grouped: &mut Grouped<'d>,
+        visited: &mut HashSet<(&'d str, Option<&'d str>)>,
     ) {
         for selection in &set.selections {
             match selection {
-                Selection::Field(field) => *common = common.saturating_add(self.field(field, depth)),
-                Selection::InlineFragment(inline) => self.fragment(
-                    inline.type_condition.as_deref(),
-                    &inline.selection_set,
-                    parent,
-                    depth,
-                    common,
-                    per_type,
-                ),
+                Selection::Field(field) => {
+                    let key = field.response_key().as_str();
+                    let bucket = match condition {
+                        None => &mut grouped.common,
+                        Some(condition) => grouped.per_type.entry(condition).or_default(),
+                    };
+                    bucket.entry(key).or_default().push(field);
+                }
+                Selection::InlineFragment(inline) => {
+                    let inner = narrow(condition, inline.type_condition.as_ref().map(Name::as_str), parent);
+                    self.collect(&inline.selection_set, parent, inner, grouped, visited);
+                }
                 Selection::FragmentSpread(spread) => {
-                    if let Some(fragment) = self.document.fragments.get(&spread.fragment_name) {
-                        self.fragment(
-                            Some(fragment.type_condition()),
-                            &fragment.selection_set,
-                            parent,
-                            depth,
-                            common,
-                            per_type,
-                        )
+                    let Some(fragment) = self.document.fragments.get(&spread.fragment_name) else { continue };
+                    let inner = narrow(condition, Some(fragment.type_condition().as_str()), parent);
+                    if visited.insert((spread.fragment_name.as_str(), inner)) {
+                        self.collect(&fragment.selection_set, parent, inner, grouped, visited);
                     }
                 }
             }
         }
     }
 
-    fn fragment(
-        &self,
-        condition: Option<&str>,
-        set: &SelectionSet,
-        parent: &str,
-        depth: usize,
-        common: &mut u32,
-        per_type: &mut Vec<(String, u32)>,
-    ) {
-        match condition {
-            Some(condition) if condition != parent => {
-                let mut inner_common = 0;
-                let mut inner_types = Vec::new();
-                self.walk(set, condition, depth + 1, &mut inner_common, &mut inner_types);
-                let cost = inner_common + inner_types.iter().map(|(_, cost)| *cost).max().unwrap_or(0);
-                match per_type.iter_mut().find(|(name, _)| name == condition) {
-                    Some((_, existing)) => *existing = existing.saturating_add(cost),
-                    None => per_type.push((condition.to_string(), cost)),
-                }
-            }
-            _ => self.walk(set, parent, depth + 1, common, per_type),
-        }
-    }
-
-    fn field(&self, field: &Field, depth: usize) -> u32 {
+    /// Cost of one response key: its fields' selections merged.
+    fn field(&self, fields: &[&'d Node<Field>]) -> u32 {
+        let field = fields[0];
         if field.name.starts_with("__") {
             return 0;
         }
@@ -126,9 +222,10 @@ impl Calculator<'_> {
         if is_leaf {
             return 0;
         }
-        let inner = self.selection_set(&field.selection_set, depth + 1);
+        let sets: Vec<&'d SelectionSet> = fields.iter().map(|field| &field.selection_set).collect();
+        let inner = self.merged(&sets, type_name.as_str());
         if type_name.ends_with("Connection") {
-            let size = self.page_size(field);
+            let size = fields.iter().map(|field| self.page_size(field)).max().unwrap_or(0);
             return 2u32.saturating_add(size.saturating_mul(inner));
         }
         if type_name.ends_with("Edge") || type_name == "PageInfo" {
@@ -158,5 +255,14 @@ impl Calculator<'_> {
             .iter()
             .find(|argument| argument.name == name)
             .map(|argument| value_to_json(&argument.value, self.variables))
+    }
+}
+
+/// The type a fragment's fields apply to: the parent's own fields stay common, a fragment on
+/// another type narrows them to that type.
+fn narrow<'d>(current: Option<&'d str>, condition: Option<&'d str>, parent: &'d str) -> Option<&'d str> {
+    match condition {
+        Some(condition) if condition != parent => Some(condition),
+        _ => current,
     }
 }

@@ -5,7 +5,7 @@
 //! and completes values against the schema type (lists, non-null propagation, sub-selections).
 //! Resolvers live in `crate::resolvers` and are found through the [`Registry`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use apollo_compiler::ast::{OperationType, Type};
@@ -207,7 +207,7 @@ impl<'d> Executor<'d> {
             OperationType::Subscription => "Subscription",
         };
         let mut fields = IndexMap::new();
-        self.collect_fields(root_type, &[&operation.selection_set], &mut fields);
+        self.collect_fields(root_type, &[&operation.selection_set], &mut fields, &mut HashSet::new());
         fields
     }
 
@@ -283,7 +283,7 @@ impl<'d> Executor<'d> {
     ) -> Result<Map<String, Json>, Propagate> {
         let type_name = object.type_name();
         let mut grouped = IndexMap::new();
-        self.collect_fields(type_name, sets, &mut grouped);
+        self.collect_fields(type_name, sets, &mut grouped, &mut HashSet::new());
         let mut result = Map::with_capacity(grouped.len());
         for (response_key, fields) in grouped {
             let field = fields[0];
@@ -408,11 +408,14 @@ impl<'d> Executor<'d> {
         self.errors.push(graphql_error);
     }
 
+    /// GraphQL's CollectFields: fields grouped by response key, each fragment expanded once per
+    /// selection set however often it is spread (its fields would only merge again).
     fn collect_fields(
         &self,
         type_name: &str,
         sets: &[&'d SelectionSet],
         out: &mut IndexMap<&'d str, Vec<&'d Node<Field>>>,
+        visited: &mut HashSet<&'d str>,
     ) {
         for set in sets {
             for selection in &set.selections {
@@ -432,7 +435,7 @@ impl<'d> Executor<'d> {
                             .as_ref()
                             .is_none_or(|condition| self.type_applies(condition, type_name));
                         if applies {
-                            self.collect_fields(type_name, &[&inline.selection_set], out);
+                            self.collect_fields(type_name, &[&inline.selection_set], out, visited);
                         }
                     }
                     Selection::FragmentSpread(spread) => {
@@ -441,8 +444,9 @@ impl<'d> Executor<'d> {
                         }
                         if let Some(fragment) = self.document.fragments.get(&spread.fragment_name)
                             && self.type_applies(fragment.type_condition(), type_name)
+                            && visited.insert(spread.fragment_name.as_str())
                         {
-                            self.collect_fields(type_name, &[&fragment.selection_set], out);
+                            self.collect_fields(type_name, &[&fragment.selection_set], out, visited);
                         }
                     }
                 }

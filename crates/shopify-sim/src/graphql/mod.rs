@@ -151,6 +151,11 @@ pub fn serve(state: &SimState, api_version: &str, token_key: &str, request: Grap
     let info = executor::describe(document, operation);
     state.stats.lock().count_request(&info);
 
+    // Depth and size first: everything after walks the document field by field.
+    if let Err(error) = cost::check_limits(document, operation) {
+        return plain(json!({ "errors": [error] }));
+    }
+
     // Cost: refuse what can never run, then charge the bucket up front.
     let requested = cost::requested_cost(schema.schema(), document, operation, &variables);
     if requested > max_query_cost() {

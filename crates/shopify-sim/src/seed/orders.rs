@@ -556,9 +556,11 @@ const LAST_NAMES: &[&str] =
     &["Schmidt", "Martin", "Peeters", "Smith", "Jansen", "Weber", "Dubois", "Brown", "Meyer", "Visser"];
 const COUNTRIES: &[&str] = &["DE", "DE", "DE", "FR", "NL", "BE", "GB", "AT", "US", "CA"];
 
-/// `count` orders over the catalog, by `count / 10` customers, updated over the year before
-/// [`ORDERS_EPOCH`] plus a few months. One order in four is fulfilled, one in five discounted,
-/// one in twenty pending, one in fifty cancelled; guests place one in ten.
+/// `count` orders over the catalog, by `count / 10` customers, over the 15 months that end when
+/// the simulator starts (the newest order changed at that second): a client's cursor then never
+/// stands in the future, and the next change it sees comes after it. The content is the same at
+/// every start; only the dates follow the clock. One order in four is fulfilled, one in five
+/// discounted, one in twenty pending, one in fifty cancelled; guests place one in ten.
 pub fn populate_large(store: &mut Store, count: usize) {
     let mut rng = SplitMix64::new(0x0bde_5000 + count as u64);
     let catalog = &store.catalog;
@@ -587,8 +589,13 @@ pub fn populate_large(store: &mut Store, count: usize) {
     if variants.is_empty() {
         return;
     }
-    let start = epoch() - SignedDuration::from_hours(24 * 365);
+    // Orders are created over `span_seconds` and changed up to 20 days later (fulfilled after 20
+    // hours, cancelled after 2), so the history starts that much before the end. Whole seconds,
+    // as Shopify's timestamps are.
     let span_seconds = 24 * 3600 * 365 + 24 * 3600 * 80;
+    let last_change_seconds = 3600 * 24 * 20;
+    let end = Timestamp::from_second(store.now().as_second()).unwrap_or(Timestamp::UNIX_EPOCH);
+    let start = end - SignedDuration::from_secs((span_seconds + last_change_seconds) as i64);
     let shopify_payments = Text::from("shopify_payments");
     let bank_deposit = Text::from("bank_deposit");
     let source = Text::from("web");
@@ -654,7 +661,10 @@ pub fn populate_large(store: &mut Store, count: usize) {
         let id = store.next_id(IdKind::Order);
         let number = store.orders.next_number();
         let created_at = start + SignedDuration::from_secs(offset);
-        let updated_at = created_at + SignedDuration::from_secs(rng.range(0, 3600 * 24 * 20) as i64);
+        // The last order is the newest change, made as the store started; its draw is still
+        // taken so that the rest of its content is what the seed gives.
+        let change = SignedDuration::from_secs(rng.range(0, last_change_seconds) as i64);
+        let updated_at = if index + 1 == count { end } else { created_at + change };
         let guest = index % 10 == 9;
         let (customer_id, address) = &customer_ids[rng.range(0, customer_count as u64 - 1) as usize];
         let country = address.country_code.as_deref().unwrap_or("DE");
@@ -853,5 +863,5 @@ pub fn populate_large(store: &mut Store, count: usize) {
         store.orders.insert(order);
     }
     store.orders.shrink_to_fit();
-    populate_payouts(store, epoch(), 12);
+    populate_payouts(store, end - SignedDuration::from_hours(24 * 7 * 12), 12);
 }

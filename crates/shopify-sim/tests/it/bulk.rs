@@ -82,7 +82,7 @@ async fn a_bulk_query_writes_every_product_and_variant_with_parent_ids_not_group
     assert_eq!(operation["partialDataUrl"], Value::Null);
     assert!(operation["completedAt"].is_string());
     let url = operation["url"].as_str().unwrap();
-    assert_eq!(url, format!("{}/_sim/bulk/{}.jsonl", t.sim.base_url(), id.rsplit('/').next().unwrap()));
+    assert!(url.starts_with(&format!("{}/_sim/bulk-results/", t.sim.base_url())), "{url}");
 
     let (lines, bytes) = lines(url).await;
     let products = t.sim.control().products();
@@ -328,4 +328,39 @@ async fn bulk_operations_finish_is_delivered_and_found_by_node() {
     let node =
         t.gql("query Node($id: ID!) { node(id: $id) { ... on BulkOperation { status } } }", json!({ "id": id })).await;
     assert_eq!(node["data"]["node"]["status"], "COMPLETED");
+}
+
+#[tokio::test]
+async fn result_files_are_served_at_unguessable_urls_that_expire() {
+    let t = spawn_with(SimConfig { seed: Seed::Count(5), ..SimConfig::default() }).await;
+    let first = start(&t, PRODUCTS_WITH_VARIANTS, false).await;
+    let first = wait_until(&t, &first, &["COMPLETED", "FAILED"]).await;
+    let second = start(&t, PRODUCTS_WITH_VARIANTS, false).await;
+    let second = wait_until(&t, &second, &["COMPLETED", "FAILED"]).await;
+    let urls: Vec<&str> = [&first, &second].iter().map(|operation| operation["url"].as_str().unwrap()).collect();
+    for (url, operation) in urls.iter().zip([&first, &second]) {
+        let numeric_id = operation["id"].as_str().unwrap().rsplit('/').next().unwrap();
+        assert!(!url.contains(numeric_id), "not named after the operation: {url}");
+        let name = url.rsplit('/').next().unwrap().split(['.', '?']).next().unwrap();
+        assert!(name.len() >= 32 && name.chars().all(|c| c.is_ascii_hexdigit()), "128 random bits: {url}");
+        // The operation's own number does not lead to its file.
+        let guessed = reqwest::get(format!("{}/_sim/bulk/{numeric_id}.jsonl", t.sim.base_url())).await.unwrap();
+        assert_eq!(guessed.status(), 404, "{url}");
+    }
+    assert_ne!(urls[0], urls[1]);
+    let (lines, _) = lines(urls[0]).await;
+    let products = t.sim.control().products();
+    let variants: usize = products.iter().map(|product| product.variants.len()).sum();
+    assert_eq!(lines.len(), products.len() + variants);
+
+    // Past its lifetime (Shopify's: 7 days) a URL no longer serves the file.
+    let expire_now = json!({ "result_url_lifetime_seconds": 0 });
+    let url = format!("{}/_sim/bulk-behaviour", t.sim.base_url());
+    assert_eq!(t.http.put(&url).json(&expire_now).send().await.unwrap().status(), 200);
+    let third = start(&t, PRODUCTS_WITH_VARIANTS, false).await;
+    let third = wait_until(&t, &third, &["COMPLETED", "FAILED"]).await;
+    let expired = reqwest::get(third["url"].as_str().unwrap()).await.unwrap();
+    assert_eq!(expired.status(), 403);
+    let message = expired.text().await.unwrap();
+    assert!(message.contains("expired") && message.contains("bulk operation"), "{message}");
 }

@@ -3,6 +3,7 @@
 
 mod bulk;
 mod catalog;
+mod control;
 mod mutations;
 mod oauth;
 mod orders;

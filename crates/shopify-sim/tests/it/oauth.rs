@@ -9,10 +9,24 @@ use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use sha2::Sha256;
 use shopify_sim::SimConfig;
-use shopify_sim::config::{DEFAULT_API_KEY, DEFAULT_CLIENT_SECRET};
+use shopify_sim::config::DEFAULT_API_KEY;
 use shopify_sim::oauth::OAuthSettings;
 
 use crate::support::{TestSim, VERSION, spawn, spawn_with};
+
+/// The simulated app: its redirect URL registered, as an app registers it with Shopify.
+async fn spawn_app() -> TestSim {
+    spawn_with(SimConfig { oauth: registered(OAuthSettings::default()), ..SimConfig::default() }).await
+}
+
+fn registered(settings: OAuthSettings) -> OAuthSettings {
+    OAuthSettings { redirect_uris: vec![CALLBACK.to_string()], ..settings }
+}
+
+/// The app's client secret.
+fn secret(t: &TestSim) -> String {
+    t.sim.client_secret().expose_secret().to_string()
+}
 use crate::webhooks::{Receiver, assert_matches_schema, subscribe};
 
 const CALLBACK: &str = "https://app.example.com/auth/callback";
@@ -40,11 +54,11 @@ fn param<'p>(params: &'p [(String, String)], name: &str) -> &'p str {
 }
 
 /// What an app does with the callback: hex HMAC-SHA256 of the other parameters, sorted, `k=v&k=v`.
-fn callback_hmac(params: &[(String, String)]) -> String {
+fn callback_hmac(t: &TestSim, params: &[(String, String)]) -> String {
     let mut rest: Vec<String> =
         params.iter().filter(|(key, _)| key != "hmac").map(|(key, value)| format!("{key}={value}")).collect();
     rest.sort();
-    let mut mac = Hmac::<Sha256>::new_from_slice(DEFAULT_CLIENT_SECRET.as_bytes()).unwrap();
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret(t).as_bytes()).unwrap();
     mac.update(rest.join("&").as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
@@ -61,7 +75,7 @@ async fn refresh(t: &TestSim, refresh_token: &str) -> (u16, Value) {
         .post(format!("{}/admin/oauth/access_token", t.sim.base_url()))
         .form(&[
             ("client_id", DEFAULT_API_KEY),
-            ("client_secret", DEFAULT_CLIENT_SECRET),
+            ("client_secret", secret(t).as_str()),
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token),
         ])
@@ -97,11 +111,11 @@ async fn scopes_with(t: &TestSim, token: &str) -> Option<Vec<String>> {
 
 #[tokio::test]
 async fn authorize_redirects_back_with_a_code_and_an_hmac_the_app_can_verify() {
-    let t = spawn().await;
+    let t = spawn_app().await;
     let params = authorize(&t, "read_products,write_inventory", &[]).await;
     let names: Vec<&str> = params.iter().map(|(key, _)| key.as_str()).collect();
     assert_eq!(names, ["code", "hmac", "host", "shop", "state", "timestamp"]);
-    assert_eq!(param(&params, "hmac"), callback_hmac(&params), "hmac verifies with the client secret");
+    assert_eq!(param(&params, "hmac"), callback_hmac(&t, &params), "hmac verifies with the client secret");
     assert_eq!(param(&params, "shop"), t.sim.shop_domain());
     assert_eq!(param(&params, "state"), "nonce-42");
     let host = base64::engine::general_purpose::STANDARD_NO_PAD.decode(param(&params, "host")).unwrap();
@@ -145,10 +159,10 @@ async fn a_wrong_client_id_or_redirect_uri_gets_shopifys_error_page() {
 
 #[tokio::test]
 async fn a_code_is_exchanged_once_for_a_token_with_the_granted_scopes() {
-    let t = spawn().await;
+    let t = spawn_app().await;
     let params = authorize(&t, "read_products,read_orders", &[]).await;
     let request =
-        json!({ "client_id": DEFAULT_API_KEY, "client_secret": DEFAULT_CLIENT_SECRET, "code": param(&params, "code") });
+        json!({ "client_id": DEFAULT_API_KEY, "client_secret": secret(&t), "code": param(&params, "code") });
     let (status, token) = exchange(&t, request.clone()).await;
     assert_eq!(status, 200, "{token}");
     assert_eq!(token["scope"], "read_products,read_orders");
@@ -181,11 +195,11 @@ async fn a_code_is_exchanged_once_for_a_token_with_the_granted_scopes() {
 #[tokio::test]
 async fn an_expired_code_is_refused() {
     let settings = OAuthSettings { code_lifetime_seconds: 0, ..OAuthSettings::default() };
-    let t = spawn_with(SimConfig { oauth: settings, ..SimConfig::default() }).await;
+    let t = spawn_with(SimConfig { oauth: registered(settings), ..SimConfig::default() }).await;
     let params = authorize(&t, "read_products", &[]).await;
     let (status, body) = exchange(
         &t,
-        json!({ "client_id": DEFAULT_API_KEY, "client_secret": DEFAULT_CLIENT_SECRET, "code": param(&params, "code") }),
+        json!({ "client_id": DEFAULT_API_KEY, "client_secret": secret(&t), "code": param(&params, "code") }),
     )
     .await;
     assert_eq!(status, 400);
@@ -194,14 +208,14 @@ async fn an_expired_code_is_refused() {
 
 #[tokio::test]
 async fn expiring_tokens_come_with_refresh_tokens_that_rotate() {
-    let t = spawn().await;
+    let t = spawn_app().await;
     let params = authorize(&t, "read_products", &[]).await;
     let response = t
         .http
         .post(format!("{}/admin/oauth/access_token", t.sim.base_url()))
         .form(&[
             ("client_id", DEFAULT_API_KEY),
-            ("client_secret", DEFAULT_CLIENT_SECRET),
+            ("client_secret", secret(&t).as_str()),
             ("code", param(&params, "code")),
             ("expiring", "1"),
         ])
@@ -242,11 +256,11 @@ async fn expiring_tokens_come_with_refresh_tokens_that_rotate() {
 
 #[tokio::test]
 async fn per_user_grants_get_online_tokens_with_the_associated_user() {
-    let t = spawn().await;
+    let t = spawn_app().await;
     let params = authorize(&t, "read_orders", &[("grant_options[]", "per-user")]).await;
     let (status, token) = exchange(
         &t,
-        json!({ "client_id": DEFAULT_API_KEY, "client_secret": DEFAULT_CLIENT_SECRET, "code": param(&params, "code") }),
+        json!({ "client_id": DEFAULT_API_KEY, "client_secret": secret(&t), "code": param(&params, "code") }),
     )
     .await;
     assert_eq!(status, 200);
@@ -259,13 +273,13 @@ async fn per_user_grants_get_online_tokens_with_the_associated_user() {
 
 #[tokio::test]
 async fn uninstalling_the_app_revokes_every_token_and_sends_app_uninstalled() {
-    let t = spawn().await;
+    let t = spawn_app().await;
     let receiver = Receiver::start().await;
     subscribe(&t, "APP_UNINSTALLED", json!({ "callbackUrl": receiver.url })).await;
     let issued = t.sim.control().issue_access_token(&["read_products"]);
     assert!(scopes_with(&t, issued.expose_secret()).await.is_some());
 
-    let response = t.http.post(format!("{}/_sim/app/uninstall", t.sim.base_url())).send().await.unwrap();
+    let response = t.http.post(format!("{}/_sim/app/uninstall", t.sim.base_url())).json(&json!({})).send().await.unwrap();
     assert_eq!(response.status(), 204);
     let webhook = receiver.wait_for(1).await.remove(0);
     assert_eq!(webhook.header("x-shopify-topic"), "app/uninstalled");
@@ -281,8 +295,70 @@ async fn uninstalling_the_app_revokes_every_token_and_sends_app_uninstalled() {
     let params = authorize(&t, "read_products", &[]).await;
     let (_, token) = exchange(
         &t,
-        json!({ "client_id": DEFAULT_API_KEY, "client_secret": DEFAULT_CLIENT_SECRET, "code": param(&params, "code") }),
+        json!({ "client_id": DEFAULT_API_KEY, "client_secret": secret(&t), "code": param(&params, "code") }),
     )
     .await;
     assert!(scopes_with(&t, token["access_token"].as_str().unwrap()).await.is_some());
+}
+
+/// The client secret every simulator accepted before each got its own.
+const PUBLISHED_SECRET: &str = "shpss_simulator0123456789abcdef0123";
+
+#[tokio::test]
+async fn the_published_example_secret_mints_no_token() {
+    let t = spawn_app().await;
+    let params = authorize(&t, "read_products", &[]).await;
+    let (status, refused) = exchange(
+        &t,
+        json!({ "client_id": DEFAULT_API_KEY, "client_secret": PUBLISHED_SECRET, "code": param(&params, "code") }),
+    )
+    .await;
+    assert_eq!(status, 401, "{refused}");
+    assert_eq!(refused["error"], "invalid_client");
+}
+
+#[tokio::test]
+async fn authorize_redirects_only_to_the_apps_registered_urls() {
+    // An app with no redirect URL registered: nowhere to send a code.
+    let t = spawn().await;
+    let response = no_redirects()
+        .get(format!("{}/admin/oauth/authorize", t.sim.base_url()))
+        .query(&[("client_id", DEFAULT_API_KEY), ("scope", "read_products"), ("redirect_uri", CALLBACK)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert!(response.headers().get("location").is_none());
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Oauth error invalid_request: The redirect_uri is not whitelisted"), "{page}");
+    assert!(page.contains("redirect_uris"), "says how to register one: {page}");
+}
+
+#[tokio::test]
+async fn authorize_grants_only_scopes_the_app_is_configured_with() {
+    let config = SimConfig {
+        oauth: registered(OAuthSettings::default()),
+        access_scopes: vec!["read_products".to_string(), "read_orders".to_string()],
+        ..SimConfig::default()
+    };
+    let t = spawn_with(config).await;
+    let response = no_redirects()
+        .get(format!("{}/admin/oauth/authorize", t.sim.base_url()))
+        .query(&[
+            ("client_id", DEFAULT_API_KEY),
+            ("scope", "read_products,write_customers,write_orders"),
+            ("redirect_uri", CALLBACK),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert!(response.headers().get("location").is_none(), "no code for scopes the app was not given");
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Oauth error invalid_scope"), "{page}");
+    assert!(page.contains("write_customers, write_orders"), "names the scopes: {page}");
+
+    // Within the app's scopes, the grant goes ahead.
+    let params = authorize(&t, "read_orders", &[]).await;
+    assert!(!param(&params, "code").is_empty());
 }

@@ -842,9 +842,9 @@ async fn control_routes_speak_json_over_http() {
     assert_eq!(tagged["tags"], json!(["http", "GlobalE"]));
     let listed: Value = http.get(format!("{base}/_sim/orders")).send().await.unwrap().json().await.unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 41);
-    let missing = http.post(format!("{base}/_sim/orders/4242/paid")).send().await.unwrap();
+    let missing = http.post(format!("{base}/_sim/orders/4242/paid")).json(&json!({})).send().await.unwrap();
     assert_eq!(missing.status(), 404);
-    let refused = http.post(format!("{base}/_sim/orders/1041/paid")).send().await.unwrap();
+    let refused = http.post(format!("{base}/_sim/orders/1041/paid")).json(&json!({})).send().await.unwrap();
     assert_eq!(refused.status(), 422, "a paid order cannot be marked paid");
     let rest: Value = http.get(format!("{base}/_sim/orders/%231041/rest")).send().await.unwrap().json().await.unwrap();
     assert_eq!(rest["name"], "#1041");
@@ -928,4 +928,32 @@ async fn rest_customer_json_has_the_webhook_keys() {
         assert!(body.get(key).is_some(), "customer key {key} missing");
     }
     assert_eq!(body["default_address"]["default"], true);
+}
+
+#[tokio::test]
+async fn an_orders_seed_ends_at_the_current_time_with_the_same_orders_every_start() {
+    let before = jiff::Timestamp::now();
+    let first = spawn_seeded(Seed::Orders(300)).await.sim.control().orders();
+    let second = spawn_seeded(Seed::Orders(300)).await.sim.control().orders();
+    let after = jiff::Timestamp::now();
+    let time = |text: &str| text.parse::<jiff::Timestamp>().unwrap();
+    let newest = first.iter().map(|order| time(&order.updated_at)).max().unwrap();
+    // Shopify's timestamps are whole seconds: the newest change is the second the store started.
+    let started = jiff::Timestamp::from_second(before.as_second()).unwrap();
+    assert!(newest <= after, "no order changes in the future: {newest} > {after}");
+    assert!(newest >= started, "the history reaches the present: newest {newest}, started {before}");
+    assert!(first.iter().all(|order| time(&order.created_at) <= time(&order.updated_at)));
+
+    // Only the dates follow the clock: the orders themselves are the same.
+    let content = |orders: &[shopify_sim::control_orders::OrderSnapshot]| -> Vec<String> {
+        orders
+            .iter()
+            .map(|order| {
+                let lines: Vec<String> =
+                    order.lines.iter().map(|line| format!("{:?} x{}", line.sku, line.quantity)).collect();
+                format!("{} {} {} {:?} {}", order.name, order.financial_status, order.total_price, order.email, lines.join(","))
+            })
+            .collect()
+    };
+    assert_eq!(content(&first), content(&second));
 }

@@ -333,3 +333,80 @@ async fn request_counts_are_kept_per_operation_and_root_field() {
     t.sim.control().reset_stats();
     assert_eq!(t.sim.control().stats().graphql_requests, 0);
 }
+
+/// `shop { ...F1 }` where each fragment spreads the next one twice: 1.5 KB of text, 2^28
+/// selections once expanded.
+fn fragments_spread_twice(levels: usize) -> String {
+    let mut query = String::from("query Doubling { shop { ...F1 } }\n");
+    for level in 1..levels {
+        query.push_str(&format!("fragment F{level} on Shop {{ ...F{next} ...F{next} }}\n", next = level + 1));
+    }
+    query.push_str(&format!("fragment F{levels} on Shop {{ id name }}\n"));
+    query
+}
+
+#[tokio::test]
+async fn fragments_that_double_with_every_spread_are_refused_before_they_are_expanded() {
+    let t = spawn().await;
+    let query = fragments_spread_twice(28);
+    assert!(query.len() < 1600, "a short document: {} bytes", query.len());
+    let body = t.gql(&query, json!({})).await;
+    assert!(body.get("data").is_none(), "nothing executed: {body}");
+    let error = &body["errors"][0];
+    assert_eq!(error["extensions"]["code"], "MAX_FIELDS_EXCEEDED", "{body}");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("exceeds the max of 10000"), "{message}");
+
+    // The same fragments spread a few times are an ordinary query, answered as one selection.
+    let body = t.gql(&fragments_spread_twice(4), json!({})).await;
+    assert_eq!(body["data"]["shop"]["name"], "shopsync demo", "{body}");
+    assert_eq!(body["extensions"]["cost"]["requestedQueryCost"], 1);
+}
+
+#[tokio::test]
+async fn a_query_deeper_than_the_max_depth_gets_shopifys_depth_error() {
+    let t = spawn().await;
+    // Product -> variants -> product ... : each round trip is three levels (variants, nodes, product).
+    let mut query = String::from("{ products(first: 1) { nodes { id ");
+    let mut depth = 3;
+    let mut closing = String::from("} } }");
+    while depth < 18 {
+        query.push_str("variants(first: 1) { nodes { product { id ");
+        closing.push_str("} } }");
+        depth += 3;
+    }
+    let query = format!("{query}{closing}");
+    assert_eq!(depth, 18);
+    let body = t.gql(&query, json!({})).await;
+    assert!(body.get("data").is_none(), "nothing executed: {body}");
+    assert_eq!(body["errors"][0]["message"], "Query has a depth of 18, which exceeds the max depth of 17.");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "MAX_DEPTH_EXCEEDED");
+
+    // Three levels less is served.
+    let shallower = query.replacen("variants(first: 1) { nodes { product { id ", "", 1).replacen("} } }", "", 1);
+    let body = t.gql(&shallower, json!({})).await;
+    assert!(body["data"]["products"]["nodes"][0]["id"].is_string(), "{body}");
+}
+
+#[tokio::test]
+async fn a_fragment_spread_twice_costs_what_it_costs_once_and_aliases_each_cost_their_own() {
+    let t = spawn().await;
+    let fragment = "fragment Variants on Product { variants(first: 10) { nodes { id } } }";
+    let cost = |body: &Value| body["extensions"]["cost"]["requestedQueryCost"].as_u64().unwrap();
+    let once = t.gql(&format!("{{ products(first: 5) {{ nodes {{ ...Variants }} }} }} {fragment}"), json!({})).await;
+    let twice =
+        t.gql(&format!("{{ products(first: 5) {{ nodes {{ ...Variants ...Variants }} }} }} {fragment}"), json!({})).await;
+    // 2 + 5 x (product 1 + variants 2 + 10 x 1) = 67: the second spread merges into the first.
+    assert_eq!(cost(&once), 67);
+    assert_eq!(cost(&twice), 67, "the fields merge, so they are executed and costed once");
+    assert_eq!(once["data"], twice["data"]);
+
+    let aliased = t
+        .gql(
+            "{ products(first: 5) { nodes { a: variants(first: 10) { nodes { id } } \
+             b: variants(first: 10) { nodes { id } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(cost(&aliased), 2 + 5 * (1 + 2 * 12), "two response keys are two fields");
+}

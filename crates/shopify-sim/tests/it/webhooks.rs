@@ -11,9 +11,9 @@ use axum::http::{HeaderMap, StatusCode};
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use parking_lot::Mutex;
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use sha2::Sha256;
-use shopify_sim::config::DEFAULT_CLIENT_SECRET;
 use shopify_sim::webhooks::{DeliveryRecord, DeliveryStatus, WebhookConfig};
 use shopify_sim::{SimConfig, control::StockChange};
 
@@ -276,7 +276,7 @@ async fn a_change_delivers_a_signed_webhook_whose_body_matches_the_topic_schema(
     assert!(product_webhook.headers.get("x-shopify-name").is_none(), "API-made subscriptions have no name");
     assert_eq!(
         product_webhook.header("x-shopify-hmac-sha256"),
-        expected_hmac(DEFAULT_CLIENT_SECRET, &product_webhook.body),
+        expected_hmac(t.sim.client_secret().expose_secret(), &product_webhook.body),
         "the HMAC is the base64 HMAC-SHA256 of the raw body with the client secret"
     );
     let body = product_webhook.json();
@@ -297,7 +297,7 @@ async fn a_change_delivers_a_signed_webhook_whose_body_matches_the_topic_schema(
         .unwrap();
     let level = receiver.wait_for(2).await.remove(1);
     assert_eq!(level.header("x-shopify-topic"), "inventory_levels/update");
-    assert_eq!(level.header("x-shopify-hmac-sha256"), expected_hmac(DEFAULT_CLIENT_SECRET, &level.body));
+    assert_eq!(level.header("x-shopify-hmac-sha256"), expected_hmac(t.sim.client_secret().expose_secret(), &level.body));
     let body = level.json();
     assert_eq!(body["available"], 17);
     assert_matches_schema("inventory_levels/update", &body);
@@ -532,7 +532,7 @@ async fn order_and_customer_bodies_match_their_schemas() {
     let mut seen = Vec::new();
     for webhook in &received {
         let topic = webhook.header("x-shopify-topic").to_string();
-        assert_eq!(webhook.header("x-shopify-hmac-sha256"), expected_hmac(DEFAULT_CLIENT_SECRET, &webhook.body));
+        assert_eq!(webhook.header("x-shopify-hmac-sha256"), expected_hmac(t.sim.client_secret().expose_secret(), &webhook.body));
         assert_matches_schema_but_nullable_fields(&topic, &webhook.json());
         seen.push(topic);
     }

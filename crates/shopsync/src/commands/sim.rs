@@ -25,6 +25,13 @@ pub struct SimArgs {
     /// The access token the store accepts (random when left out). Printed at start: use a throwaway value.
     #[arg(long)]
     access_token: Option<String>,
+    /// The app's client secret, for OAuth and webhook signatures (random and unknown when left out, so no one can
+    /// mint tokens; use a throwaway value).
+    #[arg(long)]
+    client_secret: Option<String>,
+    /// A redirect URL the app registers for OAuth (repeat for several); OAuth redirects nowhere else.
+    #[arg(long, value_name = "URL")]
+    redirect_uri: Vec<String>,
     /// The store's domain (NAME.myshopify.com, as a real store's).
     #[arg(long, default_value = "shopsync-demo.myshopify.com")]
     shop_domain: String,
@@ -49,6 +56,11 @@ pub async fn run(args: SimArgs) -> anyhow::Result<ExitCode> {
         plan: args.plan,
         seed: args.seed,
         access_token: args.access_token.map(SecretString::from),
+        client_secret: args.client_secret.map(SecretString::from),
+        oauth: shopify_sim::oauth::OAuthSettings {
+            redirect_uris: args.redirect_uri,
+            ..shopify_sim::oauth::OAuthSettings::default()
+        },
         ..SimConfig::default()
     };
     let address = SocketAddr::from(([127, 0, 0, 1], args.port));
