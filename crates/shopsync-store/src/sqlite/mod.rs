@@ -40,6 +40,7 @@ impl SqliteStore {
     /// Opens (creating it if needed) the database at `path` and brings its schema up to date.
     pub async fn open(path: &Path) -> Result<SqliteStore> {
         let open_err = |source| StoreError::Open { path: path.to_path_buf(), source };
+        create_private_file(path).map_err(|err| open_err(sqlx::Error::Io(err)))?;
         let options = SqliteConnectOptions::from_str("sqlite:")
             .map_err(open_err)?
             .filename(path)
@@ -86,6 +87,23 @@ impl SqliteStore {
     /// A write transaction that holds the write lock from its start.
     async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+/// Creates the database file readable and writable by its owner only, unless it exists. It holds customers'
+/// addresses and the request log; SQLite gives the `-wal` and `-shm` files it makes next to it the same mode.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) => Err(err),
     }
 }
 

@@ -5,6 +5,7 @@ mod demo;
 mod items;
 mod orders;
 mod reliability;
+mod security;
 mod shop;
 mod sync;
 
