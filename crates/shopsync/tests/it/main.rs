@@ -4,6 +4,7 @@ mod check;
 mod demo;
 mod items;
 mod orders;
+mod output;
 mod reliability;
 mod security;
 mod shop;
