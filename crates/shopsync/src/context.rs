@@ -53,6 +53,11 @@ impl DataDir {
                 self.path.display()
             )));
         }
+        if !writable(&self.path) || !writable(&db) {
+            // A copy on a read-only mount still answers read commands; a write says why it cannot run.
+            tracing::debug!("{} is not writable: opening the database read-only", self.path.display());
+            return Ok(Arc::new(SqliteStore::open_read_only(&db).await?));
+        }
         Ok(Arc::new(SqliteStore::open(&db).await?))
     }
 
@@ -119,6 +124,21 @@ impl DataDir {
         write_private_file(&self.key_file(), MasterKey::generate().to_hex())
             .with_context(|| format!("cannot write the master key file {}", self.key_file().display()))?;
         Ok(true)
+    }
+}
+
+/// Whether this process may write `path` (a read-only mount, or a directory or file of another user, is not).
+fn writable(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let Ok(c_path) = std::ffi::CString::new(path.as_os_str().as_bytes()) else { return true };
+        // SAFETY: `c_path` is a valid NUL-terminated string that outlives the call; access() only reads it.
+        unsafe { libc::access(c_path.as_ptr(), libc::W_OK) == 0 }
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::metadata(path).map(|m| !m.permissions().readonly()).unwrap_or(true)
     }
 }
 

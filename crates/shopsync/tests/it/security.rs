@@ -251,3 +251,73 @@ fn a_key_file_others_can_read_is_refused_with_the_fix() {
     let text = std::fs::read_to_string(&key).unwrap();
     assert!(!stderr(&out).contains(text.trim()));
 }
+
+/// Makes `dir` and what it holds read-only for whoever runs the binary: a copy on a read-only mount. As root
+/// (who writes through any mode) the files are given to `nobody` and the binary runs as `nobody`.
+#[cfg(unix)]
+fn as_read_only_copy(dir: &Path, command: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    let root = runs_as_root();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if root {
+            std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+        }
+        set_mode(&path, 0o400);
+    }
+    if root {
+        std::os::unix::fs::chown(dir, Some(65534), Some(65534)).unwrap();
+        command.uid(65534).gid(65534);
+    }
+    set_mode(dir, 0o500);
+}
+
+/// Whether the tests run as root, read from the owner of a file this process creates.
+#[cfg(unix)]
+fn runs_as_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let probe = tempfile::NamedTempFile::new().unwrap();
+    probe.as_file().metadata().unwrap().uid() == 0
+}
+
+#[cfg(unix)]
+#[test]
+fn a_read_only_data_directory_serves_read_commands_and_says_why_a_write_cannot_run() {
+    let parent = tempfile::tempdir().unwrap();
+    // Others may pass through the parent, as through any mount point; the data directory itself stays private.
+    set_mode(parent.path(), 0o755);
+    let dir = parent.path().join("copy");
+    let out = run(shopsync(&dir).arg("init"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let add =
+        run_with_stdin(shopsync(&dir).args(["shop", "add", "--domain", "demo.myshopify.com", "--token-stdin"]), TOKEN);
+    assert!(add.status.success(), "{}", stderr(&add));
+
+    let before = files(&dir);
+    let read_only = |args: &[&str]| {
+        let mut command = shopsync(&dir);
+        as_read_only_copy(&dir, &mut command);
+        run(command.args(args))
+    };
+    let listed = read_only(&["shop", "list"]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    assert!(stdout(&listed).contains("demo.myshopify.com"), "{}", stdout(&listed));
+    for args in [&["orders", "list", "--shop", "demo.myshopify.com"][..], &["log", "list"][..]] {
+        let out = read_only(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
+    let out = read_only(&["shop", "set", "demo.myshopify.com", "logging", "all"]);
+    assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
+    assert!(stderr(&out).contains("read-only") && stderr(&out).contains("--data-dir"), "{}", stderr(&out));
+    assert_eq!(files(&dir), before, "a file of the read-only copy changed");
+    set_mode(&dir, 0o700);
+}
+
+/// Each file of `dir` with its contents.
+fn files(dir: &Path) -> std::collections::BTreeMap<std::ffi::OsString, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .map(|e| (e.file_name(), std::fs::read(e.path()).unwrap()))
+        .collect()
+}
