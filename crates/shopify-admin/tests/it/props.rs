@@ -45,9 +45,8 @@ fn is_shop_domain(domain: &str) -> bool {
 
 /// A valid handle in random letter case.
 fn shop_handle() -> impl Strategy<Value = String> {
-    "[a-zA-Z0-9]([a-zA-Z0-9-]{0,29}[a-zA-Z0-9])?".prop_filter("`--` in third and fourth place is reserved", |h| {
-        h.get(2..4) != Some("--")
-    })
+    "[a-zA-Z0-9]([a-zA-Z0-9-]{0,29}[a-zA-Z0-9])?"
+        .prop_filter("`--` in third and fourth place is reserved", |h| h.get(2..4) != Some("--"))
 }
 
 /// `name` with each ASCII letter in a random case.
