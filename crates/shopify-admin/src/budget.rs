@@ -40,6 +40,10 @@ use tokio::time::Instant;
 /// The slowest refill a throttle status is believed with, in points per second.
 const MIN_RESTORE_RATE: f64 = 1.0;
 
+/// The least a request waits after a THROTTLED answer whose report does not explain it: one second of refill,
+/// as Shopify's own API clients wait after THROTTLED.
+const MIN_THROTTLED_WAIT: Duration = Duration::from_secs(1);
+
 /// Shopify's report of a query's cost (`extensions.cost`).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -287,6 +291,32 @@ impl CostBudget {
         s.remember_answer(now, charged_by_this);
         drop(s);
         self.changed.notify_waiters();
+    }
+
+    /// Records that Shopify answered `operation` with THROTTLED, after [`settle`](Self::settle) took its report.
+    ///
+    /// When the report explains the refusal (the bucket held less than the requested cost), the next `acquire`
+    /// already waits for the shortfall. When it does not (the report shows room, as when another app or process
+    /// drained the bucket between Shopify's check and its report, or no report came), the model is lowered so
+    /// the next request waits at least [`MIN_THROTTLED_WAIT`] of refill: sent again at once, every attempt was
+    /// throttled within milliseconds.
+    pub fn throttled(&self, operation: &str) {
+        let mut s = self.lock();
+        let now = Instant::now();
+        let requested = s.requested.get(operation).copied().unwrap_or(0.0);
+        match s.limits {
+            Some(limits) => {
+                let needed = requested.min(limits.maximum);
+                let level = s.level_at(now, limits);
+                if level + 1e-6 >= needed {
+                    s.set_level(needed - limits.restore_rate * MIN_THROTTLED_WAIT.as_secs_f64(), now);
+                }
+            }
+            None => {
+                let until = now + MIN_THROTTLED_WAIT;
+                s.paused_until = Some(s.paused_until.map_or(until, |current| current.max(until)));
+            }
+        }
     }
 
     /// Makes every caller wait `delay` before its next request (Shopify

@@ -446,7 +446,9 @@ impl AdminClient {
                     }
                     tracing::debug!(shop = %inner.shop, operation = meta.name, attempt, "throttled; waiting for the bucket");
                     // The budget now knows the bucket is short and makes the
-                    // next `acquire` wait exactly as long as needed.
+                    // next `acquire` wait as long as needed, at least the
+                    // minimum refill when the report showed room.
+                    inner.budget.throttled(meta.name);
                 }
                 Verdict::After(delay) => {
                     if out_of_attempts || delay > inner.retry.max_retry_after {

@@ -15,8 +15,9 @@ pub const API_VERSION: &str = "2026-10";
 
 /// A validated shop domain such as `my-store.myshopify.com`.
 ///
-/// Only `[a-z0-9][a-z0-9-]*.myshopify.com` is accepted (after trimming and
-/// lowercasing), so a request, an OAuth redirect or a webhook attribution can
+/// Only `[a-z0-9][a-z0-9-]*.myshopify.com` whose name is a DNS label (at
+/// most 63 characters, no trailing `-`, no `--` in third and fourth place
+/// unless `xn--`) is accepted (after trimming and lowercasing), so a request, an OAuth redirect or a webhook attribution can
 /// never be aimed at an arbitrary host: `evil.com`,
 /// `x.myshopify.com.evil.com` and `127.0.0.1` are all rejected. Talking to a
 /// local simulator is a separate, explicit choice ([`Endpoint::Development`]).
@@ -37,6 +38,8 @@ pub struct InvalidShopDomain {
 }
 
 const SHOP_SUFFIX: &str = ".myshopify.com";
+/// The longest DNS label; with the suffix this keeps a domain far below DNS's 255 characters.
+const MAX_LABEL: usize = 63;
 
 impl ShopDomain {
     /// Parses and normalises a shop domain (trimmed, lowercased).
@@ -59,6 +62,17 @@ impl ShopDomain {
         }
         if !chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
             return Err(reject("the shop name may only contain letters, digits and hyphens (no dots, ports or paths)"));
+        }
+        // The shop name is one DNS label (RFC 1035, RFC 5891): a longer or malformed one names no host Shopify
+        // could serve, and would only be refused later by a resolver or a certificate check.
+        if handle.len() > MAX_LABEL {
+            return Err(reject("the shop name is longer than 63 characters, the most a DNS name part may have"));
+        }
+        if handle.ends_with('-') {
+            return Err(reject("the shop name must end with a letter or a digit"));
+        }
+        if handle.get(2..4) == Some("--") && !handle.starts_with("xn--") {
+            return Err(reject("`--` in the third and fourth place is reserved in DNS names (except `xn--`)"));
         }
         Ok(Self(domain))
     }
@@ -171,6 +185,17 @@ pub struct InvalidEndpoint {
     pub reason: &'static str,
 }
 
+/// `base` with anything between `://` and the last `@` of its authority replaced, so a refused endpoint's
+/// password is not repeated in the error.
+fn redact_user_info(base: &str) -> String {
+    let base = base.trim();
+    let Some((scheme, rest)) = base.split_once("://") else { return "(an endpoint with user info)".to_owned() };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    format!("{scheme}://***@{host}{path}").chars().take(120).collect()
+}
+
 impl Endpoint {
     /// A development endpoint from a base URL like `http://127.0.0.1:PORT`.
     pub fn development(base: &str) -> Result<Self, InvalidEndpoint> {
@@ -188,6 +213,14 @@ impl Endpoint {
         };
         if url.scheme() == "http" && !loopback {
             return Err(reject("plain http is only allowed to this machine (127.0.0.1, ::1, localhost); use https"));
+        }
+        // A user name or password in the URL would be sent with every request and printed wherever the endpoint
+        // is shown (`shop show`, the request log); the token is the only credential shopsync sends.
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(InvalidEndpoint {
+                input: redact_user_info(base),
+                reason: "it carries a user name or password; remove the `user:password@` part",
+            });
         }
         if url.query().is_some() || url.fragment().is_some() {
             return Err(reject("it must not carry a query or fragment"));

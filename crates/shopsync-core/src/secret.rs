@@ -70,11 +70,21 @@ pub enum CipherError {
     )]
     CannotOpen,
     #[error(
+        "the master key is not the one this data directory's secrets were sealed with (its key check does not \
+         open), so nothing was read or written with it. Use the key this data directory was created with: its \
+         master.key file, or SHOPSYNC_MASTER_KEY set to that key"
+    )]
+    WrongKey,
+    #[error(
         "a stored secret is not in a format this version of shopsync knows (expected `v1.` followed by base64); \
          store the secret again"
     )]
     UnknownFormat,
 }
+
+/// The associated-data context of the key check, a known text sealed with the master key.
+const KEY_CHECK_CONTEXT: &str = "key_check";
+const KEY_CHECK_TEXT: &str = "shopsync master key check";
 
 /// Seals and opens secrets with the master key.
 pub struct TokenCipher {
@@ -100,6 +110,21 @@ impl TokenCipher {
         format!("{FORMAT}{}", URL_SAFE_NO_PAD.encode(bytes))
     }
 
+    /// A key check value: a known text sealed with this key. Stored with the data, it tells a wrong key from
+    /// the right one before anything is sealed with it ([`TokenCipher::verify_key_check`]).
+    pub fn key_check(&self) -> String {
+        self.seal(KEY_CHECK_CONTEXT, &SecretString::from(KEY_CHECK_TEXT))
+    }
+
+    /// Whether this is the key `check` was made with; [`CipherError::WrongKey`] when it is not.
+    pub fn verify_key_check(&self, check: &str) -> Result<(), CipherError> {
+        match self.open(KEY_CHECK_CONTEXT, check) {
+            Ok(text) if text.expose_secret() == KEY_CHECK_TEXT => Ok(()),
+            Ok(_) | Err(CipherError::CannotOpen) => Err(CipherError::WrongKey),
+            Err(other) => Err(other),
+        }
+    }
+
     /// Decrypts a value sealed by [`TokenCipher::seal`] with the same `context`.
     pub fn open(&self, context: &str, sealed: &str) -> Result<SecretString, CipherError> {
         let body = sealed.strip_prefix(FORMAT).ok_or(CipherError::UnknownFormat)?;
@@ -115,9 +140,19 @@ impl TokenCipher {
     }
 }
 
-/// The associated-data context of a shop's access token.
-pub fn access_token_context(shop_domain: &str) -> String {
-    format!("access_token:{shop_domain}")
+/// The associated-data context of a shop's access token, bound to where the token is sent: `endpoint` is the
+/// shop's development endpoint, `None` for Shopify itself.
+///
+/// Someone who can write the database but does not have the master key cannot point a shop at their own server
+/// and receive its token: a token sealed for one endpoint does not open for another. A token for Shopify keeps
+/// the context tokens had before endpoints were bound (`access_token:DOMAIN`), so those need no change; a token
+/// for a development endpoint sealed in that old form is sealed again for its endpoint once, when the data
+/// directory gets its key check (see `shopsync_sync::secrets`).
+pub fn access_token_context(shop_domain: &str, endpoint: Option<&str>) -> String {
+    match endpoint {
+        None => format!("access_token:{shop_domain}"),
+        Some(url) => format!("access_token:{shop_domain} endpoint:{url}"),
+    }
 }
 
 /// The associated-data context of a shop's app client secret (webhook and OAuth HMAC key).
@@ -173,9 +208,33 @@ mod tests {
     #[test]
     fn a_token_moved_to_another_shop_does_not_open() {
         let cipher = TokenCipher::new(&MasterKey::generate());
-        let sealed = cipher.seal(&access_token_context("a.myshopify.com"), &secret("t"));
-        let err = cipher.open(&access_token_context("b.myshopify.com"), &sealed).unwrap_err();
+        let sealed = cipher.seal(&access_token_context("a.myshopify.com", None), &secret("t"));
+        let err = cipher.open(&access_token_context("b.myshopify.com", None), &sealed).unwrap_err();
         assert_eq!(err, CipherError::CannotOpen);
+    }
+
+    #[test]
+    fn a_token_does_not_open_for_another_endpoint() {
+        let cipher = TokenCipher::new(&MasterKey::generate());
+        let sim = Some("http://127.0.0.1:4000");
+        let sealed = cipher.seal(&access_token_context("a.myshopify.com", sim), &secret("t"));
+        assert!(cipher.open(&access_token_context("a.myshopify.com", sim), &sealed).is_ok());
+        for other in [None, Some("http://127.0.0.1:4001"), Some("https://evil.example")] {
+            let err = cipher.open(&access_token_context("a.myshopify.com", other), &sealed).unwrap_err();
+            assert_eq!(err, CipherError::CannotOpen, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn the_key_check_tells_the_right_key_from_another() {
+        let key = MasterKey::generate();
+        let check = TokenCipher::new(&key).key_check();
+        assert_eq!(TokenCipher::new(&key).verify_key_check(&check), Ok(()));
+        let other = TokenCipher::new(&MasterKey::generate());
+        assert_eq!(other.verify_key_check(&check), Err(CipherError::WrongKey));
+        // A token is not a key check, even under the right key.
+        let token = TokenCipher::new(&key).seal(&access_token_context("a.myshopify.com", None), &secret("t"));
+        assert_eq!(TokenCipher::new(&key).verify_key_check(&token), Err(CipherError::WrongKey));
     }
 
     #[test]

@@ -23,8 +23,36 @@ pub enum StoreError {
     Conflict(String),
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
+    #[error(
+        "the database is open read-only (its data directory or file cannot be written: a copy on a read-only \
+         mount, or another user's files), so this command, which changes it, cannot run. Read commands work as \
+         they are; to change the data, run the command on a writable copy (copy the data directory and pass it \
+         with --data-dir) or make the directory and shopsync.db writable for you"
+    )]
+    ReadOnly,
+    #[error(
+        "the database at {path} is read-only and was made by an older shopsync: it needs {pending} migration(s) \
+         before this version can read it. Copy the data directory somewhere writable and pass it with --data-dir"
+    )]
+    ReadOnlyNeedsUpgrade { path: PathBuf, pending: usize },
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+}
+
+/// SQLite's result code for a write to a database opened read-only (`SQLITE_READONLY`; its extended codes keep it
+/// in the low byte).
+const SQLITE_READONLY: i64 = 8;
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        let read_only = match &err {
+            sqlx::Error::Database(db) => {
+                db.code().and_then(|code| code.parse::<i64>().ok()).is_some_and(|code| code & 0xff == SQLITE_READONLY)
+            }
+            _ => false,
+        };
+        if read_only { StoreError::ReadOnly } else { StoreError::Database(err) }
+    }
 }
 
 impl From<shopsync_core::SettingError> for StoreError {

@@ -103,6 +103,16 @@ pub trait ShopStore: Send + Sync {
     async fn rotate_client_secret(&self, shop_id: i64, sealed: &str) -> Result<()>;
     /// Sets the development endpoint (`None` for Shopify itself).
     async fn set_endpoint(&self, shop_id: i64, endpoint: Option<&str>) -> Result<()>;
+    /// Sets the endpoint and the access token sealed for it in one write (the token is bound to its endpoint),
+    /// and resets the access status to unknown.
+    async fn set_endpoint_and_token(&self, shop_id: i64, endpoint: Option<&str>, sealed: &str) -> Result<()>;
+    /// Replaces the sealed access token with the same token sealed again (a new format), keeping the access
+    /// status.
+    async fn reseal_access_token(&self, shop_id: i64, sealed: &str) -> Result<()>;
+    /// The master key's check value, once one was stored.
+    async fn key_check(&self) -> Result<Option<String>>;
+    /// Stores the master key's check value.
+    async fn set_key_check(&self, check: &str) -> Result<()>;
     /// Sets the Admin API version the shop is called with.
     async fn set_api_version(&self, shop_id: i64, version: &str) -> Result<()>;
     /// Records whether the shop's token works, and why not.

@@ -76,7 +76,7 @@ impl Bench {
         let dir = tempfile::tempdir().expect("temporary directory");
         let store = Arc::new(SqliteStore::open(&dir.path().join("shopsync.db")).await.expect("store"));
         let cipher = TokenCipher::new(&MasterKey::generate());
-        let sealed = cipher.seal(&access_token_context(sim.shop_domain()), &sim.access_token());
+        let sealed = cipher.seal(&access_token_context(sim.shop_domain(), Some(sim.base_url())), &sim.access_token());
         let shop = store
             .add_shop(&NewShop {
                 domain: sim.shop_domain().to_string(),

@@ -100,7 +100,7 @@ async fn import(orders: usize) {
 
     let store = Arc::new(SqliteStore::open(&dir.path().join("shopsync.db")).await.expect("store"));
     let cipher = TokenCipher::new(&MasterKey::generate());
-    let sealed = cipher.seal(&access_token_context(&domain), &SecretString::from(TOKEN));
+    let sealed = cipher.seal(&access_token_context(&domain, Some(&base_url)), &SecretString::from(TOKEN));
     let shop = store
         .add_shop(&NewShop {
             domain: domain.clone(),

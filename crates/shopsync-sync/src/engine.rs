@@ -10,7 +10,7 @@ use shopify_admin::{
     RetryConfig, ShopDomain, Timeouts,
 };
 use shopsync_core::secret::access_token_context;
-use shopsync_core::{Gid, ShopSettings, TokenCipher};
+use shopsync_core::{CipherError, Gid, ShopSettings, TokenCipher};
 use shopsync_store::{AccessStatus, Job, JobProcess, JobStatus, JobTrigger, Shop, Store};
 
 use crate::logger::{LogWriter, RequestLogger, RequestStats};
@@ -74,8 +74,16 @@ impl Engine {
             fix: "remove",
         })?;
         let sealed = shop.access_token.as_deref().ok_or_else(|| SyncError::NoToken(shop.domain.clone()))?;
-        // The one place a token is decrypted: right before the client that sends it is built.
-        let token: SecretString = self.cipher.open(&access_token_context(&shop.domain), sealed)?;
+        // The one place a token is decrypted: right before the client that sends it is built. It opens only for
+        // the endpoint it was sealed for, so an endpoint written into the database by hand gets no token.
+        let context = access_token_context(&shop.domain, shop.endpoint.as_deref());
+        let token: SecretString = self.cipher.open(&context, sealed).map_err(|err| match err {
+            CipherError::CannotOpen => SyncError::TokenNotForEndpoint {
+                shop: shop.domain.clone(),
+                endpoint: shop.endpoint.clone().unwrap_or_else(|| format!("https://{}", shop.domain)),
+            },
+            other => other.into(),
+        })?;
         let api_version = ApiVersion::parse(&shop.api_version).map_err(|e| SyncError::InvalidShopRecord {
             shop: shop.domain.clone(),
             what: "API version",

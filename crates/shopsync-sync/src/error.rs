@@ -18,6 +18,13 @@ pub enum SyncError {
     UnknownShop(String),
     #[error("the shop {0} has no access token; store one with `shopsync shop set-token {0} --token-stdin`")]
     NoToken(String),
+    #[error(
+        "the access token of {shop} does not open for its endpoint {endpoint}: it was sealed for another endpoint \
+         (the endpoint was changed outside shopsync) or with another master key, so nothing was sent. If you \
+         chose this endpoint, give the token again: `shopsync shop set-token {shop} --token-stdin` (or \
+         `shopsync shop set-endpoint {shop} URL --token-stdin` to change both)"
+    )]
+    TokenNotForEndpoint { shop: String, endpoint: String },
     #[error("the shop {shop} is stored with an invalid {what} ({reason}); fix it with `shopsync shop {fix}`")]
     InvalidShopRecord { shop: String, what: &'static str, reason: String, fix: &'static str },
     #[error("the shop {0} is disabled; turn it on with `shopsync shop set {0} enabled on`")]

@@ -37,6 +37,7 @@ mod logger;
 pub mod orders;
 mod progress;
 pub mod scheduler;
+pub mod secrets;
 mod summary;
 
 pub use engine::{Engine, ShopContext};

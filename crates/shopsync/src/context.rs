@@ -2,7 +2,8 @@
 //!
 //! The data directory comes from `--data-dir`, else `SHOPSYNC_DATA_DIR`, else the platform's data directory
 //! (`~/.local/share/shopsync` on Linux). It holds the SQLite database `shopsync.db` and, unless the key comes
-//! from `SHOPSYNC_MASTER_KEY`, the key file `master.key` (mode 0600) that `shopsync init` writes.
+//! from `SHOPSYNC_MASTER_KEY`, the key file `master.key` (mode 0600) that `shopsync init` writes. The directory is
+//! kept 0700 and the database 0600; a key file others can read is refused.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -52,13 +53,27 @@ impl DataDir {
                 self.path.display()
             )));
         }
+        if !writable(&self.path) || !writable(&db) {
+            // A copy on a read-only mount still answers read commands; a write says why it cannot run.
+            tracing::debug!("{} is not writable: opening the database read-only", self.path.display());
+            return Ok(Arc::new(SqliteStore::open_read_only(&db).await?));
+        }
         Ok(Arc::new(SqliteStore::open(&db).await?))
     }
 
-    /// The sync engine over this data directory's store.
+    /// The sync engine over this data directory's store, once the master key passed the key check.
     pub async fn engine(&self) -> anyhow::Result<shopsync_sync::Engine> {
         let store = self.open_store().await?;
-        Ok(shopsync_sync::Engine::new(store, self.cipher()?)?)
+        let cipher = self.unlocked_cipher(store.as_ref()).await?;
+        Ok(shopsync_sync::Engine::new(store, cipher)?)
+    }
+
+    /// The cipher, after checking that its key is the one this store's secrets are sealed with: what every
+    /// command that seals or opens a token uses, so a wrong key is refused before anything is written with it.
+    pub async fn unlocked_cipher(&self, store: &dyn shopsync_store::ShopStore) -> anyhow::Result<TokenCipher> {
+        let cipher = self.cipher()?;
+        shopsync_sync::secrets::unlock(store, &cipher).await?;
+        Ok(cipher)
     }
 
     /// The cipher for this installation's secrets: `SHOPSYNC_MASTER_KEY` if set, else the key file.
@@ -71,6 +86,7 @@ impl DataDir {
             return MasterKey::parse(&text).with_context(|| format!("{MASTER_KEY_ENV} is set but not usable"));
         }
         let path = self.key_file();
+        refuse_if_others_can_read(&path)?;
         let text = std::fs::read_to_string(&path).map_err(|err| {
             Failure::setup(format!(
                 "cannot read the master key file {} ({err}); run `shopsync init` to create it, or set {MASTER_KEY_ENV}",
@@ -86,6 +102,20 @@ impl DataDir {
     pub fn initialise(&self) -> anyhow::Result<bool> {
         create_private_dir(&self.path)
             .with_context(|| format!("cannot create the data directory {}", self.path.display()))?;
+        // A directory that existed before (made by hand, or by an earlier shopsync) keeps its mode otherwise, and
+        // so does a database an earlier shopsync created readable by others: customers' addresses and the
+        // request log are in it.
+        make_private(&self.path, 0o700)
+            .with_context(|| format!("cannot make the data directory {} private", self.path.display()))?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = self.database().into_os_string();
+            file.push(suffix);
+            let file = PathBuf::from(file);
+            if file.exists() {
+                make_private(&file, 0o600)
+                    .with_context(|| format!("cannot make the database file {} private", file.display()))?;
+            }
+        }
         if std::env::var_os(MASTER_KEY_ENV).is_some() || self.key_file().exists() {
             // Check that the key in use is readable now rather than at the first sync.
             self.master_key()?;
@@ -94,6 +124,57 @@ impl DataDir {
         write_private_file(&self.key_file(), MasterKey::generate().to_hex())
             .with_context(|| format!("cannot write the master key file {}", self.key_file().display()))?;
         Ok(true)
+    }
+}
+
+/// Whether this process may write `path` (a read-only mount, or a directory or file of another user, is not).
+fn writable(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let Ok(c_path) = std::ffi::CString::new(path.as_os_str().as_bytes()) else { return true };
+        // SAFETY: `c_path` is a valid NUL-terminated string that outlives the call; access() only reads it.
+        unsafe { libc::access(c_path.as_ptr(), libc::W_OK) == 0 }
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::metadata(path).map(|m| !m.permissions().readonly()).unwrap_or(true)
+    }
+}
+
+/// Refuses a key file that users other than its owner can read or write: anyone who can read it can open every
+/// token in the database. The message gives the command that fixes it.
+fn refuse_if_others_can_read(path: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(metadata) = std::fs::metadata(path) {
+            let mode = metadata.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                return Err(Failure::setup(format!(
+                    "the master key file {} can be read or changed by other users (mode {mode:o}), who could then \
+                     open every access token shopsync stores; make it private with `chmod 600 {}` and run the \
+                     command again (if others may have read it, also rotate the access tokens)",
+                    path.display(),
+                    path.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sets `path`'s mode (Unix only; elsewhere the platform's own access control applies).
+fn make_private(path: &Path, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, mode);
+        Ok(())
     }
 }
 

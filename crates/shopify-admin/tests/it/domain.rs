@@ -47,3 +47,25 @@ fn requests_go_to_the_shop_unless_a_development_endpoint_is_chosen() {
     assert!(Endpoint::development("ftp://127.0.0.1").is_err());
     assert!(Endpoint::development("not a url").is_err());
 }
+
+#[test]
+fn a_shop_name_must_be_a_dns_label() {
+    let longest = format!("{}.myshopify.com", "a".repeat(63));
+    assert!(ShopDomain::parse(&longest).is_ok(), "63 characters is the longest DNS label");
+    assert!(ShopDomain::parse("xn--shp-zna.myshopify.com").is_ok(), "an IDNA name is a DNS name");
+    let too_long = format!("{}.myshopify.com", "a".repeat(64));
+    let far_too_long = format!("{}.myshopify.com", "a".repeat(300));
+    for bad in [too_long.as_str(), far_too_long.as_str(), "shop-.myshopify.com", "ab--cd.myshopify.com"] {
+        let err = ShopDomain::parse(bad).expect_err(bad);
+        assert!(err.to_string().contains(".myshopify.com"), "{err}");
+    }
+}
+
+#[test]
+fn an_endpoint_carrying_a_user_or_password_is_refused() {
+    for bad in ["http://user:pass@127.0.0.1:9000", "https://user@sim.example.com", "http://:secret@localhost:1"] {
+        let err = Endpoint::development(bad).expect_err(bad);
+        assert!(err.to_string().contains("user name or password"), "{err}");
+        assert!(!err.to_string().contains("pass@") && !err.to_string().contains("secret"), "{err}");
+    }
+}

@@ -38,11 +38,15 @@ fn is_shop_domain(domain: &str) -> bool {
     let mut chars = handle.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && handle.len() <= 63
+        && !handle.ends_with('-')
+        && (handle.get(2..4) != Some("--") || handle.starts_with("xn--"))
 }
 
 /// A valid handle in random letter case.
 fn shop_handle() -> impl Strategy<Value = String> {
-    "[a-zA-Z0-9][a-zA-Z0-9-]{0,30}"
+    "[a-zA-Z0-9]([a-zA-Z0-9-]{0,29}[a-zA-Z0-9])?"
+        .prop_filter("`--` in third and fourth place is reserved", |h| h.get(2..4) != Some("--"))
 }
 
 /// `name` with each ASCII letter in a random case.

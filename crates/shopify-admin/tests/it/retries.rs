@@ -161,3 +161,21 @@ async fn a_graphql_error_is_final_and_carries_the_request_id() {
     assert!(err.to_string().contains("nope") && err.to_string().contains("req-gql"), "{err}");
     assert_eq!(server.count(), 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_throttled_answer_whose_report_shows_room_still_waits_before_each_retry() {
+    // Shopify refused the query although its report says the bucket is full: the report cannot say how long to
+    // wait, so each retry must still wait for the bucket instead of being sent again at once (6 tries in 19 ms).
+    let throttled = r#"{"errors":[{"message":"Throttled","extensions":{"code":"THROTTLED"}}],
+        "extensions":{"cost":{"requestedQueryCost":10,"actualQueryCost":null,
+        "throttleStatus":{"maximumAvailable":1000.0,"currentlyAvailable":1000.0,"restoreRate":50.0}}}}"#;
+    let server = TestServer::start(move |_, _| Answer::json(200, throttled)).await;
+    let budget = std::sync::Arc::new(shopify_admin::CostBudget::new());
+    let client = builder_for(&server.base_url).budget(budget.clone()).build().unwrap();
+    let err = client.execute::<ShopInfo>(&NoVariables {}).await.unwrap_err();
+    assert!(matches!(err, AdminError::Throttled { attempts: 4, .. }), "{err:?}");
+    assert_eq!(server.count(), 4);
+    // The clock is tokio's paused one: the time slept is what the client asked for, not how busy the machine was.
+    let waited = budget.snapshot().waited;
+    assert!(waited >= Duration::from_secs(3), "three retries after {waited:?} of waiting in all");
+}

@@ -40,6 +40,7 @@ impl SqliteStore {
     /// Opens (creating it if needed) the database at `path` and brings its schema up to date.
     pub async fn open(path: &Path) -> Result<SqliteStore> {
         let open_err = |source| StoreError::Open { path: path.to_path_buf(), source };
+        create_private_file(path).map_err(|err| open_err(sqlx::Error::Io(err)))?;
         let options = SqliteConnectOptions::from_str("sqlite:")
             .map_err(open_err)?
             .filename(path)
@@ -65,6 +66,43 @@ impl SqliteStore {
         Ok(SqliteStore { pool, path: path.to_path_buf() })
     }
 
+    /// Opens an existing database for reading only, changing no file: for a data directory this process cannot
+    /// write (a copy on a read-only mount). Writes then fail with [`StoreError::ReadOnly`]. Migrations cannot run,
+    /// so a database that needs one is refused.
+    ///
+    /// A leftover `-wal` file (a process ended without closing the store) holds committed data, and SQLite reads
+    /// it read-only when its `-shm` is there; without one the file is opened `immutable`, which needs no lock
+    /// file in the directory.
+    pub async fn open_read_only(path: &Path) -> Result<SqliteStore> {
+        let open_err = |source| StoreError::Open { path: path.to_path_buf(), source };
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        let has_wal = std::fs::metadata(PathBuf::from(wal)).is_ok_and(|m| m.len() > 0);
+        let options = SqliteConnectOptions::from_str("sqlite:")
+            .map_err(open_err)?
+            .filename(path)
+            .read_only(true)
+            .immutable(!has_wal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30))
+            .pragma("cache_size", "-32000")
+            .pragma("temp_store", "memory");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .min_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(open_err)?;
+        let store = SqliteStore { pool, path: path.to_path_buf() };
+        let applied = store.applied_migrations().await?;
+        let pending = MIGRATOR.iter().filter(|m| !applied.contains(&m.version)).count();
+        if pending > 0 {
+            store.close().await;
+            return Err(StoreError::ReadOnlyNeedsUpgrade { path: path.to_path_buf(), pending });
+        }
+        Ok(store)
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
@@ -86,6 +124,23 @@ impl SqliteStore {
     /// A write transaction that holds the write lock from its start.
     async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+/// Creates the database file readable and writable by its owner only, unless it exists. It holds customers'
+/// addresses and the request log; SQLite gives the `-wal` and `-shm` files it makes next to it the same mode.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) => Err(err),
     }
 }
 

@@ -94,6 +94,38 @@ impl ShopStore for SqliteStore {
         update_shop(self, shop_id, "endpoint = ?", &[endpoint.map(str::to_string)]).await
     }
 
+    async fn set_endpoint_and_token(&self, shop_id: i64, endpoint: Option<&str>, sealed: &str) -> Result<()> {
+        update_shop(
+            self,
+            shop_id,
+            "endpoint = ?, access_token = ?, access_status = 'unknown', access_error = NULL",
+            &[endpoint.map(str::to_string), Some(sealed.to_string())],
+        )
+        .await
+    }
+
+    async fn reseal_access_token(&self, shop_id: i64, sealed: &str) -> Result<()> {
+        update_shop(self, shop_id, "access_token = ?", &[Some(sealed.to_string())]).await
+    }
+
+    async fn key_check(&self) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT value FROM installation WHERE name = 'key_check'")
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn set_key_check(&self, check: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO installation (name, value, updated_at) VALUES ('key_check', ?, ?) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(check)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     async fn set_api_version(&self, shop_id: i64, version: &str) -> Result<()> {
         update_shop(self, shop_id, "api_version = ?", &[Some(version.to_string())]).await
     }

@@ -39,7 +39,7 @@ impl Harness {
         let (store, dir) = fresh_store().await;
         let key = MasterKey::generate();
         let cipher = TokenCipher::new(&key);
-        let sealed = cipher.seal(&access_token_context(sim.shop_domain()), &sim.access_token());
+        let sealed = cipher.seal(&access_token_context(sim.shop_domain(), Some(sim.base_url())), &sim.access_token());
         let shop = store
             .add_shop(&NewShop {
                 domain: sim.shop_domain().to_string(),

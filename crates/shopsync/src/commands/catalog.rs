@@ -19,6 +19,7 @@ use shopsync_sync::import::{
 use super::print_json;
 use crate::context::DataDir;
 use crate::exit::Failure;
+use crate::text::clean;
 
 /// Exit code when records were skipped (the same meaning as for a sync).
 const EXIT_SKIPPED: u8 = 5;
@@ -221,7 +222,7 @@ pub async fn run_items(data_dir: &DataDir, command: ItemsCommand) -> anyhow::Res
                 for item in &items {
                     println!(
                         "{:<16} {:<40} {:<9} {:<14} {:>8}  {}",
-                        item.number,
+                        clean(&item.number),
                         shorten(&item.name, 40),
                         item.status,
                         shorten(item.item_group.as_deref().unwrap_or("-"), 14),
@@ -259,10 +260,10 @@ pub async fn run_items(data_dir: &DataDir, command: ItemsCommand) -> anyhow::Res
                         "{:<27} {:<9} {:<22} {:<24} {:<16} {}",
                         r.created_at,
                         r.object,
-                        r.object_key,
-                        r.field.as_deref().unwrap_or("-"),
-                        r.code.as_deref().unwrap_or("-"),
-                        r.message
+                        clean(&r.object_key),
+                        clean(r.field.as_deref().unwrap_or("-")),
+                        clean(r.code.as_deref().unwrap_or("-")),
+                        clean(&r.message)
                     );
                 }
                 println!(
@@ -478,8 +479,8 @@ async fn show_item<S: CatalogStore + ShopStore>(store: &S, item: Item, json: boo
         return print_json(&details);
     }
     let item = &details.item;
-    let or_dash = |value: &Option<String>| value.clone().unwrap_or_else(|| "-".into());
-    println!("Item          {}  {}", item.number, item.name);
+    let or_dash = |value: &Option<String>| clean(value.as_deref().unwrap_or("-")).into_owned();
+    println!("Item          {}  {}", clean(&item.number), clean(&item.name));
     println!("Status        {}", item.status);
     println!("Group         {}", or_dash(&item.item_group));
     println!("Vendor        {}", or_dash(&item.vendor));
@@ -491,12 +492,15 @@ async fn show_item<S: CatalogStore + ShopStore>(store: &S, item: Item, json: boo
         _ => "-".into(),
     };
     println!("Weight        {weight}");
-    println!("Options       {}", if item.option_names.is_empty() { "-".into() } else { item.option_names.join(", ") });
-    println!("Tags          {}", if item.tags.is_empty() { "-".into() } else { item.tags.join(", ") });
+    println!(
+        "Options       {}",
+        if item.option_names.is_empty() { "-".into() } else { shorten(&item.option_names.join(", "), 200) }
+    );
+    println!("Tags          {}", if item.tags.is_empty() { "-".into() } else { shorten(&item.tags.join(", "), 200) });
     println!("Marked        {}", if item.marked { "yes (synced when a shop syncs marked items)" } else { "no" });
     println!("Updated       {}", item.updated_at);
     for (n, image) in item.images.iter().enumerate() {
-        println!("{:<14}{image}", if n == 0 { "Images" } else { "" });
+        println!("{:<14}{}", if n == 0 { "Images" } else { "" }, clean(image));
     }
     if !item.description.is_empty() {
         println!("Description   {}", shorten(&item.description, 200));
@@ -530,16 +534,20 @@ async fn show_item<S: CatalogStore + ShopStore>(store: &S, item: Item, json: boo
         println!(
             "{:<12} {:<20} {:<15} {:<20} {:<28} {}",
             shorten(&variant.code, 12),
-            variant.sku,
-            variant.barcode.as_deref().unwrap_or("-"),
-            if variant.option_values.is_empty() { "-".into() } else { variant.option_values.join(" / ") },
-            if prices.is_empty() { "-".into() } else { prices.join(", ") },
-            if stock.is_empty() { "-".into() } else { stock.join(", ") }
+            clean(&variant.sku),
+            clean(variant.barcode.as_deref().unwrap_or("-")),
+            if variant.option_values.is_empty() {
+                "-".into()
+            } else {
+                clean(&variant.option_values.join(" / ")).into_owned()
+            },
+            if prices.is_empty() { "-".into() } else { clean(&prices.join(", ")).into_owned() },
+            if stock.is_empty() { "-".into() } else { clean(&stock.join(", ")).into_owned() }
         );
     }
     for (sku, components) in &details.bundles {
         let parts: Vec<String> = components.iter().map(|c| format!("{} x {}", c.quantity, c.sku)).collect();
-        println!("Bundle {sku} = {}", parts.join(" + "));
+        println!("Bundle {} = {}", clean(sku), clean(&parts.join(" + ")));
     }
     Ok(())
 }
@@ -550,7 +558,9 @@ fn count(n: u64, noun: &str) -> String {
 }
 
 /// At most `max` characters, with `…` when cut.
+/// `text` cleaned for the terminal ([`clean`]: it comes from a CSV file or Shopify) and cut to `max` characters.
 fn shorten(text: &str, max: usize) -> String {
+    let text = clean(text);
     if text.chars().count() <= max {
         return text.to_string();
     }

@@ -9,6 +9,7 @@ use shopsync_store::{Customer, CustomerLink, CustomerQuery, CustomerStore, ShopS
 
 use super::print_json;
 use crate::context::DataDir;
+use crate::text::clean;
 
 #[derive(Debug, Subcommand)]
 pub enum CustomersCommand {
@@ -51,10 +52,10 @@ pub async fn run(data_dir: &DataDir, command: CustomersCommand) -> anyhow::Resul
                     println!(
                         "{:<10} {:<28} {:<32} {:<18} {}",
                         c.number,
-                        c.name,
-                        c.email.as_deref().unwrap_or("-"),
-                        c.phone.as_deref().unwrap_or("-"),
-                        c.template_code.as_deref().unwrap_or("-")
+                        clean(&c.name),
+                        clean(c.email.as_deref().unwrap_or("-")),
+                        clean(c.phone.as_deref().unwrap_or("-")),
+                        clean(c.template_code.as_deref().unwrap_or("-"))
                     );
                 }
             }
@@ -116,18 +117,18 @@ impl LinkView {
 }
 
 fn print_customer(c: &Customer, links: &[LinkView]) {
-    println!("Customer   {} {}", c.number, c.name);
-    println!("Email      {}", c.email.as_deref().unwrap_or("-"));
-    println!("Phone      {}", c.phone.as_deref().unwrap_or("-"));
-    println!("Template   {}", c.template_code.as_deref().unwrap_or("-"));
+    println!("Customer   {} {}", c.number, clean(&c.name));
+    println!("Email      {}", clean(c.email.as_deref().unwrap_or("-")));
+    println!("Phone      {}", clean(c.phone.as_deref().unwrap_or("-")));
+    println!("Template   {}", clean(c.template_code.as_deref().unwrap_or("-")));
     println!("Created    {}   updated {}", c.created_at, c.updated_at);
     for (i, address) in c.addresses.iter().enumerate() {
-        println!("Address {}  {}", i + 1, address.one_line());
+        println!("Address {}  {}", i + 1, clean(&address.one_line()));
     }
     if !c.fields.is_empty() {
         println!("Fields");
         for (name, value) in &c.fields {
-            println!("  {name:<24} {value}");
+            println!("  {:<24} {}", clean(name), clean(&value.to_string()));
         }
     }
     if links.is_empty() {

@@ -183,7 +183,7 @@ fn demo_directory(given: Option<&Path>) -> anyhow::Result<(PathBuf, Option<tempf
 /// Connects the simulated store with the settings a merchant would choose for it.
 async fn connect_shop(data_dir: &DataDir, store: &dyn Store, sim: &SimHandle) -> anyhow::Result<()> {
     let domain = sim.shop_domain();
-    let sealed = data_dir.cipher()?.seal(&access_token_context(domain), &sim.access_token());
+    let sealed = data_dir.cipher()?.seal(&access_token_context(domain, Some(sim.base_url())), &sim.access_token());
     let shop = store
         .add_shop(&NewShop {
             domain: domain.to_string(),

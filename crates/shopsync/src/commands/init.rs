@@ -9,6 +9,9 @@ use crate::context::{DataDir, MASTER_KEY_ENV};
 pub async fn run(data_dir: &DataDir) -> anyhow::Result<ExitCode> {
     let wrote_key = data_dir.initialise()?;
     let store = SqliteStore::open(&data_dir.database()).await?;
+    // The key check is written now (after the key has opened any token already stored), so a wrong key given
+    // to a later command is refused before it seals anything.
+    data_dir.unlocked_cipher(&store).await?;
     let migrations = store.applied_migrations().await?.len();
     store.close().await;
     println!("Data directory  {}", data_dir.path.display());

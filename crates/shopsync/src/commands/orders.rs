@@ -22,6 +22,7 @@ use shopsync_sync::orders::{ReprocessTarget, reprocess_orders};
 use super::print_json;
 use crate::context::DataDir;
 use crate::exit::Failure;
+use crate::text::clean;
 
 #[derive(Debug, Subcommand)]
 pub enum OrdersCommand {
@@ -197,9 +198,10 @@ async fn reprocess(data_dir: &DataDir, shop: &str, target: &ReprocessTarget, jso
                 OrderStatus::Synced => format!("-> {}", order.sales_order_number.as_deref().unwrap_or("sales order")),
                 _ => dedupe(&order.codes).join(", "),
             };
-            println!("{:<10} {:<8} {detail}", order.name, order.status.as_str());
+            println!("{:<10} {:<8} {}", clean(&order.name), order.status.as_str(), clean(&detail));
         }
         for key in &report.unknown {
+            let key = clean(key);
             println!(
                 "{key:<10} not found: shopsync has not seen it and Shopify has no such order (`shopsync orders list \
                  --shop {domain}` lists the orders shopsync knows)"
@@ -312,7 +314,7 @@ async fn print_list(
             if order.error_codes.is_empty() { "-".to_string() } else { dedupe(&order.error_codes).join(", ") };
         println!(
             "{:<width$}  {:<10}  {:<8}  {:<11}  {:<44}  {}",
-            order.name,
+            clean(&order.name),
             date,
             order.status.as_str(),
             order.sales_order_number.as_deref().unwrap_or("-"),
@@ -426,7 +428,7 @@ impl OrderView {
 
     fn print(&self, shop: &Shop) {
         let o = &self.order;
-        println!("Order          {} ({})", o.name, o.order_id);
+        println!("Order          {} ({})", clean(&o.name), o.order_id);
         if let Some(url) = &self.admin_url {
             println!("Shopify admin  {url}");
         }
@@ -453,21 +455,21 @@ impl OrderView {
             println!("Cancelled      {at}");
         }
         if !o.tags.is_empty() {
-            println!("Tags           {}", o.tags.join(", "));
+            println!("Tags           {}", clean(&o.tags.join(", ")));
         }
 
         for (i, problem) in self.problems.iter().enumerate() {
-            println!("\nProblem {} of {count}: {} ({})", i + 1, problem.title, problem.code);
-            println!("  {}", problem.message);
+            println!("\nProblem {} of {count}: {} ({})", i + 1, clean(&problem.title), problem.code);
+            println!("  {}", clean(&problem.message));
             println!("  To fix it:");
             for (n, step) in problem.remedy.iter().enumerate() {
-                println!("    {}. {step}", n + 1);
+                println!("    {}. {}", n + 1, clean(step));
             }
-            println!("  Re-checked by itself when {}.", problem.rechecked_when.join(", or when "));
+            println!("  Re-checked by itself when {}.", clean(&problem.rechecked_when.join(", or when ")));
         }
         for error in &self.unreadable_problems {
-            println!("\nProblem: {}", error.code);
-            println!("  {}", error.message);
+            println!("\nProblem: {}", clean(&error.code));
+            println!("  {}", clean(&error.message));
         }
 
         match &self.sales_order {
@@ -482,11 +484,11 @@ impl OrderView {
             for t in &self.transactions {
                 println!(
                     "  {:<14} {:<8} {:>10} {}  {}  {}",
-                    t.kind,
-                    t.status,
+                    clean(&t.kind),
+                    clean(&t.status),
                     t.amount,
                     t.currency,
-                    t.gateway.as_deref().unwrap_or("-"),
+                    clean(t.gateway.as_deref().unwrap_or("-")),
                     t.processed_at.as_deref().unwrap_or("")
                 );
             }
@@ -500,14 +502,19 @@ impl OrderView {
                     r.total,
                     r.currency,
                     r.refund_id,
-                    r.note.as_deref().unwrap_or("")
+                    clean(r.note.as_deref().unwrap_or(""))
                 );
             }
         }
         if !self.returns.is_empty() {
             println!("\nReturns");
             for r in &self.returns {
-                println!("  {} {}  {}", r.name.as_deref().unwrap_or(&r.return_id), r.status, r.return_id);
+                println!(
+                    "  {} {}  {}",
+                    clean(r.name.as_deref().unwrap_or(&r.return_id)),
+                    clean(&r.status),
+                    r.return_id
+                );
             }
         }
         println!("\nShopify data as imported: {}", self.captured_data);
@@ -522,15 +529,15 @@ impl OrderView {
             println!(
                 "  Customer   {} {}{}",
                 c.number,
-                c.name,
-                c.email.as_ref().map(|e| format!(" <{e}>")).unwrap_or_default()
+                clean(&c.name),
+                clean(&c.email.as_ref().map(|e| format!(" <{e}>")).unwrap_or_default())
             );
         }
         if let Some(address) = &so.ship_to {
-            println!("  Ship to    {}", address.one_line());
+            println!("  Ship to    {}", clean(&address.one_line()));
         }
         if let Some(conflict) = &so.conflict {
-            println!("  CONFLICT   {conflict}");
+            println!("  CONFLICT   {}", clean(conflict));
         }
         println!(
             "  {:>4}  {:<16} {:<18} {:<30} {:>5} {:>7} {:>10} {:>9} {:>8}",
@@ -541,8 +548,8 @@ impl OrderView {
                 "  {:>4}  {:<16} {:<18} {:<30} {:>5} {:>7} {:>10} {:>9} {:>8}",
                 l.line_no,
                 l.kind.as_str().replace('_', " "),
-                l.sku.as_deref().unwrap_or("-"),
-                truncate(&l.description, 30),
+                clean(l.sku.as_deref().unwrap_or("-")),
+                truncate(&clean(&l.description), 30),
                 l.quantity,
                 l.quantity_shipped,
                 l.unit_price,
@@ -567,7 +574,14 @@ impl OrderView {
                 _ => String::new(),
             };
             let error = s.sync_error.as_ref().map(|e| format!(": {e}")).unwrap_or_default();
-            println!("  Shipment   {} {}{tracking}; to Shopify: {}{error}", s.number, s.shipped_at, s.sync_status);
+            println!(
+                "  Shipment   {} {}{}; to Shopify: {}{}",
+                s.number,
+                s.shipped_at,
+                clean(&tracking),
+                s.sync_status,
+                clean(&error)
+            );
         }
     }
 }

@@ -63,7 +63,14 @@ pub enum ShopCommand {
         token_stdin: bool,
     },
     /// Development setting: send a store's requests to a base URL (the simulator), or `none` for Shopify.
-    SetEndpoint { shop: String, endpoint: String },
+    /// The token is sealed with its endpoint, so a store with a token needs it again on standard input.
+    SetEndpoint {
+        shop: String,
+        endpoint: String,
+        /// Read the access token for the new endpoint from standard input.
+        #[arg(long)]
+        token_stdin: bool,
+    },
     /// Where each inbound sync stopped (the cursors the next incremental sync starts from).
     Cursors {
         shop: String,
@@ -108,8 +115,8 @@ pub async fn run(data_dir: &DataDir, command: ShopCommand) -> anyhow::Result<Exi
             };
             let endpoint = endpoint.map(|e| parse_endpoint(&e)).transpose()?;
             let token = read_token()?;
-            let cipher = data_dir.cipher()?;
-            let sealed = cipher.seal(&access_token_context(domain.as_str()), &token);
+            let cipher = data_dir.unlocked_cipher(store).await?;
+            let sealed = cipher.seal(&access_token_context(domain.as_str(), endpoint.as_deref()), &token);
             let shop = store
                 .add_shop(&NewShop {
                     domain: domain.to_string(),
@@ -183,15 +190,36 @@ pub async fn run(data_dir: &DataDir, command: ShopCommand) -> anyhow::Result<Exi
         ShopCommand::Settings | ShopCommand::Check { .. } => unreachable!("handled before the store is opened"),
         ShopCommand::SetToken { shop, token_stdin: _ } => {
             let shop = find_shop(store, &shop).await?;
+            let cipher = data_dir.unlocked_cipher(store).await?;
             let token = read_token()?;
-            let sealed = data_dir.cipher()?.seal(&access_token_context(&shop.domain), &token);
+            let sealed = cipher.seal(&access_token_context(&shop.domain, shop.endpoint.as_deref()), &token);
             store.set_access_token(shop.id, Some(&sealed)).await?;
             println!("{}: access token replaced.", shop.domain);
         }
-        ShopCommand::SetEndpoint { shop, endpoint } => {
+        ShopCommand::SetEndpoint { shop, endpoint, token_stdin } => {
             let shop = find_shop(store, &shop).await?;
             let endpoint = if endpoint == "none" { None } else { Some(parse_endpoint(&endpoint)?) };
-            store.set_endpoint(shop.id, endpoint.as_deref()).await?;
+            // The token is sealed bound to its endpoint, so a new endpoint needs the token again: the sealed one
+            // cannot be opened and sealed again here without letting anyone who can run this command send it
+            // wherever they like.
+            match (token_stdin, shop.access_token.is_some()) {
+                (true, _) => {
+                    let cipher = data_dir.unlocked_cipher(store).await?;
+                    let token = read_token()?;
+                    let sealed = cipher.seal(&access_token_context(&shop.domain, endpoint.as_deref()), &token);
+                    store.set_endpoint_and_token(shop.id, endpoint.as_deref(), &sealed).await?;
+                }
+                (false, false) => store.set_endpoint(shop.id, endpoint.as_deref()).await?,
+                (false, true) => {
+                    return Err(Failure::usage(format!(
+                        "the access token of {} is sealed for its current endpoint, so a new endpoint needs the \
+                         token again: `shopsync shop set-endpoint {} {} --token-stdin < token.txt`",
+                        shop.domain,
+                        shop.domain,
+                        endpoint.as_deref().unwrap_or("none")
+                    )));
+                }
+            }
             match endpoint {
                 Some(url) => println!("{}: development endpoint {url}", shop.domain),
                 None => println!("{}: requests go to Shopify", shop.domain),

@@ -4,7 +4,9 @@ mod check;
 mod demo;
 mod items;
 mod orders;
+mod output;
 mod reliability;
+mod security;
 mod shop;
 mod sync;
 

@@ -58,10 +58,11 @@ async fn token_round_trips_through_the_store_encrypted() {
     let sealed = shop.access_token.clone().unwrap();
     assert!(!sealed.contains(TOKEN));
     let key = MasterKey::parse(&std::fs::read_to_string(dir.path().join("master.key")).unwrap()).unwrap();
-    let opened = TokenCipher::new(&key).open(&access_token_context(&shop.domain), &sealed).unwrap();
+    let opened = TokenCipher::new(&key).open(&access_token_context(&shop.domain, None), &sealed).unwrap();
     assert_eq!(opened.expose_secret(), TOKEN);
     // With another key the token does not open: an error, not garbage.
-    assert!(TokenCipher::new(&MasterKey::generate()).open(&access_token_context(&shop.domain), &sealed).is_err());
+    let other = TokenCipher::new(&MasterKey::generate());
+    assert!(other.open(&access_token_context(&shop.domain, None), &sealed).is_err());
 }
 
 #[test]
