@@ -246,7 +246,7 @@ async fn killed_runs(
         *runs += 1;
         let (mut child, out, err) = spawn(data_dir, logs, *runs, args);
         let delay = Duration::from_millis(rng.below(longest_ms));
-        let mut job_started = None;
+        let mut job_started: Option<Instant> = None;
         loop {
             if child.try_wait().unwrap().is_some() {
                 if let Some(started) = job_started {
