@@ -35,6 +35,13 @@ pub enum StoreError {
          before this version can read it. Copy the data directory somewhere writable and pass it with --data-dir"
     )]
     ReadOnlyNeedsUpgrade { path: PathBuf, pending: usize },
+    #[error(
+        "job {job} is no longer this run's: {reason}. This run stopped without saving its last step; the run that \
+         took the job over continues from the last checkpoint (`shopsync jobs` shows both)"
+    )]
+    LeaseLost { job: i64, reason: String },
+    #[error("cannot back up the database to {path}: {reason}. Check that its directory exists and has room")]
+    Backup { path: PathBuf, reason: String },
     #[error("database error: {0}")]
     Database(sqlx::Error),
 }

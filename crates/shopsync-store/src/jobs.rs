@@ -4,6 +4,8 @@
 //! triggered it or a reprocess asked for it. The scheduler reads the last run of each kind to know when the
 //! next is due; the console and `shopsync jobs` show the history.
 
+use std::future::Future;
+
 use async_trait::async_trait;
 use serde::Serialize;
 
@@ -50,6 +52,8 @@ pub struct Job {
     /// The machine and process that run (or ran) the job.
     pub host: Option<String>,
     pub pid: Option<i64>,
+    /// When that process started (see [`JobProcess::started`]), to tell it from a later process given its pid.
+    pub process_start: Option<String>,
 }
 
 /// The process that starts a job.
@@ -57,6 +61,27 @@ pub struct Job {
 pub struct JobProcess {
     pub host: String,
     pub pid: i64,
+    /// An opaque mark of when the process started on its machine (boot and start time), where the platform
+    /// tells it cheaply; `None` elsewhere.
+    pub started: Option<String>,
+}
+
+tokio::task_local! {
+    /// The job whose lease the writes of the current task run under.
+    static LEASE: i64;
+}
+
+/// Runs `work` under the lease of job `job_id`: each write transaction it makes first checks, under the write
+/// lock, that the job is still running, and fails with [`crate::StoreError::LeaseLost`] otherwise. A run whose job
+/// was taken over (its process paused past the lease, its machine unreachable) so stops at its next write
+/// without committing over the run that took over. Tasks `work` spawns are not covered.
+pub async fn under_lease<F: Future>(job_id: i64, work: F) -> F::Output {
+    LEASE.scope(job_id, work).await
+}
+
+/// The job whose lease covers the current task, if any.
+pub(crate) fn current_lease() -> Option<i64> {
+    LEASE.try_with(|job| *job).ok()
 }
 
 /// Job bookkeeping.
@@ -76,10 +101,19 @@ pub trait JobStore: Send + Sync {
     ) -> Result<std::result::Result<Job, Job>>;
     /// Jobs of a shop still marked running, oldest first.
     async fn running_jobs(&self, shop_id: i64) -> Result<Vec<Job>>;
-    /// Marks a running job as alive (and stores its progress so far), so a crashed one can be told apart.
-    async fn heartbeat_job(&self, job_id: i64, summary: &str) -> Result<()>;
-    /// Ends a job with its summary and, on failure, the error.
+    /// Marks a running job as alive (and stores its progress so far), renewing its lease. Returns false when the
+    /// job is no longer running (another run took it over): its lease is lost.
+    async fn heartbeat_job(&self, job_id: i64, summary: &str) -> Result<bool>;
+    /// Ends a running job with its summary and, on failure, the error. A job that is no longer running (another
+    /// run took it over) is left as it is: [`crate::StoreError::LeaseLost`].
     async fn finish_job(&self, job_id: i64, status: JobStatus, summary: &str, error: Option<&str>) -> Result<()>;
+    /// Marks a running job failed with `error`, writing as little as possible: the last resort when
+    /// [`JobStore::finish_job`] itself failed (a full disk), so the job does not stay running without its cause.
+    async fn fail_job_briefly(&self, job_id: i64, error: &str) -> Result<()>;
+    /// Takes over a running job whose process is gone or whose lease expired: marks it failed with `reason`, only
+    /// if it is still running and its heartbeat is still `heartbeat_at` (the one the caller judged). Returns
+    /// whether it did; false means the job ended or proved alive meanwhile.
+    async fn take_over_job(&self, job_id: i64, heartbeat_at: Option<&str>, reason: &str) -> Result<bool>;
     /// Jobs still marked running whose heartbeat is older than `before` are from a process that died:
     /// they are marked failed with that reason. Returns how many.
     async fn fail_stale_jobs(&self, before: &str) -> Result<u64>;

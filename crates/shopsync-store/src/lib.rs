@@ -44,7 +44,7 @@ pub use customers::{
     CustomerTemplate, MatchedBy, NewCustomer, ShopifyCustomerInput, missing_required_fields,
 };
 pub use error::StoreError;
-pub use jobs::{Job, JobProcess, JobStatus, JobStore, JobTrigger};
+pub use jobs::{Job, JobProcess, JobStatus, JobStore, JobTrigger, under_lease};
 pub use logs::{Capture, CaptureInput, LogStore, RequestLogEntry, RequestLogFilter};
 pub use orders::{
     LineKind, NewShipment, OrderError, OrderEvaluation, OrderFilter, OrderKey, OrderRefund, OrderRefundInput,

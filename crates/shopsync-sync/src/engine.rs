@@ -11,15 +11,25 @@ use shopify_admin::{
 };
 use shopsync_core::secret::access_token_context;
 use shopsync_core::{CipherError, Gid, ShopSettings, TokenCipher};
-use shopsync_store::{AccessStatus, Job, JobProcess, JobStatus, JobTrigger, Shop, Store};
+use shopsync_store::{AccessStatus, Job, JobProcess, JobStatus, JobTrigger, Shop, Store, StoreError};
 
 use crate::logger::{LogWriter, RequestLogger, RequestStats};
 use crate::{FlowSummary, Progress, SyncError};
 
-/// How often a running job tells the store it is alive.
-const HEARTBEAT: Duration = Duration::from_secs(10);
-/// A job whose heartbeat is older than this belongs to a process that died.
-const STALE_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
+/// How long a job's lease lasts after its last heartbeat: a job of another machine whose heartbeat is older than
+/// this may be taken over.
+const LEASE: Duration = Duration::from_secs(60);
+/// Replaces [`LEASE`] (whole seconds), so tests can let a lease expire without waiting a minute.
+pub const LEASE_ENV: &str = "SHOPSYNC_JOB_LEASE_SECS";
+
+/// The lease of this process's jobs: [`LEASE`], or the seconds [`LEASE_ENV`] names.
+fn lease() -> Duration {
+    std::env::var(LEASE_ENV)
+        .ok()
+        .and_then(|secs| secs.trim().parse::<u64>().ok())
+        .filter(|secs| *secs > 0)
+        .map_or(LEASE, Duration::from_secs)
+}
 
 /// What every flow shares: the store, the cipher, the HTTP pool, one cost budget per shop, the request log.
 pub struct Engine {
@@ -146,28 +156,41 @@ impl Engine {
             let stats = shop.stats.clone();
             let job_id = job.id;
             tokio::spawn(async move {
-                let mut ticker = tokio::time::interval(HEARTBEAT);
+                // Six heartbeats per lease: a few missed writes (a busy database) do not lose it.
+                let mut ticker = tokio::time::interval(lease() / 6);
                 ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 ticker.tick().await;
                 loop {
                     ticker.tick().await;
                     let (requests, cost, _) = stats.snapshot();
                     let alive = format!("{{\"requests\":{},\"cost_spent\":{cost:.0}}}", requests - before.0);
-                    if let Err(err) = store.heartbeat_job(job_id, &alive).await {
-                        tracing::warn!("cannot record the heartbeat of job {job_id}: {err}");
+                    match store.heartbeat_job(job_id, &alive).await {
+                        Ok(true) => {}
+                        // Taken over: the flow's next write fails on the lease and stops it.
+                        Ok(false) => break,
+                        Err(err) => tracing::warn!("cannot record the heartbeat of job {job_id}: {err}"),
                     }
                 }
             })
         };
-        let result = flow.await;
+        // Every write of the flow checks the job is still its own, so a run taken over stops at its next checkpoint.
+        let result = shopsync_store::under_lease(job.id, flow).await;
         heartbeat.abort();
         let (requests, cost, throttled) = shop.stats.snapshot();
-        match result {
+        let result = match result {
             Ok(mut summary) => {
                 summary.requests += requests - before.0;
                 summary.cost_spent += cost - before.1;
                 summary.throttled += throttled - before.2;
-                self.store.finish_job(job.id, JobStatus::Succeeded, &summary.to_json(), None).await?;
+                match self.store.finish_job(job.id, JobStatus::Succeeded, &summary.to_json(), None).await {
+                    Ok(()) => Ok(summary),
+                    Err(err) => Err(SyncError::from(err)),
+                }
+            }
+            Err(err) => Err(err),
+        };
+        match result {
+            Ok(summary) => {
                 if requests > before.0 && shop.shop.access_status != AccessStatus::Ok {
                     self.store.set_access_status(shop.shop.id, AccessStatus::Ok, None).await?;
                 }
@@ -176,7 +199,11 @@ impl Engine {
             Err(err) => {
                 if let SyncError::Shopify(AdminError::Auth { failure, .. }) = &err {
                     let reason = failure.to_string();
-                    self.store.set_access_status(shop.shop.id, AccessStatus::NeedsAccess, Some(&reason)).await?;
+                    if let Err(store_err) =
+                        self.store.set_access_status(shop.shop.id, AccessStatus::NeedsAccess, Some(&reason)).await
+                    {
+                        tracing::warn!("cannot mark {} as needing access: {store_err}", shop.shop.domain);
+                    }
                 }
                 let partial = FlowSummary {
                     requests: requests - before.0,
@@ -184,35 +211,74 @@ impl Engine {
                     throttled: throttled - before.2,
                     ..FlowSummary::default()
                 };
-                self.store.finish_job(job.id, JobStatus::Failed, &partial.to_json(), Some(&err.to_string())).await?;
+                self.record_failure(job.id, &partial, &err).await;
                 Err(err)
             }
         }
     }
 
-    /// Starts the job row for a flow, after marking jobs of this shop whose process is gone as failed; refuses
-    /// when the same flow of the same shop is running in a live process.
+    /// Ends a job as failed with its cause. The cause is what the caller reports, so a failure to record it is
+    /// logged rather than put in its place; when the full record cannot be written (a full disk, where the flow's
+    /// own failure may be the same), a shorter one is tried so the job does not stay running without its cause.
+    async fn record_failure(&self, job_id: i64, partial: &FlowSummary, err: &SyncError) {
+        if matches!(err, SyncError::Store(StoreError::LeaseLost { .. })) {
+            // The job is another run's now; its row already says why.
+            return;
+        }
+        let cause = err.to_string();
+        let Err(first) = self.store.finish_job(job_id, JobStatus::Failed, &partial.to_json(), Some(&cause)).await
+        else {
+            return;
+        };
+        if matches!(first, StoreError::LeaseLost { .. }) {
+            return;
+        }
+        let brief: String = cause.chars().take(500).collect();
+        if let Err(second) = self.store.fail_job_briefly(job_id, &brief).await {
+            tracing::error!(
+                "cannot record the failure of job {job_id} ({first}; then {second}); the next run marks it failed"
+            );
+        }
+    }
+
+    /// Starts the job row for a flow, after taking over jobs of this shop whose owner is gone: on this machine a
+    /// process that no longer exists (or a pid now used by a later process), on another machine a lease that
+    /// expired. A job of a live process here is never taken over, however long it was paused (Ctrl-Z, SIGSTOP, a
+    /// machine asleep): the second run is refused instead.
     async fn claim_job(&self, shop: &ShopContext, kind: &str, trigger: JobTrigger) -> Result<Job, SyncError> {
-        let me = JobProcess { host: hostname(), pid: i64::from(std::process::id()) };
-        let stale_before = jiff::Timestamp::now().checked_sub(STALE_AFTER).unwrap_or_else(|_| jiff::Timestamp::now());
+        let pid = std::process::id();
+        let me = JobProcess { host: hostname(), pid: i64::from(pid), started: process_start(i64::from(pid)) };
+        let lease = jiff::SignedDuration::try_from(lease()).unwrap_or(jiff::SignedDuration::from_secs(60));
+        let stale_before = jiff::Timestamp::now().checked_sub(lease).unwrap_or_else(|_| jiff::Timestamp::now());
         let stale_before = shopsync_core::time::to_text(stale_before);
         for job in self.store.running_jobs(shop.shop.id).await? {
-            let reason = if job.host.as_deref() == Some(me.host.as_str())
-                && job.pid.is_some_and(|pid| !process_alive(pid))
-            {
-                format!(
-                    "the process running this job (pid {}) stopped before it finished; the next run resumes from the \
-                     last checkpoint",
-                    job.pid.unwrap_or_default()
-                )
+            let reason = if job.host.as_deref() == Some(me.host.as_str()) {
+                let Some(pid) = job.pid else { continue };
+                if !process_alive(pid) {
+                    format!(
+                        "the process running this job (pid {pid}) stopped before it finished; the next run resumes \
+                         from the last checkpoint"
+                    )
+                } else if job.process_start.is_some() && job.process_start != process_start(pid) {
+                    format!(
+                        "the process running this job (pid {pid}) stopped before it finished (its pid now belongs to \
+                         another process); the next run resumes from the last checkpoint"
+                    )
+                } else {
+                    continue;
+                }
             } else if job.heartbeat_at.as_deref().is_none_or(|at| at < stale_before.as_str()) {
-                "the process running this job stopped reporting (no heartbeat for a minute); the next run resumes \
-                 from the last checkpoint"
-                    .to_string()
+                format!(
+                    "the process running this job on {} stopped reporting (no heartbeat for {} s, its lease expired); \
+                     the next run resumes from the last checkpoint",
+                    job.host.as_deref().unwrap_or("another machine"),
+                    lease.as_secs()
+                )
             } else {
                 continue;
             };
-            self.store.finish_job(job.id, JobStatus::Failed, &job.summary, Some(&reason)).await?;
+            // Only if the job still has the heartbeat judged here: one that reported meanwhile is alive after all.
+            self.store.take_over_job(job.id, job.heartbeat_at.as_deref(), &reason).await?;
         }
         match self.store.start_job_exclusive(shop.shop.id, kind, trigger, &me).await? {
             Ok(job) => Ok(job),
@@ -364,4 +430,16 @@ fn process_alive(pid: i64) -> bool {
         let _ = pid;
         true
     }
+}
+
+/// When process `pid` of this machine started, as this boot's id and the start time in clock ticks since boot
+/// (Linux's `/proc`): with the pid, it names one process, so a pid reused later is told apart. `None` where the
+/// platform does not tell it cheaply; then the pid alone decides.
+fn process_start(pid: i64) -> Option<String> {
+    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces; the start time is field 22.
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let start = after_name.split_whitespace().nth(19)?;
+    Some(format!("{}:{start}", boot.trim()))
 }

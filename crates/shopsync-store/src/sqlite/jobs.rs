@@ -5,8 +5,8 @@ use super::{SqliteStore, now};
 use crate::jobs::{Job, JobProcess, JobStatus, JobStore, JobTrigger};
 use crate::{Result, StoreError};
 
-const JOB_COLUMNS: &str =
-    "id, shop_id, kind, trigger, status, queued_at, started_at, finished_at, heartbeat_at, summary, error, host, pid";
+const JOB_COLUMNS: &str = "id, shop_id, kind, trigger, status, queued_at, started_at, finished_at, heartbeat_at, summary, error, host, pid, \
+     process_start";
 
 #[async_trait]
 impl JobStore for SqliteStore {
@@ -46,8 +46,8 @@ impl JobStore for SqliteStore {
             return Ok(Err(running));
         }
         let job = sqlx::query_as(AssertSqlSafe(format!(
-            "INSERT INTO jobs (shop_id, kind, trigger, status, queued_at, started_at, heartbeat_at, host, pid) \
-             VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?) RETURNING {JOB_COLUMNS}"
+            "INSERT INTO jobs (shop_id, kind, trigger, status, queued_at, started_at, heartbeat_at, host, pid, \
+             process_start) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?) RETURNING {JOB_COLUMNS}"
         )))
         .bind(shop_id)
         .bind(kind)
@@ -57,6 +57,7 @@ impl JobStore for SqliteStore {
         .bind(&now)
         .bind(&process.host)
         .bind(process.pid)
+        .bind(&process.started)
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -72,29 +73,61 @@ impl JobStore for SqliteStore {
         .await?)
     }
 
-    async fn heartbeat_job(&self, job_id: i64, summary: &str) -> Result<()> {
-        sqlx::query("UPDATE jobs SET heartbeat_at = ?, summary = ? WHERE id = ?")
+    async fn heartbeat_job(&self, job_id: i64, summary: &str) -> Result<bool> {
+        let done = sqlx::query("UPDATE jobs SET heartbeat_at = ?, summary = ? WHERE id = ? AND status = 'running'")
             .bind(now())
             .bind(summary)
             .bind(job_id)
             .execute(&self.pool)
             .await?;
-        Ok(())
+        Ok(done.rows_affected() > 0)
     }
 
     async fn finish_job(&self, job_id: i64, status: JobStatus, summary: &str, error: Option<&str>) -> Result<()> {
-        let done = sqlx::query("UPDATE jobs SET status = ?, finished_at = ?, summary = ?, error = ? WHERE id = ?")
-            .bind(status)
-            .bind(now())
-            .bind(summary)
-            .bind(error)
-            .bind(job_id)
-            .execute(&self.pool)
-            .await?;
+        let mut tx = self.write().await?;
+        let done = sqlx::query(
+            "UPDATE jobs SET status = ?, finished_at = ?, summary = ?, error = ? WHERE id = ? AND status = 'running'",
+        )
+        .bind(status)
+        .bind(now())
+        .bind(summary)
+        .bind(error)
+        .bind(job_id)
+        .execute(&mut *tx)
+        .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound { what: "job", key: job_id.to_string() });
+            return Err(not_running(&mut tx, job_id).await);
         }
+        tx.commit().await?;
         Ok(())
+    }
+
+    async fn fail_job_briefly(&self, job_id: i64, error: &str) -> Result<()> {
+        // One short row update in autocommit: it needs a page or two of journal, where the transaction that failed
+        // needed many.
+        sqlx::query(
+            "UPDATE jobs SET status = 'failed', finished_at = ?, error = ? WHERE id = ? AND status = 'running'",
+        )
+        .bind(now())
+        .bind(error)
+        .bind(job_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn take_over_job(&self, job_id: i64, heartbeat_at: Option<&str>, reason: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE jobs SET status = 'failed', finished_at = ?, error = ? \
+             WHERE id = ? AND status = 'running' AND heartbeat_at IS ?",
+        )
+        .bind(now())
+        .bind(reason)
+        .bind(job_id)
+        .bind(heartbeat_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     async fn fail_stale_jobs(&self, before: &str) -> Result<u64> {
@@ -130,5 +163,25 @@ impl JobStore for SqliteStore {
         .bind(kind)
         .fetch_optional(&self.pool)
         .await?)
+    }
+}
+
+/// Why job `job_id` cannot be written as running: another run took it over (its row says how), or it is gone.
+pub(super) async fn not_running(tx: &mut sqlx::SqliteConnection, job_id: i64) -> StoreError {
+    let row: Option<(String, Option<String>)> =
+        match sqlx::query_as("SELECT status, error FROM jobs WHERE id = ?").bind(job_id).fetch_optional(&mut *tx).await
+        {
+            Ok(row) => row,
+            Err(err) => return err.into(),
+        };
+    match row {
+        None => StoreError::NotFound { what: "job", key: job_id.to_string() },
+        Some((status, error)) => StoreError::LeaseLost {
+            job: job_id,
+            reason: match error {
+                Some(error) => format!("it was marked {status} by another run ({error})"),
+                None => format!("it was marked {status} by another run"),
+            },
+        },
     }
 }

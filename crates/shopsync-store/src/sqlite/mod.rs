@@ -116,14 +116,53 @@ impl SqliteStore {
         Ok(versions)
     }
 
-    /// Closes every connection, checkpointing the WAL into the main file.
+    /// Moves everything committed into the database file itself and closes every connection. Until then the
+    /// newest data may sit in `shopsync.db-wal` only, and a copy of `shopsync.db` alone would miss it. A checkpoint
+    /// that cannot finish (another process reading or writing the file) leaves the rest to the last process that
+    /// closes it; that is logged, not an error, since nothing is lost.
     pub async fn close(&self) {
+        match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(&self.pool).await {
+            Ok((0, _, _)) => {}
+            Ok(_) => tracing::debug!(
+                "{}: another process holds the database; its WAL is checkpointed later",
+                self.path.display()
+            ),
+            Err(err) => tracing::warn!("cannot checkpoint the database {}: {err}", self.path.display()),
+        }
         self.pool.close().await;
     }
 
-    /// A write transaction that holds the write lock from its start.
+    /// Writes a consistent copy of the whole database to `target`, which must not exist or be empty: one read
+    /// transaction (`VACUUM INTO`), so writers in this or another process go on meanwhile and the copy holds
+    /// exactly what was committed when it started, WAL included.
+    pub async fn backup_into(&self, target: &Path) -> Result<()> {
+        let name = target.to_str().ok_or_else(|| StoreError::Backup {
+            path: target.to_path_buf(),
+            reason: "the path is not valid UTF-8, which SQLite needs".into(),
+        })?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(name)
+            .execute(&self.pool)
+            .await
+            .map_err(|err| StoreError::Backup { path: target.to_path_buf(), reason: err.to_string() })?;
+        Ok(())
+    }
+
+    /// A write transaction that holds the write lock from its start. Under a job's lease
+    /// ([`crate::jobs::under_lease`]) it first checks that the job is still running: the check and the writes that
+    /// follow share the write lock, so no other run can take the job over between them.
     async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        if let Some(job) = crate::jobs::current_lease() {
+            let running: Option<i64> = sqlx::query_scalar("SELECT 1 FROM jobs WHERE id = ? AND status = 'running'")
+                .bind(job)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if running.is_none() {
+                return Err(jobs::not_running(&mut tx, job).await);
+            }
+        }
+        Ok(tx)
     }
 }
 

@@ -183,6 +183,8 @@ impl ShopStore for SqliteStore {
     }
 
     async fn save_cursor(&self, shop_id: i64, cursor: &SyncCursor) -> Result<()> {
+        // A transaction of its own, so a checkpoint under a job's lease checks the lease first.
+        let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO sync_cursors (shop_id, object, updated_at, last_id, bulk_operation_id, last_run_at, last_success_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?) \
@@ -197,8 +199,9 @@ impl ShopStore for SqliteStore {
         .bind(&cursor.bulk_operation_id)
         .bind(&cursor.last_run_at)
         .bind(&cursor.last_success_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -4,6 +4,7 @@
 mod customers;
 mod fulfillments;
 mod inventory;
+mod jobs;
 mod orders;
 mod products;
 mod props;
