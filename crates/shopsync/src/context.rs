@@ -6,7 +6,7 @@
 //! kept 0700 and the database 0600; a key file others can read is refused.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
 use shopsync_core::{MasterKey, TokenCipher};
@@ -17,6 +17,18 @@ use crate::exit::Failure;
 pub const DATABASE_FILE: &str = "shopsync.db";
 pub const KEY_FILE: &str = "master.key";
 pub const MASTER_KEY_ENV: &str = "SHOPSYNC_MASTER_KEY";
+
+/// Every store this process opened, closed by [`close_stores`] before it exits.
+static OPENED: Mutex<Vec<SqliteStore>> = Mutex::new(Vec::new());
+
+/// Closes every store this process opened, so the database file holds everything committed (nothing left in the
+/// WAL only) and a plain copy of `shopsync.db` is whole. Called once the command is done, whether it failed or not.
+pub async fn close_stores() {
+    let stores = std::mem::take(&mut *OPENED.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+    for store in stores {
+        store.close().await;
+    }
+}
 
 /// The data directory chosen for this run.
 #[derive(Debug, Clone)]
@@ -54,11 +66,14 @@ impl DataDir {
             )));
         }
         if !writable(&self.path) || !writable(&db) {
-            // A copy on a read-only mount still answers read commands; a write says why it cannot run.
+            // A copy on a read-only mount still answers read commands; a write says why it cannot run. It is not
+            // checkpointed on exit: there is nothing of this process's to write back.
             tracing::debug!("{} is not writable: opening the database read-only", self.path.display());
             return Ok(Arc::new(SqliteStore::open_read_only(&db).await?));
         }
-        Ok(Arc::new(SqliteStore::open(&db).await?))
+        let store = SqliteStore::open(&db).await?;
+        OPENED.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(store.clone());
+        Ok(Arc::new(store))
     }
 
     /// The sync engine over this data directory's store, once the master key passed the key check.

@@ -23,7 +23,12 @@ fn main() -> std::process::ExitCode {
             return exit::Failure::GENERAL.into();
         }
     };
-    match runtime.block_on(commands::run(cli)) {
+    let outcome = runtime.block_on(async {
+        let outcome = commands::run(cli).await;
+        context::close_stores().await;
+        outcome
+    });
+    match outcome {
         Ok(code) => code,
         Err(err) => {
             let failure = exit::classify(&err);

@@ -1,5 +1,6 @@
 //! One module per command group; `run` dispatches.
 
+pub mod backup;
 pub mod catalog;
 pub mod customers;
 pub mod demo;
@@ -45,6 +46,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Shipments(command) => shipments::run(&data_dir, command).await,
         Command::Sync(command) => sync::run(&data_dir, command).await,
         Command::Serve(args) => serve::run(&data_dir, args).await,
+        Command::Backup(args) => backup::run(&data_dir, args).await,
         Command::Jobs { shop, kind, limit, json } => log::run_jobs(&data_dir, shop, kind, limit, json).await,
     }
 }

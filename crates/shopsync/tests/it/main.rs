@@ -3,6 +3,7 @@
 mod check;
 mod demo;
 mod items;
+mod jobs;
 mod orders;
 mod output;
 mod reliability;
