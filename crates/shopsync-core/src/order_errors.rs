@@ -3,8 +3,8 @@
 //! When the order import evaluates a Shopify order it lists every problem it finds, not only the first one, as
 //! [`OrderProblem`]s. Each problem has a stable code ([`OrderErrorCode`], the names our users know from the
 //! connectors they used before, such as `PRODUCT_NOT_LINKED`), a short title, a message that names the detail at
-//! fault (which line and SKU, which country, which tag, which template field), the remedy as steps written for
-//! shopsync's own commands and settings, a link to the order in Shopify admin, and the events that re-check it by
+//! fault (which line and SKU, which country, which tag, which template field), the remedy as steps with the
+//! actions that fix it ([`crate::remedy`]: re-check, change a setting, link, open in Shopify admin), a link to the order in Shopify admin, and the events that re-check it by
 //! themselves ([`RecheckEvent`]): a problem fixed in shopsync (a link created, a setting changed, a country
 //! enabled, a template completed) or in Shopify (the order edited, paid, tagged) clears without anyone pressing a
 //! button.
@@ -16,6 +16,7 @@
 //! ```
 //! use shopsync_core::ShopSettings;
 //! use shopsync_core::order_errors::{OrderLine, OrderProblem, OrderRef, OrderStatus, RecheckEvent};
+//! use shopsync_core::remedy::RemedyAction;
 //!
 //! let problem = OrderProblem::ProductNotLinked {
 //!     line: OrderLine { position: 2, title: "Linen shirt - M".into(), sku: Some("SHIRT-M".into()), ..Default::default() },
@@ -24,7 +25,8 @@
 //! assert!(problem.message().contains("SHIRT-M"));
 //! let order = OrderRef::new("demo.myshopify.com", "gid://shopify/Order/7", "#1001");
 //! let steps = problem.remedy(&order, &ShopSettings::default());
-//! assert!(steps.iter().any(|s| s.contains("shopsync orders reprocess --shop demo.myshopify.com '#1001'")));
+//! let reprocess = RemedyAction::ReprocessOrder { shop: "demo.myshopify.com".into(), order: "#1001".into() };
+//! assert!(steps.iter().flat_map(|s| s.actions()).any(|a| *a == reprocess));
 //! assert!(problem.rechecks().contains(&RecheckEvent::LinkCreated { sku: "SHIRT-M".into() }));
 //! assert_eq!(OrderStatus::from_problems(&[problem]), OrderStatus::Error);
 //! ```
@@ -34,8 +36,10 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::Flow;
 use crate::countries;
 use crate::gid::{Gid, admin_url};
+use crate::remedy::{RemedyAction, RemedyStep};
 use crate::settings::{CountryFilter, ShopSettings};
 
 /// The stable code of an order problem. The text form (`PRODUCT_NOT_LINKED`) is what the store keeps, the CLI
@@ -225,8 +229,10 @@ pub struct ProblemReport {
     pub code: OrderErrorCode,
     pub title: &'static str,
     pub message: String,
-    /// The steps to fix it, in order.
-    pub remedy: Vec<String>,
+    /// The steps to fix it, in order. Named `remedy_steps` in JSON, where front-ends put their own text of them
+    /// under `remedy`.
+    #[serde(rename = "remedy_steps")]
+    pub remedy: Vec<RemedyStep>,
     /// When shopsync re-checks the order by itself, as sentences.
     pub rechecked_when: Vec<String>,
     pub rechecks: Vec<RecheckEvent>,
@@ -417,17 +423,23 @@ impl OrderRef {
         Gid::parse(&self.order_id).ok().and_then(|gid| admin_url(&self.shop, &gid))
     }
 
-    /// The command that re-checks this order now. The name is quoted: pasted into a shell, a bare `#1001` would
-    /// start a comment and the command would lose its order.
-    fn reprocess_command(&self) -> String {
-        format!("`shopsync orders reprocess --shop {} '{}'`", self.shop, self.name.replace('\'', ""))
+    /// "Open order #1001 in Shopify admin: URL" (or where to find it when the id is not a gid).
+    fn open_step(&self) -> RemedyStep {
+        match self.admin_url() {
+            Some(url) => RemedyStep::text(format!("Open order {} in Shopify admin: ", self.name))
+                .then_act(RemedyAction::OpenShopifyAdmin { url }),
+            None => RemedyStep::text(format!(
+                "Open order {} in Shopify admin (Orders, search for {}).",
+                self.name, self.name
+            )),
+        }
     }
 
-    /// "Open the order in Shopify admin: URL" (or without the URL when the id is not a gid).
-    fn open_step(&self) -> String {
+    /// `step` followed by ": URL" of the order's page in Shopify admin, when there is one.
+    fn in_admin(&self, step: RemedyStep) -> RemedyStep {
         match self.admin_url() {
-            Some(url) => format!("Open order {} in Shopify admin: {url}", self.name),
-            None => format!("Open order {} in Shopify admin (Orders, search for {}).", self.name, self.name),
+            Some(url) => step.then_text(": ").then_act(RemedyAction::OpenShopifyAdmin { url }),
+            None => step,
         }
     }
 }
@@ -559,76 +571,102 @@ impl OrderProblem {
         }
     }
 
-    /// The steps that fix the problem, in order, written for shopsync's commands and this shop's settings.
-    pub fn remedy(&self, order: &OrderRef, settings: &ShopSettings) -> Vec<String> {
+    /// The steps that fix the problem, in order, for this shop's settings: words, and the actions a person takes
+    /// (which the front-ends render as commands, buttons or links).
+    pub fn remedy(&self, order: &OrderRef, settings: &ShopSettings) -> Vec<RemedyStep> {
         let shop = &order.shop;
-        let reprocess = order.reprocess_command();
+        let reprocess = RemedyAction::ReprocessOrder { shop: shop.clone(), order: order.name.clone() };
+        let set = |key: &str, value: Option<&str>| RemedyAction::SetSetting {
+            shop: shop.clone(),
+            key: key.to_string(),
+            value: value.map(str::to_string),
+        };
         let tag = &settings.reprocess_tag;
         let code = self.code();
-        let bulk = format!(
-            "Several orders with this problem: `shopsync orders reprocess --shop {shop} --code {code}` re-checks \
-             them all, or tag them with `{tag}` in Shopify admin (Orders, select them, Add tags); tagged orders are \
-             re-checked at the next sync and the tag is removed."
-        );
-        let check_now = format!("To check now, without waiting: {reprocess} re-reads the order from Shopify.");
+        let by_code = RemedyAction::ReprocessByCode { shop: shop.clone(), code };
+        let bulk = RemedyStep::text("Several orders with this problem: ").then_act(by_code.clone()).then_text(format!(
+            " re-checks them all, or tag them with `{tag}` in Shopify admin (Orders, select them, Add tags); \
+                 tagged orders are re-checked at the next sync and the tag is removed."
+        ));
+        let check_now = || {
+            RemedyStep::text("To check now, without waiting: ")
+                .then_act(reprocess.clone())
+                .then_text(" re-reads the order from Shopify.")
+        };
+        let link_products = RemedyAction::SyncNow { shop: shop.clone(), flow: Flow::Products };
         let mut steps = Vec::new();
         match self {
             OrderProblem::ProductNotLinked { line } => {
                 if let Some(url) = line.product_url(shop) {
-                    steps.push(format!("Open the Shopify product of {}: {url}", line.describe()));
+                    steps.push(
+                        RemedyStep::text(format!("Open the Shopify product of {}: ", line.describe()))
+                            .then_act(RemedyAction::OpenShopifyAdmin { url }),
+                    );
                 }
                 match &line.sku {
                     Some(sku) => {
-                        steps.push(format!(
-                            "If the back office has an item variant with SKU {sku}, link it: \
-                             `shopsync sync products --shop {shop}` links Shopify variants to back-office variants \
-                             with the same SKU."
-                        ));
                         steps.push(
+                            RemedyStep::text(format!(
+                                "If the back office has an item variant with SKU {sku}, link it: "
+                            ))
+                            .then_act(link_products)
+                            .then_text(" links Shopify variants to back-office variants with the same SKU."),
+                        );
+                        steps.push(RemedyStep::text(
                             "If the SKUs differ, correct the SKU in Shopify or in the back office so that both read \
-                             the same, then link as above."
-                                .to_string(),
+                             the same, then link as above.",
+                        ));
+                        steps.push(
+                            RemedyStep::text("If the back office has no such item, add it (")
+                                .then_act(RemedyAction::ImportItems)
+                                .then_text(
+                                    "), then link as above. If this product is shipped outside the back office on \
+                                     purpose, remove the line from the order in Shopify instead.",
+                                ),
                         );
                         steps.push(
-                            "If the back office has no such item, add it (`shopsync items import FILE.csv`), then \
-                             link as above. If this product is shipped outside the back office on purpose, remove \
-                             the line from the order in Shopify instead."
-                                .to_string(),
+                            RemedyStep::text(format!(
+                                "shopsync re-checks the order by itself as soon as a link is created for SKU {sku}. "
+                            ))
+                            .then(check_now()),
                         );
-                        steps.push(format!(
-                            "shopsync re-checks the order by itself as soon as a link is created for SKU {sku}. {check_now}"
-                        ));
                     }
                     None => {
-                        steps.push(
+                        steps.push(RemedyStep::text(
                             "Give the Shopify variant the SKU of its back-office item (Shopify admin, Products, the \
-                             variant, SKU); links are made by SKU."
-                                .to_string(),
-                        );
-                        steps.push(format!(
-                            "Link it: `shopsync sync products --shop {shop}`; the SKU on this order's line is fixed \
-                             when the order is edited, so then: {reprocess}."
+                             variant, SKU); links are made by SKU.",
                         ));
+                        steps.push(
+                            RemedyStep::text("Link it: ")
+                                .then_act(link_products)
+                                .then_text(
+                                    "; the SKU on this order's line is fixed when the order is edited, so then: ",
+                                )
+                                .then_act(reprocess.clone())
+                                .then_text("."),
+                        );
                     }
                 }
                 steps.push(bulk);
             }
             OrderProblem::ProductNotFound { line } => {
                 steps.push(order.open_step());
-                steps.push(format!(
+                steps.push(RemedyStep::text(format!(
                     "Find {}: it usually has no image, and its title opens no product page.",
                     line.describe()
-                ));
-                steps.push(
+                )));
+                steps.push(RemedyStep::text(
                     "Edit the order (Edit in Shopify admin) to remove the line or replace it with an existing \
-                     product; shopsync re-checks the order by itself when it is updated in Shopify."
-                        .to_string(),
-                );
-                steps.push(check_now);
-                steps.push(format!(
-                    "Several orders: edit each of them in Shopify, then tag them with `{tag}` (or run \
-                     `shopsync orders reprocess --shop {shop} --code {code}`)."
+                     product; shopsync re-checks the order by itself when it is updated in Shopify.",
                 ));
+                steps.push(check_now());
+                steps.push(
+                    RemedyStep::text(format!(
+                        "Several orders: edit each of them in Shopify, then tag them with `{tag}` (or run "
+                    ))
+                    .then_act(by_code)
+                    .then_text(")."),
+                );
             }
             OrderProblem::NoShippableProduct { lines } => {
                 steps.push(order.open_step());
@@ -637,170 +675,209 @@ impl OrderProblem {
                 } else {
                     lines.iter().map(|l| format!("“{}”", l.title)).collect::<Vec<_>>().join(", ")
                 };
-                steps.push(format!(
+                steps.push(RemedyStep::text(format!(
                     "Open the product of {which} in Shopify admin and make sure “This is a physical product” is \
                      checked in its Shipping section, and that the product has no `{}` tag.",
                     settings.ignore_tag
+                )));
+                steps.push(RemedyStep::text(
+                    "If the order's delivery method reads “Shipping not required”, give it a real shipping method \
+                     (through the Admin API) or create the order again; a new order is imported at the next sync.",
                 ));
                 steps.push(
-                    "If the order's delivery method reads “Shipping not required”, give it a real shipping method \
-                     (through the Admin API) or create the order again; a new order is imported at the next sync."
-                        .to_string(),
+                    RemedyStep::text("shopsync re-checks the order by itself when it is updated in Shopify. ")
+                        .then(check_now()),
                 );
-                steps
-                    .push(format!("shopsync re-checks the order by itself when it is updated in Shopify. {check_now}"));
                 steps.push(bulk);
             }
             OrderProblem::AwaitingApproval { hold_tag, approval_tag } => {
                 match approval_tag {
-                    Some(approval) => steps.push(format!(
+                    Some(approval) => steps.push(RemedyStep::text(format!(
                         "Approve the order where it is held (for example in your Global-e back office); the \
                          approval adds the tag `{approval}` to the order in Shopify and shopsync imports it at the \
                          next sync."
-                    )),
-                    None => steps.push(format!(
-                        "Set the tag that releases held orders: `shopsync shop set {shop} approval-tag TAG`."
-                    )),
+                    ))),
+                    None => steps.push(
+                        RemedyStep::text("Set the tag that releases held orders: ")
+                            .then_act(set("approval-tag", None))
+                            .then_text("."),
+                    ),
                 }
-                steps.push(format!(
-                    "If the order should not wait, remove the tag `{hold_tag}` from it in Shopify admin{}.",
-                    order.admin_url().map(|u| format!(": {u}")).unwrap_or_default()
-                ));
-                steps.push(format!(
-                    "If the shop does not hold orders for approval, turn it off: \
-                     `shopsync shop set {shop} approval-hold-tag none`; held orders are re-checked by themselves."
-                ));
-                steps.push(check_now);
+                steps.push(
+                    order
+                        .in_admin(RemedyStep::text(format!(
+                            "If the order should not wait, remove the tag `{hold_tag}` from it in Shopify admin"
+                        )))
+                        .then_text("."),
+                );
+                steps.push(
+                    RemedyStep::text("If the shop does not hold orders for approval, turn it off: ")
+                        .then_act(set("approval-hold-tag", Some("none")))
+                        .then_text("; held orders are re-checked by themselves."),
+                );
+                steps.push(check_now());
             }
             OrderProblem::FinancialStatusPending { payment_terms, .. } => {
                 steps.push(order.open_step());
-                steps.push(
+                steps.push(RemedyStep::text(
                     "Consumer order: remind the buyer to pay; the order is imported by itself once Shopify marks it \
-                     paid."
-                        .to_string(),
-                );
+                     paid.",
+                ));
+                let allow = set("sync-orders-with-payment-terms", Some("on"));
                 match (payment_terms, settings.sync_orders_with_payment_terms) {
-                    (Some(terms), false) => steps.push(format!(
-                        "Business order with payment terms ({terms}, paid after delivery): allow such orders with \
-                         `shopsync shop set {shop} sync-orders-with-payment-terms on`; waiting orders are re-checked \
-                         by themselves when the setting changes."
-                    )),
-                    (None, _) => steps.push(format!(
-                        "Business order paid after delivery: give it payment terms in Shopify, and allow such \
-                         orders with `shopsync shop set {shop} sync-orders-with-payment-terms on`."
-                    )),
+                    (Some(terms), false) => steps.push(
+                        RemedyStep::text(format!(
+                            "Business order with payment terms ({terms}, paid after delivery): allow such orders with "
+                        ))
+                        .then_act(allow)
+                        .then_text("; waiting orders are re-checked by themselves when the setting changes."),
+                    ),
+                    (None, _) => steps.push(
+                        RemedyStep::text(
+                            "Business order paid after delivery: give it payment terms in Shopify, and allow such \
+                             orders with ",
+                        )
+                        .then_act(allow)
+                        .then_text("."),
+                    ),
                     (Some(_), true) => {}
                 }
-                steps.push(check_now);
+                steps.push(check_now());
             }
             OrderProblem::DestinationNotAllowed { country } => {
                 let country = country.to_ascii_uppercase();
                 let name = countries::name_of(&country);
                 match &settings.order_countries {
-                    CountryFilter::All => steps.push(format!(
+                    CountryFilter::All => steps.push(RemedyStep::text(format!(
                         "The shop's order-countries is `all` now, so {name} is allowed: the order is imported when \
                          it is checked again."
-                    )),
+                    ))),
                     CountryFilter::Only(list) => {
-                        steps.push(format!(
-                            "The shop imports orders shipped to {} only (setting order-countries; \
-                             `shopsync shop show {shop}` shows it).",
-                            list.join(",")
-                        ));
-                        steps.push(format!(
-                            "To import orders to {name}: `shopsync shop set {shop} order-countries {},{country}` (or \
-                             `all`). Orders held for {name} are re-checked by themselves when the country is enabled.",
-                            list.join(",")
-                        ));
-                        steps.push(format!(
+                        steps.push(
+                            RemedyStep::text(format!(
+                                "The shop imports orders shipped to {} only (setting order-countries; ",
+                                list.join(",")
+                            ))
+                            .then_act(RemedyAction::ShowShop { shop: shop.clone() })
+                            .then_text(" shows it)."),
+                        );
+                        steps.push(
+                            RemedyStep::text(format!("To import orders to {name}: "))
+                                .then_act(set("order-countries", Some(&format!("{},{country}", list.join(",")))))
+                                .then_text(format!(
+                                    " (or `all`). Orders held for {name} are re-checked by themselves when the \
+                                     country is enabled."
+                                )),
+                        );
+                        steps.push(RemedyStep::text(format!(
                             "If {name} is left out on purpose, nothing is to be done: the order stays listed with \
                              this code."
-                        ));
+                        )));
                     }
                 }
-                steps.push(check_now);
+                steps.push(check_now());
             }
             OrderProblem::OrderCancelled { .. } => {
                 steps.push(order.open_step());
-                steps.push("If the cancellation is right, nothing is to be done: the order is not imported.".into());
-                steps.push(
+                steps.push(RemedyStep::text(
+                    "If the cancellation is right, nothing is to be done: the order is not imported.",
+                ));
+                steps.push(RemedyStep::text(
                     "If it was cancelled by mistake: Shopify cannot restore a cancelled order, so create it again \
-                     (Duplicate in Shopify admin); the new order is imported at the next sync."
-                        .to_string(),
-                );
-                steps.push(check_now);
+                     (Duplicate in Shopify admin); the new order is imported at the next sync.",
+                ));
+                steps.push(check_now());
             }
             OrderProblem::OrderAlreadyFulfilled { .. } => {
                 steps.push(order.open_step());
-                steps.push(
-                    "If it was shipped outside the back office, nothing is to be done: the order is not imported."
-                        .to_string(),
-                );
-                steps.push(
+                steps.push(RemedyStep::text(
+                    "If it was shipped outside the back office, nothing is to be done: the order is not imported.",
+                ));
+                steps.push(RemedyStep::text(
                     "If the back office must ship it, cancel its fulfillments in Shopify admin; shopsync re-checks \
-                     the order by itself when it is updated in Shopify."
-                        .to_string(),
-                );
-                steps.push(check_now);
-                steps.push(
-                    "Several orders: change their fulfillment status in Shopify admin, Orders, in bulk.".to_string(),
-                );
+                     the order by itself when it is updated in Shopify.",
+                ));
+                steps.push(check_now());
+                steps.push(RemedyStep::text(
+                    "Several orders: change their fulfillment status in Shopify admin, Orders, in bulk.",
+                ));
             }
             OrderProblem::OrderIgnoredByTag { tag: ignore } => {
-                steps.push(format!(
-                    "If the order should be imported, remove the tag `{ignore}` from it in Shopify admin{}; \
-                     shopsync re-checks it by itself at the next sync.",
-                    order.admin_url().map(|u| format!(": {u}")).unwrap_or_default()
-                ));
-                steps.push(format!("You may want to find out why the order was tagged `{ignore}`."));
-                steps.push(format!(
-                    "Several orders: in Shopify admin, Orders, select them and remove the tag `{ignore}`. The ignore \
-                     tag itself is a setting: `shopsync shop set {shop} ignore-tag TAG`."
-                ));
+                steps.push(
+                    order
+                        .in_admin(RemedyStep::text(format!(
+                            "If the order should be imported, remove the tag `{ignore}` from it in Shopify admin"
+                        )))
+                        .then_text("; shopsync re-checks it by itself at the next sync."),
+                );
+                steps.push(RemedyStep::text(format!("You may want to find out why the order was tagged `{ignore}`.")));
+                steps.push(
+                    RemedyStep::text(format!(
+                        "Several orders: in Shopify admin, Orders, select them and remove the tag `{ignore}`. The \
+                         ignore tag itself is a setting: "
+                    ))
+                    .then_act(set("ignore-tag", None))
+                    .then_text("."),
+                );
             }
             OrderProblem::InvalidDestinationPostalCode { country } => {
                 steps.push(order.open_step());
-                steps.push(format!(
+                steps.push(RemedyStep::text(format!(
                     "In the Shipping address section, edit the address and add the postal code ({} requires one); \
                      shopsync re-checks the order by itself when it is updated in Shopify.",
                     countries::name_of(country)
-                ));
-                steps.push(check_now);
-                steps.push(
+                )));
+                steps.push(check_now());
+                steps.push(RemedyStep::text(
                     "To avoid it: Shopify's checkout asks for postal codes, but orders created by apps, draft \
-                     orders or the API skip that check; ask their source to send a postal code."
-                        .to_string(),
-                );
+                     orders or the API skip that check; ask their source to send a postal code.",
+                ));
             }
             OrderProblem::CustomerTemplateIncomplete { template, missing_fields } => {
-                let assignments: Vec<String> = missing_fields.iter().map(|f| format!("{f}=VALUE")).collect();
+                let fill = |code: Option<&String>| RemedyAction::SetTemplate {
+                    code: code.cloned(),
+                    fields: missing_fields.clone(),
+                };
+                let choose = set("customer-template", None);
                 match template {
                     Some(code) => {
-                        steps.push(format!(
-                            "Fill the missing field{} of template {code}: `shopsync templates set {code} {}` \
-                             (`shopsync templates show {code}` shows the template).",
-                            if missing_fields.len() == 1 { "" } else { "s" },
-                            assignments.join(" ")
-                        ));
-                        steps.push(format!(
-                            "Or choose a complete template for the shop: `shopsync shop set {shop} customer-template \
-                             CODE` (`shopsync templates list` shows them)."
-                        ));
+                        steps.push(
+                            RemedyStep::text(format!(
+                                "Fill the missing field{} of template {code}: ",
+                                if missing_fields.len() == 1 { "" } else { "s" }
+                            ))
+                            .then_act(fill(Some(code)))
+                            .then_text(" (")
+                            .then_act(RemedyAction::ShowTemplate { code: code.clone() })
+                            .then_text(" shows the template)."),
+                        );
+                        steps.push(
+                            RemedyStep::text("Or choose a complete template for the shop: ")
+                                .then_act(choose)
+                                .then_text(" (")
+                                .then_act(RemedyAction::ListTemplates)
+                                .then_text(" shows them)."),
+                        );
                     }
                     None => {
-                        steps.push(format!(
-                            "Choose the template new customers are created from: `shopsync shop set {shop} \
-                             customer-template CODE` (`shopsync templates list` shows them)."
-                        ));
-                        steps.push(format!(
-                            "If no template exists yet, create one: `shopsync templates set CODE {}`.",
-                            assignments.join(" ")
-                        ));
+                        steps.push(
+                            RemedyStep::text("Choose the template new customers are created from: ")
+                                .then_act(choose)
+                                .then_text(" (")
+                                .then_act(RemedyAction::ListTemplates)
+                                .then_text(" shows them)."),
+                        );
+                        steps.push(
+                            RemedyStep::text("If no template exists yet, create one: ")
+                                .then_act(fill(None))
+                                .then_text("."),
+                        );
                     }
                 }
-                steps.push(format!(
-                    "Orders waiting for the template are re-checked by themselves when it changes. {check_now}"
-                ));
+                steps.push(
+                    RemedyStep::text("Orders waiting for the template are re-checked by themselves when it changes. ")
+                        .then(check_now()),
+                );
             }
         }
         steps
@@ -964,7 +1041,9 @@ mod tests {
             assert!(report.message.contains(fragment), "{code}: message lacks {fragment:?}: {}", report.message);
         }
         assert!(report.remedy.len() >= 2, "{code}: remedy has steps");
-        let remedy = report.remedy.join("\n");
+        // Actions are written as data here; the front-ends render them (the CLI's commands are tested there).
+        let remedy: Vec<String> = report.remedy.iter().map(|s| s.render(|a| format!("{a:?}"))).collect();
+        let remedy = remedy.join("\n");
         for fragment in in_remedy {
             assert!(remedy.contains(fragment), "{code}: remedy lacks {fragment:?}:\n{remedy}");
         }
@@ -998,10 +1077,10 @@ mod tests {
             &["Line 2", "“Linen shirt - M”", "SKU SHIRT-M", "not linked"],
             &[
                 "https://admin.shopify.com/store/demo/products/47563746279730",
-                "shopsync sync products --shop demo.myshopify.com",
+                r#"SyncNow { shop: "demo.myshopify.com", flow: Products }"#,
                 "a link is created for SKU SHIRT-M",
-                "shopsync orders reprocess --shop demo.myshopify.com '#1001'",
-                "shopsync orders reprocess --shop demo.myshopify.com --code PRODUCT_NOT_LINKED",
+                r##"ReprocessOrder { shop: "demo.myshopify.com", order: "#1001" }"##,
+                r#"ReprocessByCode { shop: "demo.myshopify.com", code: ProductNotLinked }"#,
                 "`shopsync-reprocess`",
             ],
         );
@@ -1016,7 +1095,7 @@ mod tests {
             &settings,
             &["Line 3", "“Engraving”", "deleted", "custom item"],
             &[
-                "Open order #1001 in Shopify admin: https://admin.shopify.com/store/demo/orders/450789469",
+                r#"Open order #1001 in Shopify admin: OpenShopifyAdmin { url: "https://admin.shopify.com/store/demo/orders/450789469" }"#,
                 "Edit the order",
             ],
         );
@@ -1033,13 +1112,17 @@ mod tests {
             },
             &settings,
             &["`GlobalE`", "`Globale::Approved`"],
-            &["adds the tag `Globale::Approved`", "remove the tag `GlobalE`", "approval-hold-tag none"],
+            &[
+                "adds the tag `Globale::Approved`",
+                "remove the tag `GlobalE`",
+                r#"key: "approval-hold-tag", value: Some("none")"#,
+            ],
         );
         check(
             OrderProblem::AwaitingApproval { hold_tag: "hold".into(), approval_tag: None },
             &settings,
             &["no approval tag"],
-            &["shopsync shop set demo.myshopify.com approval-tag TAG"],
+            &[r#"SetSetting { shop: "demo.myshopify.com", key: "approval-tag", value: None }"#],
         );
         check(
             OrderProblem::FinancialStatusPending {
@@ -1048,7 +1131,10 @@ mod tests {
             },
             &settings,
             &["PENDING", "Net 30", "sync-orders-with-payment-terms"],
-            &["shopsync shop set demo.myshopify.com sync-orders-with-payment-terms on", "remind the buyer"],
+            &[
+                r#"SetSetting { shop: "demo.myshopify.com", key: "sync-orders-with-payment-terms", value: Some("on") }"#,
+                "remind the buyer",
+            ],
         );
         check(
             OrderProblem::OrderCancelled {
@@ -1069,7 +1155,7 @@ mod tests {
             OrderProblem::OrderIgnoredByTag { tag: "shopsync-ignore".into() },
             &settings,
             &["`shopsync-ignore`"],
-            &["remove the tag `shopsync-ignore`", "ignore-tag TAG"],
+            &["remove the tag `shopsync-ignore`", r#"key: "ignore-tag", value: None"#],
         );
         check(
             OrderProblem::InvalidDestinationPostalCode { country: "NL".into() },
@@ -1084,7 +1170,7 @@ mod tests {
             },
             &settings,
             &["`WEB`", "gen_bus_posting_group, payment_terms_code", "fields"],
-            &["shopsync templates set WEB gen_bus_posting_group=VALUE payment_terms_code=VALUE"],
+            &[r#"SetTemplate { code: Some("WEB"), fields: ["gen_bus_posting_group", "payment_terms_code"] }"#],
         );
         check(
             OrderProblem::CustomerTemplateIncomplete {
@@ -1093,7 +1179,7 @@ mod tests {
             },
             &settings,
             &["no customer template", "field customer_posting_group"],
-            &["shopsync shop set demo.myshopify.com customer-template CODE"],
+            &[r#"SetSetting { shop: "demo.myshopify.com", key: "customer-template", value: None }"#],
         );
     }
 
@@ -1105,7 +1191,10 @@ mod tests {
             OrderProblem::DestinationNotAllowed { country: "de".into() },
             &settings,
             &["Germany (DE)", "not among the shop's countries"],
-            &["orders shipped to NL,BE only", "shopsync shop set demo.myshopify.com order-countries NL,BE,DE"],
+            &[
+                "orders shipped to NL,BE only",
+                r#"SetSetting { shop: "demo.myshopify.com", key: "order-countries", value: Some("NL,BE,DE") }"#,
+            ],
         );
     }
 
@@ -1115,7 +1204,7 @@ mod tests {
             OrderProblem::DestinationNotAllowed { country: "US".into() },
             &ShopSettings::default(),
             &["United States (US)"],
-            &["order-countries is `all` now", "shopsync orders reprocess --shop demo.myshopify.com '#1001'"],
+            &["order-countries is `all` now", r##"ReprocessOrder { shop: "demo.myshopify.com", order: "#1001" }"##],
         );
     }
 
@@ -1129,9 +1218,10 @@ mod tests {
             payment_terms: Some("Net 30".into()),
         };
         // With the setting on, an order with terms is accepted, so the remedy does not tell to turn it on again.
-        assert!(!with_terms.remedy(&order, &settings).join(" ").contains("sync-orders-with-payment-terms on"));
+        let text = |steps: Vec<RemedyStep>| steps.iter().map(|s| s.render(|a| format!("{a:?}"))).collect::<String>();
+        assert!(!text(with_terms.remedy(&order, &settings)).contains("sync-orders-with-payment-terms"));
         let without = OrderProblem::FinancialStatusPending { financial_status: "PENDING".into(), payment_terms: None };
-        assert!(without.remedy(&order, &settings).join(" ").contains("give it payment terms"));
+        assert!(text(without.remedy(&order, &settings)).contains("give it payment terms"));
     }
 
     #[test]

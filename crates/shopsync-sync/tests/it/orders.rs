@@ -130,7 +130,9 @@ async fn remedy(h: &Harness, name: &str) -> String {
     let settings = h.store.settings(h.shop.id).await.unwrap();
     let reference = OrderRef::new(&h.shop.domain, &order.order_id, &order.name);
     let errors = h.store.order_errors(h.shop.id, &order.order_id).await.unwrap();
-    errors.iter().flat_map(|e| e.problem().unwrap().remedy(&reference, &settings)).collect::<Vec<_>>().join("\n")
+    // The actions are data, written here as such; the CLI's tests check the commands they become.
+    let steps = errors.iter().flat_map(|e| e.problem().unwrap().remedy(&reference, &settings));
+    steps.map(|step| step.render(|action| format!("{action:?}"))).collect::<Vec<_>>().join("\n")
 }
 
 /// How many sales orders exist (the number series has given out exactly this many numbers).
@@ -205,12 +207,18 @@ async fn every_failure_case_of_the_demo_seed_ends_in_its_code_with_its_remedy() 
     // Each remedy names its fix in shopsync's terms.
     let domain = &h.shop.domain;
     for (name, fragment) in [
-        ("#1005", format!("shopsync sync products --shop {domain}")),
+        ("#1005", format!("SyncNow {{ shop: {domain:?}, flow: Products }}")),
         ("#1007", "Edit the order".to_string()),
         ("#1010", "adds the tag `Globale::Approved`".to_string()),
         ("#1012", "remind the buyer".to_string()),
-        ("#1013", format!("shopsync shop set {domain} sync-orders-with-payment-terms on")),
-        ("#1014", format!("shopsync shop set {domain} order-countries {COUNTRIES},BR")),
+        (
+            "#1013",
+            format!("SetSetting {{ shop: {domain:?}, key: \"sync-orders-with-payment-terms\", value: Some(\"on\") }}"),
+        ),
+        (
+            "#1014",
+            format!("SetSetting {{ shop: {domain:?}, key: \"order-countries\", value: Some(\"{COUNTRIES},BR\") }}"),
+        ),
         ("#1018", "remove the tag `shopsync-ignore`".to_string()),
         ("#1019", "add the postal code (United Kingdom requires one)".to_string()),
     ] {
@@ -350,7 +358,7 @@ async fn without_a_complete_template_new_customers_hold_their_orders_until_it_is
     let (state, found) = status(&h, "#1001").await;
     assert_eq!((state, found), (OrderStatus::Error, codes(&["CUSTOMER_TEMPLATE_INCOMPLETE"])));
     let text = remedy(&h, "#1001").await;
-    assert!(text.contains("shopsync templates set WEB gen_bus_posting_group=VALUE"), "{text}");
+    assert!(text.contains(r#"SetTemplate { code: Some("WEB"), fields: ["gen_bus_posting_group""#), "{text}");
     // Every problem is listed: a held order shows its other problems next to the template's.
     assert_eq!(status(&h, "#1014").await.1, codes(&["DESTINATION_NOT_ALLOWED", "CUSTOMER_TEMPLATE_INCOMPLETE"]));
 

@@ -343,7 +343,7 @@ async fn print_orders(store: &dyn Store, shop: &ShopContext) -> anyhow::Result<(
         println!("  {code} x{count}: {}", report.title);
         println!("    e.g. {}: {}", order.name, report.message);
         for (step, text) in report.remedy.iter().enumerate() {
-            println!("    {}. {text}", step + 1);
+            println!("    {}. {}", step + 1, crate::remedy::render(text));
         }
     }
     Ok(())

@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use clap::Subcommand;
 use serde::Serialize;
 use shopsync_core::ShopSettings;
-use shopsync_core::order_errors::{OrderErrorCode, OrderRef, OrderStatus, ProblemReport};
+use shopsync_core::order_errors::{OrderErrorCode, OrderRef, OrderStatus};
 use shopsync_store::{
     CustomerStore, OrderError, OrderFilter, OrderKey, OrderRefund, OrderReturn, OrderStore, OrderTransaction,
     SalesOrder, Shipment, ShipmentQuery, Shop, ShopStore, ShopifyOrder, StoreError,
@@ -22,6 +22,7 @@ use shopsync_sync::orders::{ReprocessTarget, reprocess_orders};
 use super::print_json;
 use crate::context::DataDir;
 use crate::exit::Failure;
+use crate::remedy::ProblemView;
 use crate::text::clean;
 
 #[derive(Debug, Subcommand)]
@@ -358,7 +359,7 @@ fn dedupe(codes: &[String]) -> Vec<&str> {
 struct OrderView {
     order: ShopifyOrder,
     admin_url: Option<String>,
-    problems: Vec<ProblemReport>,
+    problems: Vec<ProblemView>,
     /// Problems stored by a newer shopsync whose detail this one cannot read: code and message only.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     unreadable_problems: Vec<OrderError>,
@@ -389,7 +390,7 @@ impl OrderView {
         let mut unreadable_problems = Vec::new();
         for error in store.order_errors(shop.id, &order.order_id).await? {
             match error.problem() {
-                Ok(problem) => problems.push(problem.report(&reference, settings)),
+                Ok(problem) => problems.push(ProblemView::from(problem.report(&reference, settings))),
                 Err(_) => unreadable_problems.push(error),
             }
         }
@@ -459,13 +460,13 @@ impl OrderView {
         }
 
         for (i, problem) in self.problems.iter().enumerate() {
-            println!("\nProblem {} of {count}: {} ({})", i + 1, clean(&problem.title), problem.code);
-            println!("  {}", clean(&problem.message));
+            println!("\nProblem {} of {count}: {} ({})", i + 1, clean(problem.report.title), problem.report.code);
+            println!("  {}", clean(&problem.report.message));
             println!("  To fix it:");
             for (n, step) in problem.remedy.iter().enumerate() {
                 println!("    {}. {}", n + 1, clean(step));
             }
-            println!("  Re-checked by itself when {}.", clean(&problem.rechecked_when.join(", or when ")));
+            println!("  Re-checked by itself when {}.", clean(&problem.report.rechecked_when.join(", or when ")));
         }
         for error in &self.unreadable_problems {
             println!("\nProblem: {}", clean(&error.code));

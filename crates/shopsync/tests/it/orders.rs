@@ -200,6 +200,9 @@ async fn orders_show_explains_every_problem_with_its_remedy() {
     assert!(text.contains("https://admin.shopify.com/store/demo/products/47563746279730"), "{text}");
     assert!(text.contains("    1. "), "numbered steps:\n{text}");
     assert!(text.contains("shopsync orders reprocess --shop demo.myshopify.com '#1001'"), "{text}");
+    // The remedy's actions become the commands that carry them out.
+    assert!(text.contains("link it: `shopsync sync products --shop demo.myshopify.com` links"), "{text}");
+    assert!(text.contains("`shopsync orders reprocess --shop demo.myshopify.com --code PRODUCT_NOT_LINKED`"), "{text}");
     assert!(text.contains("Re-checked by itself when a back-office item is linked for SKU SHIRT-M"), "{text}");
     assert!(text.contains("Problem 2 of 2: Destination not allowed (DESTINATION_NOT_ALLOWED)"), "{text}");
     assert!(text.contains("United States (US)"), "{text}");
@@ -212,6 +215,14 @@ async fn orders_show_explains_every_problem_with_its_remedy() {
     assert_eq!(problems.len(), 2);
     assert_eq!(problems[0]["code"], "PRODUCT_NOT_LINKED");
     assert!(problems[0]["remedy"].as_array().unwrap().len() >= 3);
+    let actions: Vec<&str> = problems[0]["remedy_steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|step| step["parts"].as_array().unwrap())
+        .filter_map(|part| part["action"]["kind"].as_str())
+        .collect();
+    assert!(actions.contains(&"sync_now") && actions.contains(&"reprocess_order"), "{actions:?}");
     assert_eq!(problems[0]["rechecks"][0]["event"], "link_created");
     assert_eq!(problems[1]["detail"]["country"], "US");
     assert_eq!(view["admin_url"], "https://admin.shopify.com/store/demo/orders/450789469");
