@@ -1,11 +1,15 @@
 use shopsync_store::catalog::{FilterField, FilterOp};
 use shopsync_store::{
-    BundleComponent, BundleInput, CatalogStore, InventoryState, ItemFilter, ItemInput, ItemQuery, ItemStatus, NewShop,
-    PriceInput, PriceListInput, ProductLink, ShopStore, SkippedRecordInput, SqliteStore, StockInput, StoreError,
-    UpsertCounts, VariantInput, VariantLink, WeightUnit,
+    BundleComponent, BundleInput, InventoryState, ItemFilter, ItemInput, ItemQuery, ItemStatus, NewShop, PriceInput,
+    PriceListInput, ProductLink, SkippedRecordInput, StockInput, StoreError, UpsertCounts, VariantInput, VariantLink,
+    WeightUnit,
 };
 
-use crate::fresh_store;
+use std::sync::Arc;
+
+use shopsync_store::Store;
+
+use super::fresh_store;
 
 fn variant(code: &str, sku: &str, options: &[&str], position: i64) -> VariantInput {
     VariantInput {
@@ -40,7 +44,7 @@ fn shirt(number: &str, group: &str) -> ItemInput {
     }
 }
 
-async fn shop(store: &SqliteStore) -> i64 {
+async fn shop(store: &dyn Store) -> i64 {
     store
         .add_shop(&NewShop { domain: "a.myshopify.com".into(), api_version: "2026-10".into(), ..Default::default() })
         .await
@@ -140,7 +144,7 @@ async fn marking_selects_by_range_group_filter_and_numbers() {
     items[2].status = ItemStatus::Draft;
     items[2].tags = vec!["Clearance".into()];
     store.upsert_items(&items).await.unwrap();
-    let marked = |store: SqliteStore| async move {
+    let marked = |store: Arc<dyn Store>| async move {
         let query = ItemQuery { marked: Some(true), ..Default::default() };
         store.items(&query).await.unwrap().into_iter().map(|i| i.number).collect::<Vec<_>>()
     };
@@ -278,7 +282,7 @@ async fn bundles_replace_their_components() {
 #[tokio::test]
 async fn links_round_trip_and_a_shopify_product_moves_to_its_new_item() {
     let (store, _dir) = fresh_store().await;
-    let shop = shop(&store).await;
+    let shop = shop(&*store).await;
     store.upsert_items(&[shirt("I-1", "G"), shirt("I-2", "G")]).await.unwrap();
     let one = store.item("I-1").await.unwrap().unwrap();
     let two = store.item("I-2").await.unwrap().unwrap();
@@ -317,7 +321,7 @@ async fn links_round_trip_and_a_shopify_product_moves_to_its_new_item() {
 #[tokio::test]
 async fn inventory_state_keeps_the_last_accepted_quantity() {
     let (store, _dir) = fresh_store().await;
-    let shop = shop(&store).await;
+    let shop = shop(&*store).await;
     let state = |sku: &str, location: &str, quantity| InventoryState {
         sku: sku.into(),
         location_id: location.into(),
@@ -333,7 +337,7 @@ async fn inventory_state_keeps_the_last_accepted_quantity() {
 #[tokio::test]
 async fn skipped_records_are_replaced_per_record_and_cleared_when_it_syncs() {
     let (store, _dir) = fresh_store().await;
-    let shop = shop(&store).await;
+    let shop = shop(&*store).await;
     let error = |key: &str, message: &str| SkippedRecordInput {
         object: "item".into(),
         object_key: key.into(),

@@ -1,13 +1,12 @@
 use std::collections::BTreeMap;
 
-use shopsync_store::{
-    Address, CustomerQuery, CustomerStore, CustomerTemplate, MatchedBy, NewCustomer, NewShop, ShopStore,
-    ShopifyCustomerInput, SqliteStore,
-};
+use shopsync_store::{Address, CustomerQuery, CustomerTemplate, MatchedBy, NewCustomer, NewShop, ShopifyCustomerInput};
 
-use crate::fresh_store;
+use shopsync_store::Store;
 
-async fn add_shop(store: &SqliteStore) -> i64 {
+use super::fresh_store;
+
+async fn add_shop(store: &dyn Store) -> i64 {
     let shop = NewShop { domain: "demo.myshopify.com".into(), api_version: "2026-10".into(), ..Default::default() };
     store.add_shop(&shop).await.unwrap().id
 }
@@ -16,7 +15,7 @@ fn fields(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
-async fn complete_template(store: &SqliteStore) -> CustomerTemplate {
+async fn complete_template(store: &dyn Store) -> CustomerTemplate {
     let values = fields(&[
         ("customer_posting_group", "DOMESTIC"),
         ("gen_bus_posting_group", "WEB"),
@@ -42,7 +41,7 @@ fn shopify(id: u64, name: &str, email: Option<&str>, phone: Option<&str>) -> Sho
     }
 }
 
-async fn existing(store: &SqliteStore, name: &str, email: Option<&str>, phone: Option<&str>) -> i64 {
+async fn existing(store: &dyn Store, name: &str, email: Option<&str>, phone: Option<&str>) -> i64 {
     let customer = NewCustomer {
         name: name.into(),
         email: email.map(str::to_string),
@@ -55,10 +54,10 @@ async fn existing(store: &SqliteStore, name: &str, email: Option<&str>, phone: O
 #[tokio::test]
 async fn customers_are_matched_by_email_first_then_by_phone() {
     let (store, _dir) = fresh_store().await;
-    let shop = add_shop(&store).await;
-    let anna = existing(&store, "Anna Berg", Some("Anna.Berg@Example.com"), Some("+31 6 1111 2222")).await;
-    let bram = existing(&store, "Bram Smit", None, Some("+31 (0)20 555 1234")).await;
-    let template = complete_template(&store).await;
+    let shop = add_shop(&*store).await;
+    let anna = existing(&*store, "Anna Berg", Some("Anna.Berg@Example.com"), Some("+31 6 1111 2222")).await;
+    let bram = existing(&*store, "Bram Smit", None, Some("+31 (0)20 555 1234")).await;
+    let template = complete_template(&*store).await;
 
     let resolved = store
         .resolve_shopify_customers(
@@ -87,10 +86,10 @@ async fn customers_are_matched_by_email_first_then_by_phone() {
 #[tokio::test]
 async fn near_misses_never_link_strangers() {
     let (store, _dir) = fresh_store().await;
-    let shop = add_shop(&store).await;
-    existing(&store, "Anna Berg", Some("anna.berg@example.com"), Some("+31 6 1111 2222")).await;
-    existing(&store, "Kees", None, Some("12345")).await;
-    let template = complete_template(&store).await;
+    let shop = add_shop(&*store).await;
+    existing(&*store, "Anna Berg", Some("anna.berg@example.com"), Some("+31 6 1111 2222")).await;
+    existing(&*store, "Kees", None, Some("12345")).await;
+    let template = complete_template(&*store).await;
     let strangers = [
         shopify(1, "Typo", Some("anna.berg@example.co"), None),
         shopify(2, "Dot", Some("annaberg@example.com"), None),
@@ -110,8 +109,8 @@ async fn near_misses_never_link_strangers() {
 #[tokio::test]
 async fn a_new_customer_takes_the_templates_fields_and_is_linked_once() {
     let (store, _dir) = fresh_store().await;
-    let shop = add_shop(&store).await;
-    let template = complete_template(&store).await;
+    let shop = add_shop(&*store).await;
+    let template = complete_template(&*store).await;
     let input = shopify(9, "Chris Vos", Some("chris@example.com"), Some("+32 470 12 34 56"));
     let first = store.resolve_shopify_customers(shop, std::slice::from_ref(&input), Some(&template)).await.unwrap();
     let created = first[0].customer.clone().unwrap();
@@ -132,7 +131,7 @@ async fn a_new_customer_takes_the_templates_fields_and_is_linked_once() {
 #[tokio::test]
 async fn without_a_complete_template_no_customer_is_created_and_the_missing_fields_are_named() {
     let (store, _dir) = fresh_store().await;
-    let shop = add_shop(&store).await;
+    let shop = add_shop(&*store).await;
     let partial = store
         .save_customer_template(
             "B2B",
@@ -151,7 +150,7 @@ async fn without_a_complete_template_no_customer_is_created_and_the_missing_fiel
     assert!(store.customer_link(shop, "gid://shopify/Customer/1").await.unwrap().is_none());
 
     // An existing customer still matches without a template: only creation needs one.
-    existing(&store, "Dana", Some("DANA@example.com"), None).await;
+    existing(&*store, "Dana", Some("DANA@example.com"), None).await;
     let matched = store.resolve_shopify_customers(shop, &[input], None).await.unwrap();
     assert_eq!(matched[0].matched_by, Some(MatchedBy::Email));
 }
@@ -159,8 +158,8 @@ async fn without_a_complete_template_no_customer_is_created_and_the_missing_fiel
 #[tokio::test]
 async fn a_linked_customer_follows_newer_shopify_data_only() {
     let (store, _dir) = fresh_store().await;
-    let shop = add_shop(&store).await;
-    let template = complete_template(&store).await;
+    let shop = add_shop(&*store).await;
+    let template = complete_template(&*store).await;
     let mut input = shopify(5, "Eva Jansen", Some("eva@example.com"), None);
     store.resolve_shopify_customers(shop, std::slice::from_ref(&input), Some(&template)).await.unwrap();
 
@@ -206,8 +205,8 @@ async fn templates_round_trip_and_keep_their_description() {
 #[tokio::test]
 async fn customers_are_listed_by_number_and_searched() {
     let (store, _dir) = fresh_store().await;
-    existing(&store, "Anna Berg", Some("anna@example.com"), None).await;
-    existing(&store, "Bram Smit", Some("bram@example.com"), Some("+31 20 555 1234")).await;
+    existing(&*store, "Anna Berg", Some("anna@example.com"), None).await;
+    existing(&*store, "Bram Smit", Some("bram@example.com"), Some("+31 20 555 1234")).await;
     let all = store.customers(&CustomerQuery::default()).await.unwrap();
     assert_eq!(all.iter().map(|c| c.number.as_str()).collect::<Vec<_>>(), ["C-000001", "C-000002"]);
     for search in ["bram", "BRAM@", "555", "c-000002"] {

@@ -1,6 +1,6 @@
-use shopsync_store::{CaptureInput, LogStore, NewShop, RequestLogEntry, RequestLogFilter, ShopStore};
+use shopsync_store::{CaptureInput, NewShop, RequestLogEntry, RequestLogFilter};
 
-use crate::fresh_store;
+use super::fresh_store;
 
 fn order(payload: &str) -> CaptureInput {
     CaptureInput { object_type: "order".into(), object_id: "gid://shopify/Order/1".into(), payload: payload.into() }

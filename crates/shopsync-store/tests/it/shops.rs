@@ -1,8 +1,6 @@
-use shopsync_store::{
-    AccessStatus, JobStatus, JobStore, JobTrigger, NewShop, ShopStore, SqliteStore, StoreError, SyncCursor,
-};
+use shopsync_store::{AccessStatus, JobStatus, JobTrigger, NewShop, StoreError, SyncCursor};
 
-use crate::fresh_store;
+use super::fresh_store;
 
 fn new_shop(domain: &str) -> NewShop {
     NewShop {
@@ -11,45 +9,6 @@ fn new_shop(domain: &str) -> NewShop {
         endpoint: None,
         access_token: Some("v1.sealed".into()),
     }
-}
-
-#[tokio::test]
-async fn migrations_apply_to_an_empty_database_and_again_to_an_existing_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("shopsync.db");
-    let store = SqliteStore::open(&path).await.unwrap();
-    let applied = store.applied_migrations().await.unwrap();
-    assert!(!applied.is_empty());
-    store.add_shop(&new_shop("a.myshopify.com")).await.unwrap();
-    store.close().await;
-
-    // Opening an up-to-date database applies nothing new and keeps the data.
-    let again = SqliteStore::open(&path).await.unwrap();
-    assert_eq!(again.applied_migrations().await.unwrap(), applied);
-    assert!(again.shop("a.myshopify.com").await.unwrap().is_some());
-}
-
-#[tokio::test]
-async fn data_survives_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("shopsync.db");
-    {
-        let store = SqliteStore::open(&path).await.unwrap();
-        let shop = store.add_shop(&new_shop("a.myshopify.com")).await.unwrap();
-        store.save_setting(shop.id, "logging", "all").await.unwrap();
-        let cursor = SyncCursor {
-            object: "orders".into(),
-            updated_at: Some("2026-01-01T00:00:00Z".into()),
-            ..Default::default()
-        };
-        store.save_cursor(shop.id, &cursor).await.unwrap();
-        // No close: the process may die without a clean shutdown.
-    }
-    let store = SqliteStore::open(&path).await.unwrap();
-    let shop = store.shop("a.myshopify.com").await.unwrap().unwrap();
-    assert_eq!(store.settings(shop.id).await.unwrap().logging.to_string(), "all");
-    let cursor = store.cursor(shop.id, "orders").await.unwrap().unwrap();
-    assert_eq!(cursor.updated_at.as_deref(), Some("2026-01-01T00:00:00Z"));
 }
 
 #[tokio::test]

@@ -1,0 +1,91 @@
+//! Jobs and their leases: one running job per shop and flow, heartbeats, take-over only of the judged heartbeat,
+//! and writes under a lost lease refused.
+
+use shopsync_store::{JobProcess, JobStatus, JobTrigger, NewShop, Store, StoreError, SyncCursor, under_lease};
+
+use super::fresh_store;
+
+async fn add_shop(store: &dyn Store) -> i64 {
+    let shop = NewShop { domain: "a.myshopify.com".into(), api_version: "2026-10".into(), ..Default::default() };
+    store.add_shop(&shop).await.unwrap().id
+}
+
+fn process(host: &str, pid: i64) -> JobProcess {
+    JobProcess { host: host.into(), pid, started: Some(format!("boot:{pid}")) }
+}
+
+#[tokio::test]
+async fn one_running_job_per_shop_and_flow_and_the_second_start_names_the_first() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(store.as_ref()).await;
+    let first = store.start_job_exclusive(shop, "orders", JobTrigger::Manual, &process("a", 1)).await.unwrap().unwrap();
+    let refused = store.start_job_exclusive(shop, "orders", JobTrigger::Schedule, &process("b", 2)).await.unwrap();
+    let running = refused.expect_err("a second run of the same flow is refused");
+    assert_eq!((running.id, running.host.as_deref(), running.pid), (first.id, Some("a"), Some(1)));
+    assert_eq!(running.process_start.as_deref(), Some("boot:1"));
+    // Another flow of the same shop runs next to it.
+    store.start_job_exclusive(shop, "products", JobTrigger::Manual, &process("b", 2)).await.unwrap().unwrap();
+
+    store.finish_job(first.id, JobStatus::Succeeded, "{}", None).await.unwrap();
+    store.start_job_exclusive(shop, "orders", JobTrigger::Schedule, &process("b", 2)).await.unwrap().unwrap();
+    assert_eq!(store.running_jobs(shop).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_job_is_taken_over_only_with_the_heartbeat_that_was_judged() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(store.as_ref()).await;
+    let job = store.start_job_exclusive(shop, "orders", JobTrigger::Manual, &process("a", 1)).await.unwrap().unwrap();
+    let judged = job.heartbeat_at.clone();
+    // The owner reports meanwhile: the heartbeat the taker judged stale is no longer the job's.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    assert!(store.heartbeat_job(job.id, "{\"requests\":1}").await.unwrap());
+    assert!(!store.take_over_job(job.id, judged.as_deref(), "stale").await.unwrap(), "the owner proved alive");
+    let now = store.running_jobs(shop).await.unwrap().remove(0);
+    assert_eq!(now.summary, "{\"requests\":1}");
+
+    assert!(store.take_over_job(job.id, now.heartbeat_at.as_deref(), "no heartbeat for 60 s").await.unwrap());
+    let taken = store.jobs(shop, Some("orders"), 1).await.unwrap().remove(0);
+    assert_eq!(taken.status, JobStatus::Failed);
+    assert_eq!(taken.error.as_deref(), Some("no heartbeat for 60 s"));
+    // The owner's next heartbeat learns that it lost the job, and its end does not overwrite the take-over.
+    assert!(!store.heartbeat_job(job.id, "{}").await.unwrap());
+    let err = store.finish_job(job.id, JobStatus::Succeeded, "{}", None).await.unwrap_err();
+    assert!(matches!(err, StoreError::LeaseLost { .. }), "{err}");
+    assert!(err.to_string().contains("no heartbeat for 60 s"), "{err}");
+    assert_eq!(store.jobs(shop, Some("orders"), 1).await.unwrap()[0].status, JobStatus::Failed);
+}
+
+#[tokio::test]
+async fn writes_under_a_lost_lease_are_refused_and_change_nothing() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(store.as_ref()).await;
+    let job = store.start_job_exclusive(shop, "orders", JobTrigger::Manual, &process("a", 1)).await.unwrap().unwrap();
+    let cursor = |at: &str| SyncCursor { object: "orders".into(), updated_at: Some(at.into()), ..Default::default() };
+
+    under_lease(job.id, store.save_cursor(shop, &cursor("2026-11-01T00:00:00Z"))).await.unwrap();
+    assert!(store.take_over_job(job.id, job.heartbeat_at.as_deref(), "taken").await.unwrap());
+    let err = under_lease(job.id, store.save_cursor(shop, &cursor("2026-11-02T00:00:00Z"))).await.unwrap_err();
+    assert!(matches!(err, StoreError::LeaseLost { job: lost, .. } if lost == job.id), "{err}");
+    let kept = store.cursor(shop, "orders").await.unwrap().unwrap();
+    assert_eq!(kept.updated_at.as_deref(), Some("2026-11-01T00:00:00Z"), "the lost run moved the cursor");
+    // Outside any lease the same write goes through.
+    store.save_cursor(shop, &cursor("2026-11-03T00:00:00Z")).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_failure_is_recorded_briefly_when_the_full_record_cannot_be_and_only_on_a_running_job() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(store.as_ref()).await;
+    let job = store.start_job(shop, "orders", JobTrigger::Manual).await.unwrap();
+    store.fail_job_briefly(job.id, "database or disk is full").await.unwrap();
+    let failed = store.jobs(shop, Some("orders"), 1).await.unwrap().remove(0);
+    assert_eq!((failed.status, failed.error.as_deref()), (JobStatus::Failed, Some("database or disk is full")));
+    assert!(failed.finished_at.is_some());
+    // A finished job keeps its end.
+    let done = store.start_job(shop, "products", JobTrigger::Manual).await.unwrap();
+    store.finish_job(done.id, JobStatus::Succeeded, "{\"created\":1}", None).await.unwrap();
+    store.fail_job_briefly(done.id, "late").await.unwrap();
+    let kept = store.last_success(shop, "products").await.unwrap().unwrap();
+    assert_eq!((kept.id, kept.error), (done.id, None));
+}
