@@ -6,6 +6,9 @@
 //! whose request hook feeds the request log as the shop's logging setting says. [`Engine::run_job`] runs a flow
 //! as a job: recorded in the store, reported through [`Progress`], summarised in a [`FlowSummary`].
 //!
+//! [`app`] is the application boundary every front-end calls: run a flow or all of them, run what is due, the
+//! scopes a shop needs, with no presentation in it.
+//!
 //! Flows live in their own modules and use only the store traits and the Shopify client; the engine never
 //! builds GraphQL itself and never touches HTTP servers.
 //!
@@ -27,6 +30,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod app;
 pub mod catalog;
 pub mod customers;
 mod engine;

@@ -8,6 +8,8 @@ pub trait Progress: Send + Sync {
     fn advance(&self, n: u64);
     /// A short status line under the bar (the current record, a wait for the rate limit ...).
     fn note(&self, text: &str);
+    /// The flow ended (whatever its outcome): a bar can be cleared, a progress row closed.
+    fn done(&self) {}
 }
 
 /// Progress that goes nowhere, for tests and background runs.

@@ -6,8 +6,7 @@
 //! off (seed 000's "allow background sync"), or a flow whose `sync-*` switch is off.
 
 use jiff::Timestamp;
-use shopsync_core::ShopSettings;
-use shopsync_core::settings::SCHEDULED_OBJECTS;
+use shopsync_core::{Flow, ShopSettings};
 use shopsync_store::{JobStore, Shop};
 
 use crate::SyncError;
@@ -19,34 +18,22 @@ pub async fn due_flows(
     shop: &Shop,
     settings: &ShopSettings,
     now: Timestamp,
-) -> Result<Vec<&'static str>, SyncError> {
+) -> Result<Vec<Flow>, SyncError> {
     if !settings.enabled || !settings.allow_background_sync {
         return Ok(Vec::new());
     }
     let mut due = Vec::new();
-    for object in SCHEDULED_OBJECTS {
-        if !flow_switched_on(settings, object) {
+    for flow in Flow::ALL {
+        if !flow.enabled(settings) {
             continue;
         }
-        let Some(schedule) = settings.schedule(object) else { continue };
-        let last = store.jobs(shop.id, Some(object), 1).await?;
+        let Some(schedule) = settings.schedule(flow.as_str()) else { continue };
+        let last = store.jobs(shop.id, Some(flow.as_str()), 1).await?;
         let last_start =
             last.first().and_then(|job| job.started_at.as_deref()).and_then(|t| t.parse::<Timestamp>().ok());
         if schedule.next_run(last_start, now).is_some_and(|at| at <= now) {
-            due.push(object);
+            due.push(flow);
         }
     }
     Ok(due)
-}
-
-/// Whether the shop's switch for a flow is on.
-pub fn flow_switched_on(settings: &ShopSettings, object: &str) -> bool {
-    match object {
-        "products" => settings.sync_products,
-        "inventory" => settings.sync_inventory,
-        "customers" => settings.sync_customers,
-        "orders" => settings.sync_orders,
-        "fulfillments" => settings.sync_fulfilled_status,
-        _ => false,
-    }
 }

@@ -17,15 +17,14 @@ use std::time::Instant;
 use anyhow::Context as _;
 use clap::Args;
 use shopify_sim::{Plan, Seed, SimConfig, SimHandle, Simulator};
+use shopsync_core::Flow;
 use shopsync_core::order_errors::OrderRef;
 use shopsync_core::secret::access_token_context;
 use shopsync_store::orders::{NewShipment, OrderFilter, SalesOrderLine, ShipmentLineInput};
 use shopsync_store::{JobTrigger, NewShop, PriceListInput, Store};
-use shopsync_sync::catalog::{InventorySyncOptions, ProductSyncOptions, sync_inventory, sync_products};
-use shopsync_sync::customers::{CustomerSyncOptions, sync_customers};
-use shopsync_sync::fulfillments::sync_fulfillments;
+use shopsync_sync::app;
 use shopsync_sync::import::{ImportOptions, import_bundles, import_items, import_prices, import_stock};
-use shopsync_sync::orders::{OrderSyncOptions, sync_orders};
+use shopsync_sync::orders::BulkChoice;
 use shopsync_sync::{Engine, FlowSummary, ShopContext};
 
 use super::progress::Bars;
@@ -86,31 +85,17 @@ pub async fn run(data_dir: Option<&Path>, args: DemoArgs) -> anyhow::Result<Exit
     let bars = Bars::new();
     let mut results: Vec<(&str, FlowSummary)> = Vec::new();
     let flows_started = Instant::now();
+    let mut shipped = 0;
 
-    let summary = run_flow(&engine, &shop, "products", &bars, async {
-        sync_products(&shop, &ProductSyncOptions::default(), &bars).await
-    })
-    .await?;
-    results.push(("products", summary));
-    let summary = run_flow(&engine, &shop, "inventory", &bars, async {
-        sync_inventory(&shop, &InventorySyncOptions::default(), &bars).await
-    })
-    .await?;
-    results.push(("inventory", summary));
-    let summary = run_flow(&engine, &shop, "customers", &bars, async {
-        sync_customers(&shop, &CustomerSyncOptions::default(), &bars).await
-    })
-    .await?;
-    results.push(("customers", summary));
-    let summary = run_flow(&engine, &shop, "orders", &bars, async {
-        sync_orders(&shop, &OrderSyncOptions::default(), &bars).await
-    })
-    .await?;
-    results.push(("orders", summary));
-    let shipped = ship_some_orders(store.as_ref(), &shop).await?;
-    let summary =
-        run_flow(&engine, &shop, "fulfillments", &bars, async { sync_fulfillments(&shop, &bars).await }).await?;
-    results.push(("fulfillments", summary));
+    for flow in Flow::ALL {
+        if flow == Flow::Fulfillments {
+            shipped = ship_some_orders(store.as_ref(), &shop).await?;
+        }
+        let summary = app::run_flow(&engine, &shop, flow, JobTrigger::Manual, BulkChoice::Auto, &bars)
+            .await
+            .with_context(|| format!("the demo's {flow} sync failed"))?;
+        results.push((flow.as_str(), summary));
+    }
     bars.finish();
     let elapsed = flows_started.elapsed();
     engine.flush_logs().await;
@@ -250,24 +235,6 @@ async fn seed_back_office(store: &dyn Store) -> anyhow::Result<DemoCatalog> {
     let skus: Vec<String> = all.iter().flat_map(|item| item.variants.iter().map(|v| v.sku.clone())).collect();
     let matching = skus.iter().filter(|sku| sku.starts_with("SKU-000")).count();
     Ok(DemoCatalog { items: all.len() as u64, skus: skus.len() as u64, matching })
-}
-
-/// Runs one flow as a job; a flow that cannot run stops the demo with its error.
-async fn run_flow<F>(
-    engine: &Engine,
-    shop: &ShopContext,
-    kind: &str,
-    bars: &Bars,
-    flow: F,
-) -> anyhow::Result<FlowSummary>
-where
-    F: std::future::Future<Output = Result<FlowSummary, shopsync_sync::SyncError>>,
-{
-    let summary = engine
-        .run_job(shop, kind, JobTrigger::Manual, bars, flow)
-        .await
-        .with_context(|| format!("the demo's {kind} sync failed"))?;
-    Ok(summary)
 }
 
 /// Ships some synced orders in the back office, one of them partially, so the fulfillment flow has work.

@@ -9,13 +9,13 @@
 use std::process::ExitCode;
 
 use clap::Args;
+use shopsync_core::Flow;
 use shopsync_core::order_errors::OrderStatus;
 use shopsync_store::{JobTrigger, OrderFilter, ShipmentQuery, ShipmentSyncStatus};
-use shopsync_sync::catalog::{InventorySyncOptions, ProductSyncOptions, sync_inventory, sync_products};
-use shopsync_sync::customers::{CustomerSyncOptions, SKIPPED_OBJECT, sync_customers};
-use shopsync_sync::fulfillments::sync_fulfillments;
-use shopsync_sync::orders::{BulkChoice, OrderSyncOptions, recheck_linked_skus, sync_orders};
-use shopsync_sync::{Engine, FlowSummary, ShopContext, SyncError};
+use shopsync_sync::app;
+use shopsync_sync::customers::SKIPPED_OBJECT;
+use shopsync_sync::orders::BulkChoice;
+use shopsync_sync::{Engine, FlowSummary, ShopContext};
 
 use super::print_json;
 use super::progress::Bars;
@@ -120,7 +120,7 @@ fn bulk_choice(bulk: bool, pages: bool) -> BulkChoice {
 
 pub async fn customers(engine: &Engine, args: CustomersArgs) -> anyhow::Result<ExitCode> {
     let bulk = bulk_choice(args.bulk, args.pages);
-    let (shop, summary) = run_manual(engine, &args.shop, "customers", bulk).await?;
+    let (shop, summary) = run_manual(engine, &args.shop, Flow::Customers, bulk).await?;
     if args.json {
         print_json(&summary)?;
     } else {
@@ -131,7 +131,7 @@ pub async fn customers(engine: &Engine, args: CustomersArgs) -> anyhow::Result<E
 
 pub async fn orders(engine: &Engine, args: OrdersArgs) -> anyhow::Result<ExitCode> {
     let bulk = bulk_choice(args.bulk, args.pages);
-    let (shop, summary) = run_manual(engine, &args.shop, "orders", bulk).await?;
+    let (shop, summary) = run_manual(engine, &args.shop, Flow::Orders, bulk).await?;
     if args.json {
         print_json(&summary)?;
     } else {
@@ -141,7 +141,7 @@ pub async fn orders(engine: &Engine, args: OrdersArgs) -> anyhow::Result<ExitCod
 }
 
 pub async fn fulfillments(engine: &Engine, args: FulfillmentsArgs) -> anyhow::Result<ExitCode> {
-    let (shop, summary) = run_manual(engine, &args.shop, "fulfillments", BulkChoice::Auto).await?;
+    let (shop, summary) = run_manual(engine, &args.shop, Flow::Fulfillments, BulkChoice::Auto).await?;
     if args.json {
         print_json(&summary)?;
     } else {
@@ -155,71 +155,26 @@ pub async fn fulfillments(engine: &Engine, args: FulfillmentsArgs) -> anyhow::Re
 async fn run_manual(
     engine: &Engine,
     domain: &str,
-    flow: &str,
+    flow: Flow,
     bulk: BulkChoice,
 ) -> anyhow::Result<(ShopContext, FlowSummary)> {
     let shop = engine.shop(&domain.trim().to_ascii_lowercase()).await?;
     let bars = Bars::new();
-    let result = run_flow(engine, &shop, flow, JobTrigger::Manual, bulk, &bars).await;
+    let result = app::run_flow(engine, &shop, flow, JobTrigger::Manual, bulk, &bars).await;
     bars.finish();
     let summary = result.map_err(|err| flow_failure(err, &shop))?;
     Ok((shop, summary))
 }
 
-/// One flow of `sync all`.
-#[derive(serde::Serialize)]
-struct FlowOutcome {
-    flow: &'static str,
-    /// `done`, `off` (its setting is off) or `failed`.
-    outcome: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    summary: Option<FlowSummary>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-}
-
 pub async fn all(engine: &Engine, args: AllArgs) -> anyhow::Result<ExitCode> {
     let shop = engine.shop(&args.shop.trim().to_ascii_lowercase()).await?;
-    if !shop.settings.enabled {
-        return Err(SyncError::ShopDisabled(shop.shop.domain.clone()).into());
-    }
-    let settings = &shop.settings;
     let bulk = if args.bulk { BulkChoice::Always } else { BulkChoice::Auto };
-    let flows: [(&'static str, bool); 5] = [
-        ("products", settings.sync_products),
-        ("inventory", settings.sync_inventory),
-        ("customers", settings.sync_customers),
-        ("orders", settings.sync_orders),
-        ("fulfillments", settings.sync_fulfilled_status),
-    ];
-    let mut outcomes = Vec::new();
-    let mut auth_failure = None;
-    for (flow, on) in flows {
-        if !on {
-            outcomes.push(FlowOutcome { flow, outcome: "off", summary: None, error: None });
-            continue;
-        }
-        let bars = Bars::new();
-        let result = run_flow(engine, &shop, flow, JobTrigger::Manual, bulk, &bars).await;
-        bars.finish();
-        match result {
-            Ok(summary) => outcomes.push(FlowOutcome { flow, outcome: "done", summary: Some(summary), error: None }),
-            Err(err) => {
-                let auth = err.is_auth();
-                outcomes.push(FlowOutcome { flow, outcome: "failed", summary: None, error: Some(err.to_string()) });
-                if auth {
-                    // Every other flow would be refused the same way.
-                    auth_failure = Some(flow_failure(err, &shop));
-                    break;
-                }
-            }
-        }
-    }
+    let report = app::sync_all(engine, &shop, bulk, &|_| Box::new(Bars::new())).await?;
     if args.json {
-        print_json(&outcomes)?;
+        print_json(&report.outcomes)?;
     } else {
         println!("Sync of {}:", shop.shop.domain);
-        for outcome in &outcomes {
+        for outcome in &report.outcomes {
             match (&outcome.summary, &outcome.error) {
                 (Some(summary), _) => println!("  {:<13} {summary}", outcome.flow),
                 (None, Some(error)) => println!("  {:<13} FAILED: {error}", outcome.flow),
@@ -229,7 +184,7 @@ pub async fn all(engine: &Engine, args: AllArgs) -> anyhow::Result<ExitCode> {
                 ),
             }
         }
-        if outcomes.iter().any(|o| o.summary.as_ref().is_some_and(|s| s.skipped > 0)) {
+        if report.any_held() {
             let domain = &shop.shop.domain;
             println!(
                 "\nHeld or skipped records: `shopsync orders list --shop {domain} --status error`, \
@@ -237,53 +192,13 @@ pub async fn all(engine: &Engine, args: AllArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    if let Some(failure) = auth_failure {
-        return Err(failure);
+    if let Some(refused) = report.stopped_by {
+        return Err(flow_failure(refused, &shop));
     }
-    if outcomes.iter().any(|o| o.outcome == "failed") {
+    if report.any_failed() {
         return Err(Failure { code: 1, message: "a flow could not run (see above)".into() }.into());
     }
-    let skipped = outcomes.iter().any(|o| o.summary.as_ref().is_some_and(|s| s.skipped > 0));
-    Ok(if skipped { ExitCode::from(EXIT_SKIPPED) } else { ExitCode::SUCCESS })
-}
-
-/// Runs one flow of a shop (`products`, `inventory`, `customers`, `orders` or `fulfillments`) as a job with its
-/// default options: what `sync all` and the schedules of `shopsync serve` run.
-pub async fn run_flow(
-    engine: &Engine,
-    shop: &ShopContext,
-    flow: &str,
-    trigger: JobTrigger,
-    bulk: BulkChoice,
-    bars: &Bars,
-) -> Result<FlowSummary, SyncError> {
-    match flow {
-        "products" => {
-            let options = ProductSyncOptions::default();
-            let result = engine.run_job(shop, flow, trigger, bars, sync_products(shop, &options, bars)).await;
-            if result.is_ok() {
-                // Orders waiting for a SKU this run linked are checked again at the next order sync.
-                recheck_linked_skus(shop).await?;
-            }
-            result
-        }
-        "inventory" => {
-            let options = InventorySyncOptions::default();
-            engine.run_job(shop, flow, trigger, bars, sync_inventory(shop, &options, bars)).await
-        }
-        "customers" => {
-            let options = CustomerSyncOptions { bulk };
-            engine.run_job(shop, flow, trigger, bars, sync_customers(shop, &options, bars)).await
-        }
-        "orders" => {
-            let options = OrderSyncOptions { bulk };
-            engine.run_job(shop, flow, trigger, bars, sync_orders(shop, &options, bars)).await
-        }
-        "fulfillments" => engine.run_job(shop, flow, trigger, bars, sync_fulfillments(shop, bars)).await,
-        other => Err(SyncError::Invalid(format!(
-            "no flow `{other}`: the flows are products, inventory, customers, orders and fulfillments"
-        ))),
-    }
+    Ok(if report.any_held() { ExitCode::from(EXIT_SKIPPED) } else { ExitCode::SUCCESS })
 }
 
 fn exit_code(summary: &FlowSummary) -> ExitCode {

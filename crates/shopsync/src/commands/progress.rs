@@ -78,4 +78,8 @@ impl Progress for Bars {
             bar.set_message(text.to_string());
         }
     }
+
+    fn done(&self) {
+        self.finish();
+    }
 }

@@ -11,12 +11,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Args;
-use shopsync_store::JobTrigger;
-use shopsync_sync::orders::BulkChoice;
-use shopsync_sync::scheduler::due_flows;
-use shopsync_sync::{Engine, SyncError};
+use shopsync_sync::Engine;
+use shopsync_sync::app::{self, Round, ServeEvent};
 
-use super::order_sync::run_flow;
 use super::progress::Bars;
 use crate::context::DataDir;
 
@@ -78,67 +75,27 @@ pub async fn run(data_dir: &DataDir, args: ServeArgs) -> anyhow::Result<ExitCode
 }
 
 /// What one round of due flows came to.
-#[derive(Default)]
-struct Round {
-    ran: usize,
-    /// Flows that ended with records held or skipped.
-    held: usize,
-    failed: usize,
-}
-
-/// Runs every flow due now, shop by shop. A shop that cannot be loaded or a flow that fails is reported and the
-/// others still run.
+/// One scheduled round, each event printed as it happens: a line per flow, failures on stderr.
 async fn run_due(
     engine: &Engine,
     only: Option<&str>,
     stop: &tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<Round> {
-    let mut round = Round::default();
-    for shop in engine.store().shops().await? {
-        if only.is_some_and(|domain| domain != shop.domain) {
-            continue;
+    let mut print = |event: ServeEvent<'_>| {
+        let stamp = shopsync_core::time::now_text();
+        match event {
+            ServeEvent::ShopLeftOut { .. } => {}
+            ServeEvent::ShopUnavailable { shop, error } => eprintln!("{shop}: {error}"),
+            ServeEvent::FlowFinished { shop, flow, summary } => println!("{stamp} {shop} {flow}: {summary}"),
+            ServeEvent::FlowRunningElsewhere { shop, flow } => {
+                println!("{stamp} {shop} {flow}: already running in another process, left to it")
+            }
+            ServeEvent::FlowFailed { shop, flow, error } => eprintln!("{stamp} {shop} {flow} failed: {error}"),
         }
-        let context = match engine.shop(&shop.domain).await {
-            Ok(context) => context,
-            Err(err) => {
-                eprintln!("{}: {err}", shop.domain);
-                round.failed += 1;
-                continue;
-            }
-        };
-        let due = due_flows(engine.store().as_ref(), &context.shop, &context.settings, jiff::Timestamp::now()).await?;
-        for flow in due {
-            if *stop.borrow() {
-                return Ok(round);
-            }
-            let bars = Bars::new();
-            let result = run_flow(engine, &context, flow, JobTrigger::Schedule, BulkChoice::Auto, &bars).await;
-            bars.finish();
-            round.ran += 1;
-            let stamp = shopsync_core::time::now_text();
-            match result {
-                Ok(summary) => {
-                    round.held += usize::from(summary.skipped > 0);
-                    println!("{stamp} {} {flow}: {summary}", shop.domain)
-                }
-                Err(SyncError::AlreadyRunning { .. }) => {
-                    println!("{stamp} {} {flow}: already running in another process, left to it", shop.domain)
-                }
-                Err(err) => {
-                    round.failed += 1;
-                    eprintln!("{stamp} {} {flow} failed: {err}", shop.domain);
-                    if err.is_auth() {
-                        // Every other flow of this shop would be refused the same way.
-                        break;
-                    }
-                }
-            }
-        }
-    }
-    Ok(round)
+    };
+    Ok(app::run_due(engine, only, stop, &|_| Box::new(Bars::new()), &mut print).await?)
 }
 
-/// Resolves on Ctrl-C or, on Unix, SIGTERM (what a service manager sends).
 async fn shutdown() {
     #[cfg(unix)]
     {

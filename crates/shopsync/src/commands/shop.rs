@@ -274,19 +274,6 @@ pub async fn run(data_dir: &DataDir, command: ShopCommand) -> anyhow::Result<Exi
 }
 
 /// The scopes shopsync's flows use; a missing one is named by `shop check`.
-const REQUIRED_SCOPES: &[&str] = &[
-    "read_products",
-    "write_products",
-    "read_inventory",
-    "write_inventory",
-    "read_locations",
-    "read_customers",
-    "read_orders",
-    "write_orders",
-    "read_merchant_managed_fulfillment_orders",
-    "write_merchant_managed_fulfillment_orders",
-];
-
 async fn check(data_dir: &DataDir, domain: &str, json: bool) -> anyhow::Result<ExitCode> {
     let engine = data_dir.engine().await?;
     let shop = engine.shop(&domain.trim().to_ascii_lowercase()).await?;
@@ -305,7 +292,7 @@ async fn check(data_dir: &DataDir, domain: &str, json: bool) -> anyhow::Result<E
         }
         Err(err) => return Err(err.into()),
     };
-    let missing = info.current_app_installation.missing_scopes(REQUIRED_SCOPES);
+    let missing = info.current_app_installation.missing_scopes(&shopsync_sync::app::required_scopes(&shop.settings));
     if json {
         print_json(&serde_json::json!({
             "shop": info.shop.myshopify_domain,
