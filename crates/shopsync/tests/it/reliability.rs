@@ -430,7 +430,7 @@ async fn nothing_is_lost_or_duplicated_when_syncs_are_killed_under_faults() {
             let mut lines = BTreeMap::new();
             for (l, line) in order.lines.iter().enumerate() {
                 // Every third order ships only its first line: a partial fulfillment.
-                if i % 3 == 0 && l > 0 {
+                if i.is_multiple_of(3) && l > 0 {
                     continue;
                 }
                 let sku = line.sku.clone().unwrap();
@@ -513,7 +513,9 @@ async fn nothing_is_lost_or_duplicated_when_syncs_are_killed_under_faults() {
     .iter()
     .map(|row| (row.get(0), row.get(1), row.get(2), row.get(3)))
     .collect();
-    let mut lines_by_order: BTreeMap<&str, (Vec<(String, u32)>, usize)> = BTreeMap::new();
+    // Per order: its item lines (SKU, quantity) and how many shipping lines it has.
+    type Lines = (Vec<(String, u32)>, usize);
+    let mut lines_by_order: BTreeMap<&str, Lines> = BTreeMap::new();
     for (name, kind, sku, quantity) in &sales_lines {
         let entry = lines_by_order.entry(name.as_str()).or_default();
         match kind.as_str() {
