@@ -58,6 +58,18 @@ pub enum RemedyAction {
     ShowTemplate { code: String },
     /// Look at every customer template.
     ListTemplates,
+    /// Look at the connected shops.
+    ListShops,
+    /// Give a shop (or, without one, the shop in question) a new access token.
+    SetToken { shop: Option<String> },
+    /// Give a shop a new development endpoint, with its token again.
+    SetEndpoint { shop: String },
+    /// Disconnect a shop (its back-office records stay).
+    RemoveShop { shop: String },
+    /// Look at the sync runs (of one shop, or of every shop).
+    ShowJobs { shop: Option<String> },
+    /// Create the data directory, its database and its master key.
+    InitDataDir,
 }
 
 impl RemedyStep {

@@ -8,6 +8,7 @@
 //!
 //! A wrong key or a tampered ciphertext is an error; it never yields garbage.
 
+use crate::remedy::{RemedyAction, RemedyStep};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chacha20poly1305::aead::{Aead, KeyInit, OsRng, Payload};
@@ -20,7 +21,7 @@ const NONCE_LEN: usize = 24;
 
 /// The 256-bit key every secret is sealed with.
 ///
-/// It comes from `SHOPSYNC_MASTER_KEY` or from the key file `shopsync init` writes; see the binary.
+/// It comes from `SHOPSYNC_MASTER_KEY` or from the key file the binary's set-up writes.
 pub struct MasterKey([u8; 32]);
 
 impl MasterKey {
@@ -48,6 +49,23 @@ impl MasterKey {
     }
 }
 
+impl CipherError {
+    /// What a person does about it, as data the front-ends render (the message says what happened and why).
+    pub fn remedy(&self) -> Option<RemedyStep> {
+        match self {
+            CipherError::BadKey => Some(
+                RemedyStep::text("run ")
+                    .then_act(RemedyAction::InitDataDir)
+                    .then_text(" to create a key file, or set SHOPSYNC_MASTER_KEY to such a value"),
+            ),
+            CipherError::CannotOpen => {
+                Some(RemedyStep::text("for an access token: ").then_act(RemedyAction::SetToken { shop: None }))
+            }
+            _ => None,
+        }
+    }
+}
+
 impl Drop for MasterKey {
     fn drop(&mut self) {
         // Best effort: do not leave the key bytes behind in freed memory.
@@ -58,15 +76,12 @@ impl Drop for MasterKey {
 /// What went wrong when opening or sealing a secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CipherError {
-    #[error(
-        "the master key is not valid: it must be 32 bytes written as 64 hex digits or as base64. \
-         Run `shopsync init` to create a key file, or set SHOPSYNC_MASTER_KEY to such a value"
-    )]
+    #[error("the master key is not valid: it must be 32 bytes written as 64 hex digits or as base64")]
     BadKey,
     #[error(
         "a stored secret could not be decrypted: the master key is not the one it was sealed with, or the \
          stored value was altered. Use the master key this data directory was created with, or store the \
-         secret again (for an access token: `shopsync shop set-token`)"
+         secret again"
     )]
     CannotOpen,
     #[error(

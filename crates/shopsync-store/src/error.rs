@@ -1,5 +1,7 @@
 use std::path::PathBuf;
 
+use shopsync_core::remedy::{RemedyAction, RemedyStep};
+
 /// What went wrong in the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -13,9 +15,9 @@ pub enum StoreError {
          damaged; keep a copy and use a matching shopsync version"
     )]
     Migrate { path: PathBuf, source: sqlx::migrate::MigrateError },
-    #[error("the shop {0} is already connected; `shopsync shop show {0}` shows it")]
+    #[error("the shop {0} is already connected")]
     ShopExists(String),
-    #[error("there is no shop {0}; `shopsync shop list` shows the connected shops")]
+    #[error("there is no shop {0}")]
     ShopNotFound(String),
     #[error("{what} not found: {key}")]
     NotFound { what: &'static str, key: String },
@@ -37,13 +39,31 @@ pub enum StoreError {
     ReadOnlyNeedsUpgrade { path: PathBuf, pending: usize },
     #[error(
         "job {job} is no longer this run's: {reason}. This run stopped without saving its last step; the run that \
-         took the job over continues from the last checkpoint (`shopsync jobs` shows both)"
+         took the job over continues from the last checkpoint"
     )]
     LeaseLost { job: i64, reason: String },
     #[error("cannot back up the database to {path}: {reason}. Check that its directory exists and has room")]
     Backup { path: PathBuf, reason: String },
     #[error("database error: {0}")]
     Database(sqlx::Error),
+}
+
+impl StoreError {
+    /// What a person does about it, as data the front-ends render (the message says what happened and why).
+    pub fn remedy(&self) -> Option<RemedyStep> {
+        match self {
+            StoreError::ShopExists(shop) => {
+                Some(RemedyStep::act(RemedyAction::ShowShop { shop: shop.clone() }).then_text(" shows it"))
+            }
+            StoreError::ShopNotFound(_) => {
+                Some(RemedyStep::act(RemedyAction::ListShops).then_text(" shows the connected shops"))
+            }
+            StoreError::LeaseLost { .. } => {
+                Some(RemedyStep::act(RemedyAction::ShowJobs { shop: None }).then_text(" shows both"))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// SQLite's result code for a write to a database opened read-only (`SQLITE_READONLY`; its extended codes keep it

@@ -74,8 +74,12 @@ pub struct FlowOutcome {
     pub outcome: Outcome,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<FlowSummary>,
+    /// Why the flow failed, as its message.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The failure itself, for a front-end to show with its remedy.
+    #[serde(skip)]
+    pub failure: Option<SyncError>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -121,26 +125,28 @@ pub async fn sync_all(
     let mut outcomes = Vec::new();
     for flow in Flow::ALL {
         if !flow.enabled(&shop.settings) {
-            outcomes.push(FlowOutcome { flow, outcome: Outcome::Off, summary: None, error: None });
+            outcomes.push(FlowOutcome { flow, outcome: Outcome::Off, summary: None, error: None, failure: None });
             continue;
         }
         let report = progress(flow);
         let result = run_flow(engine, shop, flow, JobTrigger::Manual, bulk, report.as_ref()).await;
         report.done();
         match result {
-            Ok(summary) => {
-                outcomes.push(FlowOutcome { flow, outcome: Outcome::Done, summary: Some(summary), error: None })
+            Ok(summary) => outcomes.push(FlowOutcome {
+                flow,
+                outcome: Outcome::Done,
+                summary: Some(summary),
+                error: None,
+                failure: None,
+            }),
+            Err(err) if err.is_auth() => {
+                let error = Some(err.to_string());
+                outcomes.push(FlowOutcome { flow, outcome: Outcome::Failed, summary: None, error, failure: None });
+                return Ok(SyncAll { outcomes, stopped_by: Some(err) });
             }
             Err(err) => {
-                outcomes.push(FlowOutcome {
-                    flow,
-                    outcome: Outcome::Failed,
-                    summary: None,
-                    error: Some(err.to_string()),
-                });
-                if err.is_auth() {
-                    return Ok(SyncAll { outcomes, stopped_by: Some(err) });
-                }
+                let error = Some(err.to_string());
+                outcomes.push(FlowOutcome { flow, outcome: Outcome::Failed, summary: None, error, failure: Some(err) });
             }
         }
     }

@@ -13,6 +13,7 @@ use shopsync_core::secret::access_token_context;
 use shopsync_core::{CipherError, Gid, ShopSettings, TokenCipher};
 use shopsync_store::{AccessStatus, Job, JobProcess, JobStatus, JobTrigger, Shop, Store, StoreError};
 
+use crate::error::InvalidRecordFix;
 use crate::logger::{LogWriter, RequestLogger, RequestStats};
 use crate::{FlowSummary, Progress, SyncError};
 
@@ -81,7 +82,7 @@ impl Engine {
             shop: shop.domain.clone(),
             what: "domain",
             reason: e.to_string(),
-            fix: "remove",
+            fix: InvalidRecordFix::Remove,
         })?;
         let sealed = shop.access_token.as_deref().ok_or_else(|| SyncError::NoToken(shop.domain.clone()))?;
         // The one place a token is decrypted: right before the client that sends it is built. It opens only for
@@ -98,7 +99,7 @@ impl Engine {
             shop: shop.domain.clone(),
             what: "API version",
             reason: e.to_string(),
-            fix: "remove",
+            fix: InvalidRecordFix::Remove,
         })?;
         let endpoint = match &shop.endpoint {
             None => Endpoint::Shopify,
@@ -106,7 +107,7 @@ impl Engine {
                 shop: shop.domain.clone(),
                 what: "development endpoint",
                 reason: e.to_string(),
-                fix: "set-endpoint",
+                fix: InvalidRecordFix::SetEndpoint,
             })?,
         };
         let budget = {

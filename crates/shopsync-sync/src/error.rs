@@ -1,5 +1,6 @@
 use shopify_admin::AdminError;
 use shopsync_core::CipherError;
+use shopsync_core::remedy::{RemedyAction, RemedyStep};
 use shopsync_store::StoreError;
 
 /// Why a flow could not run or stopped.
@@ -14,47 +15,92 @@ pub enum SyncError {
     Shopify(#[from] AdminError),
     #[error(transparent)]
     Secret(#[from] CipherError),
-    #[error("there is no shop {0}; `shopsync shop list` shows the connected shops")]
+    #[error("there is no shop {0}")]
     UnknownShop(String),
-    #[error("the shop {0} has no access token; store one with `shopsync shop set-token {0} --token-stdin`")]
+    #[error("the shop {0} has no access token")]
     NoToken(String),
     #[error(
         "the access token of {shop} does not open for its endpoint {endpoint}: it was sealed for another endpoint \
-         (the endpoint was changed outside shopsync) or with another master key, so nothing was sent. If you \
-         chose this endpoint, give the token again: `shopsync shop set-token {shop} --token-stdin` (or \
-         `shopsync shop set-endpoint {shop} URL --token-stdin` to change both)"
+         (the endpoint was changed outside shopsync) or with another master key, so nothing was sent"
     )]
     TokenNotForEndpoint { shop: String, endpoint: String },
-    #[error("the shop {shop} is stored with an invalid {what} ({reason}); fix it with `shopsync shop {fix}`")]
-    InvalidShopRecord { shop: String, what: &'static str, reason: String, fix: &'static str },
-    #[error("the shop {0} is disabled; turn it on with `shopsync shop set {0} enabled on`")]
+    #[error("the shop {shop} is stored with an invalid {what} ({reason})")]
+    InvalidShopRecord { shop: String, what: &'static str, reason: String, fix: InvalidRecordFix },
+    #[error("the shop {0} is disabled")]
     ShopDisabled(String),
-    #[error("{flow} is switched off for {shop}; turn it on with `shopsync shop set {shop} {setting} on`")]
+    #[error("{flow} is switched off for {shop}")]
     FlowDisabled { flow: &'static str, shop: String, setting: &'static str },
     #[error(
         "writes to Shopify are off for {0}, so nothing was sent. This switch protects a live store from demo \
-         or test data; when this back office is the real one, turn it on with \
-         `shopsync shop set {0} allow-data-sync-to-shopify on` (reads and --dry-run work either way)"
+         or test data"
     )]
     WritesDisabled(String),
-    #[error(
-        "outgoing requests are off for {0} (the sandbox guard), so nothing was sent to Shopify; turn them on with \
-         `shopsync shop set {0} allow-outgoing-requests on`"
-    )]
+    #[error("outgoing requests are off for {0} (the sandbox guard), so nothing was sent to Shopify")]
     OutgoingDisabled(String),
-    #[error(
-        "a {kind} sync of {shop} is already running (job {job}, process {pid} on {host}, started {started_at}); \
-         wait for it to end (`shopsync jobs --shop {shop}`), or stop that process: a job whose process is gone \
-         is released by the next run"
-    )]
+    #[error("a {kind} sync of {shop} is already running (job {job}, process {pid} on {host}, started {started_at})")]
     AlreadyRunning { shop: String, kind: String, job: i64, pid: i64, host: String, started_at: String },
     #[error("{0}")]
     Invalid(String),
+}
+
+/// How a shop stored with an invalid value is mended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvalidRecordFix {
+    /// Disconnect the shop and connect it again.
+    Remove,
+    /// Give it a valid development endpoint.
+    SetEndpoint,
 }
 
 impl SyncError {
     /// Whether Shopify refused the shop's token or a scope: someone must grant access again.
     pub fn is_auth(&self) -> bool {
         matches!(self, SyncError::Shopify(AdminError::Auth { .. }))
+    }
+
+    /// What a person does about it, as data the front-ends render (the message says what happened and why).
+    pub fn remedy(&self) -> Option<RemedyStep> {
+        let turn_on = |shop: &str, key: &str| RemedyAction::SetSetting {
+            shop: shop.to_string(),
+            key: key.to_string(),
+            value: Some("on".into()),
+        };
+        Some(match self {
+            SyncError::Store(err) => return err.remedy(),
+            SyncError::Secret(err) => return err.remedy(),
+            SyncError::Shopify(_) | SyncError::Invalid(_) => return None,
+            SyncError::UnknownShop(_) => {
+                RemedyStep::act(RemedyAction::ListShops).then_text(" shows the connected shops")
+            }
+            SyncError::NoToken(shop) => {
+                RemedyStep::text("store one with ").then_act(RemedyAction::SetToken { shop: Some(shop.clone()) })
+            }
+            SyncError::TokenNotForEndpoint { shop, .. } => {
+                RemedyStep::text("if you chose this endpoint, give the token again: ")
+                    .then_act(RemedyAction::SetToken { shop: Some(shop.clone()) })
+                    .then_text(" (or ")
+                    .then_act(RemedyAction::SetEndpoint { shop: shop.clone() })
+                    .then_text(" to change both)")
+            }
+            SyncError::InvalidShopRecord { shop, fix, .. } => RemedyStep::text("fix it with ").then_act(match fix {
+                InvalidRecordFix::Remove => RemedyAction::RemoveShop { shop: shop.clone() },
+                InvalidRecordFix::SetEndpoint => RemedyAction::SetEndpoint { shop: shop.clone() },
+            }),
+            SyncError::ShopDisabled(shop) => RemedyStep::text("turn it on with ").then_act(turn_on(shop, "enabled")),
+            SyncError::FlowDisabled { shop, setting, .. } => {
+                RemedyStep::text("turn it on with ").then_act(turn_on(shop, setting))
+            }
+            SyncError::WritesDisabled(shop) => {
+                RemedyStep::text("when this back office is the real one, turn it on with ")
+                    .then_act(turn_on(shop, "allow-data-sync-to-shopify"))
+                    .then_text(" (reads and dry runs work either way)")
+            }
+            SyncError::OutgoingDisabled(shop) => {
+                RemedyStep::text("turn them on with ").then_act(turn_on(shop, "allow-outgoing-requests"))
+            }
+            SyncError::AlreadyRunning { shop, .. } => RemedyStep::text("wait for it to end (")
+                .then_act(RemedyAction::ShowJobs { shop: Some(shop.clone()) })
+                .then_text("), or stop that process: a job whose process is gone is released by the next run"),
+        })
     }
 }

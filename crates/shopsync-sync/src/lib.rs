@@ -45,6 +45,6 @@ pub mod secrets;
 mod summary;
 
 pub use engine::{Engine, ShopContext};
-pub use error::SyncError;
+pub use error::{InvalidRecordFix, SyncError};
 pub use progress::{NoProgress, Progress};
 pub use summary::FlowSummary;

@@ -33,7 +33,7 @@ fn main() -> std::process::ExitCode {
         Ok(code) => code,
         Err(err) => {
             let failure = exit::classify(&err);
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", remedy::explain_any(&err));
             failure.into()
         }
     }

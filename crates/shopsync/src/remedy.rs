@@ -5,12 +5,43 @@
 //! whole; an order name is single-quoted, since a bare `#1001` would start a comment in a shell.
 
 use serde::Serialize;
+use shopsync_core::CipherError;
 use shopsync_core::order_errors::ProblemReport;
 use shopsync_core::remedy::{RemedyAction, RemedyStep};
+use shopsync_store::StoreError;
+use shopsync_sync::SyncError;
 
 /// A step as one line of text.
 pub fn render(step: &RemedyStep) -> String {
     step.render(command)
+}
+
+/// An error of the sync engine as the CLI says it: what happened and why, then what to do as commands.
+pub fn explain(err: &SyncError) -> String {
+    match err.remedy() {
+        Some(step) => format!("{err}; {}", render(&step)),
+        None => err.to_string(),
+    }
+}
+
+/// An error that reached `main`, with its context, followed by the remedy of the first error in its chain that
+/// has one.
+pub fn explain_any(err: &anyhow::Error) -> String {
+    let remedy = err.chain().find_map(|cause| {
+        if let Some(err) = cause.downcast_ref::<SyncError>() {
+            err.remedy()
+        } else if let Some(err) = cause.downcast_ref::<StoreError>() {
+            err.remedy()
+        } else if let Some(err) = cause.downcast_ref::<CipherError>() {
+            err.remedy()
+        } else {
+            None
+        }
+    });
+    match remedy {
+        Some(step) => format!("{err:#}; {}", render(&step)),
+        None => format!("{err:#}"),
+    }
 }
 
 /// A problem as `orders show --json` gives it: the report, with its remedy as text lines (`remedy`) next to the
@@ -56,6 +87,14 @@ fn command(action: &RemedyAction) -> String {
         }
         RemedyAction::ShowTemplate { code } => format!("`shopsync templates show {code}`"),
         RemedyAction::ListTemplates => "`shopsync templates list`".to_string(),
+        RemedyAction::ListShops => "`shopsync shop list`".to_string(),
+        RemedyAction::SetToken { shop: Some(shop) } => format!("`shopsync shop set-token {shop} --token-stdin`"),
+        RemedyAction::SetToken { shop: None } => "`shopsync shop set-token`".to_string(),
+        RemedyAction::SetEndpoint { shop } => format!("`shopsync shop set-endpoint {shop} URL --token-stdin`"),
+        RemedyAction::RemoveShop { shop } => format!("`shopsync shop remove {shop} --yes`"),
+        RemedyAction::ShowJobs { shop: Some(shop) } => format!("`shopsync jobs --shop {shop}`"),
+        RemedyAction::ShowJobs { shop: None } => "`shopsync jobs`".to_string(),
+        RemedyAction::InitDataDir => "`shopsync init`".to_string(),
     }
 }
 

@@ -289,8 +289,13 @@ async fn with_writes_off_nothing_is_sent_the_error_names_the_setting_and_a_dry_r
 
     let err = sync(&h, ProductSyncOptions::default()).await.unwrap_err();
     assert!(matches!(err, SyncError::WritesDisabled(_)), "{err}");
-    let text = err.to_string();
-    assert!(text.contains("shopsync shop set shopsync-demo.myshopify.com allow-data-sync-to-shopify on"), "{text}");
+    // The remedy is the setting that allows writes, as an action the front-ends render.
+    let turn_on = shopsync_core::remedy::RemedyAction::SetSetting {
+        shop: "shopsync-demo.myshopify.com".into(),
+        key: "allow-data-sync-to-shopify".into(),
+        value: Some("on".into()),
+    };
+    assert!(err.remedy().is_some_and(|step| step.actions().any(|a| *a == turn_on)), "{err}");
     assert_eq!(h.sim.control().stats().mutations, 0);
     assert_eq!(h.sim.control().stats().graphql_requests, 0, "refused before any request");
 

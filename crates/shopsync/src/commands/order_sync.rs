@@ -177,7 +177,10 @@ pub async fn all(engine: &Engine, args: AllArgs) -> anyhow::Result<ExitCode> {
         for outcome in &report.outcomes {
             match (&outcome.summary, &outcome.error) {
                 (Some(summary), _) => println!("  {:<13} {summary}", outcome.flow),
-                (None, Some(error)) => println!("  {:<13} FAILED: {error}", outcome.flow),
+                (None, Some(error)) => {
+                    let error = outcome.failure.as_ref().map(crate::remedy::explain).unwrap_or_else(|| error.clone());
+                    println!("  {:<13} FAILED: {error}", outcome.flow)
+                }
                 (None, None) => println!(
                     "  {:<13} off (its setting is off; `shopsync shop show {}`)",
                     outcome.flow, shop.shop.domain

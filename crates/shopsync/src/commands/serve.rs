@@ -16,6 +16,7 @@ use shopsync_sync::app::{self, Round, ServeEvent};
 
 use super::progress::Bars;
 use crate::context::DataDir;
+use crate::remedy::explain;
 
 /// How often due flows are looked for: schedules are in minutes, so a check every 30 s keeps them on time.
 const CHECK_EVERY: Duration = Duration::from_secs(30);
@@ -85,12 +86,14 @@ async fn run_due(
         let stamp = shopsync_core::time::now_text();
         match event {
             ServeEvent::ShopLeftOut { .. } => {}
-            ServeEvent::ShopUnavailable { shop, error } => eprintln!("{shop}: {error}"),
+            ServeEvent::ShopUnavailable { shop, error } => eprintln!("{shop}: {}", explain(error)),
             ServeEvent::FlowFinished { shop, flow, summary } => println!("{stamp} {shop} {flow}: {summary}"),
             ServeEvent::FlowRunningElsewhere { shop, flow } => {
                 println!("{stamp} {shop} {flow}: already running in another process, left to it")
             }
-            ServeEvent::FlowFailed { shop, flow, error } => eprintln!("{stamp} {shop} {flow} failed: {error}"),
+            ServeEvent::FlowFailed { shop, flow, error } => {
+                eprintln!("{stamp} {shop} {flow} failed: {}", explain(error))
+            }
         }
     };
     Ok(app::run_due(engine, only, stop, &|_| Box::new(Bars::new()), &mut print).await?)
