@@ -43,7 +43,7 @@ pub enum SyncError {
     )]
     OutgoingDisabled(String),
     #[error(
-        "a {kind} sync of {shop} is already running (job {job}, process {pid} on {host}, started {started_at}); \
+        "the {kind} sync of {shop} is already running (job {job}, process {pid} on {host}, started {started_at}); \
          wait for it to end (`shopsync jobs --shop {shop}`), or stop that process: a job whose process is gone \
          is released by the next run"
     )]
@@ -56,5 +56,26 @@ impl SyncError {
     /// Whether Shopify refused the shop's token or a scope: someone must grant access again.
     pub fn is_auth(&self) -> bool {
         matches!(self, SyncError::Shopify(AdminError::Auth { .. }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_running_flow_is_named_without_an_article_that_cannot_fit_every_kind() {
+        for kind in ["orders", "inventory", "products"] {
+            let err = SyncError::AlreadyRunning {
+                shop: "demo.myshopify.com".into(),
+                kind: kind.into(),
+                job: 7,
+                pid: 42,
+                host: "box".into(),
+                started_at: "2026-12-03T07:00:00Z".into(),
+            };
+            let text = err.to_string();
+            assert!(text.starts_with(&format!("the {kind} sync of demo.myshopify.com is already running")), "{text}");
+        }
     }
 }
