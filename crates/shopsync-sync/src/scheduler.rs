@@ -20,10 +20,39 @@ pub async fn due_flows(
     settings: &ShopSettings,
     now: Timestamp,
 ) -> Result<Vec<&'static str>, SyncError> {
-    if !settings.enabled || !settings.allow_background_sync {
+    if left_out_by(settings).is_some() {
         return Ok(Vec::new());
     }
     let mut due = Vec::new();
+    for (object, at) in next_runs(store, shop, settings, now).await? {
+        if at <= now {
+            due.push(object);
+        }
+    }
+    Ok(due)
+}
+
+/// The setting that keeps `serve` away from every flow of a shop (`enabled` or `allow-background-sync`), so
+/// `serve` can say why a shop is left alone instead of only that nothing is due.
+pub fn left_out_by(settings: &ShopSettings) -> Option<&'static str> {
+    if !settings.enabled {
+        Some("enabled")
+    } else if !settings.allow_background_sync {
+        Some("allow-background-sync")
+    } else {
+        None
+    }
+}
+
+/// When each switched-on, scheduled flow of `shop` runs next (at `now` or later), in run order; flows whose
+/// `sync-*` switch or schedule is off are left out. The shop-wide switches of [`left_out_by`] are not checked.
+pub async fn next_runs(
+    store: &dyn JobStore,
+    shop: &Shop,
+    settings: &ShopSettings,
+    now: Timestamp,
+) -> Result<Vec<(&'static str, Timestamp)>, SyncError> {
+    let mut runs = Vec::new();
     for object in SCHEDULED_OBJECTS {
         if !flow_switched_on(settings, object) {
             continue;
@@ -32,11 +61,11 @@ pub async fn due_flows(
         let last = store.jobs(shop.id, Some(object), 1).await?;
         let last_start =
             last.first().and_then(|job| job.started_at.as_deref()).and_then(|t| t.parse::<Timestamp>().ok());
-        if schedule.next_run(last_start, now).is_some_and(|at| at <= now) {
-            due.push(object);
+        if let Some(at) = schedule.next_run(last_start, now) {
+            runs.push((object, at));
         }
     }
-    Ok(due)
+    Ok(runs)
 }
 
 /// Whether the shop's switch for a flow is on.

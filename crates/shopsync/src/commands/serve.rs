@@ -13,7 +13,7 @@ use std::time::Duration;
 use clap::Args;
 use shopsync_store::JobTrigger;
 use shopsync_sync::orders::BulkChoice;
-use shopsync_sync::scheduler::due_flows;
+use shopsync_sync::scheduler::{due_flows, left_out_by, next_runs};
 use shopsync_sync::{Engine, SyncError};
 
 use super::order_sync::run_flow;
@@ -43,8 +43,17 @@ Exit codes: 0 stopped normally, or --once ran cleanly; with --once also 5 some r
 pub async fn run(data_dir: &DataDir, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let engine = data_dir.engine().await?;
     let only = args.shop.map(|shop| shop.trim().to_ascii_lowercase());
+    if let Some(domain) = &only
+        && engine.store().shop(domain).await?.is_none()
+    {
+        return Err(shopsync_store::StoreError::ShopNotFound(domain.clone()).into());
+    }
     if !args.once {
         println!("shopsync serve: running the shops' schedules; Ctrl-C stops after the flow in progress.");
+        // Said once at the start: a shop left out is left out for the whole run, until its setting changes.
+        for line in left_out(&engine, only.as_deref()).await? {
+            println!("{line}");
+        }
     }
     // A signal only sets this flag: the flow in progress finishes (a job cut short would be redone), then serve ends.
     let (stop_tx, mut stop) = tokio::sync::watch::channel(false);
@@ -56,8 +65,14 @@ pub async fn run(data_dir: &DataDir, args: ServeArgs) -> anyhow::Result<ExitCode
         let outcome = run_due(&engine, only.as_deref(), &stop).await?;
         engine.flush_logs().await;
         if args.once {
-            if outcome.ran == 0 {
+            if outcome.ran == 0 && outcome.failed == 0 {
                 println!("Nothing is due.");
+                for line in left_out(&engine, only.as_deref()).await? {
+                    println!("{line}");
+                }
+                for line in upcoming(&engine, only.as_deref()).await? {
+                    println!("{line}");
+                }
             }
             if outcome.failed > 0 {
                 let message = format!("{} of {} flows failed (see above)", outcome.failed, outcome.ran);
@@ -136,6 +151,57 @@ async fn run_due(
         }
     }
     Ok(round)
+}
+
+/// One line per shop `serve` leaves alone, naming the setting that does it and the command that changes it, so
+/// "Nothing is due" is not a riddle for a shop whose background syncs are off.
+async fn left_out(engine: &Engine, only: Option<&str>) -> anyhow::Result<Vec<String>> {
+    let store = engine.store();
+    let mut lines = Vec::new();
+    for shop in store.shops().await? {
+        if only.is_some_and(|domain| domain != shop.domain) {
+            continue;
+        }
+        let settings = store.settings(shop.id).await?;
+        let domain = &shop.domain;
+        match left_out_by(&settings) {
+            Some(setting) => lines.push(format!(
+                "{domain} is left out: its setting {setting} is off (`shopsync shop set {domain} {setting} on` lets \
+                 serve run its schedules; syncs you start work either way)."
+            )),
+            None if next_runs(store.as_ref(), &shop, &settings, jiff::Timestamp::now()).await?.is_empty() => lines
+                .push(format!(
+                    "{domain} has no scheduled flow: each flow's schedule.* or sync-* setting is off \
+                     (`shopsync shop show {domain}` lists them)."
+                )),
+            None => {}
+        }
+    }
+    if lines.is_empty() && store.shops().await?.is_empty() {
+        lines.push("No store is connected yet: shopsync shop add --domain NAME.myshopify.com --token-stdin".into());
+    }
+    Ok(lines)
+}
+
+/// When the next flow of each shop `serve` runs is due, for `--once` to say after "Nothing is due.".
+async fn upcoming(engine: &Engine, only: Option<&str>) -> anyhow::Result<Vec<String>> {
+    let store = engine.store();
+    let mut lines = Vec::new();
+    for shop in store.shops().await? {
+        if only.is_some_and(|domain| domain != shop.domain) {
+            continue;
+        }
+        let settings = store.settings(shop.id).await?;
+        if left_out_by(&settings).is_some() {
+            continue;
+        }
+        let runs = next_runs(store.as_ref(), &shop, &settings, jiff::Timestamp::now()).await?;
+        if let Some((flow, at)) = runs.iter().min_by_key(|(_, at)| *at) {
+            let at = at.round(jiff::Unit::Second).unwrap_or(*at);
+            lines.push(format!("{}: next is {flow} at {at}.", shop.domain));
+        }
+    }
+    Ok(lines)
 }
 
 /// Resolves on Ctrl-C or, on Unix, SIGTERM (what a service manager sends).
