@@ -109,11 +109,11 @@ mod tests {
 
     #[test]
     fn rates_are_rounded_to_what_a_person_reads() {
-        assert_eq!(rate_text(26_257.3377), "26,257/s");
+        assert_eq!(rate_text(26_257.337_7), "26,257/s");
         assert_eq!(rate_text(1_234_567.8), "1,234,568/s");
         assert_eq!(rate_text(999.6), "1,000/s");
         assert_eq!(rate_text(42.49), "42/s");
-        assert_eq!(rate_text(3.14159), "3.1/s");
+        assert_eq!(rate_text(3.26), "3.3/s");
         assert_eq!(rate_text(0.0), "0/s");
         assert_eq!(rate_text(f64::NAN), "0/s");
     }
