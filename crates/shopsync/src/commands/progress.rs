@@ -89,7 +89,8 @@ fn rate_text(per_sec: f64) -> String {
     if !per_sec.is_finite() || per_sec <= 0.0 {
         return "0/s".to_string();
     }
-    if per_sec < 10.0 {
+    // 9.96 would print as 10.0: from there on, whole numbers.
+    if per_sec < 9.95 {
         return format!("{per_sec:.1}/s");
     }
     let whole = format!("{:.0}", per_sec);
@@ -114,6 +115,7 @@ mod tests {
         assert_eq!(rate_text(999.6), "1,000/s");
         assert_eq!(rate_text(42.49), "42/s");
         assert_eq!(rate_text(3.26), "3.3/s");
+        assert_eq!(rate_text(9.97), "10/s");
         assert_eq!(rate_text(0.0), "0/s");
         assert_eq!(rate_text(f64::NAN), "0/s");
     }
