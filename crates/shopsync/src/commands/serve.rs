@@ -165,6 +165,11 @@ async fn left_out(engine: &Engine, only: Option<&str>) -> anyhow::Result<Vec<Str
         let settings = store.settings(shop.id).await?;
         let domain = &shop.domain;
         match left_out_by(&settings) {
+            // A disabled shop takes part in no sync at all; without background syncs, the ones you start still run.
+            Some(setting @ "enabled") => lines.push(format!(
+                "{domain} is left out: its setting {setting} is off, so it takes part in no sync \
+                 (`shopsync shop set {domain} {setting} on` turns it on)."
+            )),
             Some(setting) => lines.push(format!(
                 "{domain} is left out: its setting {setting} is off (`shopsync shop set {domain} {setting} on` lets \
                  serve run its schedules; syncs you start work either way)."
