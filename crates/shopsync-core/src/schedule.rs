@@ -26,10 +26,25 @@ pub enum Schedule {
 /// Why a text is not a schedule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "`{0}` is not a schedule; accepted: `off`, `every N` with a unit m or h (at least 5m, e.g. `every 3h`), \
-     `daily HH:MM` or `weekly DAY HH:MM` (UTC, DAY as mon..sun)"
+    "`{text}` is not a schedule{}; accepted: `off`, `every N` with a unit m or h (at least 5m, e.g. `every 3h`), \
+     `daily HH:MM` or `weekly DAY HH:MM` (UTC, DAY as mon..sun)",
+    .reason.map(|r| format!(": {r}")).unwrap_or_default()
 )]
-pub struct ScheduleError(String);
+pub struct ScheduleError {
+    text: String,
+    reason: Option<&'static str>,
+}
+
+impl ScheduleError {
+    /// What is wrong with a text that has the shape of a schedule (an interval too short or too long), for an
+    /// error message to say before listing what is accepted; `None` when the text is not a schedule at all.
+    pub fn reason(&self) -> Option<&'static str> {
+        self.reason
+    }
+}
+
+/// The shortest interval: shorter ones would spend the shop's API rate limit on syncs that find nothing new.
+const MIN_INTERVAL_MINUTES: i64 = 5;
 
 impl Default for Schedule {
     fn default() -> Self {
@@ -84,7 +99,8 @@ impl FromStr for Schedule {
     type Err = ScheduleError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let err = || ScheduleError(text.to_string());
+        let err = || ScheduleError { text: text.to_string(), reason: None };
+        let because = |reason| ScheduleError { text: text.to_string(), reason: Some(reason) };
         let words: Vec<&str> = text.split_whitespace().collect();
         match words.as_slice() {
             ["off"] | ["manual"] => Ok(Schedule::Off),
@@ -97,11 +113,11 @@ impl FromStr for Schedule {
                 let duration = match unit {
                     "m" => SignedDuration::try_from_mins(n),
                     "h" => SignedDuration::try_from_hours(n),
-                    _ => None,
+                    _ => return Err(because("the unit is m (minutes) or h (hours)")),
                 }
-                .ok_or_else(err)?;
-                if duration < SignedDuration::from_mins(5) {
-                    return Err(err());
+                .ok_or_else(|| because("the interval is too long"))?;
+                if duration < SignedDuration::from_mins(MIN_INTERVAL_MINUTES) {
+                    return Err(because("the shortest interval is 5 minutes (`every 5m`)"));
                 }
                 Ok(Schedule::Every(duration))
             }
@@ -174,6 +190,17 @@ mod tests {
             let err = text.parse::<Schedule>().unwrap_err();
             assert!(err.to_string().contains("accepted"), "{text}");
         }
+    }
+
+    #[test]
+    fn an_interval_below_the_minimum_says_the_minimum() {
+        let err = "every 1m".parse::<Schedule>().unwrap_err();
+        assert_eq!(err.reason(), Some("the shortest interval is 5 minutes (`every 5m`)"));
+        assert!(
+            err.to_string().starts_with("`every 1m` is not a schedule: the shortest interval is 5 minutes"),
+            "{err}"
+        );
+        assert!("every 5m".parse::<Schedule>().is_ok());
     }
 
     #[test]

@@ -243,7 +243,7 @@ pub const SETTINGS: &[SettingInfo] = &[
     info("schedule.fulfillments", SCHEDULE_ACCEPTED, "When shipments are sent to Shopify by themselves."),
 ];
 
-const SCHEDULE_ACCEPTED: &str = "off, every N(m|h), daily HH:MM, weekly DAY HH:MM (UTC)";
+const SCHEDULE_ACCEPTED: &str = "off, every N(m|h) of at least 5m, daily HH:MM, weekly DAY HH:MM (UTC)";
 
 const fn info(key: &'static str, accepted: &'static str, description: &'static str) -> SettingInfo {
     SettingInfo { key, accepted, description }
@@ -254,8 +254,18 @@ const fn info(key: &'static str, accepted: &'static str, description: &'static s
 pub enum SettingError {
     #[error("there is no setting `{key}`; the settings are: {}", all_keys())]
     Unknown { key: String },
-    #[error("`{value}` is not a valid value for `{key}`; accepted: {accepted}")]
-    Invalid { key: String, value: String, accepted: &'static str },
+    #[error(
+        "`{value}` is not a valid value for `{key}`{}; accepted: {accepted}",
+        .reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
+    )]
+    Invalid {
+        key: String,
+        value: String,
+        accepted: &'static str,
+        /// What exactly is wrong, when more can be said than "not accepted": the country code that is not one,
+        /// the interval below the minimum.
+        reason: Option<String>,
+    },
 }
 
 fn all_keys() -> String {
@@ -345,8 +355,13 @@ impl ShopSettings {
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), SettingError> {
         let info =
             SETTINGS.iter().find(|s| s.key == key).ok_or_else(|| SettingError::Unknown { key: key.to_string() })?;
-        let invalid =
-            || SettingError::Invalid { key: key.to_string(), value: value.to_string(), accepted: info.accepted };
+        let invalid_because = |reason: Option<String>| SettingError::Invalid {
+            key: key.to_string(),
+            value: value.to_string(),
+            accepted: info.accepted,
+            reason,
+        };
+        let invalid = || invalid_because(None);
         let value = value.trim();
         let flag = || parse_on_off(value).ok_or_else(invalid);
         match key {
@@ -380,7 +395,7 @@ impl ShopSettings {
             "price-only-when-changed" => self.price_only_when_changed = flag()?,
             "location-map" => self.location_map = parse_location_map(value).ok_or_else(invalid)?,
             "customer-template" => self.customer_template = parse_code(value).map_err(|_| invalid())?,
-            "order-countries" => self.order_countries = parse_countries(value).ok_or_else(invalid)?,
+            "order-countries" => self.order_countries = parse_countries(value).map_err(|r| invalid_because(Some(r)))?,
             "order-import-from" => self.order_import_from = parse_import_from(value).ok_or_else(invalid)?,
             "sync-orders-with-payment-terms" => self.sync_orders_with_payment_terms = flag()?,
             "ignore-tag" => self.ignore_tag = parse_tag(value).ok_or_else(invalid)?,
@@ -391,7 +406,8 @@ impl ShopSettings {
             _ => {
                 // Every other key in SETTINGS is a schedule.
                 let index = schedule_index(key).ok_or_else(invalid)?;
-                self.schedules[index] = value.parse().map_err(|_| invalid())?;
+                self.schedules[index] =
+                    value.parse::<Schedule>().map_err(|err| invalid_because(err.reason().map(str::to_string)))?;
             }
         }
         Ok(())
@@ -476,19 +492,30 @@ fn parse_location_map(value: &str) -> Option<Vec<LocationMapping>> {
     Some(map)
 }
 
-fn parse_countries(value: &str) -> Option<CountryFilter> {
+/// The countries of `order-countries`, or which entry is wrong (a list of twenty codes with one typo must name it).
+fn parse_countries(value: &str) -> Result<CountryFilter, String> {
     if value.eq_ignore_ascii_case("all") || value == "*" {
-        return Some(CountryFilter::All);
+        return Ok(CountryFilter::All);
     }
     let mut list = Vec::new();
     for code in value.split(',') {
+        let code = code.trim();
+        if code.is_empty() {
+            return Err("an entry between commas is empty".to_string());
+        }
         // Only codes of the country table: a typo such as `UK` (the code is GB) would silently hold every order.
-        let code = crate::countries::by_code(code)?.code.to_string();
+        let Some(country) = crate::countries::by_code(code) else {
+            return Err(match code.to_ascii_uppercase().as_str() {
+                "UK" => "`UK` is not a country code: the United Kingdom is GB".to_string(),
+                _ => format!("`{code}` is not an ISO 3166-1 alpha-2 country code"),
+            });
+        };
+        let code = country.code.to_string();
         if !list.contains(&code) {
             list.push(code);
         }
     }
-    (!list.is_empty()).then_some(CountryFilter::Only(list))
+    Ok(CountryFilter::Only(list))
 }
 
 fn parse_import_from(value: &str) -> Option<OrderImportFrom> {
@@ -577,6 +604,18 @@ mod tests {
             assert!(err.contains("accepted:"), "{key}={value}: {err}");
             assert!(err.contains(key), "{err}");
         }
+    }
+
+    #[test]
+    fn invalid_values_name_what_is_wrong_in_them() {
+        let err = check("schedule.orders", "every 1m").unwrap_err();
+        assert!(err.contains("the shortest interval is 5 minutes"), "{err}");
+        let err = check("order-countries", "NL,BE,XY,DE").unwrap_err();
+        assert!(err.contains("`XY` is not an ISO 3166-1 alpha-2 country code"), "{err}");
+        let err = check("order-countries", "NL,uk").unwrap_err();
+        assert!(err.contains("the United Kingdom is GB"), "{err}");
+        let err = check("order-countries", "NL,,BE").unwrap_err();
+        assert!(err.contains("empty"), "{err}");
     }
 
     #[test]

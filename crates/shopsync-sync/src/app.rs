@@ -28,6 +28,7 @@ use crate::catalog::{InventorySyncOptions, ProductSyncOptions, sync_inventory, s
 use crate::customers::{CustomerSyncOptions, sync_customers};
 use crate::fulfillments::sync_fulfillments;
 use crate::orders::{BulkChoice, OrderSyncOptions, recheck_linked_skus, sync_orders};
+pub use crate::scheduler::LeftOut;
 use crate::scheduler::due_flows;
 use crate::{Engine, FlowSummary, Progress, ShopContext, SyncError};
 
@@ -168,36 +169,6 @@ pub enum ServeEvent<'a> {
     FlowFailed { shop: &'a str, flow: Flow, error: &'a SyncError },
 }
 
-/// Why a shop takes no part in scheduled syncs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LeftOut {
-    /// The shop's `enabled` is off.
-    Disabled,
-    /// The shop's `allow-background-sync` is off: only syncs a person starts run.
-    BackgroundSyncOff,
-}
-
-impl LeftOut {
-    /// The setting that leaves the shop out.
-    pub fn setting(self) -> &'static str {
-        match self {
-            LeftOut::Disabled => "enabled",
-            LeftOut::BackgroundSyncOff => "allow-background-sync",
-        }
-    }
-
-    /// Why `settings` leave a shop out of scheduled syncs, if they do.
-    pub fn of(settings: &ShopSettings) -> Option<LeftOut> {
-        if !settings.enabled {
-            Some(LeftOut::Disabled)
-        } else if !settings.allow_background_sync {
-            Some(LeftOut::BackgroundSyncOff)
-        } else {
-            None
-        }
-    }
-}
-
 /// What a scheduled round did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Round {
@@ -265,6 +236,39 @@ pub async fn run_due(
         }
     }
     Ok(round)
+}
+
+/// Where a shop stands with the schedules: left out (and by which setting), or when each scheduled flow runs next.
+#[derive(Debug, Clone)]
+pub struct ShopSchedule {
+    pub shop: String,
+    pub left_out: Option<LeftOut>,
+    /// Each switched-on, scheduled flow and when it runs next, in run order; empty when none is scheduled.
+    pub next: Vec<(Flow, jiff::Timestamp)>,
+}
+
+impl ShopSchedule {
+    /// The flow that runs first, and when.
+    pub fn soonest(&self) -> Option<(Flow, jiff::Timestamp)> {
+        self.next.iter().min_by_key(|(_, at)| *at).copied()
+    }
+}
+
+/// The schedules of every shop (or of the one `only` names), for a front-end to say what runs when and why a shop
+/// takes no part.
+pub async fn schedules(engine: &Engine, only: Option<&str>) -> Result<Vec<ShopSchedule>, SyncError> {
+    let store = engine.store();
+    let now = jiff::Timestamp::now();
+    let mut schedules = Vec::new();
+    for shop in store.shops().await? {
+        if only.is_some_and(|domain| domain != shop.domain) {
+            continue;
+        }
+        let settings = store.settings(shop.id).await?;
+        let next = crate::scheduler::next_runs(store.as_ref(), &shop, &settings, now).await?;
+        schedules.push(ShopSchedule { shop: shop.domain.clone(), left_out: LeftOut::of(&settings), next });
+    }
+    Ok(schedules)
 }
 
 /// The Admin API access scopes the shop's switched-on flows need, in a stable order without repeats.

@@ -28,7 +28,7 @@ pub enum SyncError {
     InvalidShopRecord { shop: String, what: &'static str, reason: String, fix: InvalidRecordFix },
     #[error("the shop {0} is disabled")]
     ShopDisabled(String),
-    #[error("{flow} is switched off for {shop}")]
+    #[error("{flow} is switched off for {shop} (its setting {setting} is off)")]
     FlowDisabled { flow: &'static str, shop: String, setting: &'static str },
     #[error(
         "writes to Shopify are off for {0}, so nothing was sent. This switch protects a live store from demo \
@@ -37,7 +37,7 @@ pub enum SyncError {
     WritesDisabled(String),
     #[error("outgoing requests are off for {0} (the sandbox guard), so nothing was sent to Shopify")]
     OutgoingDisabled(String),
-    #[error("a {kind} sync of {shop} is already running (job {job}, process {pid} on {host}, started {started_at})")]
+    #[error("the {kind} sync of {shop} is already running (job {job}, process {pid} on {host}, started {started_at})")]
     AlreadyRunning { shop: String, kind: String, job: i64, pid: i64, host: String, started_at: String },
     #[error("{0}")]
     Invalid(String),
@@ -102,5 +102,26 @@ impl SyncError {
                 .then_act(RemedyAction::ShowJobs { shop: Some(shop.clone()) })
                 .then_text("), or stop that process: a job whose process is gone is released by the next run"),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_running_flow_is_named_without_an_article_that_cannot_fit_every_kind() {
+        for kind in ["orders", "inventory", "products"] {
+            let err = SyncError::AlreadyRunning {
+                shop: "demo.myshopify.com".into(),
+                kind: kind.into(),
+                job: 7,
+                pid: 42,
+                host: "box".into(),
+                started_at: "2026-12-03T07:00:00Z".into(),
+            };
+            let text = err.to_string();
+            assert!(text.starts_with(&format!("the {kind} sync of demo.myshopify.com is already running")), "{text}");
+        }
     }
 }

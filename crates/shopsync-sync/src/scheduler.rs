@@ -11,6 +11,36 @@ use shopsync_store::{JobStore, Shop};
 
 use crate::SyncError;
 
+/// Why a shop takes no part in scheduled syncs, so a front-end can say why instead of only that nothing is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeftOut {
+    /// The shop's `enabled` is off: it takes part in no sync at all.
+    Disabled,
+    /// The shop's `allow-background-sync` is off: only syncs a person starts run.
+    BackgroundSyncOff,
+}
+
+impl LeftOut {
+    /// The setting that leaves the shop out.
+    pub fn setting(self) -> &'static str {
+        match self {
+            LeftOut::Disabled => "enabled",
+            LeftOut::BackgroundSyncOff => "allow-background-sync",
+        }
+    }
+
+    /// Why `settings` leave a shop out of scheduled syncs, if they do.
+    pub fn of(settings: &ShopSettings) -> Option<LeftOut> {
+        if !settings.enabled {
+            Some(LeftOut::Disabled)
+        } else if !settings.allow_background_sync {
+            Some(LeftOut::BackgroundSyncOff)
+        } else {
+            None
+        }
+    }
+}
+
 /// The flows of `shop` due at `now`, in the order they should run (catalog before stock, customers before
 /// orders, orders before fulfillments).
 pub async fn due_flows(
@@ -19,10 +49,27 @@ pub async fn due_flows(
     settings: &ShopSettings,
     now: Timestamp,
 ) -> Result<Vec<Flow>, SyncError> {
-    if !settings.enabled || !settings.allow_background_sync {
+    if LeftOut::of(settings).is_some() {
         return Ok(Vec::new());
     }
     let mut due = Vec::new();
+    for (flow, at) in next_runs(store, shop, settings, now).await? {
+        if at <= now {
+            due.push(flow);
+        }
+    }
+    Ok(due)
+}
+
+/// When each switched-on, scheduled flow of `shop` runs next (at `now` or later), in run order; flows whose
+/// `sync-*` switch or schedule is off are left out. The shop-wide switches of [`LeftOut`] are not checked.
+pub async fn next_runs(
+    store: &dyn JobStore,
+    shop: &Shop,
+    settings: &ShopSettings,
+    now: Timestamp,
+) -> Result<Vec<(Flow, Timestamp)>, SyncError> {
+    let mut runs = Vec::new();
     for flow in Flow::ALL {
         if !flow.enabled(settings) {
             continue;
@@ -31,9 +78,9 @@ pub async fn due_flows(
         let last = store.jobs(shop.id, Some(flow.as_str()), 1).await?;
         let last_start =
             last.first().and_then(|job| job.started_at.as_deref()).and_then(|t| t.parse::<Timestamp>().ok());
-        if schedule.next_run(last_start, now).is_some_and(|at| at <= now) {
-            due.push(flow);
+        if let Some(at) = schedule.next_run(last_start, now) {
+            runs.push((flow, at));
         }
     }
-    Ok(due)
+    Ok(runs)
 }

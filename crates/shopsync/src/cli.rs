@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::commands::catalog::{BundlesCommand, ItemsCommand, PricesCommand, StockCommand};
 use crate::commands::customers::CustomersCommand;
@@ -42,6 +42,7 @@ pub enum Command {
     #[command(subcommand)]
     Shop(ShopCommand),
     /// Run the local Shopify store simulator (for trying shopsync without a real store).
+    #[command(after_long_help = crate::commands::sim::SIM_HELP)]
     Sim(SimArgs),
     /// The request log: Shopify calls as each shop's `logging` setting keeps them.
     #[command(subcommand)]
@@ -94,4 +95,72 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// The help of arguments many commands share under one name, said once here rather than at each of them (a
+/// command's own doc comment wins).
+/// Options only: giving a positional argument help this way would move it behind the others.
+const SHARED_HELP: &[(&str, &str)] = &[
+    ("shop", "The store: its NAME.myshopify.com domain, as `shopsync shop list` shows it"),
+    ("json", "Print JSON for a script instead of the table a person reads"),
+    ("limit", "At most this many"),
+    ("offset", "Skip this many first (to page through a long list with --limit)"),
+];
+
+/// The command line as `main` parses it: [`Cli`] with [`SHARED_HELP`] filled in wherever an argument has none.
+pub fn command() -> clap::Command {
+    with_shared_help(Cli::command())
+}
+
+fn with_shared_help(mut command: clap::Command) -> clap::Command {
+    for (id, help) in SHARED_HELP {
+        let bare = |arg: &clap::Arg| arg.get_id() == id && !arg.is_positional() && arg.get_help().is_none();
+        if command.get_arguments().any(bare) {
+            command = command.mut_arg(id, |arg| arg.help(*help));
+        }
+    }
+    for sub in command.get_subcommands_mut() {
+        *sub = with_shared_help(std::mem::take(sub));
+    }
+    command
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every argument of `command` and its subcommands that `--help` would list without a word about it.
+    fn undocumented(command: &clap::Command, path: &str, found: &mut Vec<String>) {
+        for arg in command.get_arguments() {
+            let id = arg.get_id().as_str();
+            if id == "help" || id == "version" {
+                continue;
+            }
+            if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                found.push(format!("{path} {id}"));
+            }
+        }
+        for sub in command.get_subcommands() {
+            undocumented(sub, &format!("{path} {}", sub.get_name()), found);
+        }
+    }
+
+    #[test]
+    fn every_argument_has_help() {
+        let mut command = super::command();
+        command.build();
+        let mut found = Vec::new();
+        undocumented(&command, "shopsync", &mut found);
+        assert!(found.is_empty(), "arguments without help:\n{}", found.join("\n"));
+    }
+
+    #[test]
+    fn shared_help_keeps_positional_arguments_in_their_order() {
+        use clap::FromArgMatches as _;
+        let matches =
+            super::command().get_matches_from(["shopsync", "shop", "set", "a.myshopify.com", "enabled", "on"]);
+        let cli = super::Cli::from_arg_matches(&matches).unwrap();
+        let super::Command::Shop(crate::commands::shop::ShopCommand::Set { shop, setting, value }) = cli.command else {
+            panic!("not shop set: {cli:?}");
+        };
+        assert_eq!((shop.as_str(), setting.as_str(), value.as_str()), ("a.myshopify.com", "enabled", "on"));
+    }
 }

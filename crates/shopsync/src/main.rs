@@ -11,11 +11,11 @@ mod exit;
 mod remedy;
 mod text;
 
-use clap::Parser;
+use clap::FromArgMatches as _;
 
 fn main() -> std::process::ExitCode {
     restore_default_sigpipe();
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::from_arg_matches(&cli::command().get_matches()).unwrap_or_else(|err| err.exit());
     init_tracing(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
@@ -39,12 +39,20 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-/// Diagnostics go to stderr; `RUST_LOG` refines them, `-v` turns on shopsync's own debug output.
+/// Diagnostics go to stderr; `RUST_LOG` refines them, `-v` turns on shopsync's own debug output. Colours only on
+/// a terminal (and not with `NO_COLOR`): in a pipe or a file they are escape codes that bury the text.
 fn init_tracing(verbose: bool) {
+    use std::io::IsTerminal as _;
     let default = if verbose { "shopsync=debug,shopsync_sync=debug,shopify_admin=debug" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(colour)
+        .init();
 }
 
 /// Lets `shopsync ... | head` end quietly, as other command-line tools do, instead of panicking on a closed pipe.

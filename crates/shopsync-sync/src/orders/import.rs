@@ -219,7 +219,10 @@ impl<'a> Importer<'a> {
             match status {
                 OrderStatus::Error => {
                     self.summary.skipped += 1;
-                    for code in &codes {
+                    // An order counts once under each of its codes, as `skipped` counts orders: two unlinked lines
+                    // made one order count twice, so the codes added up to more orders than were held.
+                    let distinct: std::collections::BTreeSet<&String> = codes.iter().collect();
+                    for code in distinct {
                         *self.summary.errors.entry(code.clone()).or_default() += 1;
                     }
                 }

@@ -158,7 +158,12 @@ async fn fulfillments_need_the_setting_and_writes() {
     let h = Harness::start(SimConfig::default()).await;
     h.set("sync-fulfilled-status", "off").await;
     let err = send(&h).await.unwrap_err();
-    assert!(err.to_string().contains("sync-fulfilled-status on"), "{err}");
+    assert!(err.to_string().contains("sync-fulfilled-status"), "{err}");
+    let turn_on = |action: &shopsync_core::remedy::RemedyAction| {
+        matches!(action, shopsync_core::remedy::RemedyAction::SetSetting { key, value: Some(on), .. }
+            if key == "sync-fulfilled-status" && on == "on")
+    };
+    assert!(err.remedy().is_some_and(|step| step.actions().any(turn_on)), "{err}");
     h.set("sync-fulfilled-status", "on").await;
     h.set("allow-data-sync-to-shopify", "off").await;
     let err = send(&h).await.unwrap_err();

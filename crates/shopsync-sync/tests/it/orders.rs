@@ -567,6 +567,11 @@ async fn the_order_sync_is_refused_when_switched_off() {
     let h = Harness::start(SimConfig::default()).await;
     h.set("sync-orders", "off").await;
     let err = try_sync(&h, BulkChoice::Auto).await.unwrap_err();
-    assert!(err.to_string().contains("shopsync shop set"), "{err}");
+    assert!(err.to_string().contains("sync-orders"), "{err}");
+    let turn_on = |action: &shopsync_core::remedy::RemedyAction| {
+        matches!(action, shopsync_core::remedy::RemedyAction::SetSetting { key, value: Some(on), .. }
+            if key == "sync-orders" && on == "on")
+    };
+    assert!(err.remedy().is_some_and(|step| step.actions().any(turn_on)), "{err}");
     let _ = ShopSettings::default();
 }

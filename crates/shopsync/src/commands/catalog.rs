@@ -48,6 +48,7 @@ pub enum ItemsCommand {
     },
     /// Show one item: its fields, variants, prices, stock, bundles and Shopify links.
     Show {
+        /// The item number (`I-1001`), as `shopsync items list` shows it.
         number: String,
         #[arg(long)]
         json: bool,

@@ -27,6 +27,7 @@ pub enum CustomersCommand {
     },
     /// Show a customer (by number, or by email) with its fields and its Shopify links.
     Show {
+        /// The customer's number, or an email address of the customer.
         customer: String,
         #[arg(long)]
         json: bool,

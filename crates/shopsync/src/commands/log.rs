@@ -28,7 +28,9 @@ pub enum LogCommand {
     },
     /// One entry with its request and response; `--save DIR` writes them as files.
     Show {
+        /// The entry's id, the first column of `shopsync log list`.
         id: i64,
+        /// Write the request and response bodies to DIR as request-ID.json and response-ID.json instead.
         #[arg(long, value_name = "DIR")]
         save: Option<PathBuf>,
         #[arg(long)]
@@ -40,6 +42,7 @@ pub enum LogCommand {
     Purge {
         #[arg(long)]
         shop: Option<String>,
+        /// Delete entries older than this many days.
         #[arg(long, value_name = "DAYS")]
         older_than: Option<u32>,
         /// Delete every entry (of the shop, with --shop).
@@ -66,8 +69,10 @@ pub enum CaptureCommand {
     Show {
         #[arg(long)]
         shop: String,
+        /// The object's type: order, order_line, transaction, fulfillment, refund, return, payout, customer ...
         #[arg(long = "type")]
         object_type: String,
+        /// The object's Shopify global id (`gid://shopify/Order/1`), or the number at its end.
         id: String,
         #[arg(long)]
         json: bool,
@@ -169,7 +174,7 @@ pub async fn run_capture(data_dir: &DataDir, command: CaptureCommand) -> anyhow:
             let id = shop_id(store.as_ref(), &shop).await?;
             let captures = store.latest_captures(id, object_type.as_deref(), limit).await?;
             if json {
-                print_json(&captures)?;
+                print_json(&with_json_field(&captures, "payload")?)?;
             } else if captures.is_empty() {
                 println!("No Shopify data captured yet for {shop}.");
             } else {
@@ -191,7 +196,7 @@ pub async fn run_capture(data_dir: &DataDir, command: CaptureCommand) -> anyhow:
                 return Err(StoreError::NotFound { what: "captured data", key: format!("{object_type} {gid}") }.into());
             }
             if json {
-                print_json(&versions)?;
+                print_json(&with_json_field(&versions, "payload")?)?;
             } else {
                 for (n, version) in versions.iter().enumerate() {
                     println!(
@@ -222,7 +227,7 @@ pub async fn run_jobs(
     let id = shop_id(store.as_ref(), &shop).await?;
     let jobs = store.jobs(id, kind.as_deref(), limit).await?;
     if json {
-        print_json(&jobs)?;
+        print_json(&with_json_field(&jobs, "summary")?)?;
     } else if jobs.is_empty() {
         println!("No sync has run for {shop} yet.");
     } else {
@@ -243,11 +248,34 @@ pub async fn run_jobs(
                 status,
                 job.started_at.as_deref().unwrap_or("-"),
                 job.finished_at.as_deref().unwrap_or("-"),
-                job.error.as_deref().unwrap_or(&job.summary)
+                job.error.clone().unwrap_or_else(|| readable_summary(&job.summary))
             );
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Records as JSON, with `field` (JSON text in the store: a job's summary, a capture's payload) given as the JSON
+/// value it holds rather than as a string a script would have to parse again. Text that is not JSON stays text.
+fn with_json_field<T: serde::Serialize>(records: &[T], field: &str) -> anyhow::Result<serde_json::Value> {
+    let mut records = serde_json::to_value(records)?;
+    for record in records.as_array_mut().into_iter().flatten() {
+        let parsed = record.get(field).and_then(|v| v.as_str()).and_then(|t| serde_json::from_str(t).ok());
+        if let Some(parsed) = parsed {
+            record[field] = parsed;
+        }
+    }
+    Ok(records)
+}
+
+/// A job's summary as a person reads it (`3 created, 1 updated ...`), `-` for a job that has none yet; other text
+/// as it is.
+fn readable_summary(summary: &str) -> String {
+    match serde_json::from_str::<shopsync_sync::FlowSummary>(summary) {
+        Ok(summary) => summary.to_string(),
+        Err(_) if summary.trim() == "{}" => "-".to_string(),
+        Err(_) => summary.to_string(),
+    }
 }
 
 /// The Shopify resource type of a capture object type, to build a global id from a number.

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use clap::Args;
 use shopsync_sync::Engine;
-use shopsync_sync::app::{self, Round, ServeEvent};
+use shopsync_sync::app::{self, LeftOut, Round, ServeEvent};
 
 use super::progress::Bars;
 use crate::context::DataDir;
@@ -41,8 +41,17 @@ Exit codes: 0 stopped normally, or --once ran cleanly; with --once also 5 some r
 pub async fn run(data_dir: &DataDir, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let engine = data_dir.engine().await?;
     let only = args.shop.map(|shop| shop.trim().to_ascii_lowercase());
+    if let Some(domain) = &only
+        && engine.store().shop(domain).await?.is_none()
+    {
+        return Err(shopsync_store::StoreError::ShopNotFound(domain.clone()).into());
+    }
     if !args.once {
         println!("shopsync serve: running the shops' schedules; Ctrl-C stops after the flow in progress.");
+        // Said once at the start: a shop left out is left out for the whole run, until its setting changes.
+        for line in left_out(&engine, only.as_deref()).await? {
+            println!("{line}");
+        }
     }
     // A signal only sets this flag: the flow in progress finishes (a job cut short would be redone), then serve ends.
     let (stop_tx, mut stop) = tokio::sync::watch::channel(false);
@@ -54,8 +63,14 @@ pub async fn run(data_dir: &DataDir, args: ServeArgs) -> anyhow::Result<ExitCode
         let outcome = run_due(&engine, only.as_deref(), &stop).await?;
         engine.flush_logs().await;
         if args.once {
-            if outcome.ran == 0 {
+            if outcome.ran == 0 && outcome.failed == 0 {
                 println!("Nothing is due.");
+                for line in left_out(&engine, only.as_deref()).await? {
+                    println!("{line}");
+                }
+                for line in upcoming(&engine, only.as_deref()).await? {
+                    println!("{line}");
+                }
             }
             if outcome.failed > 0 {
                 let message = format!("{} of {} flows failed (see above)", outcome.failed, outcome.ran);
@@ -99,6 +114,54 @@ async fn run_due(
     Ok(app::run_due(engine, only, stop, &|_| Box::new(Bars::new()), &mut print).await?)
 }
 
+/// One line per shop `serve` leaves alone, naming the setting that does it and the command that changes it, so
+/// "Nothing is due" is not a riddle for a shop whose background syncs are off.
+async fn left_out(engine: &Engine, only: Option<&str>) -> anyhow::Result<Vec<String>> {
+    let schedules = app::schedules(engine, only).await?;
+    let mut lines = Vec::new();
+    for schedule in &schedules {
+        let domain = &schedule.shop;
+        match schedule.left_out {
+            // A disabled shop takes part in no sync at all; without background syncs, the ones you start still run.
+            Some(reason @ LeftOut::Disabled) => lines.push(format!(
+                "{domain} is left out: its setting {setting} is off, so it takes part in no sync \
+                 (`shopsync shop set {domain} {setting} on` turns it on).",
+                setting = reason.setting()
+            )),
+            Some(reason @ LeftOut::BackgroundSyncOff) => lines.push(format!(
+                "{domain} is left out: its setting {setting} is off (`shopsync shop set {domain} {setting} on` lets \
+                 serve run its schedules; syncs you start work either way).",
+                setting = reason.setting()
+            )),
+            None if schedule.next.is_empty() => lines.push(format!(
+                "{domain} has no scheduled flow: each flow's schedule.* or sync-* setting is off \
+                 (`shopsync shop show {domain}` lists them)."
+            )),
+            None => {}
+        }
+    }
+    if schedules.is_empty() && only.is_none() {
+        lines.push("No store is connected yet: shopsync shop add --domain NAME.myshopify.com --token-stdin".into());
+    }
+    Ok(lines)
+}
+
+/// When the next flow of each shop `serve` runs is due, for `--once` to say after "Nothing is due.".
+async fn upcoming(engine: &Engine, only: Option<&str>) -> anyhow::Result<Vec<String>> {
+    let mut lines = Vec::new();
+    for schedule in app::schedules(engine, only).await? {
+        if schedule.left_out.is_some() {
+            continue;
+        }
+        if let Some((flow, at)) = schedule.soonest() {
+            let at = at.round(jiff::Unit::Second).unwrap_or(at);
+            lines.push(format!("{}: next is {flow} at {at}.", schedule.shop));
+        }
+    }
+    Ok(lines)
+}
+
+/// Resolves on Ctrl-C or, on Unix, SIGTERM (what a service manager sends).
 async fn shutdown() {
     #[cfg(unix)]
     {

@@ -26,6 +26,7 @@ pub enum ShipmentsCommand {
         /// SKU=QUANTITY shipped; repeat for each SKU.
         #[arg(long = "line", value_name = "SKU=QTY", required = true)]
         lines: Vec<String>,
+        /// The tracking number the carrier gave the parcel.
         #[arg(long)]
         tracking: Option<String>,
         /// The carrier, as Shopify knows it (e.g. DHL Express, PostNL, UPS).
@@ -54,6 +55,7 @@ pub enum ShipmentsCommand {
     },
     /// Show a shipment with its lines and what Shopify made of it.
     Show {
+        /// The shipment number (`SH-000001`), as `shopsync shipments list` shows it.
         number: String,
         #[arg(long)]
         json: bool,

@@ -42,30 +42,44 @@ pub enum ShopCommand {
     },
     /// Show a store: connection, access and every setting.
     Show {
+        /// The store: its NAME.myshopify.com domain, as `shopsync shop list` shows it.
         shop: String,
         #[arg(long)]
         json: bool,
     },
     /// Check the connection: asks Shopify for the shop and the app's access scopes with the stored token.
     Check {
+        /// The store: its NAME.myshopify.com domain, as `shopsync shop list` shows it.
         shop: String,
         #[arg(long)]
         json: bool,
     },
     /// Change a setting (`shopsync shop settings` lists them all with what they accept).
-    Set { shop: String, setting: String, value: String },
+    Set {
+        /// The store: its NAME.myshopify.com domain, as `shopsync shop list` shows it.
+        shop: String,
+        /// The setting's name (`shopsync shop settings` lists them all).
+        setting: String,
+        /// Its new value, as `shopsync shop settings` says it accepts (quote values with spaces: 'every 15m').
+        value: String,
+    },
     /// Describe every setting, with what it accepts and its default.
     Settings,
     /// Replace a store's access token (after rotating it in Shopify); read from standard input.
     SetToken {
+        /// The store: its NAME.myshopify.com domain, as `shopsync shop list` shows it.
         shop: String,
+        /// Read the new access token from standard input (required: the only way to pass a token).
         #[arg(long, required = true)]
         token_stdin: bool,
     },
     /// Development setting: send a store's requests to a base URL (the simulator), or `none` for Shopify.
     /// The token is sealed with its endpoint, so a store with a token needs it again on standard input.
     SetEndpoint {
+        /// The store: its NAME.myshopify.com domain, as `shopsync shop list` shows it.
         shop: String,
+        /// A base URL such as http://127.0.0.1:18787 (plain http only to this machine), or `none` for Shopify.
+        #[arg(value_name = "URL|none")]
         endpoint: String,
         /// Read the access token for the new endpoint from standard input.
         #[arg(long)]
@@ -73,6 +87,7 @@ pub enum ShopCommand {
     },
     /// Where each inbound sync stopped (the cursors the next incremental sync starts from).
     Cursors {
+        /// The store: its NAME.myshopify.com domain, as `shopsync shop list` shows it.
         shop: String,
         #[arg(long)]
         json: bool,
@@ -80,6 +95,7 @@ pub enum ShopCommand {
     /// Make the next sync of an object read again from a date, or from the start: to bring back records
     /// deleted in the back office, or after changing import rules.
     ResetCursor {
+        /// The store: its NAME.myshopify.com domain, as `shopsync shop list` shows it.
         shop: String,
         /// orders, customers or products.
         object: String,
@@ -89,6 +105,7 @@ pub enum ShopCommand {
     },
     /// Disconnect a store and delete its settings, cursors, links and logs (back-office records stay).
     Remove {
+        /// The store: its NAME.myshopify.com domain, as `shopsync shop list` shows it.
         shop: String,
         /// Confirm the removal.
         #[arg(long)]
@@ -195,6 +212,8 @@ pub async fn run(data_dir: &DataDir, command: ShopCommand) -> anyhow::Result<Exi
             let sealed = cipher.seal(&access_token_context(&shop.domain, shop.endpoint.as_deref()), &token);
             store.set_access_token(shop.id, Some(&sealed)).await?;
             println!("{}: access token replaced.", shop.domain);
+            // A token pasted wrong, or one of another store, should show now rather than at the next sync.
+            return check_new_token(data_dir, &shop.domain).await;
         }
         ShopCommand::SetEndpoint { shop, endpoint, token_stdin } => {
             let shop = find_shop(store, &shop).await?;
@@ -292,7 +311,45 @@ async fn check(data_dir: &DataDir, domain: &str, json: bool) -> anyhow::Result<E
         }
         Err(err) => return Err(err.into()),
     };
-    let missing = info.current_app_installation.missing_scopes(&shopsync_sync::app::required_scopes(&shop.settings));
+    report_access(&info, &shop.settings, json)
+}
+
+/// Checks a token `set-token` just stored, as `shop check` does. A refused token is stored all the same (the old
+/// one is gone from the database either way, and the shop is marked `needs access`), so the user is told to store
+/// a good one; a store that cannot be reached leaves the token stored but unchecked, which is said too.
+async fn check_new_token(data_dir: &DataDir, domain: &str) -> anyhow::Result<ExitCode> {
+    let engine = data_dir.engine().await?;
+    let shop = engine.shop(domain).await?;
+    let result = shop.check_access().await;
+    engine.flush_logs().await;
+    match result {
+        Ok(info) => report_access(&info, &shop.settings, false),
+        Err(err) if err.is_auth() => Err(Failure {
+            code: 4,
+            message: format!(
+                "Shopify refused the new token: {err}. It is stored, but every sync of {domain} is refused until a \
+                 valid one is: check that the token belongs to this store and app, then store it again with \
+                 `shopsync shop set-token {domain} --token-stdin`"
+            ),
+        }
+        .into()),
+        Err(err) => {
+            println!(
+                "The new token is stored but not checked: {err}. Check it with `shopsync shop check {domain}` once \
+                 the store can be reached."
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// What `shop check` prints: the shop, and the scopes shopsync needs that the token lacks (exit 4 when any).
+fn report_access(
+    info: &shopify_admin::ops::shop::ShopInfoData,
+    settings: &shopsync_core::ShopSettings,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let missing = info.current_app_installation.missing_scopes(&shopsync_sync::app::required_scopes(settings));
     if json {
         print_json(&serde_json::json!({
             "shop": info.shop.myshopify_domain,

@@ -11,12 +11,47 @@ use secrecy::SecretString;
 use shopify_admin::ShopDomain;
 use shopify_sim::{Plan, Seed, SimConfig, TlsFiles};
 
+/// What `shopsync sim --help` says after the options: the seeds and the control routes, which a person trying
+/// shopsync against the simulator needs as much as the options (the README's simulator section has every field).
+pub const SIM_HELP: &str = "\
+Seeds:
+  demo        25 products with 1 to 4 variants, 2 locations, 13 customers, 40 orders covering every order error
+              code, 6 Shopify Payments payouts
+  large       2,000 products with 5 variants each (10,000 SKUs)
+  empty       no products, one location
+  N           N generated products, no orders
+  orders:N    the large catalog plus N orders by N/10 customers over 15 months, and 12 payouts
+
+Control routes: JSON over HTTP under /_sim/ at the endpoint it prints, loopback only, no authentication;
+requests that change something need a JSON body. ORDER is a gid, a numeric id or an order number (1001).
+  GET  /_sim/stats                 requests by operation, mutations, cost spent (POST /_sim/stats/reset)
+  GET  /_sim/products              the catalog with stock; also /_sim/variants?sku=SKU, /_sim/locations
+  POST /_sim/inventory             change stock in Shopify: {\"sku\": \"SKU-00001-1\", \"quantity\": 5}
+  GET  /_sim/orders                the orders; POST places one:
+                                   {\"lines\": [{\"sku\": \"SKU-00001-1\", \"quantity\": 2}]}
+  GET  /_sim/orders/ORDER          one order; PATCH edits it (quantities, lines, address, note)
+  POST /_sim/orders/ORDER/tags     {\"add\": [...], \"remove\": [...]}; also .../cancel, .../paid, .../refund
+  GET  /_sim/fulfillments          fulfillments a client created (of one order: /_sim/orders/ORDER/fulfillments)
+  DELETE /_sim/products/SKU        delete a product (by a SKU of it or its gid)
+  GET  /_sim/customers             the customers; POST adds one
+  PUT  /_sim/faults                inject faults: {\"server_error_rate\": 0.05, \"latency_ms\": 20, \"seed\": 7}
+                                   ({} turns every fault off; GET shows them)
+  PUT  /_sim/bucket                change the cost bucket; POST /_sim/bucket/drain empties it
+  GET  /_sim/changes               the change feed (topic, gid, time)
+  GET  /_sim/webhooks/deliveries   webhook deliveries; also /_sim/webhooks/subscriptions and /_sim/webhooks/config
+  POST /_sim/app/uninstall         revoke the app's tokens; POST /_sim/oauth/expire expires an OAuth token
+  GET  /_sim/bulk                  bulk operations; /_sim/bulk-behaviour holds them running or makes them fail
+
+Example: curl -X POST http://127.0.0.1:PORT/_sim/orders -H 'content-type: application/json' \\
+           -d '{\"lines\": [{\"sku\": \"SKU-00001-1\", \"quantity\": 2}]}'";
+
 #[derive(Debug, Args)]
 pub struct SimArgs {
     /// Port on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 0)]
     port: u16,
-    /// The store's data: demo, large (2,000 products, 10,000 variants), empty, or a number of products.
+    /// The store's data: demo, large (2,000 products, 10,000 variants), empty, a number of products, or
+    /// orders:N (the large catalog plus N orders, e.g. orders:20000); see below.
     #[arg(long, default_value = "demo")]
     seed: Seed,
     /// The Shopify plan, which sets the API rate limit: standard, advanced, plus or enterprise.

@@ -29,6 +29,7 @@ pub enum TemplatesCommand {
     },
     /// Show a template's fields, what it lacks, and the shops that use it.
     Show {
+        /// The template's code (`WEB`), as `shopsync templates list` shows it.
         code: String,
         #[arg(long)]
         json: bool,
@@ -36,10 +37,12 @@ pub enum TemplatesCommand {
     /// Create a template or change its fields: `shopsync templates set WEB gen_bus_posting_group=WEB
     /// payment_terms_code=PREPAID`. `field=` (no value) removes a field; other fields are kept.
     Set {
+        /// The template's code: letters, digits, `-`, `_` and `.`; a new code creates the template.
         code: String,
         /// FIELD=VALUE pairs; `shopsync templates fields` lists the fields.
         #[arg(value_name = "FIELD=VALUE")]
         assignments: Vec<String>,
+        /// What the template is for, shown by `templates list` (kept when left out).
         #[arg(long)]
         description: Option<String>,
     },
@@ -49,7 +52,10 @@ pub enum TemplatesCommand {
         json: bool,
     },
     /// Delete a template no shop uses.
-    Remove { code: String },
+    Remove {
+        /// The template's code; no shop may use it as its customer-template.
+        code: String,
+    },
 }
 
 pub async fn run(data_dir: &DataDir, command: TemplatesCommand) -> anyhow::Result<ExitCode> {

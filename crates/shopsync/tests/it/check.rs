@@ -115,3 +115,59 @@ async fn log_purge_deletes_nothing_unless_told_how_much() {
     assert_eq!(count(dir.path()).await, 0);
     sim.shutdown().await;
 }
+
+/// `shop set-token` for the simulator's shop with `token` on standard input.
+async fn set_token(dir: &std::path::Path, domain: &str, token: &str) -> Output {
+    let mut command = shopsync(dir);
+    command.args(["shop", "set-token", domain, "--token-stdin"]);
+    let token = token.to_string();
+    tokio::task::spawn_blocking(move || crate::run_with_stdin(&mut command, &token)).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn set_token_checks_the_new_token_as_shop_check_does() {
+    use secrecy::ExposeSecret;
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let dir = connected_to(&sim);
+    let domain = sim.shop_domain().to_string();
+
+    let out = set_token(dir.path(), &domain, sim.access_token().expose_secret()).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("access token replaced"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("Connected to shopsync demo"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("every scope shopsync uses"), "{}", stdout(&out));
+
+    // A token the store refuses is stored, but said to be refused (exit 4), and the shop needs access.
+    let out = set_token(dir.path(), &domain, "shpat_not_the_right_one").await;
+    assert_eq!(out.status.code(), Some(4), "{}{}", stdout(&out), stderr(&out));
+    assert!(stderr(&out).contains("Shopify refused the new token"), "{}", stderr(&out));
+    let mut list = shopsync(dir.path());
+    list.args(["shop", "list", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&run_async(list).await.stdout).unwrap();
+    assert_eq!(json[0]["access"], "needs access");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn set_token_stores_the_token_when_the_store_cannot_be_reached_and_says_it_is_unchecked() {
+    use secrecy::ExposeSecret;
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let dir = connected_to(&sim);
+    let domain = sim.shop_domain().to_string();
+    let token = sim.access_token().expose_secret().to_string();
+    sim.control().set_faults(Faults { drop_connection_rate: 1.0, ..Faults::default() });
+
+    let out = set_token(dir.path(), &domain, &token).await;
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("access token replaced"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("The new token is stored but not checked"), "{}", stdout(&out));
+    assert!(stdout(&out).contains(&format!("shopsync shop check {domain}")), "{}", stdout(&out));
+
+    // Once the store answers, the stored token works.
+    sim.control().set_faults(Faults::default());
+    let mut check = shopsync(dir.path());
+    check.args(["shop", "check", &domain]);
+    let out = run_async(check).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    sim.shutdown().await;
+}

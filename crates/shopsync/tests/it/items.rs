@@ -363,10 +363,10 @@ fn the_demo_catalog_imports_cleanly() {
     let dir = initialised();
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo");
     let (code, items) = import(dir.path(), "items", &demo.join("items.csv"), &[]);
-    assert_eq!((code, items["created"].as_u64()), (Some(0), Some(20)), "{items}");
+    assert_eq!((code, items["created"].as_u64()), (Some(0), Some(25)), "{items}");
     let retail = ["--price-list", "RETAIL", "--currency", "USD", "--name", "Retail"];
     let (code, prices) = import(dir.path(), "prices", &demo.join("prices.csv"), &retail);
-    assert_eq!((code, prices["created"].as_u64()), (Some(0), Some(42)), "{prices}");
+    assert_eq!((code, prices["created"].as_u64()), (Some(0), Some(58)), "{prices}");
     let (code, stock) = import(dir.path(), "stock", &demo.join("stock.csv"), &[]);
     assert_eq!((code, stock["warehouses_created"].clone()), (Some(0), serde_json::json!(["MAIN", "WEST"])), "{stock}");
     let (code, bundles) = import(dir.path(), "bundles", &demo.join("bundles.csv"), &[]);

@@ -211,3 +211,22 @@ fn the_simulator_only_pretends_to_be_a_shop_shopsync_could_connect_to() {
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     assert!(stderr(&out).contains("`evil.com` is not a Shopify shop domain"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_refused_setting_value_says_what_is_wrong_in_it() {
+    let dir = initialised();
+    assert!(add_shop(dir.path(), "demo.myshopify.com").status.success());
+    let set =
+        |key: &str, value: &str| run(shopsync(dir.path()).args(["shop", "set", "demo.myshopify.com", key, value]));
+
+    let out = set("schedule.orders", "every 1m");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("the shortest interval is 5 minutes"), "{}", stderr(&out));
+
+    let out = set("order-countries", "NL,BE,XY,DE");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("`XY` is not an ISO 3166-1 alpha-2 country code"), "{}", stderr(&out));
+
+    let out = set("order-countries", "NL,UK");
+    assert!(stderr(&out).contains("the United Kingdom is GB"), "{}", stderr(&out));
+}

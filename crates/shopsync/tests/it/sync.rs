@@ -172,6 +172,10 @@ async fn serve_runs_the_flows_that_are_due_once_and_leaves_the_shop_alone_when_b
     let out = shopsync_run(dir.path(), &["serve", "--once"]).await;
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("Nothing is due."), "{}", stdout(&out));
+    // ... and says which shop is left out, by which setting, and how to let it in.
+    let left_out = format!("{domain} is left out: its setting allow-background-sync is off");
+    assert!(stdout(&out).contains(&left_out), "{}", stdout(&out));
+    assert!(stdout(&out).contains(&format!("shopsync shop set {domain} allow-background-sync on")), "{}", stdout(&out));
     assert_eq!(sim.control().stats().graphql_requests, 0);
 
     // On: every scheduled flow runs once (a flow never run is due), as a job triggered by the schedule.
@@ -198,6 +202,13 @@ async fn serve_runs_the_flows_that_are_due_once_and_leaves_the_shop_alone_when_b
     // Nothing is due again until the schedules' next slot.
     let out = shopsync_run(dir.path(), &["serve", "--once"]).await;
     assert!(stdout(&out).contains("Nothing is due."), "{}", stdout(&out));
+    assert!(stdout(&out).contains(&format!("{domain}: next is products at ")), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("left out"), "{}", stdout(&out));
+
+    // A shop that is not connected is named, not taken for a shop with nothing due.
+    let out = shopsync_run(dir.path(), &["serve", "--once", "--shop", "other.myshopify.com"]).await;
+    assert!(!out.status.success(), "{}", stdout(&out));
+    assert!(stderr(&out).contains("other.myshopify.com"), "{}", stderr(&out));
     sim.shutdown().await;
 }
 
