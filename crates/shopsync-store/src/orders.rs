@@ -147,6 +147,9 @@ pub struct OrderEvaluation {
     pub transactions: Vec<OrderTransactionInput>,
     pub refunds: Vec<OrderRefundInput>,
     pub returns: Vec<OrderReturnInput>,
+    /// A hash of the order's content as Shopify gave it to this evaluation. Shopify's `updatedAt` has whole
+    /// seconds, so a later read with the same `updatedAt` is skipped only when its hash matches too.
+    pub import_hash: Option<String>,
 }
 
 /// What saving an evaluation did to the order's sales order.
@@ -171,6 +174,22 @@ pub struct StoredOrderVersion {
     pub updated_at: String,
     /// Its sales order, when one was created.
     pub sales_order_id: Option<i64>,
+    /// The hash of the content evaluated ([`OrderEvaluation::import_hash`]); `None` for orders stored before
+    /// hashes were kept, or recorded without an evaluation.
+    pub import_hash: Option<String>,
+}
+
+impl StoredOrderVersion {
+    /// Whether a read of the order with this `updatedAt` (store form) and content hash brings nothing new: an
+    /// older `updatedAt`, or the same one with the same content. The same second with other content is new: Shopify
+    /// gives `updatedAt` in whole seconds, and an order paid or cancelled in the second a sync read it keeps it.
+    pub fn has_seen(&self, updated_at: &str, import_hash: &str) -> bool {
+        match self.updated_at.as_str().cmp(updated_at) {
+            std::cmp::Ordering::Greater => true,
+            std::cmp::Ordering::Equal => self.import_hash.as_deref() == Some(import_hash),
+            std::cmp::Ordering::Less => false,
+        }
+    }
 }
 
 /// What was stored for one evaluation.
@@ -619,7 +638,8 @@ pub trait OrderStore: Send + Sync {
     }
 
     /// Records orders as seen without evaluating them: new ones as `pending`; known ones keep their status and
-    /// only take the newer header. Returns how many were new.
+    /// only take a header at least as new (the same second counts: Shopify's `updatedAt` has whole seconds, so a
+    /// change in the second of the last read carries the same one). Returns how many were new.
     async fn upsert_shopify_orders(&self, shop_id: i64, orders: &[ShopifyOrderInput]) -> Result<u64>;
 
     /// The order with this global id.

@@ -951,7 +951,14 @@ async fn an_orders_seed_ends_at_the_current_time_with_the_same_orders_every_star
             .map(|order| {
                 let lines: Vec<String> =
                     order.lines.iter().map(|line| format!("{:?} x{}", line.sku, line.quantity)).collect();
-                format!("{} {} {} {:?} {}", order.name, order.financial_status, order.total_price, order.email, lines.join(","))
+                format!(
+                    "{} {} {} {:?} {}",
+                    order.name,
+                    order.financial_status,
+                    order.total_price,
+                    order.email,
+                    lines.join(",")
+                )
             })
             .collect()
     };

@@ -297,7 +297,10 @@ async fn a_change_delivers_a_signed_webhook_whose_body_matches_the_topic_schema(
         .unwrap();
     let level = receiver.wait_for(2).await.remove(1);
     assert_eq!(level.header("x-shopify-topic"), "inventory_levels/update");
-    assert_eq!(level.header("x-shopify-hmac-sha256"), expected_hmac(t.sim.client_secret().expose_secret(), &level.body));
+    assert_eq!(
+        level.header("x-shopify-hmac-sha256"),
+        expected_hmac(t.sim.client_secret().expose_secret(), &level.body)
+    );
     let body = level.json();
     assert_eq!(body["available"], 17);
     assert_matches_schema("inventory_levels/update", &body);
@@ -532,7 +535,10 @@ async fn order_and_customer_bodies_match_their_schemas() {
     let mut seen = Vec::new();
     for webhook in &received {
         let topic = webhook.header("x-shopify-topic").to_string();
-        assert_eq!(webhook.header("x-shopify-hmac-sha256"), expected_hmac(t.sim.client_secret().expose_secret(), &webhook.body));
+        assert_eq!(
+            webhook.header("x-shopify-hmac-sha256"),
+            expected_hmac(t.sim.client_secret().expose_secret(), &webhook.body)
+        );
         assert_matches_schema_but_nullable_fields(&topic, &webhook.json());
         seen.push(topic);
     }

@@ -105,7 +105,7 @@ impl OrderStore for SqliteStore {
             sqlx::query(
                 "UPDATE shopify_orders SET name = ?, financial_status = ?, fulfillment_status = ?, cancelled_at = ?, \
                  tags = ?, shopify_created_at = ?, shopify_updated_at = ? \
-                 WHERE shop_id = ? AND order_id = ? AND shopify_updated_at < ?",
+                 WHERE shop_id = ? AND order_id = ? AND shopify_updated_at <= ?",
             )
             .bind(&order.name)
             .bind(&order.financial_status)
@@ -223,10 +223,10 @@ impl OrderStore for SqliteStore {
         if order_ids.is_empty() {
             return Ok(BTreeMap::new());
         }
-        let rows: Vec<(String, String, Option<i64>)> = sqlx::query_as(
+        let rows: Vec<(String, String, Option<i64>, Option<String>)> = sqlx::query_as(
             // CROSS JOIN keeps the batch as the outer loop: SQLite otherwise may scan every stored order and
             // probe the batch for each, which made a page of 250 take seconds once 100,000 orders were stored.
-            "SELECT o.order_id, o.shopify_updated_at, o.sales_order_id FROM json_each(?2) AS j \
+            "SELECT o.order_id, o.shopify_updated_at, o.sales_order_id, o.import_hash FROM json_each(?2) AS j \
              CROSS JOIN shopify_orders AS o WHERE o.shop_id = ?1 AND o.order_id = j.value",
         )
         .bind(shop_id)
@@ -235,7 +235,9 @@ impl OrderStore for SqliteStore {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(order_id, updated_at, sales_order_id)| (order_id, StoredOrderVersion { updated_at, sales_order_id }))
+            .map(|(order_id, updated_at, sales_order_id, import_hash)| {
+                (order_id, StoredOrderVersion { updated_at, sales_order_id, import_hash })
+            })
             .collect())
     }
 
@@ -839,19 +841,22 @@ async fn save_page(
             o.cancelled_at.as_deref().map(normalize_time),
             serde_json::to_string(&o.tags)?,
             normalize_time(&o.created_at),
-            normalize_time(&o.updated_at)
+            normalize_time(&o.updated_at),
+            evaluation.import_hash
         ]));
     }
     sqlx::query(
         "INSERT INTO shopify_orders (shop_id, order_id, name, status, sales_order_id, financial_status, \
-         fulfillment_status, cancelled_at, tags, shopify_created_at, shopify_updated_at, reprocess_requested, checked_at) \
+         fulfillment_status, cancelled_at, tags, shopify_created_at, shopify_updated_at, reprocess_requested, checked_at, \
+         import_hash) \
          SELECT ?1, value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, value->>8, \
-         value->>9, 0, ?2 FROM json_each(?3) WHERE true \
+         value->>9, 0, ?2, value->>10 FROM json_each(?3) WHERE true \
          ON CONFLICT (shop_id, order_id) DO UPDATE SET name = excluded.name, status = excluded.status, \
          sales_order_id = COALESCE(excluded.sales_order_id, sales_order_id), \
          financial_status = excluded.financial_status, fulfillment_status = excluded.fulfillment_status, \
          cancelled_at = excluded.cancelled_at, tags = excluded.tags, shopify_created_at = excluded.shopify_created_at, \
-         shopify_updated_at = excluded.shopify_updated_at, reprocess_requested = 0, checked_at = excluded.checked_at",
+         shopify_updated_at = excluded.shopify_updated_at, reprocess_requested = 0, checked_at = excluded.checked_at, \
+         import_hash = excluded.import_hash",
     )
     .bind(shop_id)
     .bind(now)

@@ -109,8 +109,9 @@ impl<'a> Importer<'a> {
         ids
     }
 
-    /// Imports a batch of orders read from Shopify. An order already evaluated at this `updatedAt` is skipped
-    /// unless `force`, a reprocess request or the shop's reprocess tag asks for it.
+    /// Imports a batch of orders read from Shopify. An order already evaluated at this version (an `updatedAt` as
+    /// new and the same content, see [`shopsync_store::StoredOrderVersion::has_seen`]) is skipped unless `force`, a reprocess
+    /// request or the shop's reprocess tag asks for it.
     pub async fn import(&mut self, orders: Vec<ImportOrder>, force: bool) -> Result<Vec<ImportedOrder>, SyncError> {
         if orders.is_empty() {
             return Ok(Vec::new());
@@ -122,15 +123,20 @@ impl<'a> Importer<'a> {
         let versions = store.shopify_order_versions(shop_id, &ids).await?;
         let reprocess_tag = self.ctx.settings.reprocess_tag.clone();
         let mut todo = Vec::with_capacity(orders.len());
+        // One per order of `todo`, in its order (the details read keeps it).
+        let mut hashes = Vec::with_capacity(orders.len());
         for order in orders {
             let tagged = has_tag(&order, &reprocess_tag);
-            let seen = versions
-                .get(order.id.as_str())
-                .is_some_and(|stored| stored.updated_at >= shopsync_core::time::to_text(order.updated_at));
+            // The hash of the order as read, before a details read completes it: the next read of the same
+            // version gives the same form.
+            let hash = capture::order_hash(&order);
+            let updated_at = shopsync_core::time::to_text(order.updated_at);
+            let seen = versions.get(order.id.as_str()).is_some_and(|stored| stored.has_seen(&updated_at, &hash));
             if seen && !force && !tagged && !self.requested.contains(order.id.as_str()) {
                 self.summary.unchanged += 1;
                 continue;
             }
+            hashes.push(hash);
             todo.push(order);
         }
         if todo.is_empty() {
@@ -189,6 +195,7 @@ impl<'a> Importer<'a> {
                 transactions: transactions(order),
                 refunds: refunds(order),
                 returns: returns(order),
+                import_hash: hashes.get(i).cloned(),
             });
         }
         let saved = store.save_order_evaluations(shop_id, &evaluations).await?;

@@ -562,3 +562,68 @@ async fn the_order_sync_is_refused_when_switched_off() {
     assert!(err.to_string().contains("shopsync shop set"), "{err}");
     let _ = ShopSettings::default();
 }
+
+/// Waits for the start of the next whole second, so what follows has most of a second before `updatedAt` moves.
+async fn next_second() {
+    let now = jiff::Timestamp::now();
+    let into = u64::try_from(now.subsec_nanosecond()).unwrap_or(0);
+    tokio::time::sleep(std::time::Duration::from_nanos(1_000_000_000 - into)).await;
+}
+
+#[tokio::test]
+async fn an_order_paid_or_cancelled_in_the_second_a_sync_read_it_is_imported_again() {
+    use shopify_sim::order_ops::{AddressSpec, LineSpec, OrderSpec};
+    let h = Harness::start(SimConfig::default()).await;
+    demo(&h).await;
+    sync(&h).await;
+    let control = h.sim.control();
+    let sku = h.store.variant_links(h.shop.id).await.unwrap()[0].shopify_variant_id.clone();
+    let sku = control
+        .products()
+        .iter()
+        .flat_map(|p| p.variants.iter())
+        .find(|v| v.id == sku)
+        .and_then(|v| v.sku.clone())
+        .expect("a linked SKU");
+    let spec = |financial: &str| OrderSpec {
+        lines: vec![LineSpec { sku: Some(sku.clone()), quantity: 1, ..Default::default() }],
+        address: AddressSpec { first_name: Some("Ada".into()), ..Default::default() },
+        email: Some("ada@example.com".into()),
+        financial_status: Some(financial.into()),
+        ..Default::default()
+    };
+    // Whether the change fell in the second of the read is up to the clock: try until each case happened once.
+    let (mut paid, mut cancelled) = (0, 0);
+    for _ in 0..20 {
+        if paid > 0 && cancelled > 0 {
+            break;
+        }
+        let pay = paid == 0;
+        next_second().await;
+        let placed = control.create_order(&spec(if pay { "pending" } else { "paid" })).unwrap();
+        try_sync(&h, BulkChoice::Never).await.unwrap();
+        let expected = if pay { OrderStatus::Pending } else { OrderStatus::Synced };
+        assert_eq!(status(&h, &placed.id).await.0, expected);
+        let changed = if pay {
+            control.mark_order_paid(&placed.id).unwrap()
+        } else {
+            control.cancel_order(&placed.id, Some("CUSTOMER")).unwrap()
+        };
+        if changed.updated_at != placed.updated_at {
+            continue;
+        }
+        try_sync(&h, BulkChoice::Never).await.unwrap();
+        try_sync(&h, BulkChoice::Never).await.unwrap();
+        if pay {
+            assert_eq!(status(&h, &placed.id).await, (OrderStatus::Synced, vec![]), "paid in the second of the read");
+            assert!(h.store.sales_order_for(h.shop.id, &placed.id).await.unwrap().is_some());
+            paid += 1;
+        } else {
+            assert_eq!(status(&h, &placed.id).await.0, OrderStatus::Conflict, "cancelled in the second of the read");
+            let so = h.store.sales_order_for(h.shop.id, &placed.id).await.unwrap().unwrap();
+            assert!(so.conflict.as_deref().is_some_and(|n| n.contains("cancelled")), "{:?}", so.conflict);
+            cancelled += 1;
+        }
+    }
+    assert_eq!((paid, cancelled), (1, 1), "each change happened in the second of a read at least once in 20 tries");
+}
