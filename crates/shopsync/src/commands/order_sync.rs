@@ -2,9 +2,10 @@
 //! back office), fulfillments back to Shopify, and every switched-on flow in order. Each runs as a job (trigger
 //! `manual`) with progress bars on a terminal and a summary at the end.
 //!
-//! Exit codes: 0 done; 5 the sync ran but some records were held or skipped (orders in error, customers the
-//! template cannot create, shipments Shopify refused: the output lists them); 1 the sync could not run (a switch
-//! is off, writes are not allowed ...); 4 Shopify refused the shop's token.
+//! Exit codes: 0 done; 5 the sync ran but some records were held or skipped (orders in error or conflict after
+//! the run, whichever run found them; customers the template cannot create, shipments Shopify refused: the output
+//! lists them); 1 the sync could not run (a switch is off, writes are not allowed ...); 4 Shopify refused the
+//! shop's token.
 
 use std::process::ExitCode;
 
@@ -96,7 +97,8 @@ through a bulk query) and imports each as one sales order, with every problem th
 remedy (`shopsync orders show --shop SHOP ORDER`). Orders asked to be reprocessed, tagged with the shop's
 reprocess tag in Shopify, or whose cause was fixed (a SKU linked, a setting changed, a template completed) are
 read again from Shopify and evaluated. Payouts are imported too.
-Exit codes: 0 done, 5 some orders are held by a problem to fix (listed), 1 the sync could not run.";
+Exit codes: 0 done, 5 some orders are held (a problem to fix, or a conflict), whether this run read them or an
+earlier one did (listed), 1 the sync could not run.";
 
 pub const FULFILLMENTS_HELP: &str = "\
 Sends back-office shipments (`shopsync shipments create`) to Shopify as fulfillments with tracking number,
@@ -137,7 +139,18 @@ pub async fn orders(engine: &Engine, args: OrdersArgs) -> anyhow::Result<ExitCod
     } else {
         print_orders(&shop, &summary).await?;
     }
-    Ok(exit_code(&summary))
+    Ok(if orders_held(&shop).await? > 0 { ExitCode::from(EXIT_SKIPPED) } else { exit_code(&summary) })
+}
+
+/// Orders that need a person after a run: in error, or in conflict. Counted in the store, not in the run's
+/// summary: an order held by an earlier run is not read again until it changes, and is still held.
+async fn orders_held(shop: &ShopContext) -> anyhow::Result<u64> {
+    let mut held = 0;
+    for status in [OrderStatus::Error, OrderStatus::Conflict] {
+        let filter = OrderFilter { status: Some(status), ..OrderFilter::default() };
+        held += shop.store().count_shopify_orders(shop.shop.id, &filter).await?;
+    }
+    Ok(held)
 }
 
 pub async fn fulfillments(engine: &Engine, args: FulfillmentsArgs) -> anyhow::Result<ExitCode> {
@@ -194,6 +207,7 @@ pub async fn all(engine: &Engine, args: AllArgs) -> anyhow::Result<ExitCode> {
     ];
     let mut outcomes = Vec::new();
     let mut auth_failure = None;
+    let mut orders_still_held = false;
     for (flow, on) in flows {
         if !on {
             outcomes.push(FlowOutcome { flow, outcome: "off", summary: None, error: None });
@@ -203,7 +217,12 @@ pub async fn all(engine: &Engine, args: AllArgs) -> anyhow::Result<ExitCode> {
         let result = run_flow(engine, &shop, flow, JobTrigger::Manual, bulk, &bars).await;
         bars.finish();
         match result {
-            Ok(summary) => outcomes.push(FlowOutcome { flow, outcome: "done", summary: Some(summary), error: None }),
+            Ok(summary) => {
+                if flow == "orders" && orders_held(&shop).await? > 0 {
+                    orders_still_held = true;
+                }
+                outcomes.push(FlowOutcome { flow, outcome: "done", summary: Some(summary), error: None })
+            }
             Err(err) => {
                 let auth = err.is_auth();
                 outcomes.push(FlowOutcome { flow, outcome: "failed", summary: None, error: Some(err.to_string()) });
@@ -229,7 +248,7 @@ pub async fn all(engine: &Engine, args: AllArgs) -> anyhow::Result<ExitCode> {
                 ),
             }
         }
-        if outcomes.iter().any(|o| o.summary.as_ref().is_some_and(|s| s.skipped > 0)) {
+        if orders_still_held || outcomes.iter().any(|o| o.summary.as_ref().is_some_and(|s| s.skipped > 0)) {
             let domain = &shop.shop.domain;
             println!(
                 "\nHeld or skipped records: `shopsync orders list --shop {domain} --status error`, \
@@ -243,7 +262,7 @@ pub async fn all(engine: &Engine, args: AllArgs) -> anyhow::Result<ExitCode> {
     if outcomes.iter().any(|o| o.outcome == "failed") {
         return Err(Failure { code: 1, message: "a flow could not run (see above)".into() }.into());
     }
-    let skipped = outcomes.iter().any(|o| o.summary.as_ref().is_some_and(|s| s.skipped > 0));
+    let skipped = orders_still_held || outcomes.iter().any(|o| o.summary.as_ref().is_some_and(|s| s.skipped > 0));
     Ok(if skipped { ExitCode::from(EXIT_SKIPPED) } else { ExitCode::SUCCESS })
 }
 
