@@ -1276,7 +1276,9 @@ async fn insert_shipment(conn: &mut SqliteConnection, shipment: &NewShipment, no
                 line.quantity
             )));
         }
-        *quantities.entry(line.sales_order_line_id).or_default() += line.quantity;
+        let total = quantities.entry(line.sales_order_line_id).or_default();
+        // Saturating: a sum past 64 bits is refused below as more than is left to ship.
+        *total = total.saturating_add(line.quantity);
     }
     if quantities.is_empty() {
         return Err(StoreError::Conflict(format!("a shipment of {so_number} needs at least one line")));
@@ -1298,7 +1300,7 @@ async fn insert_shipment(conn: &mut SqliteConnection, shipment: &NewShipment, no
                 kind.replace('_', " ")
             )));
         }
-        if shipped + quantity > ordered {
+        if shipped.checked_add(quantity).is_none_or(|total| total > ordered) {
             return Err(StoreError::Conflict(format!(
                 "{what} has {} left to ship, not {quantity} ({ordered} ordered, {shipped} shipped)",
                 ordered - shipped

@@ -81,6 +81,21 @@ impl<'a> Importer<'a> {
             }
         }
         catalog.bundles = store.bundles().await?.into_iter().map(|b| (b.bundle_sku, b.components)).collect();
+        // Stored before the bundles import had its bound: such a bundle would make its orders' component
+        // quantities overflow, so it is refused here, by name, before any order is read.
+        for (bundle, components) in &catalog.bundles {
+            if let Some(c) =
+                components.iter().find(|c| !(1..=crate::import::MAX_COMPONENT_QUANTITY).contains(&c.quantity))
+            {
+                return Err(SyncError::Invalid(format!(
+                    "bundle {bundle} holds {} of {}, outside 1 to {}: correct its row in the bundles file and import \
+                     it again (`shopsync bundles import FILE`) before syncing orders",
+                    c.quantity,
+                    c.sku,
+                    crate::import::MAX_COMPONENT_QUANTITY
+                )));
+            }
+        }
         let code = ctx.settings.customer_template.clone();
         let template = match &code {
             Some(code) => store.customer_template(code).await?,
@@ -182,11 +197,15 @@ impl<'a> Importer<'a> {
         for (i, order) in todo.iter().enumerate() {
             let found = std::mem::take(&mut problems[i]);
             let status = OrderStatus::from_problems(&found);
-            let sales_order = (status == OrderStatus::Synced).then(|| {
-                let mut so = evaluate::sales_order(order, &self.catalog);
-                so.customer_id = customers.get(&i).copied().flatten();
-                so
-            });
+            let sales_order = match status {
+                OrderStatus::Synced => {
+                    let mut so = evaluate::sales_order(order, &self.catalog)
+                        .map_err(|overflow| SyncError::Invalid(overflow.to_string()))?;
+                    so.customer_id = customers.get(&i).copied().flatten();
+                    Some(so)
+                }
+                _ => None,
+            };
             evaluations.push(OrderEvaluation {
                 order: header(order),
                 status,

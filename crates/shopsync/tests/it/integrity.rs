@@ -32,3 +32,35 @@ async fn sync_orders_exits_5_while_orders_stay_held_even_when_this_run_read_none
     assert_eq!(json.status.code(), Some(5), "{}", stderr(&json));
     sim.shutdown().await;
 }
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quantities_shopify_or_the_arithmetic_cannot_hold_are_refused_at_import_with_line_and_column() {
+    let dir = crate::initialised();
+    let items = "item_number,item_name,option1_name,option1_value,sku\n\
+                 I-1,Gift box,,,BOX\nI-2,Candle,,,CANDLE\nI-3,Mug,,,MUG\n";
+    let items = write(dir.path(), "items.csv", items);
+    let out = shopsync_run(dir.path(), &["items", "import", &items]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let stock = "warehouse,sku,quantity\nMAIN,CANDLE,5\nMAIN,MUG,2147483648\nMAIN,BOX,2147483647\n";
+    let stock = write(dir.path(), "stock.csv", stock);
+    let out = shopsync_run(dir.path(), &["stock", "import", &stock]).await;
+    assert_eq!(out.status.code(), Some(2), "{}{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("line 3 (MAIN / SKU MUG), quantity:"), "{text}");
+    assert!(text.contains("2147483648 is above 2147483647, the largest quantity Shopify accepts"), "{text}");
+
+    let bundles = "bundle_sku,component_sku,quantity\nBOX,CANDLE,9223372036854775807\nBOX,MUG,1\n";
+    let bundles = write(dir.path(), "bundles.csv", bundles);
+    let out = shopsync_run(dir.path(), &["bundles", "import", &bundles]).await;
+    assert_eq!(out.status.code(), Some(2), "{}{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("line 2 (bundle BOX), quantity:"), "{text}");
+    assert!(text.contains("9223372036854775807 is above 10000"), "{text}");
+}
