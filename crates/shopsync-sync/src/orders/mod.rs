@@ -122,8 +122,8 @@ pub enum ReprocessTarget {
     Orders(Vec<String>),
     /// Orders with a problem of this code, created in the range (dates or times, either end open).
     Code { code: OrderErrorCode, since: Option<String>, until: Option<String> },
-    /// Every order in error.
-    AllErrors,
+    /// Every order in error, created in the range (either end open).
+    AllErrors { since: Option<String>, until: Option<String> },
 }
 
 /// What a reprocess did, order by order.
@@ -174,8 +174,13 @@ pub async fn reprocess_orders(
             };
             store.shopify_order_ids(shop_id, &filter).await?
         }
-        ReprocessTarget::AllErrors => {
-            let filter = OrderFilter { status: Some(OrderStatus::Error), ..OrderFilter::default() };
+        ReprocessTarget::AllErrors { since, until } => {
+            let filter = OrderFilter {
+                status: Some(OrderStatus::Error),
+                created_from: since.clone(),
+                created_before: until.clone(),
+                ..OrderFilter::default()
+            };
             store.shopify_order_ids(shop_id, &filter).await?
         }
     };

@@ -393,7 +393,7 @@ async fn repeated_overlapping_and_reset_syncs_create_nothing_twice() {
     assert_eq!(reset.notes.get("orders read").map(String::as_str), Some("40"));
     assert_eq!((reset.created, reset.updated, reset.unchanged), (0, 0, 40), "{reset}");
     // Even evaluated again (reprocess of every order in error), an order keeps its one sales order.
-    reprocess(&h, ReprocessTarget::AllErrors).await;
+    reprocess(&h, ReprocessTarget::AllErrors { since: None, until: None }).await;
     let all = h.store.shopify_order_ids(h.shop.id, &OrderFilter::default()).await.unwrap();
     let report = reprocess(&h, ReprocessTarget::Orders(all.clone())).await;
     assert_eq!(report.orders.len(), 40);

@@ -77,11 +77,12 @@ pub enum OrdersCommand {
         /// Every order with a problem of this code (e.g. PRODUCT_NOT_LINKED).
         #[arg(long, value_parser = parse_code, conflicts_with_all = ["orders", "all_errors"])]
         code: Option<OrderErrorCode>,
-        /// With --code: only orders created in Shopify on or after this date (YYYY-MM-DD, UTC) or time.
-        #[arg(long, value_name = "DATE", requires = "code")]
+        /// With --code or --all-errors: only orders created in Shopify on or after this date (YYYY-MM-DD, UTC) or
+        /// time.
+        #[arg(long, value_name = "DATE", conflicts_with = "orders")]
         since: Option<String>,
-        /// With --code: only orders created in Shopify before this date or time.
-        #[arg(long, value_name = "DATE", requires = "code")]
+        /// With --code or --all-errors: only orders created in Shopify before this date or time.
+        #[arg(long, value_name = "DATE", conflicts_with = "orders")]
         until: Option<String>,
         /// Every order in error.
         #[arg(long, conflicts_with = "orders")]
@@ -105,13 +106,17 @@ pub async fn run(data_dir: &DataDir, command: OrdersCommand) -> anyhow::Result<E
         return Ok(ExitCode::SUCCESS);
     }
     if let OrdersCommand::Reprocess { shop, orders, code, since, until, all_errors, json } = command {
+        let since = since.as_deref().map(|d| parse_bound("--since", d)).transpose()?;
+        let until = until.as_deref().map(|d| parse_bound("--until", d)).transpose()?;
         let target = match (code, all_errors) {
-            (Some(code), _) => ReprocessTarget::Code {
-                code,
-                since: since.as_deref().map(|d| parse_bound("--since", d)).transpose()?,
-                until: until.as_deref().map(|d| parse_bound("--until", d)).transpose()?,
-            },
-            (None, true) => ReprocessTarget::AllErrors,
+            (Some(code), _) => ReprocessTarget::Code { code, since, until },
+            (None, true) => ReprocessTarget::AllErrors { since, until },
+            (None, false) if since.is_some() || until.is_some() => {
+                return Err(Failure::usage(
+                    "--since and --until choose among orders by date: use them with --code CODE or --all-errors, \
+                     or name the orders without them",
+                ));
+            }
             (None, false) => ReprocessTarget::Orders(orders),
         };
         return reprocess(data_dir, &shop, &target, json).await;
@@ -183,8 +188,10 @@ async fn reprocess(data_dir: &DataDir, shop: &str, target: &ReprocessTarget, jso
     let result = engine.run_job(&shop, "orders-reprocess", JobTrigger::Manual, &bars, flow).await;
     bars.finish();
     engine.flush_logs().await;
-    result?;
-    let Some(report) = report else { return Ok(ExitCode::SUCCESS) };
+    let summary = result?;
+    let Some(mut report) = report else { return Ok(ExitCode::SUCCESS) };
+    // The job's summary: the flow's, with the requests and cost the job counted around it.
+    report.summary = summary;
     let domain = &shop.shop.domain;
     let held = report.orders.iter().any(|o| matches!(o.status, OrderStatus::Error | OrderStatus::Conflict));
     if json {

@@ -64,3 +64,28 @@ async fn quantities_shopify_or_the_arithmetic_cannot_hold_are_refused_at_import_
     assert!(text.contains("line 2 (bundle BOX), quantity:"), "{text}");
     assert!(text.contains("9223372036854775807 is above 10000"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reprocess_all_errors_applies_since_and_counts_its_requests() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let dir = connected_to(&sim);
+    let domain = sim.shop_domain().to_string();
+    shopsync_run(dir.path(), &["shop", "set", &domain, "order-import-from", "all"]).await;
+    let out = shopsync_run(dir.path(), &["sync", "orders", "--shop", &domain]).await;
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+
+    let args = ["orders", "reprocess", "--shop", &domain, "--all-errors", "--since", "2999-01-01", "--json"];
+    let out = shopsync_run(dir.path(), &args).await;
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["orders"].as_array().map(Vec::len), Some(0), "no order was created after 2999: {report}");
+
+    let out = shopsync_run(dir.path(), &["orders", "reprocess", "--shop", &domain, "--all-errors", "--json"]).await;
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["orders"].as_array().is_some_and(|o| !o.is_empty()), "{report}");
+    assert!(report["summary"]["requests"].as_u64().is_some_and(|n| n > 0), "the reads are counted: {report}");
+
+    let out =
+        shopsync_run(dir.path(), &["orders", "reprocess", "--shop", &domain, "#1001", "--since", "2026-01-01"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    sim.shutdown().await;
+}
