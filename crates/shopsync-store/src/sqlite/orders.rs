@@ -15,11 +15,12 @@ use sqlx::{AssertSqlSafe, SqliteConnection};
 use super::{SqliteStore, now};
 use crate::customers::Address;
 use crate::orders::{
-    LineKind, NewShipment, OrderError, OrderEvaluation, OrderFilter, OrderKey, OrderRefund, OrderRefundInput,
-    OrderReturn, OrderReturnInput, OrderStatus, OrderStore, OrderTransaction, OrderTransactionInput, Payout,
-    RecheckEvent, SalesOrder, SalesOrderChange, SalesOrderCreated, SalesOrderInput, SalesOrderLine,
-    SalesOrderLineInput, SalesOrderStatus, SalesOrderUpdate, SavedEvaluation, Shipment, ShipmentLine, ShipmentQuery,
-    ShipmentSyncStatus, ShopifyOrder, ShopifyOrderInput, StoredOrderVersion, WebhookEventInput,
+    ConflictResolution, ConflictResolutionInput, ConflictSide, LineKind, NewShipment, OrderError, OrderEvaluation,
+    OrderFilter, OrderKey, OrderRefund, OrderRefundInput, OrderReturn, OrderReturnInput, OrderStatus, OrderStore,
+    OrderTransaction, OrderTransactionInput, Payout, RecheckEvent, SalesOrder, SalesOrderChange, SalesOrderCreated,
+    SalesOrderInput, SalesOrderLine, SalesOrderLineInput, SalesOrderStatus, SalesOrderUpdate, SavedEvaluation,
+    Shipment, ShipmentLine, ShipmentQuery, ShipmentSyncStatus, ShopifyOrder, ShopifyOrderInput, StoredOrderVersion,
+    WebhookEventInput,
 };
 use crate::{Result, StoreError};
 
@@ -371,15 +372,24 @@ impl OrderStore for SqliteStore {
     async fn set_sales_order_conflict(&self, id: i64, note: Option<&str>) -> Result<()> {
         let now = now();
         let mut tx = self.write().await?;
-        let done = sqlx::query("UPDATE sales_orders SET conflict = ?, updated_at = ? WHERE id = ?")
+        let status: Option<String> = sqlx::query_scalar("SELECT status FROM sales_orders WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(status) = status else {
+            return Err(StoreError::NotFound { what: "sales order", key: format!("id {id}") });
+        };
+        if note.is_some() && status == SalesOrderStatus::Cancelled.as_str() {
+            // Cancelled on purpose (Shopify's cancellation accepted): nothing left to decide.
+            tx.rollback().await?;
+            return Ok(());
+        }
+        sqlx::query("UPDATE sales_orders SET conflict = ?, updated_at = ? WHERE id = ?")
             .bind(note)
             .bind(&now)
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound { what: "sales order", key: format!("id {id}") });
-        }
         let status = if note.is_some() { OrderStatus::Conflict } else { OrderStatus::Synced };
         sqlx::query("UPDATE shopify_orders SET status = ? WHERE sales_order_id = ?")
             .bind(status.as_str())
@@ -388,6 +398,109 @@ impl OrderStore for SqliteStore {
             .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn resolve_conflict(&self, shop_id: i64, input: &ConflictResolutionInput) -> Result<ConflictResolution> {
+        let now = now();
+        let mut tx = self.write().await?;
+        let row: Option<(i64, String, Option<String>)> =
+            sqlx::query_as("SELECT id, number, conflict FROM sales_orders WHERE shop_id = ? AND shopify_order_id = ?")
+                .bind(shop_id)
+                .bind(&input.order_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((id, number, Some(conflict))) = row else {
+            return Err(StoreError::Conflict(format!(
+                "order {} has no conflict to settle (`shopsync orders list --status conflict` lists those that do)",
+                input.order_id
+            )));
+        };
+        let order_status = match (input.side, &input.shopify) {
+            (ConflictSide::Shopify, None) => {
+                // Cancelled or refunded in full in Shopify: the back office stops the order.
+                sqlx::query(
+                    "UPDATE sales_orders SET status = 'cancelled', conflict = NULL, updated_at = ? WHERE id = ?",
+                )
+                .bind(&now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                OrderStatus::Ignored
+            }
+            (ConflictSide::Shopify, Some(shopify)) => {
+                apply_after_shipping(&mut tx, id, &number, shopify, &now).await?;
+                OrderStatus::Synced
+            }
+            (ConflictSide::BackOffice, shopify) => {
+                // The sales order stays; Shopify's current version is the one later versions are compared with.
+                let hash = shopify.as_ref().map(content_hash);
+                sqlx::query(
+                    "UPDATE sales_orders SET conflict = NULL, content_hash = COALESCE(?, content_hash), \
+                     shopify_updated_at = COALESCE(?, shopify_updated_at), updated_at = ? WHERE id = ?",
+                )
+                .bind(hash)
+                .bind(shopify.as_ref().and_then(|s| s.shopify_updated_at.as_deref()).map(normalize_time))
+                .bind(&now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                OrderStatus::Synced
+            }
+        };
+        sqlx::query("UPDATE shopify_orders SET status = ? WHERE shop_id = ? AND order_id = ?")
+            .bind(order_status.as_str())
+            .bind(shop_id)
+            .bind(&input.order_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO conflict_resolutions (shop_id, order_id, sales_order_id, resolution, conflict, resolved_by, \
+             note, resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(shop_id)
+        .bind(&input.order_id)
+        .bind(id)
+        .bind(input.side.as_str())
+        .bind(&conflict)
+        .bind(&input.resolved_by)
+        .bind(&input.note)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(ConflictResolution {
+            order_id: input.order_id.clone(),
+            sales_order_number: Some(number),
+            side: input.side.as_str().to_string(),
+            conflict,
+            resolved_by: input.resolved_by.clone(),
+            note: input.note.clone(),
+            resolved_at: now,
+        })
+    }
+
+    async fn conflict_resolutions(&self, shop_id: i64, order_id: &str) -> Result<Vec<ConflictResolution>> {
+        let rows: Vec<(String, Option<String>, String, String, String, Option<String>, String)> = sqlx::query_as(
+            "SELECT r.order_id, so.number, r.resolution, r.conflict, r.resolved_by, r.note, r.resolved_at \
+             FROM conflict_resolutions r LEFT JOIN sales_orders so ON so.id = r.sales_order_id \
+             WHERE r.shop_id = ? AND r.order_id = ? ORDER BY r.id",
+        )
+        .bind(shop_id)
+        .bind(order_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(order_id, sales_order_number, side, conflict, resolved_by, note, resolved_at)| ConflictResolution {
+                order_id,
+                sales_order_number,
+                side,
+                conflict,
+                resolved_by,
+                note,
+                resolved_at,
+            })
+            .collect())
     }
 
     async fn sales_order(&self, number: &str) -> Result<Option<SalesOrder>> {
@@ -934,8 +1047,9 @@ async fn write_conflict_note(
     let note = format!(
         "Shopify changed order {} after part of it shipped (Shopify updated it at {}): its lines, totals or addresses \
          differ from this sales order, which was left as it is. Compare with the captured versions \
-         (`shopsync capture show --shop {domain} --type order {numeric}`), adjust the sales order by hand, then \
-         clear the conflict.",
+         (`shopsync capture show --shop {domain} --type order {numeric}`), then settle it with `shopsync orders \
+         resolve --shop {domain} {numeric} --keep shopify` (apply Shopify's version, what shipped kept) or \
+         `--keep back-office` (keep the sales order as it is).",
         order.name,
         normalize_time(&order.updated_at)
     );
@@ -1117,6 +1231,114 @@ async fn apply_update(
     sqlx::query("DELETE FROM sales_order_lines WHERE sales_order_id = ?").bind(id).execute(&mut *conn).await?;
     insert_lines(conn, id, order).await?;
     Ok(SalesOrderChange::Updated)
+}
+
+/// Applies Shopify's version to a sales order part of which shipped, as a person decided: lines are matched by
+/// Shopify line item, kind and SKU; a matched line takes Shopify's quantity and prices and keeps what shipped, a
+/// new line is added, a line Shopify no longer has is removed. Refused when that would take away a line that
+/// shipped, or leave a line with less than already shipped.
+async fn apply_after_shipping(
+    conn: &mut SqliteConnection,
+    id: i64,
+    number: &str,
+    order: &SalesOrderInput,
+    now: &str,
+) -> Result<()> {
+    let stored: Vec<(i64, i64, String, Option<String>, Option<String>, i64)> = sqlx::query_as(
+        "SELECT id, line_no, kind, sku, shopify_line_item_id, quantity_shipped FROM sales_order_lines \
+         WHERE sales_order_id = ? ORDER BY line_no",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let key = |kind: &str, sku: &Option<String>, item: &Option<String>| (kind.to_string(), sku.clone(), item.clone());
+    let mut by_key: HashMap<(String, Option<String>, Option<String>), (i64, i64, i64)> = stored
+        .iter()
+        .map(|(line_id, line_no, kind, sku, item, shipped)| (key(kind, sku, item), (*line_id, *line_no, *shipped)))
+        .collect();
+    let mut next = stored.iter().map(|l| l.1).max().unwrap_or(0) + 1;
+    // Shopify's line numbers -> the sales order's, for bundle components' parents.
+    let mut numbers: HashMap<i64, i64> = HashMap::new();
+    let mut updates = Vec::new();
+    let mut inserts = Vec::new();
+    for line in &order.lines {
+        match by_key.remove(&key(line.kind.as_str(), &line.sku, &line.shopify_line_item_id)) {
+            Some((line_id, line_no, shipped)) => {
+                if line.quantity < shipped {
+                    return Err(StoreError::Conflict(format!(
+                        "Shopify's version of {number} has {} of {}, but {shipped} shipped already: keep the back \
+                         office's version and adjust the sales order by hand",
+                        line.quantity,
+                        line.sku.as_deref().unwrap_or(&line.description)
+                    )));
+                }
+                numbers.insert(line.line_no, line_no);
+                updates.push((line_id, line));
+            }
+            None => {
+                numbers.insert(line.line_no, next);
+                inserts.push((next, line));
+                next += 1;
+            }
+        }
+    }
+    if let Some((_, _, shipped)) = by_key.values().find(|(_, _, shipped)| *shipped > 0) {
+        return Err(StoreError::Conflict(format!(
+            "Shopify's version of {number} no longer has a line of which {shipped} shipped: keep the back office's \
+             version and adjust the sales order by hand"
+        )));
+    }
+    for (line_id, _, _) in by_key.values() {
+        sqlx::query("DELETE FROM sales_order_lines WHERE id = ?").bind(line_id).execute(&mut *conn).await?;
+    }
+    for (line_id, line) in updates {
+        sqlx::query(
+            "UPDATE sales_order_lines SET description = ?, quantity = ?, unit_price = ?, discount = ?, tax = ?, \
+             parent_line_no = ? WHERE id = ?",
+        )
+        .bind(&line.description)
+        .bind(line.quantity)
+        .bind(&line.unit_price)
+        .bind(&line.discount)
+        .bind(&line.tax)
+        .bind(line.parent_line_no.and_then(|p| numbers.get(&p).copied()))
+        .bind(line_id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    let rows: Vec<serde_json::Value> = inserts
+        .into_iter()
+        .map(|(line_no, line)| {
+            let parent_line_no = line.parent_line_no.and_then(|p| numbers.get(&p).copied());
+            line_json(id, &SalesOrderLineInput { line_no, parent_line_no, ..line.clone() })
+        })
+        .collect();
+    insert_line_rows(conn, &rows).await?;
+    sqlx::query(
+        "UPDATE sales_orders SET customer_id = COALESCE(?, customer_id), currency = ?, subtotal = ?, \
+         discount_total = ?, tax_total = ?, shipping_total = ?, total = ?, payment_status = ?, payment_terms = ?, \
+         ship_to = ?, bill_to = ?, email = ?, shopify_updated_at = ?, content_hash = ?, conflict = NULL, \
+         updated_at = ? WHERE id = ?",
+    )
+    .bind(order.customer_id)
+    .bind(&order.currency)
+    .bind(&order.subtotal)
+    .bind(&order.discount_total)
+    .bind(&order.tax_total)
+    .bind(&order.shipping_total)
+    .bind(&order.total)
+    .bind(&order.payment_status)
+    .bind(&order.payment_terms)
+    .bind(address_json(&order.ship_to)?)
+    .bind(address_json(&order.bill_to)?)
+    .bind(&order.email)
+    .bind(order.shopify_updated_at.as_deref().map(normalize_time))
+    .bind(content_hash(order))
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// The hash of what a sales order takes from Shopify, payment fields aside (they may change after shipping

@@ -70,6 +70,9 @@ pub fn problems(
         }
     }
     let financial = order.display_financial_status.as_deref().unwrap_or("PENDING");
+    if financial == "REFUNDED" {
+        found.push(OrderProblem::OrderRefunded { financial_status: financial.to_string() });
+    }
     if !PAID_ENOUGH.contains(&financial) {
         let terms = order.payment_terms.as_ref().map(|t| t.payment_terms_name.clone());
         let allowed = terms.is_some() && settings.sync_orders_with_payment_terms;

@@ -170,7 +170,7 @@ impl<'a> Importer<'a> {
         let mut existing: HashMap<String, i64> = HashMap::new();
         for order in &todo {
             let mut known = Known::default();
-            if (order.display_fulfillment_status == "FULFILLED" || order.cancelled_at.is_some())
+            if (order.display_fulfillment_status == "FULFILLED" || ends(order))
                 && let Some(id) = versions.get(order.id.as_str()).and_then(|stored| stored.sales_order_id)
             {
                 known.has_sales_order = true;
@@ -224,16 +224,21 @@ impl<'a> Importer<'a> {
             let id = order.id.to_string();
             self.requested.remove(&id);
             let mut status = saved.status;
-            if order.cancelled_at.is_some()
+            // Ended in Shopify after it became a sales order: a person decides what happens to it, once
+            // (`shopsync orders resolve`); a decision already taken is not asked again.
+            if ends(order)
                 && let Some(&sales_order_id) = existing.get(&id)
+                && store.conflict_resolutions(shop_id, &id).await?.is_empty()
             {
                 store
                     .set_sales_order_conflict(
                         sales_order_id,
-                        Some(&cancelled_note(order, saved.sales_order_number.as_deref())),
+                        Some(&ended_note(order, saved.sales_order_number.as_deref(), &self.ctx.shop.domain)),
                     )
                     .await?;
-                status = OrderStatus::Conflict;
+                if let Some(current) = store.shopify_order(shop_id, &id).await? {
+                    status = current.status;
+                }
             }
             let codes: Vec<String> = evaluation.problems.iter().map(|p| p.code().as_str().to_string()).collect();
             match saved.change {
@@ -302,6 +307,12 @@ impl<'a> Importer<'a> {
             );
         }
         self.summary
+    }
+
+    /// The sales order Shopify's version of an order would make, with this run's links and bundles (its customer
+    /// left to the one the sales order has).
+    pub fn sales_order_of(&self, order: &ImportOrder) -> Result<shopsync_store::SalesOrderInput, SyncError> {
+        evaluate::sales_order(order, &self.catalog).map_err(|overflow| SyncError::Invalid(overflow.to_string()))
     }
 
     /// Reads what a page left out of its orders (more lines, refunds, returns).
@@ -607,14 +618,29 @@ fn returns(order: &ImportOrder) -> Vec<OrderReturnInput> {
         .collect()
 }
 
-/// The conflict note of an imported order cancelled in Shopify.
-fn cancelled_note(order: &ImportOrder, sales_order: Option<&str>) -> String {
-    let when = order.cancelled_at.map(|t| format!(" at {t}")).unwrap_or_default();
-    let reason =
-        order.cancel_reason.as_deref().map(|r| format!(" (reason: {})", r.to_ascii_lowercase())).unwrap_or_default();
+/// Whether the order ended in Shopify: cancelled, or refunded in full.
+pub(crate) fn ends(order: &ImportOrder) -> bool {
+    order.cancelled_at.is_some() || order.display_financial_status.as_deref() == Some("REFUNDED")
+}
+
+/// The conflict note of an imported order cancelled or refunded in full in Shopify.
+fn ended_note(order: &ImportOrder, sales_order: Option<&str>, domain: &str) -> String {
+    let what = if order.cancelled_at.is_some() {
+        let when = order.cancelled_at.map(|t| format!(" at {t}")).unwrap_or_default();
+        let reason = order
+            .cancel_reason
+            .as_deref()
+            .map(|r| format!(" (reason: {})", r.to_ascii_lowercase()))
+            .unwrap_or_default();
+        format!("cancelled in Shopify{when}{reason}")
+    } else {
+        "refunded in full in Shopify".to_string()
+    };
+    let numeric = order.id.as_str().rsplit('/').next().unwrap_or(order.id.as_str());
     format!(
-        "Order {} was cancelled in Shopify{when}{reason} after it was imported as sales order {}: stop its shipment if \
-         it has not left, or agree with the customer what happens to what shipped; then clear the conflict.",
+        "Order {} was {what} after it was imported as sales order {}: stop its shipment if it has not left, or agree \
+         with the customer what happens to what shipped; then clear the conflict with `shopsync orders resolve \
+         --shop {domain} {numeric} --keep shopify` (cancels the sales order) or `--keep back-office` (keeps it).",
         order.name,
         sales_order.unwrap_or("-")
     )

@@ -16,8 +16,9 @@ use shopsync_store::{
     SalesOrder, Shipment, ShipmentQuery, Shop, ShopStore, ShopifyOrder, StoreError,
 };
 
+use shopsync_store::ConflictSide;
 use shopsync_store::JobTrigger;
-use shopsync_sync::orders::{ReprocessTarget, reprocess_orders};
+use shopsync_sync::orders::{ReprocessTarget, reprocess_orders, resolve_conflict};
 
 use super::print_json;
 use crate::context::DataDir;
@@ -90,7 +91,34 @@ pub enum OrdersCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Settle an order in conflict (changed, cancelled or refunded in Shopify after its sales order shipped):
+    /// take Shopify's version or keep the back office's. Recorded with who decided and when.
+    #[command(after_long_help = RESOLVE_HELP)]
+    Resolve {
+        #[arg(long)]
+        shop: String,
+        /// The order: its name (#1001), number, Shopify id or sales order number.
+        order: String,
+        /// Which version wins: `shopify` or `back-office`.
+        #[arg(long, value_parser = parse_side)]
+        keep: ConflictSide,
+        /// Why, in a few words (kept with the decision).
+        #[arg(long)]
+        note: Option<String>,
+        /// Who decides (default: the USER of this session).
+        #[arg(long)]
+        by: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
+
+const RESOLVE_HELP: &str = "\
+--keep shopify: a cancelled or fully refunded order cancels its sales order (stop what has not left); an edit is
+applied to the sales order, what shipped kept, unless Shopify's version drops or shrinks a line that shipped (then
+keep the back office's version and adjust by hand). --keep back-office: the sales order stays as it is, and later
+syncs compare Shopify with the version current now, so the same change is not flagged again.
+Exit codes: 0 settled, 1 the order is not in conflict or Shopify's version cannot be applied (the message says why).";
 
 const REPROCESS_HELP: &str = "\
 Reprocess reads each order from Shopify as it is now (never a stored copy, so a fix made in Shopify counts) and
@@ -120,6 +148,9 @@ pub async fn run(data_dir: &DataDir, command: OrdersCommand) -> anyhow::Result<E
             (None, false) => ReprocessTarget::Orders(orders),
         };
         return reprocess(data_dir, &shop, &target, json).await;
+    }
+    if let OrdersCommand::Resolve { shop, order, keep, note, by, json } = command {
+        return resolve(data_dir, &shop, &order, keep, note.as_deref(), by, json).await;
     }
     let store = data_dir.open_store().await?;
     let store = store.as_ref();
@@ -166,11 +197,59 @@ pub async fn run(data_dir: &DataDir, command: OrdersCommand) -> anyhow::Result<E
                 view.print(&shop);
             }
         }
-        OrdersCommand::Codes { .. } | OrdersCommand::Reprocess { .. } => {
+        OrdersCommand::Codes { .. } | OrdersCommand::Reprocess { .. } | OrdersCommand::Resolve { .. } => {
             unreachable!("handled before the store is opened")
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `orders resolve`: settles an order's conflict with Shopify's version (read now) or the back office's.
+async fn resolve(
+    data_dir: &DataDir,
+    shop: &str,
+    order: &str,
+    keep: ConflictSide,
+    note: Option<&str>,
+    by: Option<String>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let engine = data_dir.engine().await?;
+    let shop = engine.shop(&shop.trim().to_ascii_lowercase()).await?;
+    let by = by
+        .or_else(|| std::env::var("USER").ok())
+        .filter(|b| !b.trim().is_empty())
+        .unwrap_or_else(|| "unknown".to_string());
+    let resolution = resolve_conflict(&shop, order, keep, &by, note).await;
+    engine.flush_logs().await;
+    let resolution = resolution.map_err(|err| match err {
+        shopsync_sync::SyncError::Store(StoreError::Conflict(message)) => Failure { code: 1, message }.into(),
+        other => anyhow::Error::from(other),
+    })?;
+    if json {
+        print_json(&resolution)?;
+    } else {
+        let kept = match keep {
+            ConflictSide::Shopify => "Shopify's version applied",
+            ConflictSide::BackOffice => "the back office's version kept",
+        };
+        println!(
+            "{} ({}): conflict settled, {kept}, by {} at {}.",
+            clean(order),
+            resolution.sales_order_number.as_deref().unwrap_or("-"),
+            clean(&resolution.resolved_by),
+            resolution.resolved_at
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_side(text: &str) -> Result<ConflictSide, String> {
+    match text.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+        "shopify" => Ok(ConflictSide::Shopify),
+        "back-office" | "backoffice" => Ok(ConflictSide::BackOffice),
+        _ => Err(format!("`{text}` is not a side: use shopify or back-office")),
+    }
 }
 
 /// `orders reprocess`: re-reads the orders from Shopify and evaluates them now, as a job.

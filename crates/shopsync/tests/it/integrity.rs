@@ -89,3 +89,36 @@ async fn reprocess_all_errors_applies_since_and_counts_its_requests() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancelled_and_refunded_orders_are_ignored_with_their_reason_and_resolve_settles_only_conflicts() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let dir = connected_to(&sim);
+    let domain = sim.shop_domain().to_string();
+    shopsync_run(dir.path(), &["shop", "set", &domain, "order-import-from", "all"]).await;
+    shopsync_run(dir.path(), &["sync", "orders", "--shop", &domain]).await;
+    let names = |out: &Output| -> Vec<String> {
+        let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        rows.as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap().to_string()).collect()
+    };
+    let errors = shopsync_run(dir.path(), &["orders", "list", "--shop", &domain, "--status", "error", "--json"]).await;
+    let errors = names(&errors);
+    assert!(!errors.is_empty());
+    // #1016 was cancelled (and refunded), #1028 refunded in full: nothing to fix.
+    for name in ["#1016", "#1028"] {
+        assert!(!errors.contains(&name.to_string()), "{name} listed among errors: {errors:?}");
+    }
+    let ignored =
+        shopsync_run(dir.path(), &["orders", "list", "--shop", &domain, "--status", "ignored", "--json"]).await;
+    let ignored = names(&ignored);
+    assert!(ignored.contains(&"#1016".to_string()) && ignored.contains(&"#1028".to_string()), "{ignored:?}");
+    let show = shopsync_run(dir.path(), &["orders", "show", "--shop", &domain, "#1028"]).await;
+    assert!(stdout(&show).contains("ORDER_REFUNDED"), "{}", stdout(&show));
+
+    let out = shopsync_run(dir.path(), &["orders", "resolve", "--shop", &domain, "#1028", "--keep", "shopify"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stderr(&out).contains("no conflict to settle"), "{}", stderr(&out));
+    let out = shopsync_run(dir.path(), &["orders", "resolve", "--shop", &domain, "#1028", "--keep", "maybe"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    sim.shutdown().await;
+}
