@@ -61,6 +61,8 @@ pub enum OrderErrorCode {
     DestinationNotAllowed,
     /// The order was cancelled in Shopify.
     OrderCancelled,
+    /// The order was refunded in full in Shopify.
+    OrderRefunded,
     /// The order was fulfilled in Shopify before it was imported.
     OrderAlreadyFulfilled,
     /// The order carries the shop's ignore tag.
@@ -168,6 +170,10 @@ pub enum OrderProblem {
         /// Shopify's cancel reason (`CUSTOMER`, `FRAUD`, ...).
         reason: Option<String>,
     },
+    OrderRefunded {
+        /// Shopify's financial status, `REFUNDED`.
+        financial_status: String,
+    },
     OrderAlreadyFulfilled {
         /// Shopify's display fulfillment status, such as `FULFILLED`.
         fulfillment_status: String,
@@ -258,7 +264,7 @@ pub struct InvalidProblem {
 
 impl OrderErrorCode {
     /// Every code, in the order the catalog documents them.
-    pub const ALL: [OrderErrorCode; 11] = [
+    pub const ALL: [OrderErrorCode; 12] = [
         OrderErrorCode::ProductNotLinked,
         OrderErrorCode::ProductNotFound,
         OrderErrorCode::NoShippableProduct,
@@ -266,6 +272,7 @@ impl OrderErrorCode {
         OrderErrorCode::FinancialStatusPending,
         OrderErrorCode::DestinationNotAllowed,
         OrderErrorCode::OrderCancelled,
+        OrderErrorCode::OrderRefunded,
         OrderErrorCode::OrderAlreadyFulfilled,
         OrderErrorCode::OrderIgnoredByTag,
         OrderErrorCode::InvalidDestinationPostalCode,
@@ -282,6 +289,7 @@ impl OrderErrorCode {
             OrderErrorCode::FinancialStatusPending => "FINANCIAL_STATUS_PENDING",
             OrderErrorCode::DestinationNotAllowed => "DESTINATION_NOT_ALLOWED",
             OrderErrorCode::OrderCancelled => "ORDER_CANCELLED",
+            OrderErrorCode::OrderRefunded => "ORDER_REFUNDED",
             OrderErrorCode::OrderAlreadyFulfilled => "ORDER_ALREADY_FULFILLED",
             OrderErrorCode::OrderIgnoredByTag => "ORDER_IGNORED_BY_TAG",
             OrderErrorCode::InvalidDestinationPostalCode => "INVALID_DESTINATION_POSTAL_CODE",
@@ -299,6 +307,7 @@ impl OrderErrorCode {
             OrderErrorCode::FinancialStatusPending => "Financial status is pending",
             OrderErrorCode::DestinationNotAllowed => "Destination not allowed",
             OrderErrorCode::OrderCancelled => "Order cancelled in Shopify",
+            OrderErrorCode::OrderRefunded => "Order refunded in full in Shopify",
             OrderErrorCode::OrderAlreadyFulfilled => "Order already fulfilled in Shopify",
             OrderErrorCode::OrderIgnoredByTag => "Order ignored by tag",
             OrderErrorCode::InvalidDestinationPostalCode => "Invalid destination: postal code missing",
@@ -324,6 +333,7 @@ impl OrderErrorCode {
                 "The order ships to a country outside the shop's countries for order sync."
             }
             OrderErrorCode::OrderCancelled => "The order was cancelled in Shopify.",
+            OrderErrorCode::OrderRefunded => "The order was refunded in full in Shopify: there is nothing to ship.",
             OrderErrorCode::OrderAlreadyFulfilled => "The order was already fulfilled in Shopify.",
             OrderErrorCode::OrderIgnoredByTag => "The order has the shop's ignore tag.",
             OrderErrorCode::InvalidDestinationPostalCode => {
@@ -335,11 +345,18 @@ impl OrderErrorCode {
         }
     }
 
+    /// Whether the code ends the order for the back office (cancelled, refunded in full): nothing anyone fixes
+    /// makes it importable, so its other problems do not make it an error.
+    pub fn is_final(self) -> bool {
+        matches!(self, OrderErrorCode::OrderCancelled | OrderErrorCode::OrderRefunded)
+    }
+
     /// What the code means for the order's status.
     pub fn disposition(self) -> Disposition {
         match self {
             OrderErrorCode::AwaitingApproval | OrderErrorCode::FinancialStatusPending => Disposition::Waiting,
             OrderErrorCode::OrderCancelled
+            | OrderErrorCode::OrderRefunded
             | OrderErrorCode::OrderAlreadyFulfilled
             | OrderErrorCode::OrderIgnoredByTag => Disposition::Ignored,
             _ => Disposition::Error,
@@ -385,6 +402,11 @@ impl OrderStatus {
     /// The status an evaluation with these problems gives: any problem to fix makes it `error`, else anything to
     /// wait for makes it `pending`, else a deliberate exclusion makes it `ignored`; no problem at all is `synced`.
     pub fn from_problems(problems: &[OrderProblem]) -> OrderStatus {
+        // An order no one can make importable (cancelled, refunded in full) is left out whatever else is wrong
+        // with it: listed among the errors, it would send people to fix what no longer matters.
+        if problems.iter().any(|p| p.code().is_final()) {
+            return OrderStatus::Ignored;
+        }
         // Weightiest first: an order that is both in error and waiting needs a person.
         [Disposition::Error, Disposition::Waiting, Disposition::Ignored]
             .into_iter()
@@ -471,6 +493,7 @@ impl OrderProblem {
             OrderProblem::FinancialStatusPending { .. } => OrderErrorCode::FinancialStatusPending,
             OrderProblem::DestinationNotAllowed { .. } => OrderErrorCode::DestinationNotAllowed,
             OrderProblem::OrderCancelled { .. } => OrderErrorCode::OrderCancelled,
+            OrderProblem::OrderRefunded { .. } => OrderErrorCode::OrderRefunded,
             OrderProblem::OrderAlreadyFulfilled { .. } => OrderErrorCode::OrderAlreadyFulfilled,
             OrderProblem::OrderIgnoredByTag { .. } => OrderErrorCode::OrderIgnoredByTag,
             OrderProblem::InvalidDestinationPostalCode { .. } => OrderErrorCode::InvalidDestinationPostalCode,
@@ -542,6 +565,10 @@ impl OrderProblem {
                 text.push('.');
                 text
             }
+            OrderProblem::OrderRefunded { financial_status } => format!(
+                "The order was refunded in full in Shopify (financial status {financial_status}): there is nothing \
+                 left to ship."
+            ),
             OrderProblem::OrderAlreadyFulfilled { fulfillment_status } => format!(
                 "The order is already fulfilled in Shopify (fulfillment status {fulfillment_status}): there is \
                  nothing left to ship."
@@ -788,6 +815,13 @@ impl OrderProblem {
                 ));
                 steps.push(check_now());
             }
+            OrderProblem::OrderRefunded { .. } => {
+                steps.push(order.open_step());
+                steps.push(RemedyStep::text(
+                    "If the refund is right, nothing is to be done: the order is not imported.",
+                ));
+                steps.push(check_now());
+            }
             OrderProblem::OrderAlreadyFulfilled { .. } => {
                 steps.push(order.open_step());
                 steps.push(RemedyStep::text(
@@ -898,6 +932,7 @@ impl OrderProblem {
             OrderProblem::ProductNotFound { .. }
             | OrderProblem::NoShippableProduct { .. }
             | OrderProblem::OrderCancelled { .. }
+            | OrderProblem::OrderRefunded { .. }
             | OrderProblem::OrderAlreadyFulfilled { .. }
             | OrderProblem::InvalidDestinationPostalCode { .. } => vec![RecheckEvent::OrderUpdatedInShopify],
             OrderProblem::AwaitingApproval { hold_tag, approval_tag } => {
@@ -1249,7 +1284,12 @@ mod tests {
         assert_eq!(OrderStatus::from_problems(&[]), OrderStatus::Synced);
         assert_eq!(OrderStatus::from_problems(std::slice::from_ref(&ignored)), OrderStatus::Ignored);
         assert_eq!(OrderStatus::from_problems(&[ignored.clone(), waiting.clone()]), OrderStatus::Pending);
-        assert_eq!(OrderStatus::from_problems(&[ignored, waiting, error]), OrderStatus::Error);
+        assert_eq!(OrderStatus::from_problems(&[ignored, waiting.clone(), error.clone()]), OrderStatus::Error);
+        // Cancelled or refunded in full, no fix makes it importable: left out, not listed among the errors.
+        let cancelled = OrderProblem::OrderCancelled { cancelled_at: None, reason: None };
+        let refunded = OrderProblem::OrderRefunded { financial_status: "REFUNDED".into() };
+        assert_eq!(OrderStatus::from_problems(&[cancelled, error.clone(), waiting]), OrderStatus::Ignored);
+        assert_eq!(OrderStatus::from_problems(&[error, refunded]), OrderStatus::Ignored);
     }
 
     #[test]
@@ -1287,6 +1327,7 @@ mod tests {
             OrderProblem::FinancialStatusPending { financial_status: "PENDING".into(), payment_terms: None },
             OrderProblem::DestinationNotAllowed { country: "US".into() },
             OrderProblem::OrderCancelled { cancelled_at: None, reason: None },
+            OrderProblem::OrderRefunded { financial_status: "REFUNDED".into() },
             OrderProblem::OrderAlreadyFulfilled { fulfillment_status: "FULFILLED".into() },
             OrderProblem::OrderIgnoredByTag { tag: "shopsync-ignore".into() },
             OrderProblem::InvalidDestinationPostalCode { country: "US".into() },

@@ -216,6 +216,10 @@ pub struct CustomerLink {
     pub matched_by: MatchedBy,
     /// Shopify `updatedAt` of the version last applied to the back-office customer.
     pub shopify_updated_at: Option<String>,
+    /// The hash of that version's content ([`ShopifyCustomerInput::content_hash`]): a version of the same second
+    /// (Shopify's `updatedAt` has whole seconds) is applied when its content differs.
+    #[serde(skip)]
+    pub shopify_hash: Option<String>,
     pub linked_at: String,
 }
 
@@ -228,8 +232,18 @@ pub struct ShopifyCustomerInput {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub addresses: Vec<Address>,
-    /// Shopify `updatedAt`; a linked customer is updated only from a newer version.
+    /// Shopify `updatedAt`; a linked customer is updated only from a newer version, or one of the same second
+    /// whose content differs.
     pub shopify_updated_at: Option<String>,
+}
+
+impl ShopifyCustomerInput {
+    /// A hash of what the back office takes from this version (name, email, phone, addresses).
+    pub fn content_hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let content = serde_json::json!([self.name, self.email, self.phone, self.addresses]);
+        hex::encode(Sha256::digest(content.to_string().as_bytes()))
+    }
 }
 
 /// What became of one Shopify customer.

@@ -42,6 +42,19 @@ pub enum StoreError {
          took the job over continues from the last checkpoint"
     )]
     LeaseLost { job: i64, reason: String },
+    #[error(
+        "the database file {} {} while this run was using it, so what it wrote since is not in the file shopsync \
+         reads; it stopped. {}",
+        path.display(),
+        if *replaced { "was replaced by another file" } else { "was deleted (or its data directory removed)" },
+        if *replaced {
+            "Run the command again: it works on the file now at that path"
+        } else {
+            "Restore the data directory (from a `shopsync backup` copy) or set it up again with `shopsync init`, \
+             then run the command again"
+        }
+    )]
+    FileGone { path: PathBuf, replaced: bool },
     #[error("cannot back up the database to {path}: {reason}. Check that its directory exists and has room")]
     Backup { path: PathBuf, reason: String },
     #[error("database error: {0}")]

@@ -47,11 +47,12 @@ pub use error::StoreError;
 pub use jobs::{Job, JobProcess, JobStatus, JobStore, JobTrigger, under_lease};
 pub use logs::{Capture, CaptureInput, LogStore, RequestLogEntry, RequestLogFilter};
 pub use orders::{
-    LineKind, NewShipment, OrderError, OrderEvaluation, OrderFilter, OrderKey, OrderRefund, OrderRefundInput,
-    OrderReturn, OrderReturnInput, OrderStore, OrderTransaction, OrderTransactionInput, Payout, SalesOrder,
-    SalesOrderChange, SalesOrderCreated, SalesOrderInput, SalesOrderLine, SalesOrderLineInput, SalesOrderStatus,
-    SalesOrderUpdate, SavedEvaluation, Shipment, ShipmentLine, ShipmentLineInput, ShipmentQuery, ShipmentSyncStatus,
-    ShopifyOrder, ShopifyOrderInput, StoredOrderVersion, WebhookEventInput,
+    ConflictResolution, ConflictResolutionInput, ConflictSide, LineKind, NewShipment, OrderError, OrderEvaluation,
+    OrderFilter, OrderKey, OrderRefund, OrderRefundInput, OrderReturn, OrderReturnInput, OrderStore, OrderTransaction,
+    OrderTransactionInput, Payout, SalesOrder, SalesOrderChange, SalesOrderCreated, SalesOrderInput, SalesOrderLine,
+    SalesOrderLineInput, SalesOrderStatus, SalesOrderUpdate, SavedEvaluation, Shipment, ShipmentLine,
+    ShipmentLineInput, ShipmentQuery, ShipmentSyncStatus, ShopifyOrder, ShopifyOrderInput, StoredOrderVersion,
+    WebhookEventInput,
 };
 pub use shops::{AccessStatus, NewShop, Shop, ShopStore, SyncCursor};
 pub use sqlite::SqliteStore;

@@ -147,6 +147,9 @@ pub struct OrderEvaluation {
     pub transactions: Vec<OrderTransactionInput>,
     pub refunds: Vec<OrderRefundInput>,
     pub returns: Vec<OrderReturnInput>,
+    /// A hash of the order's content as Shopify gave it to this evaluation. Shopify's `updatedAt` has whole
+    /// seconds, so a later read with the same `updatedAt` is skipped only when its hash matches too.
+    pub import_hash: Option<String>,
 }
 
 /// What saving an evaluation did to the order's sales order.
@@ -171,6 +174,22 @@ pub struct StoredOrderVersion {
     pub updated_at: String,
     /// Its sales order, when one was created.
     pub sales_order_id: Option<i64>,
+    /// The hash of the content evaluated ([`OrderEvaluation::import_hash`]); `None` for orders stored before
+    /// hashes were kept, or recorded without an evaluation.
+    pub import_hash: Option<String>,
+}
+
+impl StoredOrderVersion {
+    /// Whether a read of the order with this `updatedAt` (store form) and content hash brings nothing new: an
+    /// older `updatedAt`, or the same one with the same content. The same second with other content is new: Shopify
+    /// gives `updatedAt` in whole seconds, and an order paid or cancelled in the second a sync read it keeps it.
+    pub fn has_seen(&self, updated_at: &str, import_hash: &str) -> bool {
+        match self.updated_at.as_str().cmp(updated_at) {
+            std::cmp::Ordering::Greater => true,
+            std::cmp::Ordering::Equal => self.import_hash.as_deref() == Some(import_hash),
+            std::cmp::Ordering::Less => false,
+        }
+    }
 }
 
 /// What was stored for one evaluation.
@@ -599,6 +618,52 @@ pub struct WebhookEventInput {
     pub triggered_at: Option<String>,
 }
 
+/// Which side a person took when settling a conflict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictSide {
+    /// Shopify's version: a cancelled or fully refunded order cancels its sales order; an edit is applied to it.
+    Shopify,
+    /// The back office's version: the sales order stays as it is, and Shopify's current version becomes the
+    /// one it is compared with from now on.
+    BackOffice,
+}
+
+impl ConflictSide {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConflictSide::Shopify => "shopify",
+            ConflictSide::BackOffice => "back_office",
+        }
+    }
+}
+
+/// A person's decision on an order in conflict.
+#[derive(Debug, Clone)]
+pub struct ConflictResolutionInput {
+    pub order_id: String,
+    pub side: ConflictSide,
+    /// Shopify's current version of the sales order; `None` when the order ended in Shopify (cancelled or
+    /// refunded in full).
+    pub shopify: Option<SalesOrderInput>,
+    /// Who decided (a user name), recorded with the time.
+    pub resolved_by: String,
+    pub note: Option<String>,
+}
+
+/// A settled conflict, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConflictResolution {
+    pub order_id: String,
+    pub sales_order_number: Option<String>,
+    pub side: String,
+    /// The conflict note that was cleared.
+    pub conflict: String,
+    pub resolved_by: String,
+    pub note: Option<String>,
+    pub resolved_at: String,
+}
+
 /// Shopify orders, their problems, sales orders, shipments and webhook deduplication.
 #[async_trait]
 pub trait OrderStore: Send + Sync {
@@ -619,7 +684,8 @@ pub trait OrderStore: Send + Sync {
     }
 
     /// Records orders as seen without evaluating them: new ones as `pending`; known ones keep their status and
-    /// only take the newer header. Returns how many were new.
+    /// only take a header at least as new (the same second counts: Shopify's `updatedAt` has whole seconds, so a
+    /// change in the second of the last read carries the same one). Returns how many were new.
     async fn upsert_shopify_orders(&self, shop_id: i64, orders: &[ShopifyOrderInput]) -> Result<u64>;
 
     /// The order with this global id.
@@ -664,8 +730,14 @@ pub trait OrderStore: Send + Sync {
     /// Replaces a sales order's content and lines, unless something of it has shipped.
     async fn update_sales_order(&self, id: i64, order: &SalesOrderInput) -> Result<SalesOrderUpdate>;
     /// Sets (or with `None` clears) a sales order's conflict note; the Shopify order's status follows
-    /// (`conflict`, or back to `synced`).
+    /// (`conflict`, or back to `synced`). A cancelled sales order takes no note: that conflict was settled.
     async fn set_sales_order_conflict(&self, id: i64, note: Option<&str>) -> Result<()>;
+    /// Settles the conflict of a Shopify order's sales order, in one transaction, and records who decided, when,
+    /// and the note cleared. Refused ([`crate::StoreError::Conflict`]) when the order is not in conflict, or when
+    /// Shopify's version would take away a line that shipped or ship less of it than already left.
+    async fn resolve_conflict(&self, shop_id: i64, input: &ConflictResolutionInput) -> Result<ConflictResolution>;
+    /// The conflicts of an order settled so far, oldest first.
+    async fn conflict_resolutions(&self, shop_id: i64, order_id: &str) -> Result<Vec<ConflictResolution>>;
     async fn sales_order(&self, number: &str) -> Result<Option<SalesOrder>>;
     async fn sales_order_by_id(&self, id: i64) -> Result<Option<SalesOrder>>;
     /// The sales order of a Shopify order.

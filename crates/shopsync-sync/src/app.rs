@@ -21,8 +21,9 @@
 //! ```
 
 use serde::Serialize;
+use shopsync_core::order_errors::OrderStatus;
 use shopsync_core::{Flow, ShopSettings};
-use shopsync_store::JobTrigger;
+use shopsync_store::{JobTrigger, OrderFilter};
 
 use crate::catalog::{InventorySyncOptions, ProductSyncOptions, sync_inventory, sync_products};
 use crate::customers::{CustomerSyncOptions, sync_customers};
@@ -95,6 +96,8 @@ pub enum Outcome {
 #[derive(Debug)]
 pub struct SyncAll {
     pub outcomes: Vec<FlowOutcome>,
+    /// Orders held after the order flow ran (in error or conflict, by this run or an earlier one).
+    pub orders_held: u64,
     /// Shopify refused the token: the flows after it were not tried, since each would be refused the same way.
     pub stopped_by: Option<SyncError>,
 }
@@ -105,9 +108,9 @@ impl SyncAll {
         self.outcomes.iter().any(|o| o.outcome == Outcome::Failed)
     }
 
-    /// Whether a flow held or skipped records.
+    /// Whether a flow held or skipped records, or orders stay held for a person.
     pub fn any_held(&self) -> bool {
-        self.outcomes.iter().any(|o| o.summary.as_ref().is_some_and(|s| s.skipped > 0))
+        self.orders_held > 0 || self.outcomes.iter().any(|o| o.summary.as_ref().is_some_and(|s| s.skipped > 0))
     }
 }
 
@@ -124,6 +127,7 @@ pub async fn sync_all(
         return Err(SyncError::ShopDisabled(shop.shop.domain.clone()));
     }
     let mut outcomes = Vec::new();
+    let mut orders_held = 0;
     for flow in Flow::ALL {
         if !flow.enabled(&shop.settings) {
             outcomes.push(FlowOutcome { flow, outcome: Outcome::Off, summary: None, error: None, failure: None });
@@ -133,17 +137,22 @@ pub async fn sync_all(
         let result = run_flow(engine, shop, flow, JobTrigger::Manual, bulk, report.as_ref()).await;
         report.done();
         match result {
-            Ok(summary) => outcomes.push(FlowOutcome {
-                flow,
-                outcome: Outcome::Done,
-                summary: Some(summary),
-                error: None,
-                failure: None,
-            }),
+            Ok(summary) => {
+                if flow == Flow::Orders {
+                    orders_held = self::orders_held(shop).await?;
+                }
+                outcomes.push(FlowOutcome {
+                    flow,
+                    outcome: Outcome::Done,
+                    summary: Some(summary),
+                    error: None,
+                    failure: None,
+                })
+            }
             Err(err) if err.is_auth() => {
                 let error = Some(err.to_string());
                 outcomes.push(FlowOutcome { flow, outcome: Outcome::Failed, summary: None, error, failure: None });
-                return Ok(SyncAll { outcomes, stopped_by: Some(err) });
+                return Ok(SyncAll { outcomes, orders_held, stopped_by: Some(err) });
             }
             Err(err) => {
                 let error = Some(err.to_string());
@@ -151,7 +160,7 @@ pub async fn sync_all(
             }
         }
     }
-    Ok(SyncAll { outcomes, stopped_by: None })
+    Ok(SyncAll { outcomes, orders_held, stopped_by: None })
 }
 
 /// What a scheduled round reports as it goes, for the front-end to show or log.
@@ -236,6 +245,17 @@ pub async fn run_due(
         }
     }
     Ok(round)
+}
+
+/// Orders that need a person: in error or in conflict. Counted in the store, not in a run's summary: an order
+/// held by an earlier run is not read again until it changes, and is still held.
+pub async fn orders_held(shop: &ShopContext) -> Result<u64, SyncError> {
+    let mut held = 0;
+    for status in [OrderStatus::Error, OrderStatus::Conflict] {
+        let filter = OrderFilter { status: Some(status), ..OrderFilter::default() };
+        held += shop.store().count_shopify_orders(shop.shop.id, &filter).await?;
+    }
+    Ok(held)
 }
 
 /// Where a shop stands with the schedules: left out (and by which setting), or when each scheduled flow runs next.

@@ -240,14 +240,19 @@ pub fn shopify_quantities(shipment: &Shipment, all: &[Shipment], sales_order: &S
                 .filter(|s| include(s))
                 .flat_map(|s| s.lines.iter())
                 .filter(|l| l.sales_order_line_id == component)
-                .map(|l| l.quantity)
-                .sum()
+                .fold(0i64, |sum, l| sum.saturating_add(l.quantity))
         };
         let units = |include: &dyn Fn(&Shipment) -> bool| -> i64 {
             components
                 .iter()
                 .filter(|c| c.quantity > 0)
-                .map(|c| shipped(include, c.id) * bundle.quantity / c.quantity)
+                // In 128 bits: the product of two quantities cannot overflow, and the quotient is at most the
+                // bundle's quantity.
+                .map(|c| {
+                    let units =
+                        i128::from(shipped(include, c.id)) * i128::from(bundle.quantity) / i128::from(c.quantity);
+                    i64::try_from(units).unwrap_or(i64::MAX)
+                })
                 .min()
                 .unwrap_or(0)
         };

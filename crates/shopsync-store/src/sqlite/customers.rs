@@ -15,7 +15,8 @@ use crate::{Result, StoreError};
 
 const CUSTOMER_COLUMNS: &str =
     "id, number, name, email, phone, addresses, fields, template_code, created_at, updated_at";
-const LINK_COLUMNS: &str = "shop_id, shopify_customer_id, customer_id, matched_by, shopify_updated_at, linked_at";
+const LINK_COLUMNS: &str =
+    "shop_id, shopify_customer_id, customer_id, matched_by, shopify_updated_at, shopify_hash, linked_at";
 
 #[async_trait]
 impl CustomerStore for SqliteStore {
@@ -132,7 +133,7 @@ impl CustomerStore for SqliteStore {
         matched_by: MatchedBy,
     ) -> Result<CustomerLink> {
         let mut tx = self.write().await?;
-        save_link(&mut tx, shop_id, shopify_customer_id, customer_id, matched_by, None, &now()).await?;
+        save_link(&mut tx, shop_id, shopify_customer_id, customer_id, matched_by, (None, None), &now()).await?;
         let link = customer_link(&mut tx, shop_id, shopify_customer_id)
             .await?
             .ok_or_else(|| StoreError::Corrupt("a customer link vanished while it was written".into()))?;
@@ -171,7 +172,8 @@ async fn linked_customers(
 ) -> Result<HashMap<String, (CustomerLink, Customer)>> {
     let ids: BTreeSet<&str> = customers.iter().map(|c| c.shopify_customer_id.as_str()).collect();
     let rows: Vec<LinkedRow> = sqlx::query_as(
-        "SELECT l.shop_id, l.shopify_customer_id, l.customer_id, l.matched_by, l.shopify_updated_at, l.linked_at, \
+        "SELECT l.shop_id, l.shopify_customer_id, l.customer_id, l.matched_by, l.shopify_updated_at, l.shopify_hash, \
+         l.linked_at, \
          c.id, c.number, c.name, c.email, c.phone, c.addresses, c.fields, c.template_code, c.created_at, \
          c.updated_at FROM json_each(?2) AS j CROSS JOIN customer_links AS l CROSS JOIN customers AS c \
          WHERE l.shop_id = ?1 AND l.shopify_customer_id = j.value AND c.id = l.customer_id",
@@ -210,11 +212,15 @@ async fn resolve_one(
         missing_fields: Vec::new(),
     };
     let updated_at = input.shopify_updated_at.as_deref().map(normalize_time);
+    // Only a version with its `updatedAt` carries a hash: an order's view of its customer has no version.
+    let hash = updated_at.as_ref().map(|_| input.content_hash());
 
-    // 1. A linked customer follows Shopify, the source of truth for customers, when Shopify's version is newer.
+    // 1. A linked customer follows Shopify, the source of truth for customers, when Shopify's version is newer,
+    // or of the same second with other content (`updatedAt` has whole seconds: an edit in the second of the last
+    // read keeps its timestamp).
     if let Some((link, customer)) = linked.get(id) {
         let newer = match (&updated_at, &link.shopify_updated_at) {
-            (Some(new), Some(old)) => new > old,
+            (Some(new), Some(old)) => new > old || (new == old && hash != link.shopify_hash),
             (Some(_), None) => true,
             (None, _) => false,
         };
@@ -223,17 +229,22 @@ async fn resolve_one(
         }
         let customer_id = link.customer_id;
         update_contact(conn, customer_id, input, now).await?;
-        sqlx::query("UPDATE customer_links SET shopify_updated_at = ? WHERE shop_id = ? AND shopify_customer_id = ?")
-            .bind(&updated_at)
-            .bind(shop_id)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "UPDATE customer_links SET shopify_updated_at = ?, shopify_hash = ? \
+             WHERE shop_id = ? AND shopify_customer_id = ?",
+        )
+        .bind(&updated_at)
+        .bind(&hash)
+        .bind(shop_id)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
         let customer = customer_by_id(conn, customer_id)
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("customer link {id} points at a missing customer")))?;
         let mut link = link.clone();
         link.shopify_updated_at = updated_at;
+        link.shopify_hash = hash;
         let matched_by = link.matched_by;
         linked.insert(id.to_string(), (link, customer.clone()));
         return Ok(resolution(customer, matched_by, false, true));
@@ -246,10 +257,11 @@ async fn resolve_one(
         customer_id,
         matched_by,
         shopify_updated_at: updated_at.clone(),
+        shopify_hash: hash.clone(),
         linked_at: now.to_string(),
     };
     if let Some((customer, matched_by)) = find_customer(conn, input.email.as_deref(), input.phone.as_deref()).await? {
-        save_link(conn, shop_id, id, customer.id, matched_by, updated_at.as_deref(), now).await?;
+        save_link(conn, shop_id, id, customer.id, matched_by, (updated_at.as_deref(), hash.as_deref()), now).await?;
         linked.insert(id.to_string(), (new_link(customer.id, matched_by), customer.clone()));
         return Ok(resolution(customer, matched_by, false, false));
     }
@@ -274,7 +286,8 @@ async fn resolve_one(
         template_code: Some(template.code.clone()),
     };
     let customer = insert_customer(conn, &new, now).await?;
-    save_link(conn, shop_id, id, customer.id, MatchedBy::Created, updated_at.as_deref(), now).await?;
+    save_link(conn, shop_id, id, customer.id, MatchedBy::Created, (updated_at.as_deref(), hash.as_deref()), now)
+        .await?;
     linked.insert(id.to_string(), (new_link(customer.id, MatchedBy::Created), customer.clone()));
     Ok(resolution(customer, MatchedBy::Created, true, false))
 }
@@ -383,12 +396,12 @@ async fn save_link(
     shopify_customer_id: &str,
     customer_id: i64,
     matched_by: MatchedBy,
-    shopify_updated_at: Option<&str>,
+    (shopify_updated_at, shopify_hash): (Option<&str>, Option<&str>),
     now: &str,
 ) -> Result<()> {
     let done = sqlx::query(
-        "INSERT INTO customer_links (shop_id, shopify_customer_id, customer_id, matched_by, shopify_updated_at, linked_at) \
-         VALUES (?, ?, ?, ?, ?, ?) \
+        "INSERT INTO customer_links (shop_id, shopify_customer_id, customer_id, matched_by, shopify_updated_at, \
+         shopify_hash, linked_at) VALUES (?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (shop_id, shopify_customer_id) DO UPDATE SET customer_id = excluded.customer_id, \
          matched_by = excluded.matched_by, linked_at = excluded.linked_at",
     )
@@ -397,6 +410,7 @@ async fn save_link(
     .bind(customer_id)
     .bind(matched_by.as_str())
     .bind(shopify_updated_at)
+    .bind(shopify_hash)
     .bind(now)
     .execute(&mut *conn)
     .await;
@@ -485,6 +499,7 @@ struct LinkRow {
     customer_id: i64,
     matched_by: String,
     shopify_updated_at: Option<String>,
+    shopify_hash: Option<String>,
     linked_at: String,
 }
 
@@ -498,6 +513,7 @@ impl LinkRow {
             customer_id: self.customer_id,
             matched_by,
             shopify_updated_at: self.shopify_updated_at,
+            shopify_hash: self.shopify_hash,
             linked_at: self.linked_at,
         })
     }

@@ -28,6 +28,29 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 pub struct SqliteStore {
     pool: SqlitePool,
     path: PathBuf,
+    /// The file the store opened, to notice it deleted or replaced under a running process.
+    identity: Option<FileIdentity>,
+}
+
+/// What tells one file from another at the same path: its device and inode (unix), `None` elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileIdentity {
+    device: u64,
+    inode: u64,
+}
+
+impl FileIdentity {
+    #[cfg(unix)]
+    fn of(path: &Path) -> std::io::Result<Option<FileIdentity>> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(path)?;
+        Ok(Some(FileIdentity { device: meta.dev(), inode: meta.ino() }))
+    }
+
+    #[cfg(not(unix))]
+    fn of(path: &Path) -> std::io::Result<Option<FileIdentity>> {
+        std::fs::metadata(path).map(|_| None)
+    }
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -63,7 +86,44 @@ impl SqliteStore {
             .await
             .map_err(open_err)?;
         MIGRATOR.run(&pool).await.map_err(|source| StoreError::Migrate { path: path.to_path_buf(), source })?;
-        Ok(SqliteStore { pool, path: path.to_path_buf() })
+        let identity = FileIdentity::of(path).map_err(|err| open_err(sqlx::Error::Io(err)))?;
+        Ok(SqliteStore { pool, path: path.to_path_buf(), identity })
+    }
+
+    /// Opens the database like [`SqliteStore::open`], with its file capped at `max_pages` pages of 4 KiB (SQLite's
+    /// `max_page_count`): a write that would grow it further fails as on a full disk. For tests of that path.
+    pub async fn open_capped(path: &Path, max_pages: u32) -> Result<SqliteStore> {
+        let store = SqliteStore::open(path).await?;
+        store.pool.close().await;
+        let options = SqliteConnectOptions::from_str("sqlite:")
+            .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?
+            .filename(path)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30))
+            .pragma("max_page_count", max_pages.to_string());
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        Ok(SqliteStore { pool, ..store })
+    }
+
+    /// Fails when the database file at the store's path is no longer the one it opened: deleted (its data
+    /// directory removed) or replaced (a restore, a copy over it). SQLite keeps writing into the open file either
+    /// way, so without this check a run would go on and report success for data no one will ever read.
+    pub fn check_file(&self) -> Result<()> {
+        let Some(opened) = self.identity else { return Ok(()) };
+        let gone = |replaced| StoreError::FileGone { path: self.path.clone(), replaced };
+        match FileIdentity::of(&self.path) {
+            Ok(Some(now)) if now == opened => Ok(()),
+            Ok(_) => Err(gone(true)),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Err(gone(false)),
+            // Cannot tell (a permission change on the directory): the writes themselves will say.
+            Err(_) => Ok(()),
+        }
     }
 
     /// Opens an existing database for reading only, changing no file: for a data directory this process cannot
@@ -93,7 +153,7 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(open_err)?;
-        let store = SqliteStore { pool, path: path.to_path_buf() };
+        let store = SqliteStore { pool, path: path.to_path_buf(), identity: None };
         let applied = store.applied_migrations().await?;
         let pending = MIGRATOR.iter().filter(|m| !applied.contains(&m.version)).count();
         if pending > 0 {
@@ -151,7 +211,11 @@ impl SqliteStore {
     /// A write transaction that holds the write lock from its start. Under a job's lease
     /// ([`crate::jobs::under_lease`]) it first checks that the job is still running: the check and the writes that
     /// follow share the write lock, so no other run can take the job over between them.
+    ///
+    /// Every write first checks the file is still the one opened ([`SqliteStore::check_file`], one `stat`), so a
+    /// run whose database was deleted or replaced fails at its next write or checkpoint instead of finishing.
     async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
+        self.check_file()?;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         if let Some(job) = crate::jobs::current_lease() {
             let running: Option<i64> = sqlx::query_scalar("SELECT 1 FROM jobs WHERE id = ? AND status = 'running'")

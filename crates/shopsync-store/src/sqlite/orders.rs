@@ -15,11 +15,12 @@ use sqlx::{AssertSqlSafe, SqliteConnection};
 use super::{SqliteStore, now};
 use crate::customers::Address;
 use crate::orders::{
-    LineKind, NewShipment, OrderError, OrderEvaluation, OrderFilter, OrderKey, OrderRefund, OrderRefundInput,
-    OrderReturn, OrderReturnInput, OrderStatus, OrderStore, OrderTransaction, OrderTransactionInput, Payout,
-    RecheckEvent, SalesOrder, SalesOrderChange, SalesOrderCreated, SalesOrderInput, SalesOrderLine,
-    SalesOrderLineInput, SalesOrderStatus, SalesOrderUpdate, SavedEvaluation, Shipment, ShipmentLine, ShipmentQuery,
-    ShipmentSyncStatus, ShopifyOrder, ShopifyOrderInput, StoredOrderVersion, WebhookEventInput,
+    ConflictResolution, ConflictResolutionInput, ConflictSide, LineKind, NewShipment, OrderError, OrderEvaluation,
+    OrderFilter, OrderKey, OrderRefund, OrderRefundInput, OrderReturn, OrderReturnInput, OrderStatus, OrderStore,
+    OrderTransaction, OrderTransactionInput, Payout, RecheckEvent, SalesOrder, SalesOrderChange, SalesOrderCreated,
+    SalesOrderInput, SalesOrderLine, SalesOrderLineInput, SalesOrderStatus, SalesOrderUpdate, SavedEvaluation,
+    Shipment, ShipmentLine, ShipmentQuery, ShipmentSyncStatus, ShopifyOrder, ShopifyOrderInput, StoredOrderVersion,
+    WebhookEventInput,
 };
 use crate::{Result, StoreError};
 
@@ -105,7 +106,7 @@ impl OrderStore for SqliteStore {
             sqlx::query(
                 "UPDATE shopify_orders SET name = ?, financial_status = ?, fulfillment_status = ?, cancelled_at = ?, \
                  tags = ?, shopify_created_at = ?, shopify_updated_at = ? \
-                 WHERE shop_id = ? AND order_id = ? AND shopify_updated_at < ?",
+                 WHERE shop_id = ? AND order_id = ? AND shopify_updated_at <= ?",
             )
             .bind(&order.name)
             .bind(&order.financial_status)
@@ -223,10 +224,10 @@ impl OrderStore for SqliteStore {
         if order_ids.is_empty() {
             return Ok(BTreeMap::new());
         }
-        let rows: Vec<(String, String, Option<i64>)> = sqlx::query_as(
+        let rows: Vec<(String, String, Option<i64>, Option<String>)> = sqlx::query_as(
             // CROSS JOIN keeps the batch as the outer loop: SQLite otherwise may scan every stored order and
             // probe the batch for each, which made a page of 250 take seconds once 100,000 orders were stored.
-            "SELECT o.order_id, o.shopify_updated_at, o.sales_order_id FROM json_each(?2) AS j \
+            "SELECT o.order_id, o.shopify_updated_at, o.sales_order_id, o.import_hash FROM json_each(?2) AS j \
              CROSS JOIN shopify_orders AS o WHERE o.shop_id = ?1 AND o.order_id = j.value",
         )
         .bind(shop_id)
@@ -235,7 +236,9 @@ impl OrderStore for SqliteStore {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(order_id, updated_at, sales_order_id)| (order_id, StoredOrderVersion { updated_at, sales_order_id }))
+            .map(|(order_id, updated_at, sales_order_id, import_hash)| {
+                (order_id, StoredOrderVersion { updated_at, sales_order_id, import_hash })
+            })
             .collect())
     }
 
@@ -369,15 +372,24 @@ impl OrderStore for SqliteStore {
     async fn set_sales_order_conflict(&self, id: i64, note: Option<&str>) -> Result<()> {
         let now = now();
         let mut tx = self.write().await?;
-        let done = sqlx::query("UPDATE sales_orders SET conflict = ?, updated_at = ? WHERE id = ?")
+        let status: Option<String> = sqlx::query_scalar("SELECT status FROM sales_orders WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(status) = status else {
+            return Err(StoreError::NotFound { what: "sales order", key: format!("id {id}") });
+        };
+        if note.is_some() && status == SalesOrderStatus::Cancelled.as_str() {
+            // Cancelled on purpose (Shopify's cancellation accepted): nothing left to decide.
+            tx.rollback().await?;
+            return Ok(());
+        }
+        sqlx::query("UPDATE sales_orders SET conflict = ?, updated_at = ? WHERE id = ?")
             .bind(note)
             .bind(&now)
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound { what: "sales order", key: format!("id {id}") });
-        }
         let status = if note.is_some() { OrderStatus::Conflict } else { OrderStatus::Synced };
         sqlx::query("UPDATE shopify_orders SET status = ? WHERE sales_order_id = ?")
             .bind(status.as_str())
@@ -386,6 +398,109 @@ impl OrderStore for SqliteStore {
             .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn resolve_conflict(&self, shop_id: i64, input: &ConflictResolutionInput) -> Result<ConflictResolution> {
+        let now = now();
+        let mut tx = self.write().await?;
+        let row: Option<(i64, String, Option<String>)> =
+            sqlx::query_as("SELECT id, number, conflict FROM sales_orders WHERE shop_id = ? AND shopify_order_id = ?")
+                .bind(shop_id)
+                .bind(&input.order_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((id, number, Some(conflict))) = row else {
+            return Err(StoreError::Conflict(format!(
+                "order {} has no conflict to settle (`shopsync orders list --status conflict` lists those that do)",
+                input.order_id
+            )));
+        };
+        let order_status = match (input.side, &input.shopify) {
+            (ConflictSide::Shopify, None) => {
+                // Cancelled or refunded in full in Shopify: the back office stops the order.
+                sqlx::query(
+                    "UPDATE sales_orders SET status = 'cancelled', conflict = NULL, updated_at = ? WHERE id = ?",
+                )
+                .bind(&now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                OrderStatus::Ignored
+            }
+            (ConflictSide::Shopify, Some(shopify)) => {
+                apply_after_shipping(&mut tx, id, &number, shopify, &now).await?;
+                OrderStatus::Synced
+            }
+            (ConflictSide::BackOffice, shopify) => {
+                // The sales order stays; Shopify's current version is the one later versions are compared with.
+                let hash = shopify.as_ref().map(content_hash);
+                sqlx::query(
+                    "UPDATE sales_orders SET conflict = NULL, content_hash = COALESCE(?, content_hash), \
+                     shopify_updated_at = COALESCE(?, shopify_updated_at), updated_at = ? WHERE id = ?",
+                )
+                .bind(hash)
+                .bind(shopify.as_ref().and_then(|s| s.shopify_updated_at.as_deref()).map(normalize_time))
+                .bind(&now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                OrderStatus::Synced
+            }
+        };
+        sqlx::query("UPDATE shopify_orders SET status = ? WHERE shop_id = ? AND order_id = ?")
+            .bind(order_status.as_str())
+            .bind(shop_id)
+            .bind(&input.order_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO conflict_resolutions (shop_id, order_id, sales_order_id, resolution, conflict, resolved_by, \
+             note, resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(shop_id)
+        .bind(&input.order_id)
+        .bind(id)
+        .bind(input.side.as_str())
+        .bind(&conflict)
+        .bind(&input.resolved_by)
+        .bind(&input.note)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(ConflictResolution {
+            order_id: input.order_id.clone(),
+            sales_order_number: Some(number),
+            side: input.side.as_str().to_string(),
+            conflict,
+            resolved_by: input.resolved_by.clone(),
+            note: input.note.clone(),
+            resolved_at: now,
+        })
+    }
+
+    async fn conflict_resolutions(&self, shop_id: i64, order_id: &str) -> Result<Vec<ConflictResolution>> {
+        let rows: Vec<(String, Option<String>, String, String, String, Option<String>, String)> = sqlx::query_as(
+            "SELECT r.order_id, so.number, r.resolution, r.conflict, r.resolved_by, r.note, r.resolved_at \
+             FROM conflict_resolutions r LEFT JOIN sales_orders so ON so.id = r.sales_order_id \
+             WHERE r.shop_id = ? AND r.order_id = ? ORDER BY r.id",
+        )
+        .bind(shop_id)
+        .bind(order_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(order_id, sales_order_number, side, conflict, resolved_by, note, resolved_at)| ConflictResolution {
+                order_id,
+                sales_order_number,
+                side,
+                conflict,
+                resolved_by,
+                note,
+                resolved_at,
+            })
+            .collect())
     }
 
     async fn sales_order(&self, number: &str) -> Result<Option<SalesOrder>> {
@@ -839,19 +954,22 @@ async fn save_page(
             o.cancelled_at.as_deref().map(normalize_time),
             serde_json::to_string(&o.tags)?,
             normalize_time(&o.created_at),
-            normalize_time(&o.updated_at)
+            normalize_time(&o.updated_at),
+            evaluation.import_hash
         ]));
     }
     sqlx::query(
         "INSERT INTO shopify_orders (shop_id, order_id, name, status, sales_order_id, financial_status, \
-         fulfillment_status, cancelled_at, tags, shopify_created_at, shopify_updated_at, reprocess_requested, checked_at) \
+         fulfillment_status, cancelled_at, tags, shopify_created_at, shopify_updated_at, reprocess_requested, checked_at, \
+         import_hash) \
          SELECT ?1, value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, value->>8, \
-         value->>9, 0, ?2 FROM json_each(?3) WHERE true \
+         value->>9, 0, ?2, value->>10 FROM json_each(?3) WHERE true \
          ON CONFLICT (shop_id, order_id) DO UPDATE SET name = excluded.name, status = excluded.status, \
          sales_order_id = COALESCE(excluded.sales_order_id, sales_order_id), \
          financial_status = excluded.financial_status, fulfillment_status = excluded.fulfillment_status, \
          cancelled_at = excluded.cancelled_at, tags = excluded.tags, shopify_created_at = excluded.shopify_created_at, \
-         shopify_updated_at = excluded.shopify_updated_at, reprocess_requested = 0, checked_at = excluded.checked_at",
+         shopify_updated_at = excluded.shopify_updated_at, reprocess_requested = 0, checked_at = excluded.checked_at, \
+         import_hash = excluded.import_hash",
     )
     .bind(shop_id)
     .bind(now)
@@ -929,8 +1047,9 @@ async fn write_conflict_note(
     let note = format!(
         "Shopify changed order {} after part of it shipped (Shopify updated it at {}): its lines, totals or addresses \
          differ from this sales order, which was left as it is. Compare with the captured versions \
-         (`shopsync capture show --shop {domain} --type order {numeric}`), adjust the sales order by hand, then \
-         clear the conflict.",
+         (`shopsync capture show --shop {domain} --type order {numeric}`), then settle it with `shopsync orders \
+         resolve --shop {domain} {numeric} --keep shopify` (apply Shopify's version, what shipped kept) or \
+         `--keep back-office` (keep the sales order as it is).",
         order.name,
         normalize_time(&order.updated_at)
     );
@@ -1114,6 +1233,118 @@ async fn apply_update(
     Ok(SalesOrderChange::Updated)
 }
 
+/// Applies Shopify's version to a sales order part of which shipped, as a person decided: lines are matched by
+/// Shopify line item, kind and SKU; a matched line takes Shopify's quantity and prices and keeps what shipped, a
+/// new line is added, a line Shopify no longer has is removed. Refused when that would take away a line that
+/// shipped, or leave a line with less than already shipped.
+async fn apply_after_shipping(
+    conn: &mut SqliteConnection,
+    id: i64,
+    number: &str,
+    order: &SalesOrderInput,
+    now: &str,
+) -> Result<()> {
+    // A stored line (id, number, kind, SKU, Shopify line item, quantity shipped), found again by its key (kind,
+    // SKU, Shopify line item) as (id, number, quantity shipped).
+    type StoredLine = (i64, i64, String, Option<String>, Option<String>, i64);
+    type LineKey = (String, Option<String>, Option<String>);
+    let stored: Vec<StoredLine> = sqlx::query_as(
+        "SELECT id, line_no, kind, sku, shopify_line_item_id, quantity_shipped FROM sales_order_lines \
+         WHERE sales_order_id = ? ORDER BY line_no",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let key = |kind: &str, sku: &Option<String>, item: &Option<String>| (kind.to_string(), sku.clone(), item.clone());
+    let mut by_key: HashMap<LineKey, (i64, i64, i64)> = stored
+        .iter()
+        .map(|(line_id, line_no, kind, sku, item, shipped)| (key(kind, sku, item), (*line_id, *line_no, *shipped)))
+        .collect();
+    let mut next = stored.iter().map(|l| l.1).max().unwrap_or(0) + 1;
+    // Shopify's line numbers -> the sales order's, for bundle components' parents.
+    let mut numbers: HashMap<i64, i64> = HashMap::new();
+    let mut updates = Vec::new();
+    let mut inserts = Vec::new();
+    for line in &order.lines {
+        match by_key.remove(&key(line.kind.as_str(), &line.sku, &line.shopify_line_item_id)) {
+            Some((line_id, line_no, shipped)) => {
+                if line.quantity < shipped {
+                    return Err(StoreError::Conflict(format!(
+                        "Shopify's version of {number} has {} of {}, but {shipped} shipped already: keep the back \
+                         office's version and adjust the sales order by hand",
+                        line.quantity,
+                        line.sku.as_deref().unwrap_or(&line.description)
+                    )));
+                }
+                numbers.insert(line.line_no, line_no);
+                updates.push((line_id, line));
+            }
+            None => {
+                numbers.insert(line.line_no, next);
+                inserts.push((next, line));
+                next += 1;
+            }
+        }
+    }
+    if let Some((_, _, shipped)) = by_key.values().find(|(_, _, shipped)| *shipped > 0) {
+        return Err(StoreError::Conflict(format!(
+            "Shopify's version of {number} no longer has a line of which {shipped} shipped: keep the back office's \
+             version and adjust the sales order by hand"
+        )));
+    }
+    for (line_id, _, _) in by_key.values() {
+        sqlx::query("DELETE FROM sales_order_lines WHERE id = ?").bind(line_id).execute(&mut *conn).await?;
+    }
+    for (line_id, line) in updates {
+        sqlx::query(
+            "UPDATE sales_order_lines SET description = ?, quantity = ?, unit_price = ?, discount = ?, tax = ?, \
+             parent_line_no = ? WHERE id = ?",
+        )
+        .bind(&line.description)
+        .bind(line.quantity)
+        .bind(&line.unit_price)
+        .bind(&line.discount)
+        .bind(&line.tax)
+        .bind(line.parent_line_no.and_then(|p| numbers.get(&p).copied()))
+        .bind(line_id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    let rows: Vec<serde_json::Value> = inserts
+        .into_iter()
+        .map(|(line_no, line)| {
+            let parent_line_no = line.parent_line_no.and_then(|p| numbers.get(&p).copied());
+            line_json(id, &SalesOrderLineInput { line_no, parent_line_no, ..line.clone() })
+        })
+        .collect();
+    insert_line_rows(conn, &rows).await?;
+    sqlx::query(
+        "UPDATE sales_orders SET customer_id = COALESCE(?, customer_id), currency = ?, subtotal = ?, \
+         discount_total = ?, tax_total = ?, shipping_total = ?, total = ?, payment_status = ?, payment_terms = ?, \
+         ship_to = ?, bill_to = ?, email = ?, shopify_updated_at = ?, content_hash = ?, conflict = NULL, \
+         updated_at = ? WHERE id = ?",
+    )
+    .bind(order.customer_id)
+    .bind(&order.currency)
+    .bind(&order.subtotal)
+    .bind(&order.discount_total)
+    .bind(&order.tax_total)
+    .bind(&order.shipping_total)
+    .bind(&order.total)
+    .bind(&order.payment_status)
+    .bind(&order.payment_terms)
+    .bind(address_json(&order.ship_to)?)
+    .bind(address_json(&order.bill_to)?)
+    .bind(&order.email)
+    .bind(order.shopify_updated_at.as_deref().map(normalize_time))
+    .bind(content_hash(order))
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// The hash of what a sales order takes from Shopify, payment fields aside (they may change after shipping
 /// without anyone having to look).
 fn content_hash(order: &SalesOrderInput) -> String {
@@ -1271,7 +1502,9 @@ async fn insert_shipment(conn: &mut SqliteConnection, shipment: &NewShipment, no
                 line.quantity
             )));
         }
-        *quantities.entry(line.sales_order_line_id).or_default() += line.quantity;
+        let total = quantities.entry(line.sales_order_line_id).or_default();
+        // Saturating: a sum past 64 bits is refused below as more than is left to ship.
+        *total = total.saturating_add(line.quantity);
     }
     if quantities.is_empty() {
         return Err(StoreError::Conflict(format!("a shipment of {so_number} needs at least one line")));
@@ -1293,7 +1526,7 @@ async fn insert_shipment(conn: &mut SqliteConnection, shipment: &NewShipment, no
                 kind.replace('_', " ")
             )));
         }
-        if shipped + quantity > ordered {
+        if shipped.checked_add(quantity).is_none_or(|total| total > ordered) {
             return Err(StoreError::Conflict(format!(
                 "{what} has {} left to ship, not {quantity} ({ordered} ordered, {shipped} shipped)",
                 ordered - shipped

@@ -183,6 +183,26 @@ async fn a_linked_customer_follows_newer_shopify_data_only() {
 }
 
 #[tokio::test]
+async fn a_customer_edited_in_the_second_of_the_last_read_is_updated_by_its_content() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(&*store).await;
+    let template = complete_template(&*store).await;
+    let mut input = shopify(6, "Eva Jansen", Some("eva@example.com"), None);
+    store.resolve_shopify_customers(shop, std::slice::from_ref(&input), Some(&template)).await.unwrap();
+    // The same version read again (an overlapping sync) changes nothing.
+    let again = store.resolve_shopify_customers(shop, std::slice::from_ref(&input), Some(&template)).await.unwrap();
+    assert!(!again[0].updated);
+
+    // Edited in Shopify in the same second: `updatedAt` (whole seconds) stays, the content does not.
+    input.name = "Eva de Vries".into();
+    let edited = store.resolve_shopify_customers(shop, std::slice::from_ref(&input), Some(&template)).await.unwrap();
+    assert!(edited[0].updated, "an edit in the second of the last read is applied");
+    assert_eq!(edited[0].customer.as_ref().unwrap().name, "Eva de Vries");
+    let again = store.resolve_shopify_customers(shop, std::slice::from_ref(&input), Some(&template)).await.unwrap();
+    assert!(!again[0].updated, "and applied once");
+}
+
+#[tokio::test]
 async fn templates_round_trip_and_keep_their_description() {
     let (store, _dir) = fresh_store().await;
     let first = store

@@ -6,7 +6,8 @@
 //! change in Shopify since then is not overwritten blindly: Shopify answers CHANGE_FROM_QUANTITY_STALE, the
 //! flow re-reads those items, and sends again (at most [`MAX_STALE_ROUNDS`] times per item). Shopify applies a
 //! batch all or nothing, so when it refuses one quantity that one is recorded as skipped and the rest of the
-//! batch is sent again without it.
+//! batch is sent again without it. A quantity Shopify's 32-bit `Int` cannot hold is never sent: it is recorded
+//! as skipped with its SKU.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -328,6 +329,12 @@ async fn prepare(ctx: &ShopContext, progress: &dyn Progress) -> Result<(Inventor
                 plan.negative_as_zero += 1;
             }
             let desired = level.quantity.max(0);
+            // Shopify's quantities are 32-bit: one above it makes Shopify refuse the whole call, so it is never
+            // sent (stock imported before the stock import refused such values can still hold one).
+            if i32::try_from(desired).is_err() {
+                plan.problems.push(out_of_range(&level.sku, &map.warehouse, desired));
+                continue;
+            }
             let entry = Entry {
                 sku: level.sku.clone(),
                 inventory_item_id: item_id,
@@ -440,7 +447,33 @@ async fn push_batch(
             .collect();
         let key = idempotency_key(nonce, &location.location_id, &quantities);
         let variables = InventorySetQuantitiesVariables::available(REASON, quantities, key);
-        let reply = ctx.client().execute_allowing_user_errors::<InventorySetQuantities>(&variables).await?;
+        let reply = match ctx.client().execute_allowing_user_errors::<InventorySetQuantities>(&variables).await {
+            Ok(reply) => reply,
+            // Shopify refuses a whole call for one value it cannot take (a variable that does not coerce): that
+            // quantity is taken out, named by its SKU, and the rest sent again.
+            Err(AdminError::GraphQl { errors, .. }) if !invalid_quantities(&errors, pending.len()).is_empty() => {
+                let invalid = invalid_quantities(&errors, pending.len());
+                let mut kept = Vec::with_capacity(pending.len());
+                for (index, entry) in pending.into_iter().enumerate() {
+                    match invalid.get(&index) {
+                        Some(reason) => result.problems.push(Problem::new(
+                            objects::INVENTORY,
+                            &record_key(&entry.sku, &location.warehouse),
+                            "INVALID_QUANTITY",
+                            format!(
+                                "{} at {}: Shopify refused the quantity {} ({reason}); correct the stock file and \
+                                 import it again",
+                                entry.sku, location.warehouse, entry.desired
+                            ),
+                        )),
+                        None => kept.push(entry),
+                    }
+                }
+                pending = kept;
+                continue;
+            }
+            Err(err) => return Err(err.into()),
+        };
         let errors: Vec<UserError> =
             reply.data.inventory_set_quantities.map(|payload| payload.user_errors).unwrap_or_default();
         if errors.is_empty() {
@@ -527,6 +560,38 @@ fn quantity_index(error: &UserError) -> Option<usize> {
     path.get(at + 1)?.parse().ok()
 }
 
+/// The quantities (by index in the batch) a variable error of Shopify's points at, with its explanation:
+/// `extensions.problems[].path` such as `["quantities", 2, "quantity"]`.
+fn invalid_quantities(errors: &[shopify_admin::GraphQlError], len: usize) -> BTreeMap<usize, String> {
+    let mut invalid = BTreeMap::new();
+    for error in errors {
+        let problems = error.extensions.as_ref().and_then(|e| e.get("problems")).and_then(|p| p.as_array());
+        for problem in problems.into_iter().flatten() {
+            let Some(path) = problem.get("path").and_then(|p| p.as_array()) else { continue };
+            let Some(at) = path.iter().position(|part| part.as_str() == Some("quantities")) else { continue };
+            let index = path.get(at + 1).and_then(|i| i.as_u64().or_else(|| i.as_str()?.parse().ok()));
+            if let Some(index) = index.and_then(|i| usize::try_from(i).ok()).filter(|i| *i < len) {
+                let reason = problem.get("explanation").and_then(|e| e.as_str()).unwrap_or(&error.message);
+                invalid.insert(index, reason.to_string());
+            }
+        }
+    }
+    invalid
+}
+
+fn out_of_range(sku: &str, warehouse: &str, quantity: i64) -> Problem {
+    Problem::new(
+        objects::INVENTORY,
+        &record_key(sku, warehouse),
+        "QUANTITY_OUT_OF_RANGE",
+        format!(
+            "{sku} at {warehouse}: the back office holds {quantity}, above {}, the largest quantity Shopify accepts, \
+             so it was not sent; correct the stock file and import it again (`shopsync stock import FILE`)",
+            i32::MAX
+        ),
+    )
+}
+
 /// The key a stock level's skipped record is stored under.
 fn record_key(sku: &str, warehouse: &str) -> String {
     format!("{sku}@{warehouse}")
@@ -586,6 +651,21 @@ mod tests {
         assert_ne!(a, idempotency_key("run", "L", &[quantity(6)]));
         assert_ne!(a, idempotency_key("other run", "L", &[quantity(5)]));
         assert_eq!(a.len(), 36);
+    }
+
+    #[test]
+    fn a_variable_error_names_the_quantities_it_refused() {
+        let error: shopify_admin::GraphQlError = serde_json::from_value(serde_json::json!({
+            "message": "Variable $input of type InventorySetQuantitiesInput! was provided invalid value for \
+                        quantities.2.quantity (Could not coerce value 3000000000 to Int)",
+            "extensions": {"code": "INVALID_VARIABLE", "problems": [
+                {"path": ["quantities", 2, "quantity"], "explanation": "Could not coerce value 3000000000 to Int"}
+            ]}
+        }))
+        .unwrap();
+        let invalid = invalid_quantities(std::slice::from_ref(&error), 3);
+        assert_eq!(invalid.into_iter().collect::<Vec<_>>(), [(2, "Could not coerce value 3000000000 to Int".into())]);
+        assert!(invalid_quantities(&[error], 2).is_empty(), "an index outside the batch is not a quantity of it");
     }
 
     #[test]

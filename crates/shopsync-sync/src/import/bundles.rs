@@ -5,13 +5,17 @@ use std::collections::{HashMap, HashSet};
 use shopsync_store::{BundleComponent, BundleInput, CatalogStore};
 
 use super::table::{self, Columns};
-use super::values::whole_number;
+use super::values::whole_number_in;
 use super::{ImportError, ImportOptions, ImportReport, RowError, refuse_or_continue};
 
 const COLUMNS: Columns = Columns {
     all: &["bundle_sku", "component_sku", "quantity"],
     required: &["bundle_sku", "component_sku", "quantity"],
 };
+
+/// The most of one component a bundle holds. An order line's quantity times this stays far inside 64 bits (Shopify's
+/// quantities are 32-bit), so a bundle's component lines are always exact; no real bundle comes near it.
+pub const MAX_COMPONENT_QUANTITY: i64 = 10_000;
 
 /// Imports a bundles file (see the [module documentation](super)). Bundles cannot contain bundles: order
 /// import expands one level.
@@ -92,17 +96,15 @@ where
                 error("quantity", "quantity is required".into());
                 None
             }
-            Some(text) => match whole_number(text) {
-                Ok(q) if q >= 1 => Some(q),
-                Ok(_) => {
-                    error("quantity", format!("quantity {text} is less than 1"));
-                    None
+            Some(text) => {
+                match whole_number_in(text, 1, MAX_COMPONENT_QUANTITY, "number of one component a bundle can hold") {
+                    Ok(q) => Some(q),
+                    Err(message) => {
+                        error("quantity", format!("quantity {message}"));
+                        None
+                    }
                 }
-                Err(message) => {
-                    error("quantity", format!("quantity {message}"));
-                    None
-                }
-            },
+            }
         };
         if bundle.is_empty() {
             report.errors.append(&mut errors);

@@ -82,7 +82,7 @@
 //! |---|---|---|
 //! | `warehouse` | yes | warehouse code; a new code creates the warehouse |
 //! | `sku` | yes | |
-//! | `quantity` | yes | whole number, the quantity on hand now (not a change); may be negative |
+//! | `quantity` | yes | whole number, the quantity on hand now (not a change); may be negative; at most 2147483647 (Shopify's quantities are 32-bit) |
 //!
 //! SKUs and warehouses not in the file keep their stock.
 //!
@@ -92,7 +92,7 @@
 //! |---|---|---|
 //! | `bundle_sku` | yes | the sellable SKU; rows with the same bundle SKU are its components |
 //! | `component_sku` | yes | a SKU the bundle holds; not a bundle itself |
-//! | `quantity` | yes | how many of the component one bundle holds, whole number, at least 1 |
+//! | `quantity` | yes | how many of the component one bundle holds, whole number, 1 to 10000 |
 //!
 //! A bundle in the file gets exactly the components listed (components it had before and not listed are
 //! removed); bundles not in the file stay as they are.
@@ -107,7 +107,7 @@ mod values;
 use serde::Serialize;
 use shopsync_store::StoreError;
 
-pub use bundles::import_bundles;
+pub use bundles::{MAX_COMPONENT_QUANTITY, import_bundles};
 pub use items::import_items;
 pub use prices::import_prices;
 pub use stock::import_stock;

@@ -5,11 +5,16 @@ use std::collections::{HashMap, HashSet};
 use shopsync_store::{CatalogStore, StockInput};
 
 use super::table::{self, Columns};
-use super::values::whole_number;
+use super::values::whole_number_in;
 use super::{ImportError, ImportOptions, ImportReport, RowError, refuse_or_continue};
 
 const COLUMNS: Columns =
     Columns { all: &["warehouse", "sku", "quantity"], required: &["warehouse", "sku", "quantity"] };
+
+/// The range of Shopify's `Int` (32 bits), the type of every quantity `inventorySetQuantities` takes. One
+/// quantity outside it makes Shopify refuse the whole call, so it is refused here, on its line.
+pub const MAX_QUANTITY: i64 = i32::MAX as i64;
+pub const MIN_QUANTITY: i64 = i32::MIN as i64;
 
 /// Imports a stock file, creating warehouses as needed (see the [module documentation](super)).
 pub async fn import_stock<S>(store: &S, bytes: &[u8], options: ImportOptions) -> Result<ImportReport, ImportError>
@@ -52,7 +57,9 @@ where
                 error("quantity", "quantity is required".into());
                 None
             }
-            Some(text) => whole_number(text).map_err(|message| error("quantity", format!("quantity {message}"))).ok(),
+            Some(text) => whole_number_in(text, MIN_QUANTITY, MAX_QUANTITY, "quantity Shopify accepts (a 32-bit Int)")
+                .map_err(|message| error("quantity", format!("quantity {message}")))
+                .ok(),
         };
         match (quantity, errors.is_empty()) {
             (Some(quantity), true) => {

@@ -55,6 +55,30 @@ pub(crate) fn whole_number(text: &str) -> Result<i64, String> {
     })
 }
 
+/// A whole number within `min..=max`; out of range, the reason names the bound and `why` it is there.
+pub(crate) fn whole_number_in(text: &str, min: i64, max: i64, why: &str) -> Result<i64, String> {
+    // A number too long for 64 bits is out of range too, not "not a number".
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let value = match whole_number(text) {
+        Ok(value) => value,
+        Err(_) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
+            if text.starts_with('-') {
+                i64::MIN
+            } else {
+                i64::MAX
+            }
+        }
+        Err(message) => return Err(message),
+    };
+    if value > max {
+        return Err(format!("{text} is above {max}, the largest {why}"));
+    }
+    if value < min {
+        return Err(format!("{text} is below {min}, the smallest {why}"));
+    }
+    Ok(value)
+}
+
 /// `yes`/`no` and their usual spellings (`true`, `1`, `y`, `x` ...), in any case.
 pub(crate) fn yes_no(text: &str) -> Result<bool, String> {
     match text.to_ascii_lowercase().as_str() {
@@ -121,6 +145,18 @@ mod tests {
         assert!(yes_no("TRUE").unwrap());
         assert!(!yes_no("No").unwrap());
         assert!(yes_no("maybe").is_err());
+    }
+
+    #[test]
+    fn bounded_whole_numbers_name_their_bound() {
+        let max = i64::from(i32::MAX);
+        assert_eq!(whole_number_in("2147483647", 0, max, "quantity Shopify accepts").unwrap(), max);
+        let above = whole_number_in("2147483648", 0, max, "quantity Shopify accepts").unwrap_err();
+        assert_eq!(above, "2147483648 is above 2147483647, the largest quantity Shopify accepts");
+        assert!(whole_number_in("99999999999999999999999", 0, max, "q").unwrap_err().contains("above"));
+        assert!(whole_number_in("-99999999999999999999999", 0, max, "q").unwrap_err().contains("below"));
+        assert!(whole_number_in("0", 1, 10, "q").unwrap_err().contains("below 1"));
+        assert!(whole_number_in("1.5", 1, 10, "q").unwrap_err().contains("whole"));
     }
 
     #[test]

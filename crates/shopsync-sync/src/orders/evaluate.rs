@@ -70,6 +70,9 @@ pub fn problems(
         }
     }
     let financial = order.display_financial_status.as_deref().unwrap_or("PENDING");
+    if financial == "REFUNDED" {
+        found.push(OrderProblem::OrderRefunded { financial_status: financial.to_string() });
+    }
     if !PAID_ENOUGH.contains(&financial) {
         let terms = order.payment_terms.as_ref().map(|t| t.payment_terms_name.clone());
         let allowed = terms.is_some() && settings.sync_orders_with_payment_terms;
@@ -137,23 +140,34 @@ fn order_line(index: usize, line: &ImportLine) -> OrderLine {
 /// The sales order an importable order becomes (its customer is set by the caller). Lines: items through their
 /// links (a bundle as its line plus one line per component), gift cards as fees, then shipping charges. Money in
 /// the shop's currency; subtotal, discounts, taxes and shipping add up from the lines, the total is Shopify's.
-pub fn sales_order(order: &ImportOrder, catalog: &CatalogView) -> SalesOrderInput {
+///
+/// Every product and sum is checked: a quantity or amount beyond what the store can hold is an error naming the
+/// order and line, never a wrapped (negative) quantity. The bundles import bounds component quantities so that
+/// no order Shopify can send reaches it.
+pub fn sales_order(order: &ImportOrder, catalog: &CatalogView) -> Result<SalesOrderInput, Overflow> {
     let mut lines = Vec::new();
     let mut next = 1i64;
     let mut subtotal = Decimal::ZERO;
     let mut discounts = Decimal::ZERO;
     let mut taxes = Decimal::ZERO;
     let mut shipping = Decimal::ZERO;
+    let overflow =
+        |line: &str, what: &str| Overflow { order: order.name.clone(), line: line.to_string(), what: what.into() };
     for line in &order.line_items.nodes {
         if line.current_quantity <= 0 {
             continue;
         }
+        let too_large = |what: &str| overflow(&line.name, what);
         let unit = line.original_unit_price_set.amount();
         let discount = line.total_discount_set.amount();
-        let tax = tax_of(&line.tax_lines);
-        subtotal += unit * Decimal::from(line.current_quantity) - discount;
-        discounts += discount;
-        taxes += tax;
+        let tax = tax_of(&line.tax_lines).ok_or_else(|| too_large("its taxes"))?;
+        let amount = unit
+            .checked_mul(Decimal::from(line.current_quantity))
+            .and_then(|a| a.checked_sub(discount))
+            .ok_or_else(|| too_large("its amount"))?;
+        subtotal = subtotal.checked_add(amount).ok_or_else(|| too_large("the subtotal"))?;
+        discounts = discounts.checked_add(discount).ok_or_else(|| too_large("the discounts"))?;
+        taxes = taxes.checked_add(tax).ok_or_else(|| too_large("the taxes"))?;
         let linked = line.variant.as_ref().and_then(|v| catalog.linked_skus.get(v.id.as_str()));
         let (kind, sku) = match linked {
             _ if line.is_gift_card => (LineKind::Fee, line.sku.clone()),
@@ -179,12 +193,16 @@ pub fn sales_order(order: &ImportOrder, catalog: &CatalogView) -> SalesOrderInpu
             && let Some(components) = sku.as_ref().and_then(|s| catalog.bundles.get(s))
         {
             for component in components {
+                let quantity = component
+                    .quantity
+                    .checked_mul(line.current_quantity)
+                    .ok_or_else(|| too_large(&format!("the quantity of its component {}", component.sku)))?;
                 lines.push(SalesOrderLineInput {
                     line_no: next,
                     kind: LineKind::BundleComponent,
                     sku: Some(component.sku.clone()),
                     description: format!("{} (in {})", component.sku, line.name),
-                    quantity: component.quantity * line.current_quantity,
+                    quantity,
                     unit_price: "0".into(),
                     discount: "0".into(),
                     tax: "0".into(),
@@ -196,14 +214,18 @@ pub fn sales_order(order: &ImportOrder, catalog: &CatalogView) -> SalesOrderInpu
         }
     }
     for charge in order.shipping_lines.nodes.iter().filter(|s| !s.is_removed) {
-        let (line, price, discount, tax) = shipping_line(next, charge);
+        let too_large = |what: &str| overflow(&charge.title, what);
+        let (line, price, discount, tax) = shipping_line(next, charge).ok_or_else(|| too_large("its taxes"))?;
         next += 1;
-        shipping += price - discount;
-        discounts += discount;
-        taxes += tax;
+        shipping = price
+            .checked_sub(discount)
+            .and_then(|charge| shipping.checked_add(charge))
+            .ok_or_else(|| too_large("the shipping total"))?;
+        discounts = discounts.checked_add(discount).ok_or_else(|| too_large("the discounts"))?;
+        taxes = taxes.checked_add(tax).ok_or_else(|| too_large("the taxes"))?;
         lines.push(line);
     }
-    SalesOrderInput {
+    Ok(SalesOrderInput {
         customer_id: None,
         currency: order.currency_code.clone(),
         subtotal: money(subtotal),
@@ -218,13 +240,28 @@ pub fn sales_order(order: &ImportOrder, catalog: &CatalogView) -> SalesOrderInpu
         email: order.email.clone(),
         shopify_updated_at: Some(shopsync_core::time::to_text(order.updated_at)),
         lines,
-    }
+    })
 }
 
-fn shipping_line(line_no: i64, charge: &ImportShippingLine) -> (SalesOrderLineInput, Decimal, Decimal, Decimal) {
+/// An order whose quantities or amounts do not fit the back office's numbers.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "order {order} cannot become a sales order: {what} of line '{line}' is too large to compute; check the line in \
+     Shopify and the bundle's component quantities (`shopsync items show ITEM`)"
+)]
+pub struct Overflow {
+    pub order: String,
+    pub line: String,
+    pub what: String,
+}
+
+fn shipping_line(
+    line_no: i64,
+    charge: &ImportShippingLine,
+) -> Option<(SalesOrderLineInput, Decimal, Decimal, Decimal)> {
     let price = charge.original_price_set.amount();
-    let discount = (price - charge.discounted_price_set.amount()).max(Decimal::ZERO);
-    let tax = tax_of(&charge.tax_lines);
+    let discount = price.checked_sub(charge.discounted_price_set.amount())?.max(Decimal::ZERO);
+    let tax = tax_of(&charge.tax_lines)?;
     let line = SalesOrderLineInput {
         line_no,
         kind: LineKind::Shipping,
@@ -237,11 +274,12 @@ fn shipping_line(line_no: i64, charge: &ImportShippingLine) -> (SalesOrderLineIn
         shopify_line_item_id: charge.id.as_ref().map(|id| id.to_string()),
         parent_line_no: None,
     };
-    (line, price, discount, tax)
+    Some((line, price, discount, tax))
 }
 
-fn tax_of(lines: &[ImportTaxLine]) -> Decimal {
-    lines.iter().map(|t| t.price_set.amount()).sum()
+/// The sum of tax lines; `None` when it does not fit a decimal.
+fn tax_of(lines: &[ImportTaxLine]) -> Option<Decimal> {
+    lines.iter().try_fold(Decimal::ZERO, |sum, t| sum.checked_add(t.price_set.amount()))
 }
 
 /// Money as the store keeps it: decimal text with at least two decimals (`12.50`, `0.00`).
@@ -335,7 +373,7 @@ mod tests {
     fn a_clean_order_has_no_problem_and_adds_up() {
         let o = order(vec![line(1, Some("SKU-1"), Some(1), 2, "10.00")], "DE", "10115");
         assert!(problems(&o, &catalog(), &ShopSettings::default(), Known::default()).is_empty());
-        let so = sales_order(&o, &catalog());
+        let so = sales_order(&o, &catalog()).unwrap();
         assert_eq!(so.lines.len(), 2);
         assert_eq!((so.lines[0].kind, so.lines[0].sku.as_deref()), (LineKind::Item, Some("SKU-1")));
         assert_eq!(so.subtotal, "19.00", "2 x 10.00 less 1.00 discount");
@@ -417,7 +455,7 @@ mod tests {
     #[test]
     fn a_bundle_expands_to_its_components() {
         let o = order(vec![line(5, Some("BOX"), Some(2), 3, "30.00")], "DE", "10115");
-        let so = sales_order(&o, &catalog());
+        let so = sales_order(&o, &catalog()).unwrap();
         let kinds: Vec<(LineKind, Option<&str>, i64, Option<i64>)> =
             so.lines.iter().map(|l| (l.kind, l.sku.as_deref(), l.quantity, l.parent_line_no)).collect();
         assert_eq!(
@@ -433,6 +471,19 @@ mod tests {
             so.lines[1].shopify_line_item_id == so.lines[0].shopify_line_item_id,
             "components ship as their bundle"
         );
+    }
+
+    #[test]
+    fn a_component_quantity_that_would_overflow_is_an_error_never_a_negative_line() {
+        let mut view = catalog();
+        view.bundles.insert("BOX".into(), vec![BundleComponent { sku: "SKU-1".into(), quantity: i64::MAX }]);
+        let o = order(vec![line(5, Some("BOX"), Some(2), 2, "30.00")], "DE", "10115");
+        let err = sales_order(&o, &view).unwrap_err();
+        assert_eq!((err.order.as_str(), err.line.as_str()), ("#1001", "Line 5"));
+        assert!(err.to_string().contains("the quantity of its component SKU-1"), "{err}");
+        // An amount past what a decimal holds is refused the same way.
+        let o = order(vec![line(6, Some("SKU-1"), Some(1), i64::MAX, "79228162514264337593543950335")], "DE", "1");
+        assert!(sales_order(&o, &catalog()).unwrap_err().to_string().contains("its amount"));
     }
 
     #[test]

@@ -81,6 +81,21 @@ impl<'a> Importer<'a> {
             }
         }
         catalog.bundles = store.bundles().await?.into_iter().map(|b| (b.bundle_sku, b.components)).collect();
+        // Stored before the bundles import had its bound: such a bundle would make its orders' component
+        // quantities overflow, so it is refused here, by name, before any order is read.
+        for (bundle, components) in &catalog.bundles {
+            if let Some(c) =
+                components.iter().find(|c| !(1..=crate::import::MAX_COMPONENT_QUANTITY).contains(&c.quantity))
+            {
+                return Err(SyncError::Invalid(format!(
+                    "bundle {bundle} holds {} of {}, outside 1 to {}: correct its row in the bundles file and import \
+                     it again (`shopsync bundles import FILE`) before syncing orders",
+                    c.quantity,
+                    c.sku,
+                    crate::import::MAX_COMPONENT_QUANTITY
+                )));
+            }
+        }
         let code = ctx.settings.customer_template.clone();
         let template = match &code {
             Some(code) => store.customer_template(code).await?,
@@ -109,8 +124,9 @@ impl<'a> Importer<'a> {
         ids
     }
 
-    /// Imports a batch of orders read from Shopify. An order already evaluated at this `updatedAt` is skipped
-    /// unless `force`, a reprocess request or the shop's reprocess tag asks for it.
+    /// Imports a batch of orders read from Shopify. An order already evaluated at this version (an `updatedAt` as
+    /// new and the same content, see [`shopsync_store::StoredOrderVersion::has_seen`]) is skipped unless `force`, a reprocess
+    /// request or the shop's reprocess tag asks for it.
     pub async fn import(&mut self, orders: Vec<ImportOrder>, force: bool) -> Result<Vec<ImportedOrder>, SyncError> {
         if orders.is_empty() {
             return Ok(Vec::new());
@@ -122,15 +138,20 @@ impl<'a> Importer<'a> {
         let versions = store.shopify_order_versions(shop_id, &ids).await?;
         let reprocess_tag = self.ctx.settings.reprocess_tag.clone();
         let mut todo = Vec::with_capacity(orders.len());
+        // One per order of `todo`, in its order (the details read keeps it).
+        let mut hashes = Vec::with_capacity(orders.len());
         for order in orders {
             let tagged = has_tag(&order, &reprocess_tag);
-            let seen = versions
-                .get(order.id.as_str())
-                .is_some_and(|stored| stored.updated_at >= shopsync_core::time::to_text(order.updated_at));
+            // The hash of the order as read, before a details read completes it: the next read of the same
+            // version gives the same form.
+            let hash = capture::order_hash(&order);
+            let updated_at = shopsync_core::time::to_text(order.updated_at);
+            let seen = versions.get(order.id.as_str()).is_some_and(|stored| stored.has_seen(&updated_at, &hash));
             if seen && !force && !tagged && !self.requested.contains(order.id.as_str()) {
                 self.summary.unchanged += 1;
                 continue;
             }
+            hashes.push(hash);
             todo.push(order);
         }
         if todo.is_empty() {
@@ -149,7 +170,7 @@ impl<'a> Importer<'a> {
         let mut existing: HashMap<String, i64> = HashMap::new();
         for order in &todo {
             let mut known = Known::default();
-            if (order.display_fulfillment_status == "FULFILLED" || order.cancelled_at.is_some())
+            if (order.display_fulfillment_status == "FULFILLED" || ends(order))
                 && let Some(id) = versions.get(order.id.as_str()).and_then(|stored| stored.sales_order_id)
             {
                 known.has_sales_order = true;
@@ -176,11 +197,15 @@ impl<'a> Importer<'a> {
         for (i, order) in todo.iter().enumerate() {
             let found = std::mem::take(&mut problems[i]);
             let status = OrderStatus::from_problems(&found);
-            let sales_order = (status == OrderStatus::Synced).then(|| {
-                let mut so = evaluate::sales_order(order, &self.catalog);
-                so.customer_id = customers.get(&i).copied().flatten();
-                so
-            });
+            let sales_order = match status {
+                OrderStatus::Synced => {
+                    let mut so = evaluate::sales_order(order, &self.catalog)
+                        .map_err(|overflow| SyncError::Invalid(overflow.to_string()))?;
+                    so.customer_id = customers.get(&i).copied().flatten();
+                    Some(so)
+                }
+                _ => None,
+            };
             evaluations.push(OrderEvaluation {
                 order: header(order),
                 status,
@@ -189,6 +214,7 @@ impl<'a> Importer<'a> {
                 transactions: transactions(order),
                 refunds: refunds(order),
                 returns: returns(order),
+                import_hash: hashes.get(i).cloned(),
             });
         }
         let saved = store.save_order_evaluations(shop_id, &evaluations).await?;
@@ -198,16 +224,21 @@ impl<'a> Importer<'a> {
             let id = order.id.to_string();
             self.requested.remove(&id);
             let mut status = saved.status;
-            if order.cancelled_at.is_some()
+            // Ended in Shopify after it became a sales order: a person decides what happens to it, once
+            // (`shopsync orders resolve`); a decision already taken is not asked again.
+            if ends(order)
                 && let Some(&sales_order_id) = existing.get(&id)
+                && store.conflict_resolutions(shop_id, &id).await?.is_empty()
             {
                 store
                     .set_sales_order_conflict(
                         sales_order_id,
-                        Some(&cancelled_note(order, saved.sales_order_number.as_deref())),
+                        Some(&ended_note(order, saved.sales_order_number.as_deref(), &self.ctx.shop.domain)),
                     )
                     .await?;
-                status = OrderStatus::Conflict;
+                if let Some(current) = store.shopify_order(shop_id, &id).await? {
+                    status = current.status;
+                }
             }
             let codes: Vec<String> = evaluation.problems.iter().map(|p| p.code().as_str().to_string()).collect();
             match saved.change {
@@ -279,6 +310,12 @@ impl<'a> Importer<'a> {
             );
         }
         self.summary
+    }
+
+    /// The sales order Shopify's version of an order would make, with this run's links and bundles (its customer
+    /// left to the one the sales order has).
+    pub fn sales_order_of(&self, order: &ImportOrder) -> Result<shopsync_store::SalesOrderInput, SyncError> {
+        evaluate::sales_order(order, &self.catalog).map_err(|overflow| SyncError::Invalid(overflow.to_string()))
     }
 
     /// Reads what a page left out of its orders (more lines, refunds, returns).
@@ -584,14 +621,29 @@ fn returns(order: &ImportOrder) -> Vec<OrderReturnInput> {
         .collect()
 }
 
-/// The conflict note of an imported order cancelled in Shopify.
-fn cancelled_note(order: &ImportOrder, sales_order: Option<&str>) -> String {
-    let when = order.cancelled_at.map(|t| format!(" at {t}")).unwrap_or_default();
-    let reason =
-        order.cancel_reason.as_deref().map(|r| format!(" (reason: {})", r.to_ascii_lowercase())).unwrap_or_default();
+/// Whether the order ended in Shopify: cancelled, or refunded in full.
+pub(crate) fn ends(order: &ImportOrder) -> bool {
+    order.cancelled_at.is_some() || order.display_financial_status.as_deref() == Some("REFUNDED")
+}
+
+/// The conflict note of an imported order cancelled or refunded in full in Shopify.
+fn ended_note(order: &ImportOrder, sales_order: Option<&str>, domain: &str) -> String {
+    let what = if order.cancelled_at.is_some() {
+        let when = order.cancelled_at.map(|t| format!(" at {t}")).unwrap_or_default();
+        let reason = order
+            .cancel_reason
+            .as_deref()
+            .map(|r| format!(" (reason: {})", r.to_ascii_lowercase()))
+            .unwrap_or_default();
+        format!("cancelled in Shopify{when}{reason}")
+    } else {
+        "refunded in full in Shopify".to_string()
+    };
+    let numeric = order.id.as_str().rsplit('/').next().unwrap_or(order.id.as_str());
     format!(
-        "Order {} was cancelled in Shopify{when}{reason} after it was imported as sales order {}: stop its shipment if \
-         it has not left, or agree with the customer what happens to what shipped; then clear the conflict.",
+        "Order {} was {what} after it was imported as sales order {}: stop its shipment if it has not left, or agree \
+         with the customer what happens to what shipped; then clear the conflict with `shopsync orders resolve \
+         --shop {domain} {numeric} --keep shopify` (cancels the sales order) or `--keep back-office` (keeps it).",
         order.name,
         sales_order.unwrap_or("-")
     )

@@ -48,7 +48,10 @@ use shopify_admin::ops::payouts::Payouts;
 use shopify_admin::ops::products::SearchPageVariables;
 use shopsync_core::OrderErrorCode;
 use shopsync_core::order_errors::OrderStatus;
-use shopsync_store::{OrderEvaluation, OrderFilter, OrderKey, Payout, ShopifyOrder, ShopifyOrderInput};
+use shopsync_store::{
+    ConflictResolution, ConflictResolutionInput, ConflictSide, OrderEvaluation, OrderFilter, OrderKey, Payout,
+    ShopifyOrder, ShopifyOrderInput,
+};
 
 pub use import::ImportedOrder;
 pub(crate) use read::bulk_wait;
@@ -122,8 +125,8 @@ pub enum ReprocessTarget {
     Orders(Vec<String>),
     /// Orders with a problem of this code, created in the range (dates or times, either end open).
     Code { code: OrderErrorCode, since: Option<String>, until: Option<String> },
-    /// Every order in error.
-    AllErrors,
+    /// Every order in error, created in the range (either end open).
+    AllErrors { since: Option<String>, until: Option<String> },
 }
 
 /// What a reprocess did, order by order.
@@ -174,8 +177,13 @@ pub async fn reprocess_orders(
             };
             store.shopify_order_ids(shop_id, &filter).await?
         }
-        ReprocessTarget::AllErrors => {
-            let filter = OrderFilter { status: Some(OrderStatus::Error), ..OrderFilter::default() };
+        ReprocessTarget::AllErrors { since, until } => {
+            let filter = OrderFilter {
+                status: Some(OrderStatus::Error),
+                created_from: since.clone(),
+                created_before: until.clone(),
+                ..OrderFilter::default()
+            };
             store.shopify_order_ids(shop_id, &filter).await?
         }
     };
@@ -195,6 +203,46 @@ pub async fn reprocess_orders(
     report.orders = orders;
     report.summary = importer.finish();
     Ok(report)
+}
+
+/// Settles the conflict of an order (`#1001`, a number, an id or its sales order number) as a person decided:
+/// Shopify's version (read now, never a stored copy) or the back office's. Recorded with `resolved_by` and the
+/// time; see [`shopsync_store::OrderStore::resolve_conflict`].
+pub async fn resolve_conflict(
+    ctx: &ShopContext,
+    key: &str,
+    side: ConflictSide,
+    resolved_by: &str,
+    note: Option<&str>,
+) -> Result<ConflictResolution, SyncError> {
+    ctx.require_outgoing()?;
+    let store = ctx.store();
+    let Some(order) = store.find_shopify_order(ctx.shop.id, &OrderKey::parse(key)).await? else {
+        return Err(SyncError::Invalid(format!(
+            "no order {key} in {}: `shopsync orders list --shop {} --status conflict` lists the orders in conflict",
+            ctx.shop.domain, ctx.shop.domain
+        )));
+    };
+    let (found, _) = read::by_ids(ctx.client(), std::slice::from_ref(&order.order_id)).await?;
+    let shopify = match found.into_iter().next() {
+        // Deleted in Shopify: as final as a cancellation.
+        None => None,
+        Some(current) if import::ends(&current) => None,
+        Some(current) => {
+            let current =
+                if current.needs_details() { import::complete_order(ctx.client(), current).await? } else { current };
+            let importer = import::Importer::load(ctx).await?;
+            Some(importer.sales_order_of(&current)?)
+        }
+    };
+    let input = ConflictResolutionInput {
+        order_id: order.order_id.clone(),
+        side,
+        shopify,
+        resolved_by: resolved_by.to_string(),
+        note: note.map(str::to_string),
+    };
+    Ok(store.resolve_conflict(ctx.shop.id, &input).await?)
 }
 
 /// Reads orders by id and evaluates them whatever their version; orders Shopify no longer has are left as they

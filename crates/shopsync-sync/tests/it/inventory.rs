@@ -144,6 +144,30 @@ async fn one_refused_quantity_does_not_stop_the_other_249_of_its_batch() {
 }
 
 #[tokio::test]
+async fn a_quantity_shopify_cannot_hold_is_skipped_by_its_sku_and_the_rest_of_its_batch_is_sent() {
+    let h = Harness::start(SimConfig { seed: Seed::Empty, plan: Plan::Plus, ..SimConfig::default() }).await;
+    let location = map_main(&h).await;
+    pushed_items(&h, 3).await;
+    // Stored as a database from before the stock import refused it would hold it: above Shopify's 32-bit Int.
+    set_stock(&h, "MAIN", &[("CANDLE-0001", 5), ("CANDLE-0002", 3_000_000_000), ("CANDLE-0003", 7)]).await;
+    for _ in 0..2 {
+        let summary = sync_stock(&h).await;
+        assert_eq!(summary.skipped, 1, "{summary:?}");
+        assert_eq!(summary.errors.get("QUANTITY_OUT_OF_RANGE"), Some(&1), "{summary:?}");
+    }
+    assert_eq!(available(&h, "CANDLE-0001", &location), Some(5));
+    assert_eq!(available(&h, "CANDLE-0003", &location), Some(7));
+    let records = h.store.skipped_records(h.shop.id, Some("inventory")).await.unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].object_key, "CANDLE-0002@MAIN");
+    assert!(
+        records[0].message.starts_with("CANDLE-0002 at MAIN: the back office holds 3000000000"),
+        "{}",
+        records[0].message
+    );
+}
+
+#[tokio::test]
 async fn unknown_quantities_of_linked_products_are_read_before_they_are_set() {
     let h = Harness::start(SimConfig { seed: Seed::Demo, ..SimConfig::default() }).await;
     let location = map_main(&h).await;

@@ -1,5 +1,5 @@
 //! Jobs and their leases: a run whose job another run took over stops at its next write, and commits nothing
-//! over the run that took over.
+//! over the run that took over. A run whose database was deleted, replaced or filled up fails with that cause.
 
 use shopify_sim::SimConfig;
 use shopsync_store::{JobProcess, JobStatus, JobStore, JobTrigger, OrderFilter, OrderStore, ShopStore, StoreError};
@@ -45,4 +45,59 @@ async fn a_run_whose_job_was_taken_over_stops_at_its_next_write_and_saves_nothin
     assert_eq!(statuses[0], (JobStatus::Running, Some("host-b")), "the run that took over still owns its job");
     assert_eq!(statuses[1].0, JobStatus::Failed);
     assert!(jobs[1].error.as_deref().is_some_and(|e| e.contains("stopped reporting")), "{:?}", jobs[1].error);
+}
+
+/// A flow that syncs the demo store's orders, then runs `after` (what happens to the database meanwhile).
+async fn orders_then(h: &Harness, after: impl FnOnce(&std::path::Path)) -> Result<FlowSummary, SyncError> {
+    h.store.save_setting(h.shop.id, "order-import-from", "all").await.unwrap();
+    let ctx = h.engine.shop(h.sim.shop_domain()).await.unwrap();
+    let path = h.store.path().to_path_buf();
+    let flow = async {
+        let summary = sync_orders(&ctx, &OrderSyncOptions::default(), &NoProgress).await?;
+        after(&path);
+        Ok(summary)
+    };
+    h.engine.run_job(&ctx, "orders", JobTrigger::Manual, &NoProgress, flow).await
+}
+
+#[tokio::test]
+async fn a_run_whose_database_was_deleted_under_it_fails_with_that_cause() {
+    let h = Harness::start(SimConfig::default()).await;
+    let result = orders_then(&h, |path| {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            let _ = std::fs::remove_file(std::path::PathBuf::from(file));
+        }
+    })
+    .await;
+    let err = result.expect_err("a run whose database is gone must not succeed");
+    assert!(matches!(err, SyncError::Store(StoreError::FileGone { replaced: false, .. })), "{err}");
+    assert!(err.to_string().contains("was deleted"), "{err}");
+}
+
+#[tokio::test]
+async fn a_run_whose_database_was_replaced_under_it_fails_with_that_cause() {
+    let h = Harness::start(SimConfig::default()).await;
+    let result = orders_then(&h, |path| {
+        // A restore: another file renamed over the path.
+        let copy = path.with_extension("restored");
+        std::fs::copy(path, &copy).unwrap();
+        std::fs::rename(&copy, path).unwrap();
+    })
+    .await;
+    let err = result.expect_err("a run whose database was replaced must not succeed");
+    assert!(matches!(err, SyncError::Store(StoreError::FileGone { replaced: true, .. })), "{err}");
+}
+
+#[tokio::test]
+async fn a_run_that_fills_the_disk_ends_failed_with_that_cause_not_running() {
+    // Room for the schema, the shop and a little more: the order import fills it.
+    let h = Harness::start_capped(SimConfig::default(), Some(140)).await;
+    let result = orders_then(&h, |_| {}).await;
+    let err = result.expect_err("a run that could not save its work must not succeed");
+    assert!(err.to_string().contains("full"), "{err}");
+    let jobs = h.store.jobs(h.shop.id, Some("orders"), 10).await.unwrap();
+    assert_eq!(jobs[0].status, JobStatus::Failed, "{:?}", jobs[0]);
+    assert!(jobs[0].error.as_deref().is_some_and(|e| e.contains("full")), "{:?}", jobs[0].error);
 }

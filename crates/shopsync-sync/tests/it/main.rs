@@ -36,8 +36,20 @@ pub struct Harness {
 impl Harness {
     /// Starts the simulator with `config` and connects a fresh store to it.
     pub async fn start(config: shopify_sim::SimConfig) -> Harness {
+        Harness::start_capped(config, None).await
+    }
+
+    /// Like [`Harness::start`], with the database file capped at `max_pages` pages (a disk that fills up).
+    pub async fn start_capped(config: shopify_sim::SimConfig, max_pages: Option<u32>) -> Harness {
         let sim = shopify_sim::Simulator::start(config).await.expect("simulator starts");
-        let (store, dir) = fresh_store().await;
+        let (store, dir) = match max_pages {
+            None => fresh_store().await,
+            Some(pages) => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let store = SqliteStore::open_capped(&dir.path().join("shopsync.db"), pages).await.expect("opens");
+                (Arc::new(store), dir)
+            }
+        };
         let key = MasterKey::generate();
         let cipher = TokenCipher::new(&key);
         let sealed = cipher.seal(&access_token_context(sim.shop_domain(), Some(sim.base_url())), &sim.access_token());

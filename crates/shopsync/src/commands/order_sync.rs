@@ -2,9 +2,10 @@
 //! back office), fulfillments back to Shopify, and every switched-on flow in order. Each runs as a job (trigger
 //! `manual`) with progress bars on a terminal and a summary at the end.
 //!
-//! Exit codes: 0 done; 5 the sync ran but some records were held or skipped (orders in error, customers the
-//! template cannot create, shipments Shopify refused: the output lists them); 1 the sync could not run (a switch
-//! is off, writes are not allowed ...); 4 Shopify refused the shop's token.
+//! Exit codes: 0 done; 5 the sync ran but some records were held or skipped (orders in error or conflict after
+//! the run, whichever run found them; customers the template cannot create, shipments Shopify refused: the output
+//! lists them); 1 the sync could not run (a switch is off, writes are not allowed ...); 4 Shopify refused the
+//! shop's token.
 
 use std::process::ExitCode;
 
@@ -96,7 +97,8 @@ through a bulk query) and imports each as one sales order, with every problem th
 remedy (`shopsync orders show --shop SHOP ORDER`). Orders asked to be reprocessed, tagged with the shop's
 reprocess tag in Shopify, or whose cause was fixed (a SKU linked, a setting changed, a template completed) are
 read again from Shopify and evaluated. Payouts are imported too.
-Exit codes: 0 done, 5 some orders are held by a problem to fix (listed), 1 the sync could not run.";
+Exit codes: 0 done, 5 some orders are held (a problem to fix, or a conflict), whether this run read them or an
+earlier one did (listed), 1 the sync could not run.";
 
 pub const FULFILLMENTS_HELP: &str = "\
 Sends back-office shipments (`shopsync shipments create`) to Shopify as fulfillments with tracking number,
@@ -137,7 +139,7 @@ pub async fn orders(engine: &Engine, args: OrdersArgs) -> anyhow::Result<ExitCod
     } else {
         print_orders(&shop, &summary).await?;
     }
-    Ok(exit_code(&summary))
+    Ok(if app::orders_held(&shop).await? > 0 { ExitCode::from(EXIT_SKIPPED) } else { exit_code(&summary) })
 }
 
 pub async fn fulfillments(engine: &Engine, args: FulfillmentsArgs) -> anyhow::Result<ExitCode> {

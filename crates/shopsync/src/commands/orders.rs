@@ -16,8 +16,9 @@ use shopsync_store::{
     SalesOrder, Shipment, ShipmentQuery, Shop, ShopStore, ShopifyOrder, StoreError,
 };
 
+use shopsync_store::ConflictSide;
 use shopsync_store::JobTrigger;
-use shopsync_sync::orders::{ReprocessTarget, reprocess_orders};
+use shopsync_sync::orders::{ReprocessTarget, reprocess_orders, resolve_conflict};
 
 use super::print_json;
 use crate::context::DataDir;
@@ -78,11 +79,12 @@ pub enum OrdersCommand {
         /// Every order with a problem of this code (e.g. PRODUCT_NOT_LINKED).
         #[arg(long, value_parser = parse_code, conflicts_with_all = ["orders", "all_errors"])]
         code: Option<OrderErrorCode>,
-        /// With --code: only orders created in Shopify on or after this date (YYYY-MM-DD, UTC) or time.
-        #[arg(long, value_name = "DATE", requires = "code")]
+        /// With --code or --all-errors: only orders created in Shopify on or after this date (YYYY-MM-DD, UTC) or
+        /// time.
+        #[arg(long, value_name = "DATE", conflicts_with = "orders")]
         since: Option<String>,
-        /// With --code: only orders created in Shopify before this date or time.
-        #[arg(long, value_name = "DATE", requires = "code")]
+        /// With --code or --all-errors: only orders created in Shopify before this date or time.
+        #[arg(long, value_name = "DATE", conflicts_with = "orders")]
         until: Option<String>,
         /// Every order in error.
         #[arg(long, conflicts_with = "orders")]
@@ -90,7 +92,34 @@ pub enum OrdersCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Settle an order in conflict (changed, cancelled or refunded in Shopify after its sales order shipped):
+    /// take Shopify's version or keep the back office's. Recorded with who decided and when.
+    #[command(after_long_help = RESOLVE_HELP)]
+    Resolve {
+        #[arg(long)]
+        shop: String,
+        /// The order: its name (#1001), number, Shopify id or sales order number.
+        order: String,
+        /// Which version wins: `shopify` or `back-office`.
+        #[arg(long, value_parser = parse_side)]
+        keep: ConflictSide,
+        /// Why, in a few words (kept with the decision).
+        #[arg(long)]
+        note: Option<String>,
+        /// Who decides (default: the USER of this session).
+        #[arg(long)]
+        by: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
+
+const RESOLVE_HELP: &str = "\
+--keep shopify: a cancelled or fully refunded order cancels its sales order (stop what has not left); an edit is
+applied to the sales order, what shipped kept, unless Shopify's version drops or shrinks a line that shipped (then
+keep the back office's version and adjust by hand). --keep back-office: the sales order stays as it is, and later
+syncs compare Shopify with the version current now, so the same change is not flagged again.
+Exit codes: 0 settled, 1 the order is not in conflict or Shopify's version cannot be applied (the message says why).";
 
 const REPROCESS_HELP: &str = "\
 Reprocess reads each order from Shopify as it is now (never a stored copy, so a fix made in Shopify counts) and
@@ -106,16 +135,23 @@ pub async fn run(data_dir: &DataDir, command: OrdersCommand) -> anyhow::Result<E
         return Ok(ExitCode::SUCCESS);
     }
     if let OrdersCommand::Reprocess { shop, orders, code, since, until, all_errors, json } = command {
+        let since = since.as_deref().map(|d| parse_bound("--since", d)).transpose()?;
+        let until = until.as_deref().map(|d| parse_bound("--until", d)).transpose()?;
         let target = match (code, all_errors) {
-            (Some(code), _) => ReprocessTarget::Code {
-                code,
-                since: since.as_deref().map(|d| parse_bound("--since", d)).transpose()?,
-                until: until.as_deref().map(|d| parse_bound("--until", d)).transpose()?,
-            },
-            (None, true) => ReprocessTarget::AllErrors,
+            (Some(code), _) => ReprocessTarget::Code { code, since, until },
+            (None, true) => ReprocessTarget::AllErrors { since, until },
+            (None, false) if since.is_some() || until.is_some() => {
+                return Err(Failure::usage(
+                    "--since and --until choose among orders by date: use them with --code CODE or --all-errors, \
+                     or name the orders without them",
+                ));
+            }
             (None, false) => ReprocessTarget::Orders(orders),
         };
         return reprocess(data_dir, &shop, &target, json).await;
+    }
+    if let OrdersCommand::Resolve { shop, order, keep, note, by, json } = command {
+        return resolve(data_dir, &shop, &order, keep, note.as_deref(), by, json).await;
     }
     let store = data_dir.open_store().await?;
     let store = store.as_ref();
@@ -162,11 +198,59 @@ pub async fn run(data_dir: &DataDir, command: OrdersCommand) -> anyhow::Result<E
                 view.print(&shop);
             }
         }
-        OrdersCommand::Codes { .. } | OrdersCommand::Reprocess { .. } => {
+        OrdersCommand::Codes { .. } | OrdersCommand::Reprocess { .. } | OrdersCommand::Resolve { .. } => {
             unreachable!("handled before the store is opened")
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `orders resolve`: settles an order's conflict with Shopify's version (read now) or the back office's.
+async fn resolve(
+    data_dir: &DataDir,
+    shop: &str,
+    order: &str,
+    keep: ConflictSide,
+    note: Option<&str>,
+    by: Option<String>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let engine = data_dir.engine().await?;
+    let shop = engine.shop(&shop.trim().to_ascii_lowercase()).await?;
+    let by = by
+        .or_else(|| std::env::var("USER").ok())
+        .filter(|b| !b.trim().is_empty())
+        .unwrap_or_else(|| "unknown".to_string());
+    let resolution = resolve_conflict(&shop, order, keep, &by, note).await;
+    engine.flush_logs().await;
+    let resolution = resolution.map_err(|err| match err {
+        shopsync_sync::SyncError::Store(StoreError::Conflict(message)) => Failure { code: 1, message }.into(),
+        other => anyhow::Error::from(other),
+    })?;
+    if json {
+        print_json(&resolution)?;
+    } else {
+        let kept = match keep {
+            ConflictSide::Shopify => "Shopify's version applied",
+            ConflictSide::BackOffice => "the back office's version kept",
+        };
+        println!(
+            "{} ({}): conflict settled, {kept}, by {} at {}.",
+            clean(order),
+            resolution.sales_order_number.as_deref().unwrap_or("-"),
+            clean(&resolution.resolved_by),
+            resolution.resolved_at
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_side(text: &str) -> Result<ConflictSide, String> {
+    match text.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+        "shopify" => Ok(ConflictSide::Shopify),
+        "back-office" | "backoffice" => Ok(ConflictSide::BackOffice),
+        _ => Err(format!("`{text}` is not a side: use shopify or back-office")),
+    }
 }
 
 /// `orders reprocess`: re-reads the orders from Shopify and evaluates them now, as a job.
@@ -184,8 +268,10 @@ async fn reprocess(data_dir: &DataDir, shop: &str, target: &ReprocessTarget, jso
     let result = engine.run_job(&shop, "orders-reprocess", JobTrigger::Manual, &bars, flow).await;
     bars.finish();
     engine.flush_logs().await;
-    result?;
-    let Some(report) = report else { return Ok(ExitCode::SUCCESS) };
+    let summary = result?;
+    let Some(mut report) = report else { return Ok(ExitCode::SUCCESS) };
+    // The job's summary: the flow's, with the requests and cost the job counted around it.
+    report.summary = summary;
     let domain = &shop.shop.domain;
     let held = report.orders.iter().any(|o| matches!(o.status, OrderStatus::Error | OrderStatus::Conflict));
     if json {

@@ -237,7 +237,7 @@ fn resolve_lines(so: &SalesOrder, wanted: &[(String, i64)]) -> anyhow::Result<Ve
                 left_to_ship(so)
             )));
         }
-        let left: i64 = candidates.iter().map(|l| l.quantity - l.quantity_shipped).sum();
+        let left: i64 = candidates.iter().fold(0i64, |sum, l| sum.saturating_add(l.quantity - l.quantity_shipped));
         if *quantity > left {
             return Err(Failure::usage(format!(
                 "{} has {left} of {sku} left to ship, not {quantity}; what is left to ship: {}",
@@ -261,7 +261,8 @@ fn left_to_ship(so: &SalesOrder) -> String {
     let mut left: BTreeMap<&str, i64> = BTreeMap::new();
     for l in so.lines.iter().filter(|l| l.kind.is_shippable()) {
         if let Some(sku) = &l.sku {
-            *left.entry(sku).or_default() += l.quantity - l.quantity_shipped;
+            let total = left.entry(sku).or_default();
+            *total = total.saturating_add(l.quantity - l.quantity_shipped);
         }
     }
     let parts: Vec<String> = left.into_iter().filter(|(_, n)| *n > 0).map(|(sku, n)| format!("{sku}={n}")).collect();

@@ -2,6 +2,7 @@
 
 mod check;
 mod demo;
+mod integrity;
 mod items;
 mod jobs;
 mod orders;
