@@ -228,7 +228,7 @@ impl BulkRuntime {
 
 /// The most bulk queries that may run at once for one app and shop.
 pub fn concurrency_limit(api_version: &str) -> usize {
-    if api_version == "unstable" || api_version >= "2026-01" { 5 } else { 1 }
+    if crate::server::version_at_least(api_version, "2026-01") { 5 } else { 1 }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -270,7 +270,7 @@ const PAGE_INFO_ALIAS: &str = "simBulkPageInfo";
 
 /// Checks a bulk query by Shopify's rules; the messages of every rule broken when it is refused.
 pub(crate) fn plan(query: &str, api_version: &str) -> Result<BulkPlan, Vec<String>> {
-    let schema = if api_version == "unstable" { shopify_schema::unstable() } else { shopify_schema::stable() };
+    let schema = crate::server::schema_of(api_version);
     let document = match schema.validate(query) {
         Ok(document) => document,
         Err(error) => {

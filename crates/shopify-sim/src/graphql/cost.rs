@@ -48,24 +48,25 @@ pub const MAX_QUERY_DEPTH: usize = 17;
 /// fragment and would otherwise keep a core busy for minutes.
 pub const MAX_EXPANDED_FIELDS: u64 = 10_000;
 
-/// Checks the document's depth and expanded size before anything walks it field by field.
-pub fn check_limits(document: &ExecutableDocument, operation: &Operation) -> Result<(), GraphqlError> {
+/// Checks the document's depth and expanded size before anything walks it field by field. The
+/// error is boxed: it is rare, and a large `Err` would make every call's result large.
+pub fn check_limits(document: &ExecutableDocument, operation: &Operation) -> Result<(), Box<GraphqlError>> {
     let mut shape = Shape { document, fragments: HashMap::new() };
     let (depth, fields) = shape.selection_set(&operation.selection_set);
     if depth > MAX_QUERY_DEPTH {
-        return Err(GraphqlError::new(format!(
+        return Err(Box::new(GraphqlError::new(format!(
             "Query has a depth of {depth}, which exceeds the max depth of {MAX_QUERY_DEPTH}."
         ))
-        .with_code("MAX_DEPTH_EXCEEDED"));
+        .with_code("MAX_DEPTH_EXCEEDED")));
     }
     if fields > MAX_EXPANDED_FIELDS {
         let shown = if fields == u64::MAX { "more than 18 quintillion".to_string() } else { fields.to_string() };
-        return Err(GraphqlError::new(format!(
+        return Err(Box::new(GraphqlError::new(format!(
             "Query has {shown} fields once its fragments are expanded, which exceeds the max of \
              {MAX_EXPANDED_FIELDS}. A fragment spread more than once is expanded each time: select the fields \
              once, or split the query."
         ))
-        .with_code("MAX_FIELDS_EXCEEDED"));
+        .with_code("MAX_FIELDS_EXCEEDED")));
     }
     Ok(())
 }

@@ -55,7 +55,7 @@ pub struct PreparedDocument {
 
 type Prepared = Arc<Result<PreparedDocument, Vec<GraphqlError>>>;
 
-/// Parse/validate cache keyed by schema and document text. Bounded: when full it is cleared,
+/// Parse/validate cache keyed by schema version and document text. Bounded: when full it is cleared,
 /// which keeps memory flat under clients that inline values into documents.
 pub struct DocumentCache {
     entries: Mutex<HashMap<(&'static str, String), Prepared>>,
@@ -68,7 +68,7 @@ impl DocumentCache {
     }
 
     fn get_or_prepare(&self, schema: &'static AdminSchema, source: &str) -> Prepared {
-        let key = (schema.version_static(), source.to_string());
+        let key = (schema.version(), source.to_string());
         if let Some(found) = self.entries.lock().get(&key) {
             return found.clone();
         }
@@ -99,17 +99,6 @@ impl DocumentCache {
     }
 }
 
-/// Version-independent name of a schema, as a static str for cache keys.
-trait SchemaKey {
-    fn version_static(&self) -> &'static str;
-}
-
-impl SchemaKey for AdminSchema {
-    fn version_static(&self) -> &'static str {
-        if self.version() == "unstable" { "unstable" } else { "stable" }
-    }
-}
-
 /// A GraphQL request as the HTTP layer decoded it.
 pub struct GraphqlRequest {
     pub query: String,
@@ -126,7 +115,7 @@ pub struct GraphqlResponse {
 
 /// Serves one GraphQL request for the app identified by `token_key`.
 pub fn serve(state: &SimState, api_version: &str, token_key: &str, request: GraphqlRequest) -> GraphqlResponse {
-    let schema = if api_version == "unstable" { shopify_schema::unstable() } else { shopify_schema::stable() };
+    let schema = crate::server::schema_of(api_version);
     let plain = |body| GraphqlResponse { body, deprecated_reason: None };
     let prepared = state.documents.get_or_prepare(schema, &request.query);
     let prepared = match prepared.as_ref() {
@@ -255,7 +244,10 @@ fn execute_mutation(
             continue;
         };
         let key = call.directive_arg("idempotent", "key", variables).and_then(|key| key.as_str().map(str::to_string));
-        if key.is_none() && state.registry.requires_idempotency(name) {
+        if key.is_none()
+            && state.registry.requires_idempotency(name)
+            && crate::server::version_at_least(&env.api_version, "2026-04")
+        {
             executor.push_error(error_at(
                 format!(
                     "The {name} mutation requires an idempotency key since API version 2026-04: add \

@@ -640,6 +640,14 @@ impl Object for InventoryItemObject<'_> {
             })),
             "measurement" => object(MeasurementObject(item)),
             "variant" => Ok(variant.map_or(Output::Null, |variant| Output::Object(Rc::new(VariantObject(variant))))),
+            // Since 2026-01 `variant` is deprecated for this connection (an item may one day
+            // stock several variants); here it holds the one variant.
+            "variants" => {
+                let request = PageRequest::from_call(call)?;
+                let items =
+                    variant.map(|variant| (variant_sort_key(variant, "ID", catalog), variant)).into_iter().collect();
+                variant_connection(items, &request)
+            }
             "inventoryLevel" => {
                 let location_id = super::gid_argument(call, "locationId", "Location")?;
                 Ok(location_id

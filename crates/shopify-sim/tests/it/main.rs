@@ -11,4 +11,5 @@ mod props;
 mod protocol;
 mod support;
 mod tls;
+mod versions;
 mod webhooks;

@@ -161,8 +161,7 @@ async fn a_wrong_client_id_or_redirect_uri_gets_shopifys_error_page() {
 async fn a_code_is_exchanged_once_for_a_token_with_the_granted_scopes() {
     let t = spawn_app().await;
     let params = authorize(&t, "read_products,read_orders", &[]).await;
-    let request =
-        json!({ "client_id": DEFAULT_API_KEY, "client_secret": secret(&t), "code": param(&params, "code") });
+    let request = json!({ "client_id": DEFAULT_API_KEY, "client_secret": secret(&t), "code": param(&params, "code") });
     let (status, token) = exchange(&t, request.clone()).await;
     assert_eq!(status, 200, "{token}");
     assert_eq!(token["scope"], "read_products,read_orders");
@@ -279,7 +278,8 @@ async fn uninstalling_the_app_revokes_every_token_and_sends_app_uninstalled() {
     let issued = t.sim.control().issue_access_token(&["read_products"]);
     assert!(scopes_with(&t, issued.expose_secret()).await.is_some());
 
-    let response = t.http.post(format!("{}/_sim/app/uninstall", t.sim.base_url())).json(&json!({})).send().await.unwrap();
+    let response =
+        t.http.post(format!("{}/_sim/app/uninstall", t.sim.base_url())).json(&json!({})).send().await.unwrap();
     assert_eq!(response.status(), 204);
     let webhook = receiver.wait_for(1).await.remove(0);
     assert_eq!(webhook.header("x-shopify-topic"), "app/uninstalled");

@@ -394,8 +394,9 @@ async fn a_fragment_spread_twice_costs_what_it_costs_once_and_aliases_each_cost_
     let fragment = "fragment Variants on Product { variants(first: 10) { nodes { id } } }";
     let cost = |body: &Value| body["extensions"]["cost"]["requestedQueryCost"].as_u64().unwrap();
     let once = t.gql(&format!("{{ products(first: 5) {{ nodes {{ ...Variants }} }} }} {fragment}"), json!({})).await;
-    let twice =
-        t.gql(&format!("{{ products(first: 5) {{ nodes {{ ...Variants ...Variants }} }} }} {fragment}"), json!({})).await;
+    let twice = t
+        .gql(&format!("{{ products(first: 5) {{ nodes {{ ...Variants ...Variants }} }} }} {fragment}"), json!({}))
+        .await;
     // 2 + 5 x (product 1 + variants 2 + 10 x 1) = 67: the second spread merges into the first.
     assert_eq!(cost(&once), 67);
     assert_eq!(cost(&twice), 67, "the fields merge, so they are executed and costed once");

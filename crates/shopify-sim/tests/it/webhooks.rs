@@ -158,7 +158,7 @@ mutation Subscribe($topic: WebhookSubscriptionTopic!, $input: WebhookSubscriptio
       includeFields
       filter
       apiVersion { handle }
-      endpoint { __typename ... on WebhookHttpEndpoint { callbackUrl } }
+      uri
     }
     userErrors { field message }
   }
@@ -193,7 +193,7 @@ async fn webhook_subscriptions_are_created_listed_found_and_deleted() {
     assert_eq!(subscription["topic"], "ORDERS_CREATE");
     assert_eq!(subscription["format"], "JSON");
     assert_eq!(subscription["apiVersion"]["handle"], crate::support::VERSION);
-    assert_eq!(subscription["endpoint"], json!({ "__typename": "WebhookHttpEndpoint", "callbackUrl": receiver_url }));
+    assert_eq!(subscription["uri"], receiver_url);
     let id = subscription["id"].as_str().unwrap().to_string();
     assert!(id.starts_with("gid://shopify/WebhookSubscription/"));
 
@@ -216,7 +216,7 @@ async fn webhook_subscriptions_are_created_listed_found_and_deleted() {
         .gql(
             r#"query Subs($topics: [WebhookSubscriptionTopic!]) {
                  webhookSubscriptions(first: 10, topics: $topics) {
-                   nodes { id topic endpoint { ... on WebhookHttpEndpoint { callbackUrl } } }
+                   nodes { id topic uri }
                    pageInfo { hasNextPage }
                  }
                  all: webhookSubscriptions(first: 10) { nodes { topic } }
@@ -227,7 +227,7 @@ async fn webhook_subscriptions_are_created_listed_found_and_deleted() {
         .await;
     assert_eq!(
         listed["data"]["webhookSubscriptions"]["nodes"],
-        json!([{ "id": id, "topic": "ORDERS_CREATE", "endpoint": { "callbackUrl": receiver_url } }])
+        json!([{ "id": id, "topic": "ORDERS_CREATE", "uri": receiver_url }])
     );
     assert_eq!(listed["data"]["all"]["nodes"], json!([{ "topic": "ORDERS_CREATE" }, { "topic": "PRODUCTS_UPDATE" }]));
     assert_eq!(listed["data"]["webhookSubscriptionsCount"]["count"], 2);
@@ -297,7 +297,10 @@ async fn a_change_delivers_a_signed_webhook_whose_body_matches_the_topic_schema(
         .unwrap();
     let level = receiver.wait_for(2).await.remove(1);
     assert_eq!(level.header("x-shopify-topic"), "inventory_levels/update");
-    assert_eq!(level.header("x-shopify-hmac-sha256"), expected_hmac(t.sim.client_secret().expose_secret(), &level.body));
+    assert_eq!(
+        level.header("x-shopify-hmac-sha256"),
+        expected_hmac(t.sim.client_secret().expose_secret(), &level.body)
+    );
     let body = level.json();
     assert_eq!(body["available"], 17);
     assert_matches_schema("inventory_levels/update", &body);
@@ -532,7 +535,10 @@ async fn order_and_customer_bodies_match_their_schemas() {
     let mut seen = Vec::new();
     for webhook in &received {
         let topic = webhook.header("x-shopify-topic").to_string();
-        assert_eq!(webhook.header("x-shopify-hmac-sha256"), expected_hmac(t.sim.client_secret().expose_secret(), &webhook.body));
+        assert_eq!(
+            webhook.header("x-shopify-hmac-sha256"),
+            expected_hmac(t.sim.client_secret().expose_secret(), &webhook.body)
+        );
         assert_matches_schema_but_nullable_fields(&topic, &webhook.json());
         seen.push(topic);
     }
