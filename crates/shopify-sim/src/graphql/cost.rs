@@ -54,19 +54,23 @@ pub fn check_limits(document: &ExecutableDocument, operation: &Operation) -> Res
     let mut shape = Shape { document, fragments: HashMap::new() };
     let (depth, fields) = shape.selection_set(&operation.selection_set);
     if depth > MAX_QUERY_DEPTH {
-        return Err(Box::new(GraphqlError::new(format!(
-            "Query has a depth of {depth}, which exceeds the max depth of {MAX_QUERY_DEPTH}."
-        ))
-        .with_code("MAX_DEPTH_EXCEEDED")));
+        return Err(Box::new(
+            GraphqlError::new(format!(
+                "Query has a depth of {depth}, which exceeds the max depth of {MAX_QUERY_DEPTH}."
+            ))
+            .with_code("MAX_DEPTH_EXCEEDED"),
+        ));
     }
     if fields > MAX_EXPANDED_FIELDS {
         let shown = if fields == u64::MAX { "more than 18 quintillion".to_string() } else { fields.to_string() };
-        return Err(Box::new(GraphqlError::new(format!(
-            "Query has {shown} fields once its fragments are expanded, which exceeds the max of \
+        return Err(Box::new(
+            GraphqlError::new(format!(
+                "Query has {shown} fields once its fragments are expanded, which exceeds the max of \
              {MAX_EXPANDED_FIELDS}. A fragment spread more than once is expanded each time: select the fields \
              once, or split the query."
-        ))
-        .with_code("MAX_FIELDS_EXCEEDED")));
+            ))
+            .with_code("MAX_FIELDS_EXCEEDED"),
+        ));
     }
     Ok(())
 }
