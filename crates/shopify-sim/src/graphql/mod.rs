@@ -77,18 +77,7 @@ impl DocumentCache {
                 let deprecated = schema.deprecated_uses(&document);
                 Ok(PreparedDocument { document, deprecated })
             }
-            Err(error) => Err(error
-                .diagnostics()
-                .iter()
-                .map(|diagnostic| {
-                    let mut graphql_error = GraphqlError::new(diagnostic.message.clone())
-                        .with_code(errors::validation_code(diagnostic.kind));
-                    if let Some(at) = diagnostic.location {
-                        graphql_error = graphql_error.with_location(at.line, at.column);
-                    }
-                    graphql_error
-                })
-                .collect()),
+            Err(error) => Err(errors::validation_errors(source, error.diagnostics())),
         });
         let mut entries = self.entries.lock();
         if entries.len() >= self.capacity {

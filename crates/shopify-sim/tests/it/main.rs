@@ -9,6 +9,7 @@ mod oauth;
 mod orders;
 mod props;
 mod protocol;
+mod semantics;
 mod support;
 mod tls;
 mod versions;
