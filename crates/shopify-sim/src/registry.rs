@@ -84,6 +84,20 @@ impl Registry {
         self
     }
 
+    /// The root query fields served, sorted (for the coverage report).
+    pub fn served_query_fields(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = self.query_fields.keys().copied().collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// The mutations served, sorted (for the coverage report).
+    pub fn served_mutations(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = self.mutations.keys().copied().collect();
+        names.sort_unstable();
+        names
+    }
+
     pub(crate) fn query_field(&self, name: &str) -> Option<QueryFieldFn> {
         self.query_fields.get(name).copied()
     }

@@ -4,6 +4,7 @@
 mod bulk;
 mod catalog;
 mod control;
+mod coverage;
 mod mutations;
 mod oauth;
 mod orders;
