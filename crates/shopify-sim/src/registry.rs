@@ -51,6 +51,7 @@ impl Registry {
         crate::resolvers::payouts::register(&mut registry);
         crate::resolvers::webhooks::register(&mut registry);
         crate::resolvers::bulk::register(&mut registry);
+        crate::resolvers::publications::register(&mut registry);
         registry
     }
 

@@ -34,6 +34,8 @@ pub struct Store {
     pub webhooks: crate::webhooks::Subscriptions,
     /// Bulk operations (see `crate::bulk`).
     pub bulk: crate::bulk::BulkOperations,
+    /// Publications, their channels, and which products are published where.
+    pub publications: crate::model::publications::Publications,
     next_ids: HashMap<IdKind, u64>,
 }
 
@@ -115,6 +117,7 @@ impl Store {
             changes_recorded: 0,
             webhooks: crate::webhooks::Subscriptions::default(),
             bulk: crate::bulk::BulkOperations::default(),
+            publications: crate::model::publications::Publications::default(),
             next_ids: HashMap::new(),
         }
     }

@@ -5,4 +5,5 @@ pub mod catalog;
 pub mod customers;
 pub mod orders;
 pub mod payouts;
+pub mod publications;
 pub mod shop;

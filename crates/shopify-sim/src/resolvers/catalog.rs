@@ -348,6 +348,9 @@ impl Object for ProductObject<'_> {
     fn field<'a>(&'a self, call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
         let product = self.0;
         let catalog = &ctx.store.catalog;
+        if let Some(resolved) = super::publications::product_field(product, call, ctx) {
+            return resolved;
+        }
         match call.name() {
             "id" => text(&gid::format("Product", product.id)),
             "legacyResourceId" => text(&product.id.to_string()),

@@ -12,6 +12,7 @@ pub mod order_mutations;
 pub mod orders;
 pub mod payouts;
 pub mod product_mutations;
+pub mod publications;
 pub mod shop;
 pub mod tags;
 pub mod webhooks;

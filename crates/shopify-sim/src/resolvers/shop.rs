@@ -50,7 +50,8 @@ fn nodes<'a>(call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
     Ok(Output::List(ids.iter().map(|id| ctx.node(id).map_or(Output::Null, Output::Object)).collect()))
 }
 
-struct ShopObject<'s>(&'s Shop);
+/// `Shop`.
+pub struct ShopObject<'s>(pub &'s Shop);
 
 impl Object for ShopObject<'_> {
     fn type_name(&self) -> &'static str {

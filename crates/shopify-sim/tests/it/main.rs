@@ -10,6 +10,7 @@ mod oauth;
 mod orders;
 mod props;
 mod protocol;
+mod publications;
 mod semantics;
 mod support;
 mod tls;
