@@ -48,6 +48,7 @@ pub mod rng;
 pub mod search;
 pub mod seed;
 pub mod server;
+pub mod staged_uploads;
 pub mod state;
 pub mod store;
 pub mod throttle;

@@ -52,6 +52,7 @@ impl Registry {
         crate::resolvers::webhooks::register(&mut registry);
         crate::resolvers::bulk::register(&mut registry);
         crate::resolvers::publications::register(&mut registry);
+        crate::staged_uploads::register(&mut registry);
         registry
     }
 

@@ -68,6 +68,7 @@ pub(crate) fn router(state: Arc<SimState>) -> Router {
         .merge(crate::webhooks::routes())
         .merge(crate::bulk::routes())
         .merge(crate::oauth::routes())
+        .merge(crate::staged_uploads::routes())
         .with_state(state)
 }
 

@@ -189,6 +189,36 @@ pub fn serve(state: &SimState, api_version: &str, token_key: &str, request: Grap
     }
 }
 
+/// Runs one line of a bulk mutation: the line's variables coerced against the mutation's, then the
+/// mutation as a request would run it (without cost: bulk mutations are not rate limited). The
+/// result line's `data` and, when the line's request failed, `errors`.
+pub(crate) fn run_bulk_mutation_line(
+    state: &SimState,
+    document: &Valid<ExecutableDocument>,
+    schema: &AdminSchema,
+    provided: &Map<String, Json>,
+    env: &executor::RequestEnv,
+) -> Map<String, Json> {
+    let mut result = Map::new();
+    let Ok(operation) = document.operations.get(None) else {
+        result.insert("errors".to_string(), json!([GraphqlError::new("An operation name is required")]));
+        return result;
+    };
+    match input::coerce_variables(schema.schema(), operation, provided) {
+        Ok(variables) => {
+            let (data, errors, _) = execute_mutation(state, document, schema, operation, &variables, env);
+            result.insert("data".to_string(), data);
+            if !errors.is_empty() {
+                result.insert("errors".to_string(), json!(errors));
+            }
+        }
+        Err(errors) => {
+            result.insert("errors".to_string(), json!(errors));
+        }
+    }
+    result
+}
+
 /// Runs each mutation field in order: the change under a write lock, then its payload selection
 /// under a read lock. Handles `@idempotent(key:)` for every mutation: a retry with the same key and
 /// arguments replays the first payload; the same key with other arguments is refused.

@@ -56,6 +56,7 @@ const SERVED: (&[&str], &[&str]) = (
     ],
     &[
         "bulkOperationCancel",
+        "bulkOperationRunMutation",
         "bulkOperationRunQuery",
         "fulfillmentCreate",
         "inventoryItemUpdate",
@@ -71,6 +72,7 @@ const SERVED: (&[&str], &[&str]) = (
         "productVariantsBulkUpdate",
         "publishablePublish",
         "publishableUnpublish",
+        "stagedUploadsCreate",
         "tagsAdd",
         "tagsRemove",
         "webhookSubscriptionCreate",

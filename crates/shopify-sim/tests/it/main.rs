@@ -2,6 +2,7 @@
 //! client sending requests shaped as Shopify's official clients send them.
 
 mod bulk;
+mod bulk_mutations;
 mod catalog;
 mod control;
 mod coverage;
