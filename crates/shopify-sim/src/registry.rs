@@ -53,6 +53,7 @@ impl Registry {
         crate::resolvers::bulk::register(&mut registry);
         crate::resolvers::publications::register(&mut registry);
         crate::staged_uploads::register(&mut registry);
+        crate::resolvers::metafields::register(&mut registry);
         registry
     }
 

@@ -351,6 +351,9 @@ impl Object for ProductObject<'_> {
         if let Some(resolved) = super::publications::product_field(product, call, ctx) {
             return resolved;
         }
+        if let Some(resolved) = super::metafields::owner_field("Product", product.id, call, ctx) {
+            return resolved;
+        }
         match call.name() {
             "id" => text(&gid::format("Product", product.id)),
             "legacyResourceId" => text(&product.id.to_string()),
@@ -530,6 +533,9 @@ impl Object for VariantObject<'_> {
         let variant = self.0;
         let catalog = &ctx.store.catalog;
         let product = catalog.products.get(&variant.product_id);
+        if let Some(resolved) = super::metafields::owner_field("ProductVariant", variant.id, call, ctx) {
+            return resolved;
+        }
         match call.name() {
             "id" => text(&gid::format("ProductVariant", variant.id)),
             "legacyResourceId" => text(&variant.id.to_string()),
@@ -811,6 +817,9 @@ impl Object for LocationObject<'_> {
     fn field<'a>(&'a self, call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
         let location = self.0;
         let catalog = &ctx.store.catalog;
+        if let Some(resolved) = super::metafields::owner_field("Location", location.id, call, ctx) {
+            return resolved;
+        }
         match call.name() {
             "id" => text(&gid::format("Location", location.id)),
             "legacyResourceId" => text(&location.id.to_string()),

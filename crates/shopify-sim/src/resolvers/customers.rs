@@ -144,6 +144,9 @@ impl Object for CustomerObject<'_> {
     fn field<'a>(&'a self, call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
         let customer = self.0;
         let store = ctx.store;
+        if let Some(resolved) = super::metafields::owner_field("Customer", customer.id, call, ctx) {
+            return resolved;
+        }
         match call.name() {
             "id" => leaf(Json::String(gid::format("Customer", customer.id))),
             "legacyResourceId" => text(&customer.id.to_string()),

@@ -8,6 +8,7 @@ pub mod bulk;
 pub mod catalog;
 pub mod customers;
 pub mod inventory;
+pub mod metafields;
 pub mod order_mutations;
 pub mod orders;
 pub mod payouts;

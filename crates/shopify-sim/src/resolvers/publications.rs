@@ -217,6 +217,19 @@ impl Object for ResourcePublicationObject<'_> {
 
 /// The publication fields of `Product`; `None` for any other field.
 pub fn product_field<'a>(product: &'a Product, call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Option<Resolved<'a>> {
+    // Asked first for every Product field: decide on the name before reading the clock.
+    if !matches!(
+        call.name(),
+        "resourcePublications"
+            | "resourcePublicationsV2"
+            | "unpublishedPublications"
+            | "publishedOnPublication"
+            | "publishedOnCurrentPublication"
+            | "resourcePublicationsCount"
+            | "availablePublicationsCount"
+    ) {
+        return None;
+    }
     let publications = &ctx.store.publications;
     let now = ctx.store.now();
     let states = || {

@@ -58,8 +58,11 @@ impl Object for ShopObject<'_> {
         "Shop"
     }
 
-    fn field<'a>(&'a self, call: &FieldCall<'_>, _ctx: &'a Ctx<'a>) -> Resolved<'a> {
+    fn field<'a>(&'a self, call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
         let shop = self.0;
+        if let Some(resolved) = super::metafields::owner_field("Shop", shop.id, call, ctx) {
+            return resolved;
+        }
         match call.name() {
             "id" => text(&gid::format("Shop", shop.id)),
             "name" => text(&shop.name),

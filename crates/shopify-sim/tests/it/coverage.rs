@@ -61,6 +61,8 @@ const SERVED: (&[&str], &[&str]) = (
         "fulfillmentCreate",
         "inventoryItemUpdate",
         "inventorySetQuantities",
+        "metafieldsDelete",
+        "metafieldsSet",
         "orderCancel",
         "orderClose",
         "orderMarkAsPaid",

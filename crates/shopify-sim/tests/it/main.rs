@@ -6,6 +6,7 @@ mod bulk_mutations;
 mod catalog;
 mod control;
 mod coverage;
+mod metafields;
 mod mutations;
 mod oauth;
 mod orders;
