@@ -1,19 +1,22 @@
-//! The real Shopify Admin GraphQL schema, as data, plus our overlay of API changes up to 2026-10.
+//! Shopify's own Admin GraphQL schemas, one per API version, as data.
 //!
-//! The vendored schemas (`schema/admin-2025-04.graphql`, `schema/admin-unstable-2025-09.graphql`,
-//! provenance in `schema/SOURCE.md`) predate the API version shopsync speaks. The overlay
-//! `schema/overlay-2026-10.graphql` adds what changed since (each change names its docs page), so
-//! documents are held to today's API: `changeFromQuantity` exists, `compareQuantity` does not.
+//! `schema/admin-VERSION.graphql` are Shopify's introspection results of each version the simulator
+//! serves (provenance in `schema/SOURCE.md`). The build script deflates them and the crate embeds
+//! the compressed bytes; each version is inflated and parsed the first time it is asked for (about
+//! 0.1 s with apollo-compiler optimised) and shared for the rest of the process.
 //!
 //! Both the client's tests and the simulator validate documents through this crate. It holds no
-//! protocol logic: loading, validating and reporting deprecated uses only. Each schema is parsed
-//! once per process (about 0.1 s with apollo-compiler optimised) and shared.
+//! protocol logic: loading, validating and reporting deprecated uses only. Every schema is reached
+//! through [`for_version`] or [`latest`], never through a static, so a build that leaves the
+//! schemas out (a production binary that only syncs a real store) needs no change of callers.
 //!
 //! ```
-//! let schema = shopify_schema::stable();
+//! let schema = shopify_schema::latest();
 //! let doc = schema.validate("{ shop { name } }").expect("valid document");
 //! assert!(schema.deprecated_uses(&doc).is_empty());
 //! assert!(schema.validate("{ shop { nope } }").is_err());
+//! assert!(shopify_schema::for_version("2026-04").is_some());
+//! assert!(shopify_schema::for_version("2024-01").is_none());
 //! ```
 
 use std::fmt;
@@ -25,29 +28,52 @@ use apollo_compiler::schema::ExtendedType;
 use apollo_compiler::validation::Valid;
 use apollo_compiler::{Node, Schema};
 
-/// The API version the overlay brings the schemas to.
-pub const API_VERSION: &str = "2026-10";
+/// The API versions whose schemas this crate carries, oldest first.
+pub const VERSIONS: &[&str] = &["2025-10", "2026-01", "2026-04", "2026-07", "2026-10"];
 
-/// The 2025-04 stable schema plus the 2026-10 overlay: what the simulator serves as 2026-10.
-pub fn stable() -> &'static AdminSchema {
-    static STABLE: OnceLock<AdminSchema> = OnceLock::new();
-    STABLE.get_or_init(|| {
-        AdminSchema::load(API_VERSION, STABLE_SDL, "admin-2025-04.graphql")
-            // The embedded files are checked by this crate's tests; failing here is a build defect.
-            .unwrap_or_else(|error| panic!("embedded stable schema does not load: {error}"))
-    })
+/// The newest version carried: what shopsync speaks and what the simulator serves as `unstable`.
+pub const LATEST: &str = "2026-10";
+
+/// The schema of the newest version carried ([`LATEST`]).
+pub fn latest() -> &'static AdminSchema {
+    // LATEST is one of VERSIONS, which are all embedded; a miss here is a build defect.
+    for_version(LATEST).unwrap_or_else(|| panic!("the schema of {LATEST} is not embedded"))
 }
 
-/// The ~2025-09 unstable dump plus the 2026-10 overlay.
-pub fn unstable() -> &'static AdminSchema {
-    static UNSTABLE: OnceLock<AdminSchema> = OnceLock::new();
-    UNSTABLE.get_or_init(|| {
-        let sdl = strip_builtin_id_scalar(UNSTABLE_SDL);
-        AdminSchema::load("unstable", &sdl, "admin-unstable-2025-09.graphql")
-            // The embedded files are checked by this crate's tests; failing here is a build defect.
-            .unwrap_or_else(|error| panic!("embedded unstable schema does not load: {error}"))
-    })
+/// The schema of one API version (`2026-04`), or `None` for a version this crate does not carry.
+/// Parsed once per process, on first use.
+///
+/// # Panics
+/// When an embedded schema does not load: the files are checked by this crate's tests, so that is
+/// a defect of the build, not of the caller.
+pub fn for_version(version: &str) -> Option<&'static AdminSchema> {
+    static LOADED: [OnceLock<AdminSchema>; EMBEDDED.len()] = [const { OnceLock::new() }; EMBEDDED.len()];
+    let index = EMBEDDED.iter().position(|(name, _)| *name == version)?;
+    let (name, compressed) = EMBEDDED[index];
+    Some(LOADED[index].get_or_init(|| {
+        AdminSchema::load(name, compressed).unwrap_or_else(|error| panic!("embedded schema does not load: {error}"))
+    }))
 }
+
+/// `@oneOf` input objects (exactly one field set) are in the GraphQL spec since 2024 and Shopify
+/// uses them (`CollectionIdentifierInput` ...); graphql-core prints the directive as a built-in,
+/// so the files do not declare it, and apollo-compiler 1.x does not know it without a definition.
+const ONE_OF_DIRECTIVE: &str = r#"
+"Requires exactly one field of the input object to be given, and not null."
+directive @oneOf on INPUT_OBJECT
+"#;
+
+/// Inflating stops beyond this size: the largest schema is 3.7 MB, so more means a broken file.
+const MAX_SCHEMA_BYTES: usize = 64 << 20;
+
+macro_rules! embedded {
+    ($($version:literal),* $(,)?) => {
+        [$(($version, include_bytes!(concat!(env!("OUT_DIR"), "/admin-", $version, ".graphql.deflate")) as &[u8])),*]
+    };
+}
+
+/// Each version with its deflated SDL, in the order of [`VERSIONS`].
+const EMBEDDED: [(&str, &[u8]); 5] = embedded!("2025-10", "2026-01", "2026-04", "2026-07", "2026-10");
 
 /// One loaded, validated Admin schema.
 pub struct AdminSchema {
@@ -61,7 +87,7 @@ pub enum SchemaError {
     /// The document does not parse or does not validate against the schema.
     #[error("GraphQL document is invalid against the Admin schema {version}:\n{}", list(.diagnostics))]
     InvalidDocument { version: String, diagnostics: Vec<Diagnostic> },
-    /// A schema file or the overlay is broken (a defect of this crate, not of the caller).
+    /// An embedded schema file is broken (a defect of this crate, not of the caller).
     #[error("Admin schema {version} does not load: {message}")]
     InvalidSchema { version: String, message: String },
 }
@@ -104,8 +130,8 @@ impl fmt::Display for Diagnostic {
 }
 
 impl AdminSchema {
-    /// The API version this schema stands for (`2026-10` or `unstable`).
-    pub fn version(&self) -> &str {
+    /// The API version this schema stands for (`2026-10`).
+    pub fn version(&self) -> &'static str {
         self.version
     }
 
@@ -150,19 +176,20 @@ impl AdminSchema {
         uses
     }
 
-    fn load(version: &'static str, base_sdl: &str, path: &str) -> Result<Self, SchemaError> {
+    fn load(version: &'static str, compressed: &[u8]) -> Result<Self, SchemaError> {
         let invalid = |message: String| SchemaError::InvalidSchema { version: version.to_string(), message };
-        let mut schema = Schema::builder()
-            .parse(base_sdl, path)
-            .parse(OVERLAY_SDL, "overlay-2026-10.graphql")
-            .build()
-            .map_err(|with_errors| invalid(with_errors.errors.to_string()))?;
-        for line in OVERLAY_SDL.lines() {
-            if let Some(instruction) = line.trim().strip_prefix("#!") {
-                apply_instruction(&mut schema, instruction.trim()).map_err(&invalid)?;
-            }
+        let sdl = miniz_oxide::inflate::decompress_to_vec_with_limit(compressed, MAX_SCHEMA_BYTES)
+            .map_err(|error| invalid(format!("the embedded schema does not inflate: {error}")))?;
+        let sdl =
+            String::from_utf8(sdl).map_err(|error| invalid(format!("the embedded schema is not UTF-8: {error}")))?;
+        let mut builder = Schema::builder().parse(sdl.as_str(), format!("admin-{version}.graphql"));
+        if !sdl.contains("directive @oneOf") {
+            builder = builder.parse(ONE_OF_DIRECTIVE, "built-in-one-of.graphql");
         }
-        let schema = schema.validate().map_err(|with_errors| invalid(with_errors.errors.to_string()))?;
+        let schema = builder
+            .build()
+            .and_then(Schema::validate)
+            .map_err(|with_errors| invalid(with_errors.errors.to_string()))?;
         Ok(AdminSchema { version, schema })
     }
 
@@ -224,147 +251,6 @@ impl AdminSchema {
     }
 }
 
-const STABLE_SDL: &str = include_str!("../schema/admin-2025-04.graphql");
-const UNSTABLE_SDL: &str = include_str!("../schema/admin-unstable-2025-09.graphql");
-const OVERLAY_SDL: &str = include_str!("../schema/overlay-2026-10.graphql");
-
 fn list(diagnostics: &[Diagnostic]) -> String {
     diagnostics.iter().map(|diagnostic| format!("  {diagnostic}")).collect::<Vec<_>>().join("\n")
-}
-
-/// The unstable dump declares `scalar ID` (with a description), which apollo-compiler rejects as
-/// a redefinition of a built-in scalar: cut the definition and its description out.
-fn strip_builtin_id_scalar(sdl: &str) -> String {
-    let Some(at) = sdl.find("\nscalar ID\n") else {
-        return sdl.to_string();
-    };
-    let before = &sdl[..at];
-    let start =
-        before.trim_end().strip_suffix("\"\"\"").and_then(|without_close| without_close.rfind("\"\"\"")).unwrap_or(at);
-    let end = at + "\nscalar ID\n".len();
-    format!("{}\n{}", &sdl[..start], &sdl[end..])
-}
-
-/// Applies one `#!` loader instruction of the overlay (see the overlay file's header).
-fn apply_instruction(schema: &mut Schema, instruction: &str) -> Result<(), String> {
-    let (verb, rest) =
-        instruction.split_once(' ').ok_or_else(|| format!("overlay instruction `{instruction}` has no target"))?;
-    match verb {
-        "remove" => {
-            let (type_name, member) =
-                rest.trim().split_once('.').ok_or_else(|| format!("`remove {rest}` must name Type.member"))?;
-            remove_member(schema, type_name, member)
-        }
-        "argument" => {
-            let rest = rest.trim();
-            let open = rest.find('(').ok_or_else(|| format!("`argument {rest}` must be Type.field(definition)"))?;
-            let (type_name, field_name) =
-                rest[..open].split_once('.').ok_or_else(|| format!("`argument {rest}` must name Type.field"))?;
-            let argument = parse_argument_definition(&rest[open..])?;
-            add_argument(schema, type_name, field_name, argument)
-        }
-        "field" => {
-            let rest = rest.trim();
-            let (path, ty) = rest.split_once(':').ok_or_else(|| format!("`field {rest}` must be Type.field: TYPE"))?;
-            let (type_name, field_name) =
-                path.trim().split_once('.').ok_or_else(|| format!("`field {rest}` must name Type.field"))?;
-            add_field(schema, type_name, field_name.trim(), ty.trim())
-        }
-        other => Err(format!("unknown overlay instruction `{other}`")),
-    }
-}
-
-fn remove_member(schema: &mut Schema, type_name: &str, member: &str) -> Result<(), String> {
-    let removed = match schema.types.get_mut(type_name) {
-        Some(ExtendedType::InputObject(input)) => input.make_mut().fields.shift_remove(member).map(drop),
-        Some(ExtendedType::Object(object)) => object.make_mut().fields.shift_remove(member).map(drop),
-        Some(ExtendedType::Interface(interface)) => interface.make_mut().fields.shift_remove(member).map(drop),
-        Some(ExtendedType::Enum(enum_type)) => enum_type.make_mut().values.shift_remove(member).map(drop),
-        _ => return Err(format!("`remove {type_name}.{member}`: no such type")),
-    };
-    match removed {
-        Some(_) => Ok(()),
-        None => Err(format!("`remove {type_name}.{member}`: no such member")),
-    }
-}
-
-/// Adds a field to an object, interface or input object unless the base schema already has it (the unstable
-/// dump often does), so one overlay serves both vendored schemas.
-fn add_field(schema: &mut Schema, type_name: &str, field_name: &str, ty: &str) -> Result<(), String> {
-    let parse = |sdl: String| {
-        ast::Document::parse(sdl, "overlay-field.graphql").map_err(|with_errors| with_errors.errors.to_string())
-    };
-    match schema.types.get_mut(type_name) {
-        Some(ExtendedType::InputObject(input)) => {
-            if input.fields.contains_key(field_name) {
-                return Ok(());
-            }
-            let document = parse(format!("input OverlayField {{ {field_name}: {ty} }}"))?;
-            let field = document
-                .definitions
-                .iter()
-                .find_map(|definition| match definition {
-                    ast::Definition::InputObjectTypeDefinition(input) => input.fields.first().cloned(),
-                    _ => None,
-                })
-                .ok_or_else(|| format!("`field {type_name}.{field_name}: {ty}` is not an input field"))?;
-            input.make_mut().fields.insert(field.name.clone(), apollo_compiler::schema::Component::from(field));
-            Ok(())
-        }
-        Some(ExtendedType::Object(object)) => {
-            if object.fields.contains_key(field_name) {
-                return Ok(());
-            }
-            let document = parse(format!("type OverlayField {{ {field_name}: {ty} }}"))?;
-            let field = document
-                .definitions
-                .iter()
-                .find_map(|definition| match definition {
-                    ast::Definition::ObjectTypeDefinition(object) => object.fields.first().cloned(),
-                    _ => None,
-                })
-                .ok_or_else(|| format!("`field {type_name}.{field_name}: {ty}` is not a field"))?;
-            object.make_mut().fields.insert(field.name.clone(), apollo_compiler::schema::Component::from(field));
-            Ok(())
-        }
-        _ => Err(format!("`field {type_name}.{field_name}`: no such object or input type")),
-    }
-}
-
-fn parse_argument_definition(text: &str) -> Result<Node<ast::InputValueDefinition>, String> {
-    let sdl = format!("type OverlayArgument {{ field{text}: Int }}");
-    let document =
-        ast::Document::parse(sdl, "overlay-argument.graphql").map_err(|with_errors| with_errors.errors.to_string())?;
-    document
-        .definitions
-        .iter()
-        .find_map(|definition| match definition {
-            ast::Definition::ObjectTypeDefinition(object) => {
-                object.fields.first().and_then(|field| field.arguments.first().cloned())
-            }
-            _ => None,
-        })
-        .ok_or_else(|| format!("`{text}` holds no argument definition"))
-}
-
-fn add_argument(
-    schema: &mut Schema,
-    type_name: &str,
-    field_name: &str,
-    argument: Node<ast::InputValueDefinition>,
-) -> Result<(), String> {
-    let Some(ExtendedType::Object(object)) = schema.types.get_mut(type_name) else {
-        return Err(format!("`argument {type_name}.{field_name}`: no such object type"));
-    };
-    let field = object
-        .make_mut()
-        .fields
-        .get_mut(field_name)
-        .ok_or_else(|| format!("`argument {type_name}.{field_name}`: no such field"))?;
-    let arguments = &mut field.make_mut().arguments;
-    match arguments.iter_mut().find(|existing| existing.name == argument.name) {
-        Some(existing) => *existing = argument,
-        None => arguments.push(argument),
-    }
-    Ok(())
 }

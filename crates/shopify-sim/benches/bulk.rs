@@ -114,7 +114,7 @@ fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     runtime.block_on(async {
-        shopify_schema::stable();
+        shopify_schema::latest();
         let client = reqwest::Client::new();
         let generous = BucketConfig { maximum_available: 1e9, restore_rate: 1e9 };
 

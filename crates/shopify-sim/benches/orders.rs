@@ -123,7 +123,7 @@ fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     runtime.block_on(async {
-        shopify_schema::stable();
+        shopify_schema::latest();
         let base = rss_kib();
         let started = Instant::now();
         let catalog_only = Simulator::start(SimConfig { seed: Seed::Large, bucket: Some(unlimited()), ..SimConfig::default() })

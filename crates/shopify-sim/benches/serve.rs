@@ -74,7 +74,7 @@ fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     runtime.block_on(async {
-        shopify_schema::stable();
+        shopify_schema::latest();
         let before = rss_kib();
         let started = Instant::now();
         let sim = Simulator::start(SimConfig {

@@ -29,8 +29,11 @@
 //! `url`, as in Shopify. At most five bulk queries run at once per shop from API version 2026-01
 //! (one before), beyond which `bulkOperationRunQuery` answers `OPERATION_IN_PROGRESS`.
 //!
-//! `bulkOperationRunMutation` and staged uploads are not simulated (the mutation answers the
-//! simulator's "not implemented" error).
+//! **Bulk mutations** (`bulkOperationRunMutation`, the variables uploaded through
+//! `crate::staged_uploads`) run the mutation once per line of variables, in order, each through
+//! the same executor as a request (no cost, as on Shopify), and write one result line per input
+//! line: `{"data":{...},"__lineNumber":N}`, with `errors` beside `data` when that line's request
+//! failed. A line's `userErrors` are in its `data`, as Shopify returns them.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io::{BufWriter, Write};
@@ -106,8 +109,11 @@ pub struct BulkOperation {
     pub url: Option<String>,
     pub partial_data_url: Option<String>,
     pub query: String,
-    /// `QUERY` (mutations are not simulated).
+    /// `QUERY` or `MUTATION`.
     pub kind: &'static str,
+    /// A bulk mutation's variables, one JSON object per line (the staged upload it was given).
+    #[serde(skip)]
+    pub variables: Option<Arc<Vec<u8>>>,
     pub group_objects: bool,
     pub api_version: String,
     /// What went wrong, for the control surface (Shopify gives only the error code).
@@ -228,7 +234,7 @@ impl BulkRuntime {
 
 /// The most bulk queries that may run at once for one app and shop.
 pub fn concurrency_limit(api_version: &str) -> usize {
-    if api_version == "unstable" || api_version >= "2026-01" { 5 } else { 1 }
+    if crate::server::version_at_least(api_version, "2026-01") { 5 } else { 1 }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -270,7 +276,7 @@ const PAGE_INFO_ALIAS: &str = "simBulkPageInfo";
 
 /// Checks a bulk query by Shopify's rules; the messages of every rule broken when it is refused.
 pub(crate) fn plan(query: &str, api_version: &str) -> Result<BulkPlan, Vec<String>> {
-    let schema = if api_version == "unstable" { shopify_schema::unstable() } else { shopify_schema::stable() };
+    let schema = crate::server::schema_of(api_version);
     let document = match schema.validate(query) {
         Ok(document) => document,
         Err(error) => {
@@ -679,13 +685,20 @@ enum Ending {
 }
 
 async fn execute(state: Arc<SimState>, id: u64, mut shutdown: watch::Receiver<bool>) {
-    let (query, api_version, group_objects) = {
+    let (query, api_version, group_objects, variables) = {
         let store = state.store.read();
         let Some(operation) = store.bulk.items.get(&id) else {
             return;
         };
-        (operation.query.clone(), operation.api_version.clone(), operation.group_objects)
+        (operation.query.clone(), operation.api_version.clone(), operation.group_objects, operation.variables.clone())
     };
+    if let Some(variables) = variables {
+        let ending = execute_mutations(&state, id, &query, &api_version, variables, &mut shutdown).await;
+        if let Some(ending) = ending {
+            finish(&state, id, ending);
+        }
+        return;
+    }
     let ending = 'run: {
         let plan = match plan(&query, &api_version) {
             Ok(plan) => Arc::new(plan),
@@ -814,6 +827,126 @@ async fn execute(state: Arc<SimState>, id: u64, mut shutdown: watch::Receiver<bo
         (Ending::Completed, lines, roots, bytes)
     };
     finish(&state, id, ending);
+}
+
+/// Lines of a bulk mutation run per blocking task; cancel and pause are checked between them.
+const MUTATION_LINES_PER_CHUNK: usize = 250;
+
+/// Runs a bulk mutation: one execution per line of `variables`, one result line each. `None`
+/// when the simulator shuts down first.
+async fn execute_mutations(
+    state: &Arc<SimState>,
+    id: u64,
+    mutation: &str,
+    api_version: &str,
+    variables: Arc<Vec<u8>>,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Option<(Ending, u64, u64, u64)> {
+    let failed =
+        |message: String, lines, bytes| (Ending::Failed("INTERNAL_SERVER_ERROR", vec![message]), lines, lines, bytes);
+    let schema = crate::server::schema_of(api_version);
+    let document = match schema.validate(mutation) {
+        Ok(document) => Arc::new(document),
+        Err(error) => return Some(failed(error.to_string(), 0, 0)),
+    };
+    let Some(path) = state.bulk.file(id) else {
+        return Some(failed("the simulator has no directory for result files".to_string(), 0, 0));
+    };
+    let mut writer = match std::fs::File::create(&path) {
+        Ok(file) => BufWriter::with_capacity(256 * 1024, file),
+        Err(error) => return Some(failed(format!("{}: {error}", path.display()), 0, 0)),
+    };
+    let env = Arc::new(state.request_env(api_version));
+    // Line numbers count every line of the file, empty ones included, as the input's own numbering.
+    let input: Vec<(u64, std::ops::Range<usize>)> = {
+        let mut start = 0;
+        let mut ranges = Vec::new();
+        for (number, line) in variables.split(|byte| *byte == b'\n').enumerate() {
+            let range = start..start + line.len();
+            start += line.len() + 1;
+            if !line.trim_ascii().is_empty() {
+                ranges.push((number as u64, range));
+            }
+        }
+        ranges
+    };
+    let (mut lines, mut bytes) = (0u64, 0u64);
+    for chunk in input.chunks(MUTATION_LINES_PER_CHUNK) {
+        loop {
+            if cancel_requested(state, id) {
+                return Some((Ending::Canceled, lines, lines, bytes));
+            }
+            if !state.bulk.behaviour.lock().paused {
+                break;
+            }
+            tokio::select! {
+                _ = state.bulk.resumed.notified() => {}
+                _ = tokio::time::sleep(Duration::from_millis(20)) => {}
+                _ = shutdown.changed() => return None,
+            }
+        }
+        let (task_state, task_document, task_env, task_variables) =
+            (state.clone(), document.clone(), env.clone(), variables.clone());
+        let chunk = chunk.to_vec();
+        let results = tokio::task::spawn_blocking(move || {
+            chunk
+                .into_iter()
+                .map(|(number, range)| {
+                    let mut result = match serde_json::from_slice::<Map<String, Json>>(&task_variables[range]) {
+                        Ok(provided) => crate::graphql::run_bulk_mutation_line(
+                            &task_state,
+                            &task_document,
+                            schema,
+                            &provided,
+                            &task_env,
+                        ),
+                        Err(error) => {
+                            let mut result = Map::new();
+                            let message = format!("Line {number} is not a JSON object of variables: {error}");
+                            result.insert("errors".to_string(), json!([{ "message": message }]));
+                            result
+                        }
+                    };
+                    result.insert("__lineNumber".to_string(), json!(number));
+                    result
+                })
+                .collect::<Vec<_>>()
+        })
+        .await;
+        let results = match results {
+            Ok(results) => results,
+            Err(error) => return Some(failed(error.to_string(), lines, bytes)),
+        };
+        for result in results {
+            let mut line = match serde_json::to_vec(&result) {
+                Ok(line) => line,
+                Err(error) => return Some(failed(error.to_string(), lines, bytes)),
+            };
+            line.push(b'\n');
+            if let Err(error) = writer.write_all(&line) {
+                return Some(failed(format!("{}: {error}", path.display()), lines, bytes));
+            }
+            lines += 1;
+            bytes += line.len() as u64;
+        }
+        {
+            let mut store = state.store.write();
+            if let Some(operation) = store.bulk.items.get_mut(&id) {
+                operation.object_count = lines;
+                operation.root_object_count = lines;
+            }
+        }
+        if let Some(limit) = state.bulk.behaviour.lock().fail_after_objects
+            && lines >= limit
+        {
+            let _ = writer.flush();
+            return Some(failed(format!("fault injection: failed after {lines} objects"), lines, bytes));
+        }
+    }
+    if let Err(error) = writer.flush() {
+        return Some(failed(error.to_string(), lines, bytes));
+    }
+    Some((Ending::Completed, lines, lines, bytes))
 }
 
 fn cancel_requested(state: &SimState, id: u64) -> bool {

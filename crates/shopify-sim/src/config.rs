@@ -79,6 +79,8 @@ impl Default for SimConfig {
                 "write_merchant_managed_fulfillment_orders",
                 "read_returns",
                 "read_shopify_payments_payouts",
+                "read_publications",
+                "write_publications",
             ]
             .iter()
             .map(|scope| scope.to_string())

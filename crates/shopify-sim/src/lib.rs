@@ -1,8 +1,9 @@
 //! shopify-sim: a local Shopify store that speaks the Admin GraphQL API.
 //!
-//! No test of shopsync can reach Shopify, so they run against this simulator. It is held to the
-//! real Admin schema (plus the 2026-10 overlay, see the `shopify-schema` crate): every document is
-//! parsed and validated, and execution walks the selection set, so any valid selection over the
+//! No test of shopsync can reach Shopify, so they run against this simulator. It is held to
+//! Shopify's own Admin schema of the API version in the request's URL (see the `shopify-schema`
+//! crate; a retired version is served as the oldest supported one, `unstable` as the newest): every
+//! document is parsed and validated, and execution walks the selection set, so any valid selection over the
 //! implemented types works and a valid field the simulator does not model is a clear error naming
 //! `Type.field`. It computes Shopify's query cost and runs the per-app leaky bucket (THROTTLED and
 //! MAX_COST_EXCEEDED exactly as Shopify words them), serves the legacy `shop.json`, injects faults
@@ -47,6 +48,7 @@ pub mod rng;
 pub mod search;
 pub mod seed;
 pub mod server;
+pub mod staged_uploads;
 pub mod state;
 pub mod store;
 pub mod throttle;
@@ -147,7 +149,7 @@ impl Simulator {
             oauth: oauth::OAuthState::new(config.oauth.clone()),
         });
         // Load the schema before the first request so that request does not pay for it.
-        let _ = shopify_schema::stable();
+        let _ = shopify_schema::latest();
 
         let (shutdown_sender, shutdown_receiver) = watch::channel(false);
         let router = server::router(state.clone());

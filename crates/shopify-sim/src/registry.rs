@@ -51,6 +51,9 @@ impl Registry {
         crate::resolvers::payouts::register(&mut registry);
         crate::resolvers::webhooks::register(&mut registry);
         crate::resolvers::bulk::register(&mut registry);
+        crate::resolvers::publications::register(&mut registry);
+        crate::staged_uploads::register(&mut registry);
+        crate::resolvers::metafields::register(&mut registry);
         registry
     }
 
@@ -82,6 +85,20 @@ impl Registry {
     pub fn taggable(&mut self, kind: &'static str, tags: TagsFn) -> &mut Self {
         self.taggables.insert(kind, tags);
         self
+    }
+
+    /// The root query fields served, sorted (for the coverage report).
+    pub fn served_query_fields(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = self.query_fields.keys().copied().collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// The mutations served, sorted (for the coverage report).
+    pub fn served_mutations(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = self.mutations.keys().copied().collect();
+        names.sort_unstable();
+        names
     }
 
     pub(crate) fn query_field(&self, name: &str) -> Option<QueryFieldFn> {

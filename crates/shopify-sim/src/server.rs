@@ -24,16 +24,17 @@ use crate::graphql::{self, GraphqlRequest};
 use crate::state::SimState;
 use crate::store::format_time;
 
-/// Stable versions the simulator serves (each supported for at least 12 months).
-pub const SUPPORTED_VERSIONS: &[&str] = &["2025-10", "2026-01", "2026-04", "2026-07", "2026-10"];
+/// Stable versions the simulator serves, oldest first: every version whose schema
+/// `shopify-schema` carries (Shopify supports each for at least 12 months).
+pub const SUPPORTED_VERSIONS: &[&str] = shopify_schema::VERSIONS;
 
 /// The body Shopify answers a missing or wrong access token with (HTTP 401).
 pub const INVALID_TOKEN_BODY: &str =
     r#"{"errors":"[API] Invalid API key or access token (unrecognized login or wrong password)"}"#;
 
 /// The version actually served for a requested one: supported versions and `unstable` as they
-/// are, older well-formed versions fall forward to the oldest supported one, anything else
-/// (future or malformed) is not found.
+/// are, older well-formed versions (retired ones) fall forward to the oldest supported one, as
+/// Shopify does; anything else (future or malformed) is not found.
 pub fn resolve_version(requested: &str) -> Option<&'static str> {
     if requested == "unstable" {
         return Some("unstable");
@@ -48,6 +49,17 @@ pub fn resolve_version(requested: &str) -> Option<&'static str> {
     (well_formed && requested < oldest).then_some(oldest)
 }
 
+/// The schema a served version (a [`resolve_version`] answer) validates against: its own, and
+/// for `unstable` the newest carried (Shopify's unstable is a superset in progress of it).
+pub fn schema_of(api_version: &str) -> &'static shopify_schema::AdminSchema {
+    shopify_schema::for_version(api_version).unwrap_or_else(shopify_schema::latest)
+}
+
+/// Whether the served version is `first` or newer (`unstable` is newer than every stable one).
+pub fn version_at_least(api_version: &str, first: &str) -> bool {
+    api_version == "unstable" || api_version >= first
+}
+
 pub(crate) fn router(state: Arc<SimState>) -> Router {
     Router::new()
         .route("/admin/api/{version}/graphql.json", post(graphql_endpoint))
@@ -56,6 +68,7 @@ pub(crate) fn router(state: Arc<SimState>) -> Router {
         .merge(crate::webhooks::routes())
         .merge(crate::bulk::routes())
         .merge(crate::oauth::routes())
+        .merge(crate::staged_uploads::routes())
         .with_state(state)
 }
 
@@ -374,6 +387,7 @@ mod tests {
         assert_eq!(resolve_version("2026-10"), Some("2026-10"));
         assert_eq!(resolve_version("unstable"), Some("unstable"));
         assert_eq!(resolve_version("2024-01"), Some("2025-10"));
+        assert_eq!(resolve_version("2025-07"), Some("2025-10"), "retired in July 2026");
         assert_eq!(resolve_version("2027-01"), None, "not released yet");
         assert_eq!(resolve_version("2026-02"), None, "not a quarter");
         assert_eq!(resolve_version("latest"), None);

@@ -34,6 +34,12 @@ pub struct Store {
     pub webhooks: crate::webhooks::Subscriptions,
     /// Bulk operations (see `crate::bulk`).
     pub bulk: crate::bulk::BulkOperations,
+    /// Publications, their channels, and which products are published where.
+    pub publications: crate::model::publications::Publications,
+    /// Metafields of every owner.
+    pub metafields: crate::model::metafields::Metafields,
+    /// Staged upload targets and their files (see `crate::staged_uploads`).
+    pub staged_uploads: crate::staged_uploads::StagedUploads,
     next_ids: HashMap<IdKind, u64>,
 }
 
@@ -115,6 +121,9 @@ impl Store {
             changes_recorded: 0,
             webhooks: crate::webhooks::Subscriptions::default(),
             bulk: crate::bulk::BulkOperations::default(),
+            publications: crate::model::publications::Publications::default(),
+            staged_uploads: crate::staged_uploads::StagedUploads::default(),
+            metafields: crate::model::metafields::Metafields::default(),
             next_ids: HashMap::new(),
         }
     }

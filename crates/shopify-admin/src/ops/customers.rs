@@ -18,7 +18,7 @@ impl Operation for CustomersPage {
     const KIND: OperationKind = OperationKind::Query;
     const WRITES: bool = false;
     const RETRY_SAFE: bool = true;
-    const ESTIMATED_COST: u32 = 602;
+    const ESTIMATED_COST: u32 = 652;
     type Variables = SearchPageVariables;
     type Data = CustomersPageData;
 }
@@ -90,7 +90,15 @@ pub struct CustomerEmail {
 #[serde(rename_all = "camelCase")]
 pub struct CustomerPhone {
     pub phone_number: String,
-    pub marketing_state: String,
+    pub sms_marketing_consent: SmsMarketingConsent,
+}
+
+/// The SMS marketing consent of a phone number (2026-10 replaced `CustomerPhoneNumber.marketingState`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SmsMarketingConsent {
+    /// `CustomerMarketingConsentState`: `SUBSCRIBED`, `NEVER_SUBSCRIBED`, `UNSUBSCRIBED` ...
+    pub state: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -161,7 +169,7 @@ const CUSTOMERS_BULK_QUERY: &str = r#"{
         updatedAt
         numberOfOrders
         defaultEmailAddress { emailAddress marketingState }
-        defaultPhoneNumber { phoneNumber marketingState }
+        defaultPhoneNumber { phoneNumber smsMarketingConsent { state } }
         amountSpent { amount currencyCode }
         defaultAddress { id firstName lastName company address1 address2 city zip province provinceCode countryCodeV2 phone }
         addressesV2 {

@@ -32,7 +32,7 @@
 //! | ProductVariantsBulkUpdate | ≤ 250 inputs | 12 |
 //! | InventoryLevels | ≤ 100 items × 1 location | 400 |
 //! | InventorySetQuantities | ≤ 250 quantities | 15 |
-//! | CustomersPage | 50 × 5 addresses | 602 |
+//! | CustomersPage | 50 × 5 addresses | 652 |
 //! | OrdersPage | 2 orders × (15 lines, 2 shipping lines, 5 fulfillment orders, 5 refund lines, 2 returns × 5 lines) | 840 |
 //! | OrderById | as one order of OrdersPage | 419 |
 //! | OrderLineItems | 50 | 853 |

@@ -290,7 +290,7 @@ proptest! {
     #[test]
     fn a_correctly_signed_webhook_verifies_whatever_the_header_case_and_prefix(
         body in prop::collection::vec(any::<u8>(), 0..300),
-        handle in shop_handle().prop_map(|h| h.to_ascii_lowercase()),
+        handle in shop_handle().prop_map(|handle| handle.to_ascii_lowercase()),
         topic in "[a-z_]{1,12}/[a-z_]{1,12}",
         upper in prop::collection::vec(any::<bool>(), 1..10),
         classic in any::<bool>(),
@@ -363,7 +363,7 @@ proptest! {
 
     #[test]
     fn a_signed_callback_verifies_in_any_parameter_order_and_any_change_is_refused(
-        handle in shop_handle().prop_map(|h| h.to_ascii_lowercase()),
+        handle in shop_handle().prop_map(|handle| handle.to_ascii_lowercase()),
         code in "[a-f0-9]{1,32}",
         state in "[a-zA-Z0-9]{1,32}",
         age in -90i64..=90,

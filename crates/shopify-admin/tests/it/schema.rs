@@ -1,8 +1,8 @@
-//! Every document the client sends, held to the real Admin schema plus the
-//! 2026-10 overlay (`shopify-schema`): valid on both the stable and the
-//! unstable schema, no `@deprecated` field, and a requested cost (computed
-//! by Shopify's rules) within the operation's `ESTIMATED_COST` and under the
-//! 1,000-point single-query limit.
+//! Every document the client sends, held to Shopify's own Admin schema of
+//! the version the client speaks (`shopify-schema`, 2026-10): valid, no
+//! `@deprecated` field, and a requested cost (computed by Shopify's rules)
+//! within the operation's `ESTIMATED_COST` and under the 1,000-point
+//! single-query limit.
 
 use std::collections::BTreeSet;
 
@@ -11,57 +11,50 @@ use apollo_compiler::ast::{OperationType, Value};
 use apollo_compiler::executable::{Field, Selection, SelectionSet};
 use shopify_admin::ops::ALL_DOCUMENTS;
 
-/// Documents that cannot validate against the schema plus overlay yet: (operation, schema version, text the
-/// validation error names). The test fails when such a document starts validating, so an entry is removed as
-/// soon as the overlay catches up. None today: the overlay has `WebhookSubscription.uri` since the unified
-/// endpoint field replaced `callbackUrl`.
-const KNOWN_OVERLAY_GAPS: &[(&str, &str, &str)] = &[];
-
 #[test]
-fn every_document_validates_against_both_schemas_without_deprecated_fields() {
+fn every_document_validates_against_the_schema_of_its_version_without_deprecated_fields() {
+    let schema = client_schema();
     let mut problems = Vec::new();
     for (name, document, _) in ALL_DOCUMENTS {
-        for schema in [shopify_schema::stable(), shopify_schema::unstable()] {
-            let gap = KNOWN_OVERLAY_GAPS.iter().find(|(op, version, _)| op == name && *version == schema.version());
-            match (schema.validate(document), gap) {
-                (Ok(valid), None) => {
-                    let deprecated = schema.deprecated_uses(&valid);
-                    if !deprecated.is_empty() {
-                        problems.push(format!("{name} uses deprecated {deprecated:?} on {}", schema.version()));
-                    }
+        match schema.validate(document) {
+            Ok(valid) => {
+                let deprecated = schema.deprecated_uses(&valid);
+                if !deprecated.is_empty() {
+                    problems.push(format!("{name} uses deprecated {deprecated:?} on {}", schema.version()));
                 }
-                (Ok(_), Some(_)) => problems
-                    .push(format!("{name} now validates on {}: remove it from KNOWN_OVERLAY_GAPS", schema.version())),
-                (Err(error), Some((_, _, expected))) if error.to_string().contains(expected) => {}
-                (Err(error), _) => problems.push(format!("{name} on {}: {error}", schema.version())),
             }
+            Err(error) => problems.push(format!("{name}: {error}")),
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// Bulk query documents: valid on both schemas, no deprecated field, and
+/// The schema of the version the client speaks ([`shopify_admin::API_VERSION`]).
+fn client_schema() -> &'static shopify_schema::AdminSchema {
+    shopify_schema::for_version(shopify_admin::API_VERSION).expect("the client's API version has a schema")
+}
+
+/// Bulk query documents: valid on the client's version, no deprecated field, and
 /// within Shopify's bulk rules (at least one connection, at most five,
 /// nested at most two deep, read through `edges { node }`).
 #[test]
 fn every_bulk_document_validates_and_keeps_the_bulk_rules() {
+    let schema = client_schema();
     let mut problems = Vec::new();
     for (name, document) in shopify_admin::ops::bulk_documents() {
-        for schema in [shopify_schema::stable(), shopify_schema::unstable()] {
-            match schema.validate(&document) {
-                Ok(valid) => {
-                    let deprecated = schema.deprecated_uses(&valid);
-                    if !deprecated.is_empty() {
-                        problems.push(format!("{name} uses deprecated {deprecated:?} on {}", schema.version()));
-                    }
-                    let operation = valid.operations.iter().next().expect("one operation");
-                    let (count, depth) = connections(&valid, &operation.selection_set, 0);
-                    if count == 0 || count > 5 || depth > 2 {
-                        problems.push(format!("{name}: {count} connections nested {depth} deep"));
-                    }
+        match schema.validate(&document) {
+            Ok(valid) => {
+                let deprecated = schema.deprecated_uses(&valid);
+                if !deprecated.is_empty() {
+                    problems.push(format!("{name} uses deprecated {deprecated:?} on {}", schema.version()));
                 }
-                Err(error) => problems.push(format!("{name} on {}: {error}", schema.version())),
+                let operation = valid.operations.iter().next().expect("one operation");
+                let (count, depth) = connections(&valid, &operation.selection_set, 0);
+                if count == 0 || count > 5 || depth > 2 {
+                    problems.push(format!("{name}: {count} connections nested {depth} deep"));
+                }
             }
+            Err(error) => problems.push(format!("{name}: {error}")),
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -107,8 +100,7 @@ fn every_document_stays_under_the_single_query_cost_limit() {
     let mut report = Vec::new();
     let mut problems = Vec::new();
     for (name, document, estimated) in ALL_DOCUMENTS {
-        // The unstable schema has every overlay feature these documents use.
-        let valid = shopify_schema::unstable().validate(document).unwrap();
+        let valid = client_schema().validate(document).unwrap();
         let cost = requested_cost(&valid, LIST_ARGUMENT_MAX);
         report.push(format!("{name}: {cost} (declared {estimated})"));
         if cost > u64::from(*estimated) {

@@ -1,31 +1,47 @@
-//! Integration tests of shopify-schema: the embedded schemas load and the overlay applies.
+//! Integration tests of shopify-schema: every embedded version loads, and the changes between
+//! versions that shopsync and the simulator depend on are where Shopify put them.
 
-use shopify_schema::{stable, unstable};
+use shopify_schema::{AdminSchema, LATEST, VERSIONS, for_version, latest};
 
-fn both() -> [&'static shopify_schema::AdminSchema; 2] {
-    [stable(), unstable()]
+fn all() -> Vec<&'static AdminSchema> {
+    VERSIONS.iter().map(|version| for_version(version).expect("every listed version is embedded")).collect()
+}
+
+fn since(first: &str) -> Vec<&'static AdminSchema> {
+    all().into_iter().filter(|schema| schema.version() >= first).collect()
+}
+
+fn before(first: &str) -> Vec<&'static AdminSchema> {
+    all().into_iter().filter(|schema| schema.version() < first).collect()
 }
 
 #[test]
-fn both_schemas_load_with_the_overlay() {
-    assert_eq!(stable().version(), "2026-10");
-    assert_eq!(unstable().version(), "unstable");
-    for schema in both() {
+fn every_version_loads_and_names_itself() {
+    for (schema, version) in all().into_iter().zip(VERSIONS) {
+        assert_eq!(schema.version(), *version);
         assert!(schema.schema().get_object("QueryRoot").is_some());
+        assert!(schema.schema().get_object("Mutation").is_some());
+    }
+    assert_eq!(latest().version(), LATEST);
+    assert_eq!(VERSIONS.last(), Some(&LATEST), "the latest is the newest listed");
+    assert!(VERSIONS.windows(2).all(|pair| pair[0] < pair[1]), "oldest first");
+}
+
+#[test]
+fn versions_not_carried_are_none() {
+    for version in ["2025-04", "2024-01", "unstable", "2027-01", "", "latest"] {
+        assert!(for_version(version).is_none(), "{version}");
     }
 }
 
 #[test]
-fn inventory_set_quantities_with_change_from_quantity_and_idempotent_validates() {
+fn inventory_set_quantities_with_change_from_quantity_and_idempotent_validates_since_2026_01() {
     let document = r#"
         mutation SetStock($input: InventorySetQuantitiesInput!, $key: String!) {
           inventorySetQuantities(input: $input) @idempotent(key: $key) {
             inventoryAdjustmentGroup { id }
             userErrors { field message code }
           }
-        }
-        query Literal {
-          shop { name }
         }
         mutation Inline {
           inventorySetQuantities(input: {
@@ -37,29 +53,18 @@ fn inventory_set_quantities_with_change_from_quantity_and_idempotent_validates()
           }
         }
     "#;
-    for schema in both() {
+    for schema in since("2026-01") {
         let valid = schema.validate(document);
         assert!(valid.is_ok(), "{}: {:?}", schema.version(), valid.err());
     }
-}
-
-#[test]
-fn webhook_subscriptions_take_the_unified_uri_on_both_schemas() {
-    let document = r#"
-        mutation Subscribe($topic: WebhookSubscriptionTopic!, $uri: String!) {
-          webhookSubscriptionCreate(topic: $topic, webhookSubscription: { uri: $uri, format: JSON }) {
-            webhookSubscription { id uri }
-            userErrors { field message }
-          }
-        }"#;
-    for schema in [shopify_schema::stable(), shopify_schema::unstable()] {
-        let valid = schema.validate(document).unwrap_or_else(|e| panic!("{}: {e}", schema.version()));
-        assert!(schema.deprecated_uses(&valid).is_empty());
+    for schema in before("2026-01") {
+        let text = schema.validate(document).expect_err("2025-10 has neither").to_string();
+        assert!(text.contains("changeFromQuantity") && text.contains("idempotent"), "{text}");
     }
 }
 
 #[test]
-fn compare_quantity_is_rejected_since_2026_04() {
+fn compare_quantity_validates_until_2026_01_and_is_gone_since_2026_04() {
     let document = r#"
         mutation {
           inventorySetQuantities(input: {
@@ -69,27 +74,45 @@ fn compare_quantity_is_rejected_since_2026_04() {
           }) { userErrors { code } }
         }
     "#;
-    for schema in both() {
+    for schema in before("2026-04") {
+        assert!(schema.validate(document).is_ok(), "{}", schema.version());
+    }
+    for schema in since("2026-04") {
         let error = schema.validate(document).expect_err("compareQuantity was removed");
         let text = error.to_string();
         assert!(text.contains("compareQuantity"), "{text}");
         assert!(text.contains("ignoreCompareQuantity"), "{text}");
-        let first = &error.diagnostics()[0];
-        assert!(first.location.is_some(), "errors carry line and column");
+        assert!(error.diagnostics()[0].location.is_some(), "errors carry line and column");
     }
 }
 
 #[test]
-fn new_stale_error_code_exists_and_removed_one_does_not() {
-    for schema in both() {
+fn the_stale_error_code_exists_since_2026_01_and_item_not_stocked_is_gone_in_2026_10() {
+    for schema in all() {
         let codes = schema.schema().get_enum("InventorySetQuantitiesUserErrorCode").expect("enum exists");
-        assert!(codes.values.contains_key("CHANGE_FROM_QUANTITY_STALE"));
-        assert!(!codes.values.contains_key("ITEM_NOT_STOCKED_AT_LOCATION"));
+        let version = schema.version();
+        assert_eq!(codes.values.contains_key("CHANGE_FROM_QUANTITY_STALE"), version >= "2026-01", "{version}");
+        assert_eq!(codes.values.contains_key("ITEM_NOT_STOCKED_AT_LOCATION"), version < "2026-10", "{version}");
     }
 }
 
 #[test]
-fn bulk_operation_queries_and_group_objects_validate() {
+fn webhook_subscriptions_take_the_unified_uri_in_every_version() {
+    let document = r#"
+        mutation Subscribe($topic: WebhookSubscriptionTopic!, $uri: String!) {
+          webhookSubscriptionCreate(topic: $topic, webhookSubscription: { uri: $uri, format: JSON }) {
+            webhookSubscription { id uri }
+            userErrors { field message }
+          }
+        }"#;
+    for schema in all() {
+        let valid = schema.validate(document).unwrap_or_else(|e| panic!("{}: {e}", schema.version()));
+        assert!(schema.deprecated_uses(&valid).is_empty());
+    }
+}
+
+#[test]
+fn bulk_operation_queries_exist_since_2026_01_and_group_objects_defaults_follow_the_version() {
     let document = r#"
         query Ops { bulkOperations(first: 5, sortKey: CREATED_AT, reverse: true, query: "status:completed") {
             nodes { id status url } pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }
@@ -97,24 +120,31 @@ fn bulk_operation_queries_and_group_objects_validate() {
         mutation Run($q: String!) { bulkOperationRunQuery(query: $q, groupObjects: false) {
             bulkOperation { id status } userErrors { field message } } }
     "#;
-    for schema in both() {
+    for schema in since("2026-01") {
         let valid = schema.validate(document);
         assert!(valid.is_ok(), "{}: {:?}", schema.version(), valid.err());
     }
-    let run = &stable().schema().get_object("Mutation").unwrap().fields["bulkOperationRunQuery"];
-    let group = run.arguments.iter().find(|a| a.name == "groupObjects").unwrap();
-    assert_eq!(
-        group.default_value.as_ref().map(|v| v.to_string()),
-        Some("false".to_string()),
-        "2026-01 made groupObjects default to false"
-    );
+    for schema in before("2026-01") {
+        assert!(schema.validate(document).is_err(), "{} has no bulkOperations", schema.version());
+    }
+    for schema in all() {
+        let run = &schema.schema().get_object("Mutation").unwrap().fields["bulkOperationRunQuery"];
+        let group = run.arguments.iter().find(|a| a.name == "groupObjects").unwrap();
+        let expected = if schema.version() >= "2026-01" { "false" } else { "true" };
+        assert_eq!(
+            group.default_value.as_ref().map(|v| v.to_string()).as_deref(),
+            Some(expected),
+            "{}: 2026-01 made groupObjects default to false",
+            schema.version()
+        );
+    }
 }
 
 #[test]
 fn deprecated_field_use_is_reported() {
-    let schema = stable();
-    // `Shop.productTypes`-style deprecations move between versions: pick one from the schema itself.
-    let (type_name, field_name) = schema
+    let schema = latest();
+    // Deprecations move between versions: pick one from the schema itself.
+    let field_name = schema
         .schema()
         .get_object("Product")
         .and_then(|product| {
@@ -126,12 +156,12 @@ fn deprecated_field_use_is_reported() {
                         && field.arguments.is_empty()
                         && schema.schema().types.get(field.ty.inner_named_type()).is_some_and(|t| t.is_leaf())
                 })
-                .map(|field| ("Product", field.name.to_string()))
+                .map(|field| field.name.to_string())
         })
         .expect("the Product type has a deprecated scalar field");
     let source = format!("{{ products(first: 1) {{ nodes {{ id {field_name} }} }} }}");
     let document = schema.validate(&source).expect("deprecated fields still validate");
-    assert_eq!(schema.deprecated_uses(&document), vec![format!("{type_name}.{field_name}")]);
+    assert_eq!(schema.deprecated_uses(&document), vec![format!("Product.{field_name}")]);
 
     let clean = schema.validate("{ products(first: 1) { nodes { id title } } }").unwrap();
     assert!(schema.deprecated_uses(&clean).is_empty());
@@ -139,13 +169,13 @@ fn deprecated_field_use_is_reported() {
 
 #[test]
 fn invalid_documents_get_readable_messages_with_positions() {
-    let error = stable().validate("{\n  shop { nope }\n}").expect_err("unknown field");
+    let error = latest().validate("{\n  shop { nope }\n}").expect_err("unknown field");
     let diagnostic = error
         .diagnostics()
         .iter()
         .find(|diagnostic| diagnostic.message.contains("nope"))
         .unwrap_or_else(|| panic!("no diagnostic names the field: {error}"));
     assert_eq!(diagnostic.location.map(|l| l.line), Some(2));
-    let syntax = stable().validate("{ shop { name }").expect_err("unclosed brace");
+    let syntax = latest().validate("{ shop { name }").expect_err("unclosed brace");
     assert!(!syntax.diagnostics().is_empty());
 }

@@ -48,8 +48,8 @@ pub const MAX_QUERY_DEPTH: usize = 17;
 /// fragment and would otherwise keep a core busy for minutes.
 pub const MAX_EXPANDED_FIELDS: u64 = 10_000;
 
-/// Checks the document's depth and expanded size before anything walks it field by field.
-/// The error is boxed: it is the rare path, and a large `Err` would make every `Ok` as large.
+/// Checks the document's depth and expanded size before anything walks it field by field. The
+/// error is boxed: it is rare, and a large `Err` would make every call's result large.
 pub fn check_limits(document: &ExecutableDocument, operation: &Operation) -> Result<(), Box<GraphqlError>> {
     let mut shape = Shape { document, fragments: HashMap::new() };
     let (depth, fields) = shape.selection_set(&operation.selection_set);

@@ -132,3 +132,161 @@ pub fn validation_code(kind: Option<&str>) -> &'static str {
         None => "parseError",
     }
 }
+
+/// The errors of a document that does not validate, shaped as graphql-ruby (Shopify's server)
+/// reports them: a syntax error is one `parseError` (a parser recovering from it would report a
+/// cascade of follow-on errors that only confuse), every other problem gets its `path` (operation,
+/// then the fields down to it) and, for the common kinds, Shopify's message and `extensions`
+/// (`typeName`, `fieldName` ...).
+pub fn validation_errors(source: &str, diagnostics: &[shopify_schema::Diagnostic]) -> Vec<GraphqlError> {
+    if let Some(syntax) = diagnostics.iter().find(|diagnostic| diagnostic.kind.is_none()) {
+        let mut error = GraphqlError::new(syntax.message.clone()).with_code(validation_code(None));
+        if let Some(at) = syntax.location {
+            error = error.with_location(at.line, at.column);
+        }
+        return vec![error];
+    }
+    let document = match apollo_compiler::ast::Document::parse(source, "document.graphql") {
+        Ok(document) => document,
+        Err(with_errors) => with_errors.partial,
+    };
+    let errors: Vec<(Option<&str>, GraphqlError)> = diagnostics
+        .iter()
+        .map(|diagnostic| {
+            let mut error = shopify_shaped(diagnostic);
+            if let Some(at) = diagnostic.location {
+                error = error.with_location(at.line, at.column);
+                if let Some(offset) = offset_of(source, at.line, at.column) {
+                    let path = path_at(&document, offset);
+                    if !path.is_empty() {
+                        error.path = Some(path.into_iter().map(Json::String).collect());
+                    }
+                }
+            }
+            (diagnostic.kind, error)
+        })
+        .collect();
+    // A field whose only subfields do not exist also "has no subselection" to apollo-compiler;
+    // graphql-ruby reports the unknown fields alone.
+    let follows_from_another = |kind: Option<&str>, error: &GraphqlError| {
+        kind == Some("MissingSubselection")
+            && error.path.as_ref().is_some_and(|path| {
+                errors.iter().any(|(other_kind, other)| {
+                    *other_kind == Some("UndefinedField")
+                        && other.path.as_ref().is_some_and(|other_path| other_path.starts_with(path))
+                })
+            })
+    };
+    errors.iter().filter(|(kind, error)| !follows_from_another(*kind, error)).map(|(_, error)| error.clone()).collect()
+}
+
+/// graphql-ruby's wording and extensions for the kinds clients meet most; apollo-compiler's
+/// message with the mapped code for the others.
+fn shopify_shaped(diagnostic: &shopify_schema::Diagnostic) -> GraphqlError {
+    let code = validation_code(diagnostic.kind);
+    let quoted = backticked(&diagnostic.message);
+    match (diagnostic.kind, quoted.as_slice()) {
+        // "type `Shop` does not have a field `nope`"
+        (Some("UndefinedField"), [type_name, field_name, ..]) => {
+            GraphqlError::new(format!("Field '{field_name}' doesn't exist on type '{type_name}'"))
+                .with_code(code)
+                .with_extension("typeName", json!(type_name))
+                .with_extension("fieldName", json!(field_name))
+        }
+        // "the argument `foo` is not supported by `QueryRoot.products`"
+        (Some("UndefinedArgument"), [argument, coordinate, ..]) => {
+            let field = coordinate.rsplit('.').next().unwrap_or(coordinate);
+            GraphqlError::new(format!("Field '{field}' doesn't accept argument '{argument}'"))
+                .with_code(code)
+                .with_extension("name", json!(field))
+                .with_extension("typeName", json!("Field"))
+                .with_extension("argumentName", json!(argument))
+        }
+        // "the required argument `QueryRoot.product(id:)` is not provided"
+        (Some("RequiredArgument"), [coordinate, ..]) => {
+            let (field, argument) = coordinate
+                .split_once('(')
+                .map(|(field, argument)| (field, argument.trim_end_matches([':', ')'])))
+                .unwrap_or((coordinate, ""));
+            let field = field.rsplit('.').next().unwrap_or(field);
+            GraphqlError::new(format!("Field '{field}' is missing required arguments: {argument}"))
+                .with_code(code)
+                .with_extension("className", json!("Field"))
+                .with_extension("name", json!(field))
+                .with_extension("arguments", json!(argument))
+        }
+        _ => GraphqlError::new(diagnostic.message.clone()).with_code(code),
+    }
+}
+
+/// The texts between backticks of a message, in order.
+fn backticked(message: &str) -> Vec<&str> {
+    message.split('`').skip(1).step_by(2).collect()
+}
+
+/// The byte offset of a 1-based line and column (columns count characters).
+fn offset_of(source: &str, line: usize, column: usize) -> Option<usize> {
+    let line_start =
+        if line <= 1 { 0 } else { source.match_indices('\n').nth(line - 2).map(|(index, _)| index + 1)? };
+    let rest = &source[line_start..];
+    let within = rest.char_indices().nth(column.saturating_sub(1)).map_or(rest.len(), |(index, _)| index);
+    Some(line_start + within)
+}
+
+/// graphql-ruby's path to the innermost selection at `offset`: the operation (`query`,
+/// `mutation Name`) or `fragment Name`, then each field's response key, `... on Type` and
+/// `... Fragment` down to it.
+fn path_at(document: &apollo_compiler::ast::Document, offset: usize) -> Vec<String> {
+    use apollo_compiler::ast::Definition;
+    for definition in &document.definitions {
+        let (root, selections) = match definition {
+            Definition::OperationDefinition(operation) => {
+                let kind = operation.operation_type.name();
+                let root = match &operation.name {
+                    Some(name) => format!("{kind} {name}"),
+                    None => kind.to_string(),
+                };
+                (root, &operation.selection_set)
+            }
+            Definition::FragmentDefinition(fragment) => {
+                (format!("fragment {}", fragment.name), &fragment.selection_set)
+            }
+            _ => continue,
+        };
+        if !contains(definition.location(), offset) {
+            continue;
+        }
+        let mut path = vec![root];
+        descend(selections, offset, &mut path);
+        return path;
+    }
+    Vec::new()
+}
+
+fn contains(span: Option<apollo_compiler::parser::SourceSpan>, offset: usize) -> bool {
+    span.is_some_and(|span| span.offset() <= offset && offset < span.end_offset())
+}
+
+fn descend(selections: &[apollo_compiler::ast::Selection], offset: usize, path: &mut Vec<String>) {
+    use apollo_compiler::ast::Selection;
+    for selection in selections {
+        if !contains(selection.location(), offset) {
+            continue;
+        }
+        match selection {
+            Selection::Field(field) => {
+                path.push(field.alias.as_ref().unwrap_or(&field.name).to_string());
+                descend(&field.selection_set, offset, path);
+            }
+            Selection::InlineFragment(inline) => {
+                path.push(match &inline.type_condition {
+                    Some(condition) => format!("... on {condition}"),
+                    None => "...".to_string(),
+                });
+                descend(&inline.selection_set, offset, path);
+            }
+            Selection::FragmentSpread(spread) => path.push(format!("... {}", spread.fragment_name)),
+        }
+        return;
+    }
+}

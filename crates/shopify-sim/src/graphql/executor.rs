@@ -215,7 +215,12 @@ impl<'d> Executor<'d> {
     pub fn call(&self, field: &'d Field) -> FieldCall<'d> {
         let mut arguments: Vec<(&'d str, Json)> = Vec::with_capacity(field.arguments.len());
         for argument in &field.arguments {
-            arguments.push((argument.name.as_str(), input::value_to_json(&argument.value, self.variables)));
+            let value = input::value_to_json(&argument.value, self.variables);
+            let value = match field.definition.arguments.iter().find(|definition| definition.name == argument.name) {
+                Some(definition) => input::coerce_lists(self.schema, &definition.ty, value),
+                None => value,
+            };
+            arguments.push((argument.name.as_str(), value));
         }
         for definition in &field.definition.arguments {
             if arguments.iter().any(|(name, _)| *name == definition.name.as_str()) {

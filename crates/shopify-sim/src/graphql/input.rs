@@ -33,6 +33,39 @@ pub fn value_to_json(value: &Value, variables: &Map<String, Json>) -> Json {
     }
 }
 
+/// Coerces a checked value to its type where the spec allows a shorter form: a single value
+/// where a list is expected becomes a one-item list, at any depth (input object fields, list
+/// items). `variants: { ... }` is thus the same as `variants: [{ ... }]`, as on Shopify.
+pub fn coerce_lists(schema: &Schema, ty: &Type, value: Json) -> Json {
+    if value.is_null() {
+        return value;
+    }
+    if ty.is_list() {
+        let item_type = ty.item_type();
+        return match value {
+            Json::Array(items) => {
+                Json::Array(items.into_iter().map(|item| coerce_lists(schema, item_type, item)).collect())
+            }
+            single => Json::Array(vec![coerce_lists(schema, item_type, single)]),
+        };
+    }
+    match (schema.types.get(ty.inner_named_type()), value) {
+        (Some(ExtendedType::InputObject(input)), Json::Object(fields)) => Json::Object(
+            fields
+                .into_iter()
+                .map(|(name, field_value)| {
+                    let coerced = match input.fields.get(name.as_str()) {
+                        Some(definition) => coerce_lists(schema, &definition.ty, field_value),
+                        None => field_value,
+                    };
+                    (name, coerced)
+                })
+                .collect(),
+        ),
+        (_, value) => value,
+    }
+}
+
 /// Checks provided variables against the operation's definitions, fills defaults, and returns the
 /// variables to execute with, or Shopify-shaped errors naming each invalid variable.
 pub fn coerce_variables(
@@ -58,7 +91,7 @@ pub fn coerce_variables(
         }
         if problems.is_empty() {
             if let Some(value) = value {
-                coerced.insert(name.to_string(), value);
+                coerced.insert(name.to_string(), coerce_lists(schema, &definition.ty, value));
             }
         } else {
             errors.push(variable_error(definition, value.unwrap_or(Json::Null), problems));

@@ -55,7 +55,7 @@ pub struct PreparedDocument {
 
 type Prepared = Arc<Result<PreparedDocument, Vec<GraphqlError>>>;
 
-/// Parse/validate cache keyed by schema and document text. Bounded: when full it is cleared,
+/// Parse/validate cache keyed by schema version and document text. Bounded: when full it is cleared,
 /// which keeps memory flat under clients that inline values into documents.
 pub struct DocumentCache {
     entries: Mutex<HashMap<(&'static str, String), Prepared>>,
@@ -68,7 +68,7 @@ impl DocumentCache {
     }
 
     fn get_or_prepare(&self, schema: &'static AdminSchema, source: &str) -> Prepared {
-        let key = (schema.version_static(), source.to_string());
+        let key = (schema.version(), source.to_string());
         if let Some(found) = self.entries.lock().get(&key) {
             return found.clone();
         }
@@ -77,18 +77,7 @@ impl DocumentCache {
                 let deprecated = schema.deprecated_uses(&document);
                 Ok(PreparedDocument { document, deprecated })
             }
-            Err(error) => Err(error
-                .diagnostics()
-                .iter()
-                .map(|diagnostic| {
-                    let mut graphql_error = GraphqlError::new(diagnostic.message.clone())
-                        .with_code(errors::validation_code(diagnostic.kind));
-                    if let Some(at) = diagnostic.location {
-                        graphql_error = graphql_error.with_location(at.line, at.column);
-                    }
-                    graphql_error
-                })
-                .collect()),
+            Err(error) => Err(errors::validation_errors(source, error.diagnostics())),
         });
         let mut entries = self.entries.lock();
         if entries.len() >= self.capacity {
@@ -96,17 +85,6 @@ impl DocumentCache {
         }
         entries.insert(key, prepared.clone());
         prepared
-    }
-}
-
-/// Version-independent name of a schema, as a static str for cache keys.
-trait SchemaKey {
-    fn version_static(&self) -> &'static str;
-}
-
-impl SchemaKey for AdminSchema {
-    fn version_static(&self) -> &'static str {
-        if self.version() == "unstable" { "unstable" } else { "stable" }
     }
 }
 
@@ -126,7 +104,7 @@ pub struct GraphqlResponse {
 
 /// Serves one GraphQL request for the app identified by `token_key`.
 pub fn serve(state: &SimState, api_version: &str, token_key: &str, request: GraphqlRequest) -> GraphqlResponse {
-    let schema = if api_version == "unstable" { shopify_schema::unstable() } else { shopify_schema::stable() };
+    let schema = crate::server::schema_of(api_version);
     let plain = |body| GraphqlResponse { body, deprecated_reason: None };
     let prepared = state.documents.get_or_prepare(schema, &request.query);
     let prepared = match prepared.as_ref() {
@@ -211,6 +189,36 @@ pub fn serve(state: &SimState, api_version: &str, token_key: &str, request: Grap
     }
 }
 
+/// Runs one line of a bulk mutation: the line's variables coerced against the mutation's, then the
+/// mutation as a request would run it (without cost: bulk mutations are not rate limited). The
+/// result line's `data` and, when the line's request failed, `errors`.
+pub(crate) fn run_bulk_mutation_line(
+    state: &SimState,
+    document: &Valid<ExecutableDocument>,
+    schema: &AdminSchema,
+    provided: &Map<String, Json>,
+    env: &executor::RequestEnv,
+) -> Map<String, Json> {
+    let mut result = Map::new();
+    let Ok(operation) = document.operations.get(None) else {
+        result.insert("errors".to_string(), json!([GraphqlError::new("An operation name is required")]));
+        return result;
+    };
+    match input::coerce_variables(schema.schema(), operation, provided) {
+        Ok(variables) => {
+            let (data, errors, _) = execute_mutation(state, document, schema, operation, &variables, env);
+            result.insert("data".to_string(), data);
+            if !errors.is_empty() {
+                result.insert("errors".to_string(), json!(errors));
+            }
+        }
+        Err(errors) => {
+            result.insert("errors".to_string(), json!(errors));
+        }
+    }
+    result
+}
+
 /// Runs each mutation field in order: the change under a write lock, then its payload selection
 /// under a read lock. Handles `@idempotent(key:)` for every mutation: a retry with the same key and
 /// arguments replays the first payload; the same key with other arguments is refused.
@@ -255,7 +263,10 @@ fn execute_mutation(
             continue;
         };
         let key = call.directive_arg("idempotent", "key", variables).and_then(|key| key.as_str().map(str::to_string));
-        if key.is_none() && state.registry.requires_idempotency(name) {
+        if key.is_none()
+            && state.registry.requires_idempotency(name)
+            && crate::server::version_at_least(&env.api_version, "2026-04")
+        {
             executor.push_error(error_at(
                 format!(
                     "The {name} mutation requires an idempotency key since API version 2026-04: add \

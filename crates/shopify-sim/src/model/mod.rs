@@ -3,6 +3,8 @@
 
 pub mod catalog;
 pub mod customers;
+pub mod metafields;
 pub mod orders;
 pub mod payouts;
+pub mod publications;
 pub mod shop;

@@ -16,6 +16,7 @@ use crate::search::{Query, Searchable, Term};
 pub fn register(registry: &mut Registry) {
     registry
         .mutation("bulkOperationRunQuery", run_query)
+        .mutation("bulkOperationRunMutation", run_mutation)
         .mutation("bulkOperationCancel", cancel)
         .query("currentBulkOperation", |call, ctx| {
             let kind = call.arg_str("type").unwrap_or("QUERY");
@@ -132,12 +133,121 @@ fn run_query(call: &FieldCall<'_>, m: &mut MutationCtx<'_>) -> Result<Rc<dyn Obj
             group_objects,
             api_version,
             errors: Vec::new(),
+            variables: None,
             cancel_requested: false,
             started: false,
         },
     );
     m.store.bulk.signal.notify_one();
     Ok(Rc::new(RunQueryPayload { operation: Some(id), user_errors: Vec::new() }))
+}
+
+struct RunMutationPayload {
+    operation: Option<u64>,
+    user_errors: Vec<UserError>,
+}
+
+impl Object for RunMutationPayload {
+    fn type_name(&self) -> &'static str {
+        "BulkOperationRunMutationPayload"
+    }
+
+    fn field<'a>(&'a self, call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
+        match call.name() {
+            "bulkOperation" => Ok(operation_output(self.operation, ctx)),
+            "userErrors" => user_errors(&self.user_errors),
+            _ => Err(FieldError::NotImplemented),
+        }
+    }
+}
+
+/// `bulkOperationRunMutation`: checks the mutation, the staged file and the concurrency limit,
+/// then queues the operation for `crate::bulk`'s runner.
+fn run_mutation(call: &FieldCall<'_>, m: &mut MutationCtx<'_>) -> Result<Rc<dyn Object>, FieldError> {
+    let mutation = call.arg_str("mutation").unwrap_or_default().to_string();
+    let staged_path = call.arg_str("stagedUploadPath").unwrap_or_default().to_string();
+    let refuse = |field: &[&str], message: String, code| -> Rc<dyn Object> {
+        Rc::new(RunMutationPayload {
+            operation: None,
+            user_errors: vec![UserError::new("BulkMutationUserError", field, message, Some(code))],
+        })
+    };
+    let api_version = m.env.api_version.clone();
+    let active: Vec<String> = m.store.bulk.active("MUTATION").map(BulkOperation::gid).collect();
+    if active.len() >= concurrency_limit(&api_version) {
+        let message = format!("A bulk mutation operation for this app and shop is already in progress: {}.", active[0]);
+        return Ok(refuse(&[], message, "OPERATION_IN_PROGRESS"));
+    }
+    if let Err(message) = check_bulk_mutation(&mutation, &api_version) {
+        return Ok(refuse(&["mutation"], message, "INVALID_MUTATION"));
+    }
+    let now = m.store.now();
+    let Some(variables) = m.store.staged_uploads.file(&staged_path, now) else {
+        return Ok(refuse(
+            &["stagedUploadPath"],
+            "The JSONL file could not be found. Try uploading the file again, and check that you've entered the \
+             URL correctly for the stagedUploadPath mutation argument."
+                .to_string(),
+            "NO_SUCH_FILE",
+        ));
+    };
+    let not_jsonl = variables.split(|byte| *byte == b'\n').any(|line| {
+        !line.trim_ascii().is_empty()
+            && serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(line).is_err()
+    });
+    if not_jsonl {
+        return Ok(refuse(
+            &["stagedUploadPath"],
+            "Unexpected file structure - expected JSONL".to_string(),
+            "INVALID_STAGED_UPLOAD_FILE",
+        ));
+    }
+    let id = m.store.bulk.next_id();
+    m.store.bulk.items.insert(
+        id,
+        BulkOperation {
+            id,
+            status: BulkStatus::Created,
+            error_code: None,
+            created_at: now,
+            completed_at: None,
+            object_count: 0,
+            root_object_count: 0,
+            file_size: None,
+            url: None,
+            partial_data_url: None,
+            query: mutation,
+            kind: "MUTATION",
+            group_objects: call.arg_bool("groupObjects").unwrap_or(false),
+            api_version,
+            errors: Vec::new(),
+            variables: Some(variables),
+            cancel_requested: false,
+            started: false,
+        },
+    );
+    m.store.bulk.signal.notify_one();
+    Ok(Rc::new(RunMutationPayload { operation: Some(id), user_errors: Vec::new() }))
+}
+
+/// A bulk mutation document: valid for the version, one mutation operation with one root field.
+fn check_bulk_mutation(mutation: &str, api_version: &str) -> Result<(), String> {
+    let schema = crate::server::schema_of(api_version);
+    let document = schema.validate(mutation).map_err(|error| {
+        let problems: Vec<String> = error.diagnostics().iter().map(ToString::to_string).collect();
+        format!("Invalid mutation: {}", problems.join("; "))
+    })?;
+    let mut operations = document.operations.iter();
+    let (Some(operation), None) = (operations.next(), operations.next()) else {
+        return Err("Invalid mutation: the document must hold exactly one operation.".to_string());
+    };
+    if operation.operation_type != apollo_compiler::ast::OperationType::Mutation {
+        return Err("Invalid operation type. Only `mutation` operations are supported.".to_string());
+    }
+    if operation.selection_set.selections.len() != 1 {
+        return Err("Invalid mutation: a bulk mutation runs exactly one mutation field.".to_string());
+    }
+    Ok(())
 }
 
 struct CancelPayload {

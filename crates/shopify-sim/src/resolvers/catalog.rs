@@ -348,6 +348,12 @@ impl Object for ProductObject<'_> {
     fn field<'a>(&'a self, call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
         let product = self.0;
         let catalog = &ctx.store.catalog;
+        if let Some(resolved) = super::publications::product_field(product, call, ctx) {
+            return resolved;
+        }
+        if let Some(resolved) = super::metafields::owner_field("Product", product.id, call, ctx) {
+            return resolved;
+        }
         match call.name() {
             "id" => text(&gid::format("Product", product.id)),
             "legacyResourceId" => text(&product.id.to_string()),
@@ -527,6 +533,9 @@ impl Object for VariantObject<'_> {
         let variant = self.0;
         let catalog = &ctx.store.catalog;
         let product = catalog.products.get(&variant.product_id);
+        if let Some(resolved) = super::metafields::owner_field("ProductVariant", variant.id, call, ctx) {
+            return resolved;
+        }
         match call.name() {
             "id" => text(&gid::format("ProductVariant", variant.id)),
             "legacyResourceId" => text(&variant.id.to_string()),
@@ -640,6 +649,14 @@ impl Object for InventoryItemObject<'_> {
             })),
             "measurement" => object(MeasurementObject(item)),
             "variant" => Ok(variant.map_or(Output::Null, |variant| Output::Object(Rc::new(VariantObject(variant))))),
+            // Since 2026-01 `variant` is deprecated for this connection (an item may one day
+            // stock several variants); here it holds the one variant.
+            "variants" => {
+                let request = PageRequest::from_call(call)?;
+                let items =
+                    variant.map(|variant| (variant_sort_key(variant, "ID", catalog), variant)).into_iter().collect();
+                variant_connection(items, &request)
+            }
             "inventoryLevel" => {
                 let location_id = super::gid_argument(call, "locationId", "Location")?;
                 Ok(location_id
@@ -800,6 +817,9 @@ impl Object for LocationObject<'_> {
     fn field<'a>(&'a self, call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
         let location = self.0;
         let catalog = &ctx.store.catalog;
+        if let Some(resolved) = super::metafields::owner_field("Location", location.id, call, ctx) {
+            return resolved;
+        }
         match call.name() {
             "id" => text(&gid::format("Location", location.id)),
             "legacyResourceId" => text(&location.id.to_string()),

@@ -144,6 +144,9 @@ impl Object for CustomerObject<'_> {
     fn field<'a>(&'a self, call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
         let customer = self.0;
         let store = ctx.store;
+        if let Some(resolved) = super::metafields::owner_field("Customer", customer.id, call, ctx) {
+            return resolved;
+        }
         match call.name() {
             "id" => leaf(Json::String(gid::format("Customer", customer.id))),
             "legacyResourceId" => text(&customer.id.to_string()),
@@ -170,7 +173,11 @@ impl Object for CustomerObject<'_> {
                 Output::Object(Rc::new(EmailAddressObject { email, state: customer.email_marketing }))
             })),
             "defaultPhoneNumber" => Ok(customer.phone.as_deref().map_or(Output::Null, |phone| {
-                Output::Object(Rc::new(PhoneNumberObject { phone, state: customer.sms_marketing }))
+                Output::Object(Rc::new(PhoneNumberObject {
+                    phone,
+                    state: customer.sms_marketing,
+                    at: customer.created_at,
+                }))
             })),
             "defaultAddress" => Ok(customer
                 .default_address()
@@ -266,6 +273,7 @@ impl Object for EmailAddressObject<'_> {
 struct PhoneNumberObject<'s> {
     phone: &'s str,
     state: &'static str,
+    at: jiff::Timestamp,
 }
 
 impl Object for PhoneNumberObject<'_> {
@@ -280,6 +288,42 @@ impl Object for PhoneNumberObject<'_> {
             "marketingOptInLevel" => text("SINGLE_OPT_IN"),
             "marketingCollectedFrom" => text("OTHER"),
             "marketingUpdatedAt" | "sourceLocation" => Ok(Output::Null),
+            // 2026-10 moved the consent into its own object, whose states say NEVER_SUBSCRIBED
+            // where CustomerSmsMarketingState says NOT_SUBSCRIBED.
+            "smsMarketingConsent" => object(ChannelConsentObject {
+                type_name: "CustomerSmsMarketingConsent",
+                state: if self.state == "NOT_SUBSCRIBED" { "NEVER_SUBSCRIBED" } else { self.state },
+                at: self.at,
+            }),
+            "whatsAppMarketingConsent" => object(ChannelConsentObject {
+                type_name: "CustomerWhatsAppMarketingConsent",
+                state: "NEVER_SUBSCRIBED",
+                at: self.at,
+            }),
+            _ => Err(FieldError::NotImplemented),
+        }
+    }
+}
+
+/// `CustomerSmsMarketingConsent` / `CustomerWhatsAppMarketingConsent` (2026-10).
+struct ChannelConsentObject {
+    type_name: &'static str,
+    state: &'static str,
+    at: jiff::Timestamp,
+}
+
+impl Object for ChannelConsentObject {
+    fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+
+    fn field<'a>(&'a self, call: &FieldCall<'_>, _ctx: &'a Ctx<'a>) -> Resolved<'a> {
+        match call.name() {
+            "state" => text(self.state),
+            "optInLevel" => text("SINGLE_OPT_IN"),
+            "collectedFrom" => text("OTHER"),
+            "updatedAt" => time(self.at),
+            "sourceLocation" => Ok(Output::Null),
             _ => Err(FieldError::NotImplemented),
         }
     }

@@ -1,7 +1,13 @@
-//! `inventorySetQuantities` with the 2026-04 compare-and-swap semantics: every quantity carries
-//! `changeFromQuantity` (explicit `null` opts out); a stale value fails with
-//! `CHANGE_FROM_QUANTITY_STALE` and nothing is changed. `@idempotent(key:)` is required (the
-//! executor enforces and replays it).
+//! `inventorySetQuantities` with the compare-and-swap rules of the version served:
+//!
+//! - 2026-04 and later: every quantity carries `changeFromQuantity` (explicit `null` opts out); a
+//!   stale value fails with `CHANGE_FROM_QUANTITY_STALE` and nothing is changed.
+//!   `@idempotent(key:)` is required (the executor enforces and replays it).
+//! - 2025-10: every quantity carries `compareQuantity` unless the input says
+//!   `ignoreCompareQuantity: true` (`COMPARE_QUANTITY_REQUIRED`); a stale one fails with
+//!   `COMPARE_QUANTITY_STALE`.
+//! - 2026-01: both; a quantity that gives `changeFromQuantity` (even `null`) is checked by it,
+//!   one that does not by the 2025-10 rule.
 
 use std::rc::Rc;
 
@@ -168,7 +174,11 @@ fn set_quantities(call: &FieldCall<'_>, m: &mut MutationCtx<'_>) -> Result<Rc<dy
     if quantities.len() > 250 {
         return Err(input_array_too_large(quantities.len()));
     }
-    if let Some(index) = quantities.iter().position(|quantity| quantity.get("changeFromQuantity").is_none()) {
+    let change_from_required = crate::server::version_at_least(&m.env.api_version, "2026-04");
+    let ignore_compare = input.get("ignoreCompareQuantity").and_then(Json::as_bool).unwrap_or(false);
+    if let Some(index) =
+        quantities.iter().position(|quantity| change_from_required && quantity.get("changeFromQuantity").is_none())
+    {
         return Err(FieldError::coded(
             format!(
                 "InventoryQuantityInput at input.quantities.{index} is missing changeFromQuantity: since 2026-04 it \
@@ -251,15 +261,38 @@ fn set_quantities(call: &FieldCall<'_>, m: &mut MutationCtx<'_>) -> Result<Rc<dy
             .get(&location_id)
             .and_then(|level| level.quantity(&name))
             .unwrap_or(0);
-        if let Some(expected) = quantity.get("changeFromQuantity").and_then(Json::as_i64)
-            && expected != current
-        {
-            errors.push(user_error(
-                field("changeFromQuantity"),
-                "The changeFromQuantity value does not match the persisted value.",
-                "CHANGE_FROM_QUANTITY_STALE",
-            ));
-            continue;
+        if let Some(change_from) = quantity.get("changeFromQuantity") {
+            if let Some(expected) = change_from.as_i64()
+                && expected != current
+            {
+                errors.push(user_error(
+                    field("changeFromQuantity"),
+                    "The changeFromQuantity value does not match the persisted value.",
+                    "CHANGE_FROM_QUANTITY_STALE",
+                ));
+                continue;
+            }
+        } else if !change_from_required && !ignore_compare {
+            match quantity.get("compareQuantity").and_then(Json::as_i64) {
+                None => {
+                    errors.push(user_error(
+                        field("compareQuantity"),
+                        "The compareQuantity argument must be given to each quantity or ignored using \
+                         ignoreCompareQuantity.",
+                        "COMPARE_QUANTITY_REQUIRED",
+                    ));
+                    continue;
+                }
+                Some(expected) if expected != current => {
+                    errors.push(user_error(
+                        field("compareQuantity"),
+                        "The compareQuantity value does not match persisted value.",
+                        "COMPARE_QUANTITY_STALE",
+                    ));
+                    continue;
+                }
+                Some(_) => {}
+            }
         }
         planned.push((item_id, location_id, amount));
     }

@@ -432,7 +432,13 @@ fn order_cancel(call: &FieldCall<'_>, m: &mut MutationCtx<'_>) -> Result<Rc<dyn 
         return error("orderId", "Order does not exist".to_string(), "NOT_FOUND");
     };
     let reason = call.arg_str("reason").and_then(CancelReason::parse).unwrap_or(CancelReason::Other);
-    let refund_money = call.arg_bool("refund").unwrap_or(false);
+    // `refundMethod: { originalPaymentMethodsRefund: true }` replaced the deprecated `refund: true`.
+    let refund_money = call
+        .arg("refundMethod")
+        .and_then(|method| method.get("originalPaymentMethodsRefund"))
+        .and_then(Json::as_bool)
+        .or_else(|| call.arg_bool("refund"))
+        .unwrap_or(false);
     let at = order_ops::now(m.store);
     match order_ops::cancel_order(m.store, order_id, reason, at) {
         Ok(mut events) => {

@@ -632,6 +632,9 @@ impl Object for OrderObject<'_> {
     fn field<'a>(&'a self, call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
         let order = self.0;
         let store = ctx.store;
+        if let Some(resolved) = super::metafields::owner_field("Order", order.id, call, ctx) {
+            return resolved;
+        }
         match call.name() {
             "id" => owned(gid::format("Order", order.id)),
             "legacyResourceId" => owned(order.id.to_string()),

@@ -1054,6 +1054,8 @@ fn product_delete(call: &FieldCall<'_>, m: &mut MutationCtx<'_>) -> Result<Rc<dy
     let store = &mut *m.store;
     match id.and_then(|id| store.catalog.remove_product(id)) {
         Some(product) => {
+            store.publications.remove_product(product.id);
+            store.metafields.remove_owner(&gid::format("Product", product.id));
             store.record("products/delete", gid::format("Product", product.id));
             Ok(Rc::new(DeletePayload { deleted: Some(product.id), user_errors: Vec::new() }))
         }

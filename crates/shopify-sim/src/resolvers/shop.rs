@@ -50,15 +50,19 @@ fn nodes<'a>(call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
     Ok(Output::List(ids.iter().map(|id| ctx.node(id).map_or(Output::Null, Output::Object)).collect()))
 }
 
-struct ShopObject<'s>(&'s Shop);
+/// `Shop`.
+pub struct ShopObject<'s>(pub &'s Shop);
 
 impl Object for ShopObject<'_> {
     fn type_name(&self) -> &'static str {
         "Shop"
     }
 
-    fn field<'a>(&'a self, call: &FieldCall<'_>, _ctx: &'a Ctx<'a>) -> Resolved<'a> {
+    fn field<'a>(&'a self, call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
         let shop = self.0;
+        if let Some(resolved) = super::metafields::owner_field("Shop", shop.id, call, ctx) {
+            return resolved;
+        }
         match call.name() {
             "id" => text(&gid::format("Shop", shop.id)),
             "name" => text(&shop.name),

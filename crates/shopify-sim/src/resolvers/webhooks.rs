@@ -3,9 +3,8 @@
 //! `webhookSubscription(id:)`, `webhookSubscriptionsCount` and `node`. Delivery is in
 //! `crate::webhooks`.
 //!
-//! The 2025-04 schema (the stable one served) takes the address as `callbackUrl`; newer versions
-//! take `uri` (it also accepts Pub/Sub and EventBridge addresses). Both are read here, so a
-//! document validated against the unstable schema works too.
+//! Every served version takes the address as `uri` (it also accepts Pub/Sub and EventBridge
+//! addresses) and still the deprecated `callbackUrl`; both are read here.
 
 use std::rc::Rc;
 

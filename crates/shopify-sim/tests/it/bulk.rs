@@ -267,9 +267,10 @@ async fn at_most_five_bulk_queries_run_at_once_and_one_before_2026_01() {
     assert_eq!(sixth["userErrors"][0]["code"], "OPERATION_IN_PROGRESS");
 
     let listed = t
-        .gql(
+        .gql_deprecated(
             "query { bulkOperations(first: 10, query: \"status:running\") { nodes { id status } } currentBulkOperation { id } }",
             json!({}),
+            &["QueryRoot.currentBulkOperation"],
         )
         .await;
     let nodes = listed["data"]["bulkOperations"]["nodes"].as_array().unwrap();

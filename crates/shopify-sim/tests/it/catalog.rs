@@ -226,7 +226,7 @@ async fn locations_inventory_items_and_app_scopes_resolve() {
     let t = spawn().await;
     let query = r#"{
       locations(first: 10) { nodes { id name isActive fulfillsOnlineOrders address { city countryCode } } }
-      inventoryItems(first: 3, query: "sku:SKU-00001-1") { nodes { id sku tracked variant { sku } inventoryLevel(locationId: "gid://shopify/Location/1") { id } } }
+      inventoryItems(first: 3, query: "sku:SKU-00001-1") { nodes { id sku tracked variants(first: 2) { nodes { sku } } inventoryLevel(locationId: "gid://shopify/Location/1") { id } } }
       currentAppInstallation { accessScopes { handle } }
       productsCount { count precision }
     }"#;
@@ -235,7 +235,7 @@ async fn locations_inventory_items_and_app_scopes_resolve() {
     let locations = body["data"]["locations"]["nodes"].as_array().unwrap();
     assert_eq!(locations.len(), 2);
     assert_eq!(locations[0]["name"], "Main Warehouse", "sorted by name");
-    assert_eq!(body["data"]["inventoryItems"]["nodes"][0]["variant"]["sku"], "SKU-00001-1");
+    assert_eq!(body["data"]["inventoryItems"]["nodes"][0]["variants"]["nodes"], json!([{ "sku": "SKU-00001-1" }]));
     let scopes = body["data"]["currentAppInstallation"]["accessScopes"].as_array().unwrap();
     assert!(scopes.contains(&json!({ "handle": "write_inventory" })));
     assert_eq!(body["data"]["productsCount"]["count"], 25);

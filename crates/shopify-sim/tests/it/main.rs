@@ -2,13 +2,19 @@
 //! client sending requests shaped as Shopify's official clients send them.
 
 mod bulk;
+mod bulk_mutations;
 mod catalog;
 mod control;
+mod coverage;
+mod metafields;
 mod mutations;
 mod oauth;
 mod orders;
 mod props;
 mod protocol;
+mod publications;
+mod semantics;
 mod support;
 mod tls;
+mod versions;
 mod webhooks;

@@ -163,6 +163,12 @@ async fn customers_payouts_nodes_and_tags_documents_execute() {
     let anna =
         customers.iter().find(|c| c["defaultEmailAddress"]["emailAddress"] == "anna.schmidt@example.de").unwrap();
     assert_eq!(anna["numberOfOrders"], "8", "Anna placed #1001, #1004, #1009, #1017, #1024, #1029, #1034, #1040");
+    let chloe = customers.iter().find(|c| c["defaultPhoneNumber"]["phoneNumber"] == "+14165550123").unwrap();
+    assert_eq!(
+        chloe["defaultPhoneNumber"]["smsMarketingConsent"],
+        json!({ "state": "NEVER_SUBSCRIBED" }),
+        "2026-10's consent states say NEVER_SUBSCRIBED where the deprecated marketingState said NOT_SUBSCRIBED"
+    );
 
     let data = gql_ok(&t, &client_document("payouts.graphql"), json!({}), "Payouts").await;
     let payouts = data["shopifyPaymentsAccount"]["payouts"]["nodes"].as_array().unwrap();
@@ -702,7 +708,7 @@ async fn order_update_cancel_and_mark_as_paid_change_the_order_and_bump_updated_
 
     let data = gql_ok(
         &t,
-        r#"mutation Cancel($id: ID!) { orderCancel(orderId: $id, reason: CUSTOMER, refund: true, restock: true) { job { id done } orderCancelUserErrors { field message code } } }"#,
+        r#"mutation Cancel($id: ID!) { orderCancel(orderId: $id, reason: CUSTOMER, refundMethod: { originalPaymentMethodsRefund: true }, restock: true) { job { id done } orderCancelUserErrors { field message code } } }"#,
         json!({ "id": id }),
         "orderCancel",
     )
@@ -718,7 +724,7 @@ async fn order_update_cancel_and_mark_as_paid_change_the_order_and_bump_updated_
     }
     let again = gql_ok(
         &t,
-        r#"mutation Cancel($id: ID!) { orderCancel(orderId: $id, reason: OTHER, refund: false, restock: false) { orderCancelUserErrors { field code } } }"#,
+        r#"mutation Cancel($id: ID!) { orderCancel(orderId: $id, reason: OTHER, refundMethod: { originalPaymentMethodsRefund: false }, restock: false) { orderCancelUserErrors { field code } } }"#,
         json!({ "id": id }),
         "orderCancel again",
     )

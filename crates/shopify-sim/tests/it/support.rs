@@ -27,9 +27,34 @@ impl TestSim {
     /// Sends a document with variables as the official JS client does (JSON body) and returns
     /// the parsed body. Every document sent through here must validate against the schema.
     pub async fn gql(&self, query: &str, variables: Value) -> Value {
-        assert_valid(query);
-        let response = self.post_json(json!({ "query": query, "variables": variables })).await;
+        self.gql_at(VERSION, query, variables).await
+    }
+
+    /// [`TestSim::gql`] at another API version, held to that version's schema. The answer must
+    /// say which version served it.
+    pub async fn gql_at(&self, version: &str, query: &str, variables: Value) -> Value {
+        assert_valid_at(version, query, &[]);
+        self.send_at(version, query, variables).await
+    }
+
+    /// [`TestSim::gql`] for a document that uses deprecated fields on purpose (exactly
+    /// `deprecated`, as `Type.field`): clients still send them and Shopify still serves them.
+    pub async fn gql_deprecated(&self, query: &str, variables: Value, deprecated: &[&str]) -> Value {
+        assert_valid_at(VERSION, query, deprecated);
+        self.send_at(VERSION, query, variables).await
+    }
+
+    async fn send_at(&self, version: &str, query: &str, variables: Value) -> Value {
+        let response = self
+            .http
+            .post(self.sim.graphql_url(version))
+            .header("X-Shopify-Access-Token", self.sim.access_token().expose_secret())
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request is answered");
         assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["x-shopify-api-version"], version, "served by the version asked for");
         response.json().await.expect("JSON body")
     }
 
@@ -66,13 +91,18 @@ impl TestSim {
     }
 }
 
-/// Every document the tests send is held to the real schema plus overlay, with no deprecated use.
+/// Every document the tests send is held to Shopify's schema of [`VERSION`], with no deprecated use.
 pub fn assert_valid(query: &str) {
-    let schema = shopify_schema::stable();
+    assert_valid_at(VERSION, query, &[]);
+}
+
+/// Holds a document to Shopify's schema of `version`; it may use exactly the `deprecated` fields.
+pub fn assert_valid_at(version: &str, query: &str, deprecated: &[&str]) {
+    let schema = shopify_schema::for_version(version).expect("the version is carried");
     match schema.validate(query) {
         Ok(document) => {
-            let deprecated = schema.deprecated_uses(&document);
-            assert!(deprecated.is_empty(), "test document uses deprecated {deprecated:?}:\n{query}");
+            let used = schema.deprecated_uses(&document);
+            assert_eq!(used, deprecated, "test document's deprecated uses on {version}:\n{query}");
         }
         Err(error) => panic!("test document is invalid: {error}\n{query}"),
     }

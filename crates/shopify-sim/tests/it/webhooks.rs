@@ -158,7 +158,7 @@ mutation Subscribe($topic: WebhookSubscriptionTopic!, $input: WebhookSubscriptio
       includeFields
       filter
       apiVersion { handle }
-      endpoint { __typename ... on WebhookHttpEndpoint { callbackUrl } }
+      uri
     }
     userErrors { field message }
   }
@@ -193,7 +193,7 @@ async fn webhook_subscriptions_are_created_listed_found_and_deleted() {
     assert_eq!(subscription["topic"], "ORDERS_CREATE");
     assert_eq!(subscription["format"], "JSON");
     assert_eq!(subscription["apiVersion"]["handle"], crate::support::VERSION);
-    assert_eq!(subscription["endpoint"], json!({ "__typename": "WebhookHttpEndpoint", "callbackUrl": receiver_url }));
+    assert_eq!(subscription["uri"], receiver_url);
     let id = subscription["id"].as_str().unwrap().to_string();
     assert!(id.starts_with("gid://shopify/WebhookSubscription/"));
 
@@ -216,7 +216,7 @@ async fn webhook_subscriptions_are_created_listed_found_and_deleted() {
         .gql(
             r#"query Subs($topics: [WebhookSubscriptionTopic!]) {
                  webhookSubscriptions(first: 10, topics: $topics) {
-                   nodes { id topic endpoint { ... on WebhookHttpEndpoint { callbackUrl } } }
+                   nodes { id topic uri }
                    pageInfo { hasNextPage }
                  }
                  all: webhookSubscriptions(first: 10) { nodes { topic } }
@@ -227,7 +227,7 @@ async fn webhook_subscriptions_are_created_listed_found_and_deleted() {
         .await;
     assert_eq!(
         listed["data"]["webhookSubscriptions"]["nodes"],
-        json!([{ "id": id, "topic": "ORDERS_CREATE", "endpoint": { "callbackUrl": receiver_url } }])
+        json!([{ "id": id, "topic": "ORDERS_CREATE", "uri": receiver_url }])
     );
     assert_eq!(listed["data"]["all"]["nodes"], json!([{ "topic": "ORDERS_CREATE" }, { "topic": "PRODUCTS_UPDATE" }]));
     assert_eq!(listed["data"]["webhookSubscriptionsCount"]["count"], 2);
