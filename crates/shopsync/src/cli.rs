@@ -6,11 +6,13 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::commands::catalog::{BundlesCommand, ItemsCommand, PricesCommand, StockCommand};
 use crate::commands::customers::CustomersCommand;
+#[cfg(feature = "sim")]
 use crate::commands::demo::DemoArgs;
 use crate::commands::log::{CaptureCommand, LogCommand};
 use crate::commands::orders::OrdersCommand;
 use crate::commands::shipments::ShipmentsCommand;
 use crate::commands::shop::ShopCommand;
+#[cfg(feature = "sim")]
 use crate::commands::sim::SimArgs;
 use crate::commands::sync::SyncCommand;
 use crate::commands::templates::TemplatesCommand;
@@ -35,6 +37,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Try everything at once: a simulated Shopify store and a fresh back office, every flow, and a summary.
+    #[cfg(feature = "sim")]
     Demo(DemoArgs),
     /// Set up the data directory: database, and a master key file unless SHOPSYNC_MASTER_KEY is set.
     Init,
@@ -42,6 +45,7 @@ pub enum Command {
     #[command(subcommand)]
     Shop(ShopCommand),
     /// Run the local Shopify store simulator (for trying shopsync without a real store).
+    #[cfg(feature = "sim")]
     #[command(after_long_help = crate::commands::sim::SIM_HELP)]
     Sim(SimArgs),
     /// The request log: Shopify calls as each shop's `logging` setting keeps them.

@@ -3,6 +3,7 @@
 pub mod backup;
 pub mod catalog;
 pub mod customers;
+#[cfg(feature = "sim")]
 pub mod demo;
 pub mod init;
 pub mod log;
@@ -12,6 +13,7 @@ pub mod progress;
 pub mod serve;
 pub mod shipments;
 pub mod shop;
+#[cfg(feature = "sim")]
 pub mod sim;
 pub mod sync;
 pub mod templates;
@@ -25,12 +27,15 @@ use crate::context::DataDir;
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // The demo and the simulator need no data directory of their own (the demo makes a temporary one).
     let command = match cli.command {
+        #[cfg(feature = "sim")]
         Command::Demo(args) => return demo::run(cli.data_dir.as_deref(), args).await,
+        #[cfg(feature = "sim")]
         Command::Sim(args) => return sim::run(args).await,
         command => command,
     };
     let data_dir = DataDir::resolve(cli.data_dir.as_deref())?;
     match command {
+        #[cfg(feature = "sim")]
         Command::Demo(_) | Command::Sim(_) => unreachable!("handled above"),
         Command::Init => init::run(&data_dir).await,
         Command::Shop(command) => shop::run(&data_dir, command).await,
