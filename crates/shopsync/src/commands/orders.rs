@@ -9,15 +9,12 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Subcommand;
 use serde::Serialize;
-use shopsync_core::ShopSettings;
 use shopsync_core::order_errors::{OrderErrorCode, OrderRef, OrderStatus};
-use shopsync_store::{
-    CustomerStore, OrderError, OrderFilter, OrderKey, OrderRefund, OrderReturn, OrderStore, OrderTransaction,
-    SalesOrder, Shipment, ShipmentQuery, Shop, ShopStore, ShopifyOrder, StoreError,
-};
+use shopsync_store::{OrderFilter, OrderKey, OrderStore, SalesOrder, Shop, ShopStore, ShopifyOrder, StoreError};
 
 use shopsync_store::ConflictSide;
 use shopsync_store::JobTrigger;
+use shopsync_sync::app::read::OrderDetail;
 use shopsync_sync::orders::{ReprocessTarget, reprocess_orders, resolve_conflict};
 
 use super::print_json;
@@ -191,7 +188,7 @@ pub async fn run(data_dir: &DataDir, command: OrdersCommand) -> anyhow::Result<E
                 .into());
             };
             let settings = store.settings(shop.id).await?;
-            let view = OrderView::load(store, &shop, &settings, found).await?;
+            let view = OrderView::new(OrderDetail::load(store, &shop, &settings, found).await?, &shop);
             if json {
                 print_json(&view)?;
             } else {
@@ -308,9 +305,8 @@ async fn reprocess(data_dir: &DataDir, shop: &str, target: &ReprocessTarget, jso
 }
 
 /// The connected shop with this domain, or an error that says how to list them.
-pub async fn find_shop(store: &impl ShopStore, domain: &str) -> anyhow::Result<Shop> {
-    let domain = domain.trim().to_ascii_lowercase();
-    Ok(store.shop(&domain).await?.ok_or(StoreError::ShopNotFound(domain))?)
+pub async fn find_shop(store: &(impl ShopStore + ?Sized), domain: &str) -> anyhow::Result<Shop> {
+    Ok(shopsync_sync::app::read::find_shop(store, domain).await?)
 }
 
 fn parse_status(text: &str) -> Result<OrderStatus, String> {
@@ -440,86 +436,33 @@ fn dedupe(codes: &[String]) -> Vec<&str> {
     seen
 }
 
-/// Everything `orders show` prints, and its `--json`.
+/// Everything `orders show` prints, and its `--json`: the order's detail, with each remedy also as the CLI's
+/// text and the command that shows the captured data.
 #[derive(Serialize)]
 struct OrderView {
-    order: ShopifyOrder,
-    admin_url: Option<String>,
+    #[serde(flatten)]
+    detail: OrderDetail,
     problems: Vec<ProblemView>,
-    /// Problems stored by a newer shopsync whose detail this one cannot read: code and message only.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    unreadable_problems: Vec<OrderError>,
-    sales_order: Option<SalesOrder>,
-    customer: Option<CustomerSummary>,
-    shipments: Vec<Shipment>,
-    transactions: Vec<OrderTransaction>,
-    refunds: Vec<OrderRefund>,
-    returns: Vec<OrderReturn>,
     /// The command that shows the Shopify data the order was imported from.
     captured_data: String,
 }
 
-#[derive(Serialize)]
-struct CustomerSummary {
-    number: String,
-    name: String,
-    email: Option<String>,
-}
-
 impl OrderView {
-    async fn load<S>(store: &S, shop: &Shop, settings: &ShopSettings, order: ShopifyOrder) -> anyhow::Result<OrderView>
-    where
-        S: OrderStore + CustomerStore,
-    {
-        let reference = OrderRef::new(&shop.domain, &order.order_id, &order.name);
-        let mut problems = Vec::new();
-        let mut unreadable_problems = Vec::new();
-        for error in store.order_errors(shop.id, &order.order_id).await? {
-            match error.problem() {
-                Ok(problem) => problems.push(ProblemView::from(problem.report(&reference, settings))),
-                Err(_) => unreadable_problems.push(error),
-            }
-        }
-        let sales_order = store.sales_order_for(shop.id, &order.order_id).await?;
-        let (customer, shipments) = match &sales_order {
-            Some(so) => {
-                let customer = match so.customer_id {
-                    Some(id) => store.customer_by_id(id).await?.map(|c| CustomerSummary {
-                        number: c.number,
-                        name: c.name,
-                        email: c.email,
-                    }),
-                    None => None,
-                };
-                let shipments =
-                    store.shipments(&ShipmentQuery { sales_order_id: Some(so.id), ..Default::default() }).await?;
-                (customer, shipments)
-            }
-            None => (None, Vec::new()),
-        };
-        let numeric = order.order_id.rsplit('/').next().unwrap_or(&order.order_id).to_string();
-        Ok(OrderView {
-            admin_url: reference.admin_url(),
-            problems,
-            unreadable_problems,
-            sales_order,
-            customer,
-            shipments,
-            transactions: store.order_transactions(shop.id, &order.order_id).await?,
-            refunds: store.order_refunds(shop.id, &order.order_id).await?,
-            returns: store.order_returns(shop.id, &order.order_id).await?,
-            captured_data: format!("shopsync capture show --shop {} --type order {numeric}", shop.domain),
-            order,
-        })
+    fn new(mut detail: OrderDetail, shop: &Shop) -> OrderView {
+        let problems = std::mem::take(&mut detail.problems).into_iter().map(ProblemView::from).collect();
+        let numeric = shopsync_core::Gid::parse(&detail.order.order_id).map(|gid| gid.id().to_string());
+        let numeric = numeric.unwrap_or_else(|_| detail.order.order_id.clone());
+        let captured_data = format!("shopsync capture show --shop {} --type order {numeric}", shop.domain);
+        OrderView { detail, problems, captured_data }
     }
 
     fn print(&self, shop: &Shop) {
-        let o = &self.order;
+        let o = &self.detail.order;
         println!("Order          {} ({})", clean(&o.name), o.order_id);
-        if let Some(url) = &self.admin_url {
+        if let Some(url) = &self.detail.admin_url {
             println!("Shopify admin  {url}");
         }
-        let count = self.problems.len() + self.unreadable_problems.len();
+        let count = self.problems.len() + self.detail.unreadable_problems.len();
         let status = match (o.status, count) {
             (OrderStatus::Synced, _) => {
                 format!("synced into {}", o.sales_order_number.as_deref().unwrap_or("a sales order"))
@@ -554,21 +497,21 @@ impl OrderView {
             }
             println!("  Re-checked by itself when {}.", clean(&problem.report.rechecked_when.join(", or when ")));
         }
-        for error in &self.unreadable_problems {
+        for error in &self.detail.unreadable_problems {
             println!("\nProblem: {}", clean(&error.code));
             println!("  {}", clean(&error.message));
         }
 
-        match &self.sales_order {
+        match &self.detail.sales_order {
             Some(so) => self.print_sales_order(so),
             None if o.status != OrderStatus::Synced => {
                 println!("\nNo sales order yet: it is created once the problems are fixed.")
             }
             None => {}
         }
-        if !self.transactions.is_empty() {
+        if !self.detail.transactions.is_empty() {
             println!("\nTransactions");
-            for t in &self.transactions {
+            for t in &self.detail.transactions {
                 println!(
                     "  {:<14} {:<8} {:>10} {}  {}  {}",
                     clean(&t.kind),
@@ -580,9 +523,9 @@ impl OrderView {
                 );
             }
         }
-        if !self.refunds.is_empty() {
+        if !self.detail.refunds.is_empty() {
             println!("\nRefunds");
-            for r in &self.refunds {
+            for r in &self.detail.refunds {
                 println!(
                     "  {} {} {}  {}  {}",
                     r.created_at,
@@ -593,9 +536,9 @@ impl OrderView {
                 );
             }
         }
-        if !self.returns.is_empty() {
+        if !self.detail.returns.is_empty() {
             println!("\nReturns");
-            for r in &self.returns {
+            for r in &self.detail.returns {
                 println!(
                     "  {} {}  {}",
                     clean(r.name.as_deref().unwrap_or(&r.return_id)),
@@ -612,7 +555,7 @@ impl OrderView {
 
     fn print_sales_order(&self, so: &SalesOrder) {
         println!("\nSales order {} ({})", so.number, so.status.as_str().replace('_', " "));
-        if let Some(c) = &self.customer {
+        if let Some(c) = &self.detail.customer {
             println!(
                 "  Customer   {} {}{}",
                 c.number,
@@ -654,7 +597,7 @@ impl OrderView {
             so.currency,
             so.payment_status.as_deref().unwrap_or("-")
         );
-        for s in &self.shipments {
+        for s in &self.detail.shipments {
             let tracking = match (&s.tracking_number, &s.carrier) {
                 (Some(n), Some(c)) => format!(", tracking {n} ({c})"),
                 (Some(n), None) => format!(", tracking {n}"),

@@ -173,7 +173,7 @@ pub async fn run(data_dir: &DataDir, command: ShopCommand) -> anyhow::Result<Exi
             }
         }
         ShopCommand::Show { shop, json } => {
-            let shop = find_shop(store, &shop).await?;
+            let shop = super::orders::find_shop(store, &shop).await?;
             let settings = store.settings(shop.id).await?;
             if json {
                 #[derive(Serialize)]
@@ -188,7 +188,7 @@ pub async fn run(data_dir: &DataDir, command: ShopCommand) -> anyhow::Result<Exi
             }
         }
         ShopCommand::Set { shop, setting, value } => {
-            let shop = find_shop(store, &shop).await?;
+            let shop = super::orders::find_shop(store, &shop).await?;
             let mut settings = store.settings(shop.id).await?;
             let old = settings.clone();
             settings.set(&setting, &value)?;
@@ -206,7 +206,7 @@ pub async fn run(data_dir: &DataDir, command: ShopCommand) -> anyhow::Result<Exi
         }
         ShopCommand::Settings | ShopCommand::Check { .. } => unreachable!("handled before the store is opened"),
         ShopCommand::SetToken { shop, token_stdin: _ } => {
-            let shop = find_shop(store, &shop).await?;
+            let shop = super::orders::find_shop(store, &shop).await?;
             let cipher = data_dir.unlocked_cipher(store).await?;
             let token = read_token()?;
             let sealed = cipher.seal(&access_token_context(&shop.domain, shop.endpoint.as_deref()), &token);
@@ -216,7 +216,7 @@ pub async fn run(data_dir: &DataDir, command: ShopCommand) -> anyhow::Result<Exi
             return check_new_token(data_dir, &shop.domain).await;
         }
         ShopCommand::SetEndpoint { shop, endpoint, token_stdin } => {
-            let shop = find_shop(store, &shop).await?;
+            let shop = super::orders::find_shop(store, &shop).await?;
             let endpoint = if endpoint == "none" { None } else { Some(parse_endpoint(&endpoint)?) };
             // The token is sealed bound to its endpoint, so a new endpoint needs the token again: the sealed one
             // cannot be opened and sealed again here without letting anyone who can run this command send it
@@ -245,7 +245,7 @@ pub async fn run(data_dir: &DataDir, command: ShopCommand) -> anyhow::Result<Exi
             }
         }
         ShopCommand::Cursors { shop, json } => {
-            let shop = find_shop(store, &shop).await?;
+            let shop = super::orders::find_shop(store, &shop).await?;
             let cursors = store.cursors(shop.id).await?;
             if json {
                 print_json(&cursors)?;
@@ -264,7 +264,7 @@ pub async fn run(data_dir: &DataDir, command: ShopCommand) -> anyhow::Result<Exi
             }
         }
         ShopCommand::ResetCursor { shop, object, to } => {
-            let shop = find_shop(store, &shop).await?;
+            let shop = super::orders::find_shop(store, &shop).await?;
             if !["orders", "customers", "products"].contains(&object.as_str()) {
                 return Err(Failure::usage(format!(
                     "`{object}` has no sync cursor; accepted: orders, customers, products"
@@ -441,11 +441,6 @@ fn describe_settings() {
         println!("    accepts: {}", setting.accepted);
         println!("    default: {}", defaults.get(setting.key).unwrap_or_default());
     }
-}
-
-async fn find_shop(store: &impl ShopStore, domain: &str) -> anyhow::Result<Shop> {
-    let domain = domain.trim().to_ascii_lowercase();
-    store.shop(&domain).await?.ok_or_else(|| shopsync_store::StoreError::ShopNotFound(domain).into())
 }
 
 /// Reads the token from standard input: the whole input, trimmed.

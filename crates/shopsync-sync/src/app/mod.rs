@@ -20,6 +20,8 @@
 //! # Ok(()) }
 //! ```
 
+pub mod read;
+
 use serde::Serialize;
 use shopsync_core::order_errors::OrderStatus;
 use shopsync_core::{Flow, ShopSettings};
