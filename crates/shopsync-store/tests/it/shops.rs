@@ -2,7 +2,7 @@ use shopsync_store::{AccessStatus, JobStatus, JobTrigger, NewShop, StoreError, S
 
 use super::fresh_store;
 
-fn new_shop(domain: &str) -> NewShop {
+pub(crate) fn new_shop(domain: &str) -> NewShop {
     NewShop {
         domain: domain.into(),
         api_version: "2026-10".into(),

@@ -1,18 +1,10 @@
 //! What only the SQLite backend has: its file on disk (migrations, restarts) and the constraints of its schema,
 //! checked with SQL straight against the file rather than through the trait under test.
 
-use shopsync_store::{NewShop, OrderStore, SalesOrderChange, ShopStore, SqliteStore, SyncCursor};
+use shopsync_store::{OrderStore, SalesOrderChange, ShopStore, SqliteStore, SyncCursor};
 
 use super::orders::{add_shop, failing, line, not_linked, order, sales_order, synced};
-
-fn new_shop(domain: &str) -> NewShop {
-    NewShop {
-        domain: domain.into(),
-        api_version: "2026-10".into(),
-        endpoint: None,
-        access_token: Some("v1.sealed".into()),
-    }
-}
+use super::shops::new_shop;
 
 #[tokio::test]
 async fn migrations_apply_to_an_empty_database_and_again_to_an_existing_one() {
