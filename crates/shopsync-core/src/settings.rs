@@ -97,6 +97,8 @@ pub struct ShopSettings {
     pub sync_images: bool,
     pub overwrite_images: bool,
     pub item_selection: ItemSelection,
+    /// The sales channels new products are published to, by name; empty: none.
+    pub publish_to: Vec<String>,
     pub price_list: Option<String>,
     pub price_only_when_changed: bool,
     pub location_map: Vec<LocationMapping>,
@@ -130,6 +132,7 @@ impl Default for ShopSettings {
             sync_images: true,
             overwrite_images: false,
             item_selection: ItemSelection::All,
+            publish_to: vec!["Online Store".to_string()],
             price_list: None,
             price_only_when_changed: false,
             location_map: Vec::new(),
@@ -191,6 +194,11 @@ pub const SETTINGS: &[SettingInfo] = &[
         "item-selection",
         "all, marked",
         "Which items the product sync sends: every item, or only items marked with `shopsync items mark`.",
+    ),
+    info(
+        "publish-to",
+        "none, or the names of sales channels separated by commas",
+        "The sales channels (publications) new products are published to, by the names Shopify admin shows; without it a product created through the API is visible in no channel.",
     ),
     info(
         "price-list",
@@ -317,6 +325,13 @@ impl ShopSettings {
                 ItemSelection::Marked => "marked",
             }
             .to_string(),
+            "publish-to" => {
+                if self.publish_to.is_empty() {
+                    "none".to_string()
+                } else {
+                    self.publish_to.join(",")
+                }
+            }
             "price-list" => or_none(&self.price_list),
             "price-only-when-changed" => on_off(self.price_only_when_changed),
             "location-map" => {
@@ -391,6 +406,7 @@ impl ShopSettings {
                     _ => return Err(invalid()),
                 }
             }
+            "publish-to" => self.publish_to = parse_channel_names(value).map_err(|r| invalid_because(Some(r)))?,
             "price-list" => self.price_list = parse_code(value).map_err(|_| invalid())?,
             "price-only-when-changed" => self.price_only_when_changed = flag()?,
             "location-map" => self.location_map = parse_location_map(value).ok_or_else(invalid)?,
@@ -445,6 +461,26 @@ fn parse_on_off(value: &str) -> Option<bool> {
         "off" | "false" | "no" | "0" => Some(false),
         _ => None,
     }
+}
+
+/// `none`, or sales channel names separated by commas (each kept as written, trimmed; repeats dropped).
+fn parse_channel_names(value: &str) -> Result<Vec<String>, String> {
+    if value.eq_ignore_ascii_case("none") {
+        return Ok(Vec::new());
+    }
+    let mut names: Vec<String> = Vec::new();
+    for name in value.split(',').map(str::trim) {
+        if name.is_empty() {
+            return Err("a channel name is empty (two commas in a row, or one at an end)".into());
+        }
+        if name.chars().any(char::is_control) || name.chars().count() > 100 {
+            return Err(format!("`{name}` is not a channel name (at most 100 characters, no control characters)"));
+        }
+        if !names.iter().any(|known| known.eq_ignore_ascii_case(name)) {
+            names.push(name.to_string());
+        }
+    }
+    Ok(names)
 }
 
 /// A back-office code: letters, digits, `-`, `_` and `.`, at most 40 characters; `none` clears it.
@@ -583,6 +619,12 @@ mod tests {
         assert_eq!(check("approval-hold-tag", "GlobalE"), Ok("GlobalE".into()));
         assert_eq!(check("approval-hold-tag", "none"), Ok("none".into()));
         assert_eq!(check("price-list", "RETAIL-EUR"), Ok("RETAIL-EUR".into()));
+        assert_eq!(
+            check("publish-to", "Online Store, Point of Sale, online store"),
+            Ok("Online Store,Point of Sale".into())
+        );
+        assert_eq!(check("publish-to", "NONE"), Ok("none".into()));
+        assert_eq!(ShopSettings::default().get("publish-to").as_deref(), Some("Online Store"));
     }
 
     #[test]
@@ -599,6 +641,7 @@ mod tests {
             ("schedule.orders", "every 1m"),
             ("ignore-tag", "a,b"),
             ("price-list", "has space"),
+            ("publish-to", "Online Store,,Shop"),
         ] {
             let err = check(key, value).unwrap_err();
             assert!(err.contains("accepted:"), "{key}={value}: {err}");

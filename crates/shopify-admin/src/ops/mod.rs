@@ -54,6 +54,7 @@ pub mod order_import;
 pub mod orders;
 pub mod payouts;
 pub mod products;
+pub mod publications;
 pub mod shop;
 pub mod tags;
 pub mod webhooks;
@@ -183,6 +184,8 @@ pub const ALL_DOCUMENTS: &[(&str, &str, u32)] = &[
     doc_entry::<bulk::BulkOperationRunQuery>(),
     doc_entry::<bulk::BulkOperationById>(),
     doc_entry::<payouts::Payouts>(),
+    doc_entry::<publications::Publications>(),
+    doc_entry::<publications::PublishablePublish>(),
 ];
 
 const fn doc_entry<Op: crate::operation::Operation>() -> (&'static str, &'static str, u32) {

@@ -88,6 +88,13 @@ impl Publications {
         self.changed.insert((product_id, publication_id), date);
     }
 
+    /// Leaves a product out of every publication (a product created through the API).
+    pub fn unpublish_everywhere(&mut self, product_id: u64) {
+        for publication in &self.items {
+            self.changed.insert((product_id, publication.id), None);
+        }
+    }
+
     /// Forgets a deleted product.
     pub fn remove_product(&mut self, product_id: u64) {
         self.changed.retain(|(product, _), _| *product != product_id);

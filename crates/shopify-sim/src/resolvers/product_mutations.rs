@@ -524,6 +524,9 @@ fn product_set(call: &FieldCall<'_>, m: &mut MutationCtx<'_>) -> Result<Rc<dyn O
                     published_at: Some(now),
                 },
             );
+            // As on Shopify, a product an app creates is in no sales channel until it is published to one
+            // (publishablePublish); seeded products stand for ones made in Shopify admin, which publishes them.
+            store.publications.unpublish_everywhere(id);
             id
         }
     };

@@ -303,6 +303,10 @@ pub fn required_scopes(settings: &ShopSettings) -> Vec<&'static str> {
             }
         }
     }
+    // New products are published to the sales channels publish-to names.
+    if Flow::Products.enabled(settings) && !settings.publish_to.is_empty() {
+        scopes.push("write_publications");
+    }
     scopes
 }
 
@@ -314,12 +318,15 @@ mod tests {
     fn required_scopes_follow_the_switched_on_flows() {
         let mut settings = ShopSettings::default();
         let all = required_scopes(&settings);
-        assert_eq!(all.len(), 10, "{all:?}");
+        assert_eq!(all.len(), 11, "{all:?}");
+        assert!(all.contains(&"write_publications"), "new products are published: {all:?}");
         assert!(all.contains(&"write_merchant_managed_fulfillment_orders"));
         settings.set("sync-fulfilled-status", "off").unwrap();
         settings.set("sync-inventory", "off").unwrap();
+        settings.set("publish-to", "none").unwrap();
         let fewer = required_scopes(&settings);
         assert!(!fewer.iter().any(|s| s.contains("fulfillment") || s.contains("inventory")), "{fewer:?}");
+        assert!(!fewer.contains(&"write_publications"));
         assert!(fewer.contains(&"read_orders") && fewer.contains(&"write_products"));
     }
 

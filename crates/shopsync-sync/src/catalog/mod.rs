@@ -35,6 +35,7 @@ mod inventory;
 mod link;
 mod payload;
 mod products;
+pub mod publish;
 
 pub use diff::FieldChange;
 pub use inventory::{

@@ -190,8 +190,14 @@ pub async fn sync_products(
     let mut problems = work.problems;
     store.clear_skipped(shop_id, objects::ITEM, &work.unchanged).await?;
 
+    // The sales channels new products go to, looked up before anything is created.
+    let publications = if work.actions.iter().any(|action| action.product_id.is_none()) {
+        super::publish::wanted(ctx).await?
+    } else {
+        Vec::new()
+    };
     progress.phase("sending products", Some(work.actions.len() as u64));
-    let mut sent = futures::stream::iter(work.actions.iter().map(|action| send(ctx, &catalog, action)))
+    let mut sent = futures::stream::iter(work.actions.iter().map(|action| send(ctx, &catalog, action, &publications)))
         .buffer_unordered(CONCURRENT_WRITES);
     let mut pending = Pending::default();
     let mut failure = None;
@@ -628,6 +634,8 @@ enum Outcome {
     Accepted {
         number: String,
         created: bool,
+        /// Why a product created now is in no sales channel.
+        unpublished: Option<Problem>,
         product: ProductLink,
         variants: Vec<VariantLink>,
     },
@@ -641,7 +649,12 @@ enum Outcome {
     },
 }
 
-async fn send(ctx: &ShopContext, catalog: &Catalog, action: &Action) -> Result<Outcome, SyncError> {
+async fn send(
+    ctx: &ShopContext,
+    catalog: &Catalog,
+    action: &Action,
+    publications: &[Gid],
+) -> Result<Outcome, SyncError> {
     let desired = &action.desired;
     let (variables, prices_sent): (ProductSetVariables, Vec<bool>) =
         product_set_variables(desired, action.product_id.as_deref(), &catalog.variant_links, &catalog.settings);
@@ -706,9 +719,13 @@ async fn send(ctx: &ShopContext, catalog: &Catalog, action: &Action) -> Result<O
             linked_at: previous.map(|l| l.linked_at.clone()).unwrap_or_else(|| now.clone()),
         });
     }
+    let created = action.product_id.is_none();
+    let unpublished =
+        if created { super::publish::publish(ctx, &desired.number, &product.id.0, publications).await } else { None };
     Ok(Outcome::Accepted {
         number: desired.number.clone(),
-        created: action.product_id.is_none(),
+        created,
+        unpublished,
         product: ProductLink {
             item_id: desired.item_id,
             shopify_product_id: product.id.0,
@@ -788,7 +805,8 @@ impl Pending {
 
     fn add(&mut self, outcome: Outcome, summary: &mut FlowSummary, problems: &mut Vec<Problem>) {
         match outcome {
-            Outcome::Accepted { number, created, product, variants } => {
+            Outcome::Accepted { number, created, unpublished, product, variants } => {
+                problems.extend(unpublished);
                 if created {
                     summary.created += 1;
                 } else {

@@ -8,6 +8,7 @@ mod jobs;
 mod orders;
 mod products;
 mod props;
+mod publish;
 mod scheduler;
 
 use std::sync::Arc;

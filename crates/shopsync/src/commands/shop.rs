@@ -54,6 +54,14 @@ pub enum ShopCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The store's sales channels (publications), and which of them new products are published to (the setting
+    /// publish-to).
+    Channels {
+        /// The store: its NAME.myshopify.com domain, as `shopsync shop list` shows it.
+        shop: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Change a setting (`shopsync shop settings` lists them all with what they accept).
     Set {
         /// The store: its NAME.myshopify.com domain, as `shopsync shop list` shows it.
@@ -116,6 +124,9 @@ pub enum ShopCommand {
 pub async fn run(data_dir: &DataDir, command: ShopCommand) -> anyhow::Result<ExitCode> {
     if let ShopCommand::Check { shop, json } = command {
         return check(data_dir, &shop, json).await;
+    }
+    if let ShopCommand::Channels { shop, json } = command {
+        return channels(data_dir, &shop, json).await;
     }
     if let ShopCommand::Settings = command {
         describe_settings();
@@ -204,7 +215,9 @@ pub async fn run(data_dir: &DataDir, command: ShopCommand) -> anyhow::Result<Exi
                 n => println!("{n} orders waiting for this change will be checked again at the next order sync."),
             }
         }
-        ShopCommand::Settings | ShopCommand::Check { .. } => unreachable!("handled before the store is opened"),
+        ShopCommand::Settings | ShopCommand::Check { .. } | ShopCommand::Channels { .. } => {
+            unreachable!("handled before the store is opened")
+        }
         ShopCommand::SetToken { shop, token_stdin: _ } => {
             let shop = super::orders::find_shop(store, &shop).await?;
             let cipher = data_dir.unlocked_cipher(store).await?;
@@ -341,6 +354,51 @@ async fn check_new_token(data_dir: &DataDir, domain: &str) -> anyhow::Result<Exi
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `shop channels`: every publication of the store, marking those the setting publish-to names.
+async fn channels(data_dir: &DataDir, domain: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let engine = data_dir.engine().await?;
+    let shop = engine.shop(&domain.trim().to_ascii_lowercase()).await?;
+    let result = shopsync_sync::catalog::publish::channels(&shop).await;
+    engine.flush_logs().await;
+    let publications = result?;
+    let wanted = &shop.settings.publish_to;
+    let chosen = |name: &str| wanted.iter().any(|w| w.eq_ignore_ascii_case(name));
+    if json {
+        let list: Vec<serde_json::Value> = publications
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "id": p.id.0,
+                    "name": p.name(),
+                    "auto_publish": p.auto_publish,
+                    "new_products_published": chosen(p.name()),
+                })
+            })
+            .collect();
+        print_json(&list)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("Sales channels of {}:", shop.shop.domain);
+    for p in &publications {
+        let mark = if chosen(p.name()) { "new products published here" } else { "" };
+        println!("  {:<28} {:<36} {mark}", crate::text::clean(p.name()), p.id.0);
+    }
+    let missing: Vec<&String> =
+        wanted.iter().filter(|w| !publications.iter().any(|p| p.name().eq_ignore_ascii_case(w))).collect();
+    if wanted.is_empty() {
+        println!("New products are published to no channel (publish-to is none).");
+    } else if !missing.is_empty() {
+        let names: Vec<&str> = missing.iter().map(|m| m.as_str()).collect();
+        println!(
+            "publish-to names {} that this store does not have: the product sync refuses to create products until \
+             it is changed (`shopsync shop set {} publish-to NAME,...`).",
+            names.join(", "),
+            shop.shop.domain
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// What `shop check` prints: the shop, and the scopes shopsync needs that the token lacks (exit 4 when any).
