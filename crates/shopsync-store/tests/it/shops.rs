@@ -119,3 +119,25 @@ async fn a_job_that_died_is_marked_failed() {
     assert_eq!(jobs[0].status, JobStatus::Failed);
     assert!(store.last_success(shop.id, "products").await.unwrap().is_some());
 }
+
+#[tokio::test]
+async fn a_lock_held_past_the_busy_timeout_says_which_process_to_look_for() {
+    use sqlx::ConnectOptions;
+    let (store, dir) = crate::fresh_store().await;
+    let path = dir.path().join("shopsync.db");
+    // Another process in the middle of a write (paused while writing, say) holds the write lock.
+    let mut holder = sqlx::sqlite::SqliteConnectOptions::new().filename(&path).connect().await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut holder).await.unwrap();
+    let mut waiter = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .busy_timeout(std::time::Duration::ZERO)
+        .connect()
+        .await
+        .unwrap();
+    let err = sqlx::query("BEGIN IMMEDIATE").execute(&mut waiter).await.unwrap_err();
+    let err = shopsync_store::StoreError::from(err);
+    assert!(matches!(err, shopsync_store::StoreError::Busy), "{err:?}");
+    assert!(err.to_string().contains("`shopsync jobs` shows running jobs with their pid"), "{err}");
+    sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
+    drop(store);
+}

@@ -545,7 +545,7 @@ impl OrderView {
         }
 
         for (i, problem) in self.problems.iter().enumerate() {
-            println!("\nProblem {} of {count}: {} ({})", i + 1, clean(&problem.title), problem.code);
+            println!("\nProblem {} of {count}: {} ({})", i + 1, clean(problem.title), problem.code);
             println!("  {}", clean(&problem.message));
             println!("  To fix it:");
             for (n, step) in problem.remedy.iter().enumerate() {
