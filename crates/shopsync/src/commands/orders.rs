@@ -16,8 +16,8 @@ use shopsync_store::{
     SalesOrder, Shipment, ShipmentQuery, Shop, ShopStore, ShopifyOrder, StoreError,
 };
 
-use shopsync_store::ConflictSide;
 use shopsync_store::JobTrigger;
+use shopsync_store::{ConflictResolution, ConflictSide};
 use shopsync_sync::orders::{ReprocessTarget, reprocess_orders, resolve_conflict};
 
 use super::print_json;
@@ -454,6 +454,9 @@ struct OrderView {
     transactions: Vec<OrderTransaction>,
     refunds: Vec<OrderRefund>,
     returns: Vec<OrderReturn>,
+    /// Conflicts settled with `orders resolve`: which side, who, when.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    resolved_conflicts: Vec<ConflictResolution>,
     /// The command that shows the Shopify data the order was imported from.
     captured_data: String,
 }
@@ -507,6 +510,7 @@ impl OrderView {
             transactions: store.order_transactions(shop.id, &order.order_id).await?,
             refunds: store.order_refunds(shop.id, &order.order_id).await?,
             returns: store.order_returns(shop.id, &order.order_id).await?,
+            resolved_conflicts: store.conflict_resolutions(shop.id, &order.order_id).await?,
             captured_data: format!("shopsync capture show --shop {} --type order {numeric}", shop.domain),
             order,
         })
@@ -601,6 +605,14 @@ impl OrderView {
                     clean(&r.status),
                     r.return_id
                 );
+            }
+        }
+        if !self.resolved_conflicts.is_empty() {
+            println!("\nConflicts settled");
+            for r in &self.resolved_conflicts {
+                let side = if r.side == "shopify" { "Shopify's version" } else { "the back office's version" };
+                let note = r.note.as_deref().map(|n| format!(" ({})", clean(n))).unwrap_or_default();
+                println!("  {} by {}: {side}{note}", r.resolved_at, clean(&r.resolved_by));
             }
         }
         println!("\nShopify data as imported: {}", self.captured_data);
