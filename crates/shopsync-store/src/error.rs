@@ -57,6 +57,12 @@ pub enum StoreError {
     FileGone { path: PathBuf, replaced: bool },
     #[error("cannot back up the database to {path}: {reason}. Check that its directory exists and has room")]
     Backup { path: PathBuf, reason: String },
+    #[error(
+        "the database stayed locked by another process for the whole busy timeout (30 s): another shopsync command \
+         is in the middle of a long write, or one is paused (Ctrl-Z, SIGSTOP) while writing. Resume or end it, \
+         then run this command again"
+    )]
+    Busy,
     #[error("database error: {0}")]
     Database(sqlx::Error),
 }
@@ -71,6 +77,10 @@ impl StoreError {
             StoreError::ShopNotFound(_) => {
                 Some(RemedyStep::act(RemedyAction::ListShops).then_text(" shows the connected shops"))
             }
+            StoreError::Busy => Some(
+                RemedyStep::act(RemedyAction::ShowJobs { shop: None })
+                    .then_text(" shows running jobs with the pid of their process"),
+            ),
             StoreError::LeaseLost { .. } => {
                 Some(RemedyStep::act(RemedyAction::ShowJobs { shop: None }).then_text(" shows both"))
             }
@@ -82,16 +92,21 @@ impl StoreError {
 /// SQLite's result code for a write to a database opened read-only (`SQLITE_READONLY`; its extended codes keep it
 /// in the low byte).
 const SQLITE_READONLY: i64 = 8;
+/// SQLite's result code for a lock another connection held past the busy timeout (`SQLITE_BUSY`, extended codes
+/// in the low byte too).
+const SQLITE_BUSY: i64 = 5;
 
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
-        let read_only = match &err {
-            sqlx::Error::Database(db) => {
-                db.code().and_then(|code| code.parse::<i64>().ok()).is_some_and(|code| code & 0xff == SQLITE_READONLY)
-            }
-            _ => false,
+        let code = match &err {
+            sqlx::Error::Database(db) => db.code().and_then(|code| code.parse::<i64>().ok()).map(|code| code & 0xff),
+            _ => None,
         };
-        if read_only { StoreError::ReadOnly } else { StoreError::Database(err) }
+        match code {
+            Some(SQLITE_READONLY) => StoreError::ReadOnly,
+            Some(SQLITE_BUSY) => StoreError::Busy,
+            _ => StoreError::Database(err),
+        }
     }
 }
 

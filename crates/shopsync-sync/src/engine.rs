@@ -234,6 +234,12 @@ impl Engine {
         if matches!(first, StoreError::LeaseLost { .. }) {
             return;
         }
+        if let StoreError::FileGone { .. } = first {
+            // The database this job was in is gone or replaced: there is no row left to write, and the cause is
+            // what the caller reports.
+            tracing::warn!("job {job_id} is not recorded as failed: {first}");
+            return;
+        }
         let brief: String = cause.chars().take(500).collect();
         if let Err(second) = self.store.fail_job_briefly(job_id, &brief).await {
             tracing::error!(

@@ -180,8 +180,17 @@ impl SqliteStore {
     /// newest data may sit in `shopsync.db-wal` only, and a copy of `shopsync.db` alone would miss it. A checkpoint
     /// that cannot finish (another process reading or writing the file) leaves the rest to the last process that
     /// closes it; that is logged, not an error, since nothing is lost.
+    ///
+    /// The checkpoint does not wait for another process's lock: a command that ends while another holds the
+    /// database (a long write, a process paused while writing) would otherwise sit out the whole busy timeout
+    /// after its work was done.
     pub async fn close(&self) {
-        match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(&self.pool).await {
+        let checkpoint = async {
+            let mut conn = self.pool.acquire().await?;
+            sqlx::query("PRAGMA busy_timeout = 0").execute(&mut *conn).await?;
+            sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(&mut *conn).await
+        };
+        match checkpoint.await {
             Ok((0, _, _)) => {}
             Ok(_) => tracing::debug!(
                 "{}: another process holds the database; its WAL is checkpointed later",

@@ -1233,6 +1233,13 @@ async fn apply_update(
     Ok(SalesOrderChange::Updated)
 }
 
+/// A stored line as [`apply_after_shipping`] matches it: id, line number, kind, SKU, Shopify line item, shipped.
+type StoredLine = (i64, i64, String, Option<String>, Option<String>, i64);
+
+/// What matches a stored line with Shopify's: kind, SKU and Shopify line item.
+#[derive(PartialEq, Eq, Hash)]
+struct LineKey(String, Option<String>, Option<String>);
+
 /// Applies Shopify's version to a sales order part of which shipped, as a person decided: lines are matched by
 /// Shopify line item, kind and SKU; a matched line takes Shopify's quantity and prices and keeps what shipped, a
 /// new line is added, a line Shopify no longer has is removed. Refused when that would take away a line that
@@ -1244,10 +1251,6 @@ async fn apply_after_shipping(
     order: &SalesOrderInput,
     now: &str,
 ) -> Result<()> {
-    // A stored line (id, number, kind, SKU, Shopify line item, quantity shipped), found again by its key (kind,
-    // SKU, Shopify line item) as (id, number, quantity shipped).
-    type StoredLine = (i64, i64, String, Option<String>, Option<String>, i64);
-    type LineKey = (String, Option<String>, Option<String>);
     let stored: Vec<StoredLine> = sqlx::query_as(
         "SELECT id, line_no, kind, sku, shopify_line_item_id, quantity_shipped FROM sales_order_lines \
          WHERE sales_order_id = ? ORDER BY line_no",
@@ -1255,7 +1258,9 @@ async fn apply_after_shipping(
     .bind(id)
     .fetch_all(&mut *conn)
     .await?;
-    let key = |kind: &str, sku: &Option<String>, item: &Option<String>| (kind.to_string(), sku.clone(), item.clone());
+    let key =
+        |kind: &str, sku: &Option<String>, item: &Option<String>| LineKey(kind.to_string(), sku.clone(), item.clone());
+    // Line key -> (line id, line number, quantity shipped).
     let mut by_key: HashMap<LineKey, (i64, i64, i64)> = stored
         .iter()
         .map(|(line_id, line_no, kind, sku, item, shipped)| (key(kind, sku, item), (*line_id, *line_no, *shipped)))

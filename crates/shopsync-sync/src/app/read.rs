@@ -5,8 +5,8 @@ use serde::Serialize;
 use shopsync_core::ShopSettings;
 use shopsync_core::order_errors::{OrderRef, ProblemReport};
 use shopsync_store::{
-    CustomerStore, OrderError, OrderRefund, OrderReturn, OrderStore, OrderTransaction, SalesOrder, Shipment,
-    ShipmentQuery, Shop, ShopStore, ShopifyOrder, StoreError,
+    ConflictResolution, CustomerStore, OrderError, OrderRefund, OrderReturn, OrderStore, OrderTransaction, SalesOrder,
+    Shipment, ShipmentQuery, Shop, ShopStore, ShopifyOrder, StoreError,
 };
 
 use crate::SyncError;
@@ -35,6 +35,9 @@ pub struct OrderDetail {
     pub transactions: Vec<OrderTransaction>,
     pub refunds: Vec<OrderRefund>,
     pub returns: Vec<OrderReturn>,
+    /// Conflicts settled by a person: which side was kept, who, when.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resolved_conflicts: Vec<ConflictResolution>,
 }
 
 /// The back-office customer of a sales order, in brief.
@@ -92,6 +95,7 @@ impl OrderDetail {
             transactions: store.order_transactions(shop.id, &order.order_id).await?,
             refunds: store.order_refunds(shop.id, &order.order_id).await?,
             returns: store.order_returns(shop.id, &order.order_id).await?,
+            resolved_conflicts: store.conflict_resolutions(shop.id, &order.order_id).await?,
             order,
         })
     }

@@ -500,9 +500,9 @@ fn catalog() -> impl Strategy<Value = Catalog> {
         (
             Just(items),
             prop::collection::vec(price, skus),
-            // Quantities Shopify's 32-bit Int holds; the import refuses others (tested on their own).
+            // Any quantity Shopify's 32-bit Int holds; any component count a bundle may hold.
             prop::collection::vec(("[A-Z]{1,4}", i64::from(i32::MIN)..=i64::from(i32::MAX), any::<bool>()), skus),
-            prop::collection::vec(1i64..1000, skus.saturating_sub(1).min(3)),
+            prop::collection::vec(1i64..=10_000, skus.saturating_sub(1).min(3)),
         )
             .prop_map(|(items, prices, stock, bundle)| Catalog { items, prices, stock, bundle })
     })
@@ -733,12 +733,16 @@ fn bad_value(kind: Kind) -> impl Strategy<Value = (&'static str, String)> {
             "[0-9]{1,3}\\.[0-9]".prop_map(|q| ("quantity", q)),
             // At least 10^19, past the largest quantity a count can hold (leading zeros would make it small).
             "[1-9][0-9]{19,24}".prop_map(|q| ("quantity", q)),
+            // Past Shopify's 32-bit Int, either way.
+            (2_147_483_648i64..=i64::MAX).prop_map(|q| ("quantity", q.to_string())),
+            (i64::MIN..=-2_147_483_649i64).prop_map(|q| ("quantity", q.to_string())),
             Just(("quantity", String::new())),
         ]
         .boxed(),
         Kind::Bundles => prop_oneof![
             Just(("quantity", "0".to_owned())),
             Just(("quantity", "-2".to_owned())),
+            (10_001i64..=i64::MAX).prop_map(|q| ("quantity", q.to_string())),
             Just(("component_sku", "NO-SUCH-SKU".to_owned())),
         ]
         .boxed(),

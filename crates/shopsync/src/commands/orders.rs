@@ -547,6 +547,14 @@ impl OrderView {
                 );
             }
         }
+        if !self.detail.resolved_conflicts.is_empty() {
+            println!("\nConflicts settled");
+            for r in &self.detail.resolved_conflicts {
+                let side = if r.side == "shopify" { "Shopify's version" } else { "the back office's version" };
+                let note = r.note.as_deref().map(|n| format!(" ({})", clean(n))).unwrap_or_default();
+                println!("  {} by {}: {side}{note}", r.resolved_at, clean(&r.resolved_by));
+            }
+        }
         println!("\nShopify data as imported: {}", self.captured_data);
         if !self.problems.is_empty() {
             println!("All orders with a problem: shopsync orders list --shop {} --status error", shop.domain);

@@ -122,3 +122,66 @@ async fn cancelled_and_refunded_orders_are_ignored_with_their_reason_and_resolve
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn orders_resolve_settles_a_conflict_and_orders_show_says_who_and_when() {
+    use shopsync_core::order_errors::OrderStatus;
+    use shopsync_store::{
+        LineKind, OrderEvaluation, OrderStore, SalesOrderInput, SalesOrderLineInput, ShopStore, ShopifyOrderInput,
+        SqliteStore,
+    };
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let dir = connected_to(&sim);
+    let domain = sim.shop_domain().to_string();
+    // #1001 imported as a sales order that part shipped, then changed in Shopify: the store as a sync leaves it.
+    let placed = sim.control().order("#1001").unwrap();
+    let store = SqliteStore::open(&dir.path().join("shopsync.db")).await.unwrap();
+    let shop = store.shop(&domain).await.unwrap().unwrap().id;
+    let evaluation = OrderEvaluation {
+        order: ShopifyOrderInput {
+            order_id: placed.id.clone(),
+            name: placed.name.clone(),
+            financial_status: Some(placed.financial_status.clone()),
+            fulfillment_status: Some(placed.fulfillment_status.clone()),
+            cancelled_at: None,
+            tags: vec![],
+            created_at: placed.created_at.clone(),
+            updated_at: placed.updated_at.clone(),
+        },
+        status: OrderStatus::Synced,
+        sales_order: Some(SalesOrderInput {
+            currency: "EUR".into(),
+            subtotal: "10.00".into(),
+            discount_total: "0.00".into(),
+            tax_total: "0.00".into(),
+            shipping_total: "0.00".into(),
+            total: "10.00".into(),
+            lines: vec![SalesOrderLineInput {
+                line_no: 1,
+                kind: LineKind::Item,
+                sku: Some("SKU-A".into()),
+                description: "A".into(),
+                quantity: 1,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    store.save_order_evaluation(shop, &evaluation).await.unwrap();
+    let so = store.sales_order_for(shop, &placed.id).await.unwrap().unwrap();
+    store.set_sales_order_conflict(so.id, Some("Shopify changed order #1001 after part of it shipped")).await.unwrap();
+    store.close().await;
+
+    let args =
+        ["orders", "resolve", "--shop", &domain, "#1001", "--keep", "back-office", "--by", "ana", "--note", "kept"];
+    let out = shopsync_run(dir.path(), &args).await;
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("conflict settled, the back office's version kept, by ana"), "{}", stdout(&out));
+    let show = shopsync_run(dir.path(), &["orders", "show", "--shop", &domain, "#1001"]).await;
+    let text = stdout(&show);
+    assert!(text.contains("Conflicts settled") && text.contains("by ana: the back office's version (kept)"), "{text}");
+    let list = shopsync_run(dir.path(), &["orders", "list", "--shop", &domain, "--status", "conflict", "--json"]).await;
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&list.stdout).unwrap(), serde_json::json!([]));
+    sim.shutdown().await;
+}

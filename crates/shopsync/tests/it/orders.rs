@@ -394,5 +394,7 @@ fn the_order_error_catalog_is_printed() {
         assert!(text.contains(code), "{text}");
     }
     let json: serde_json::Value = serde_json::from_str(&ok(&["orders", "codes", "--json"], dir.path())).unwrap();
+    // Every code of the catalog (ORDER_REFUNDED made it 12).
     assert_eq!(json.as_array().unwrap().len(), shopsync_core::OrderErrorCode::ALL.len());
+    assert!(json.to_string().contains("ORDER_REFUNDED"));
 }

@@ -7,6 +7,12 @@
 //! The run also proves its own premises: faults and THROTTLED answers happened, and in each killed phase a kill
 //! stopped a job in the middle (kills wait for a job to start, then strike at a random moment of it).
 //!
+//! Around it, what must not be lost either: orders paid or cancelled in the very second a sync read them (Shopify's
+//! `updatedAt` has whole seconds), stock quantities Shopify's 32-bit `Int` cannot hold (refused at import by line
+//! and column; one stored by an older version skipped by SKU while the rest of its batch is sent), a run paused
+//! with SIGSTOP next to a second run (refused, not taken over), and a `shopsync backup` taken while a sync runs
+//! (a whole database holding nothing the sync did not keep). Each prints its cases, lost and duplicated.
+//!
 //! Sizes and kills are bounded so the run fits in CI; `SHOPSYNC_RELIABILITY_PRODUCTS`, `..._ORDERS`, `..._KILLS`
 //! and `..._SEED` make a longer or different run.
 
@@ -328,6 +334,102 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|window| window == needle)
 }
 
+/// Waits for the start of the next whole second, so what follows has most of a second before `updatedAt` moves.
+async fn next_second() {
+    let into = u64::try_from(jiff::Timestamp::now().subsec_nanosecond()).unwrap_or(0);
+    tokio::time::sleep(Duration::from_nanos(1_000_000_000 - into)).await;
+}
+
+/// What the lost-update cases found.
+#[derive(Default)]
+struct LostUpdates {
+    tried: usize,
+    /// Cases whose second change fell in the same second as the first (and the read between them).
+    same_second: usize,
+    lost: Vec<String>,
+}
+
+/// Orders changed twice within one second around a read: placed (pending), read by `sync orders`, then paid or
+/// cancelled in the same second, so their `updatedAt` does not move. Two more syncs must see the change. The
+/// orders have a custom line only, so they never become sales orders and leave the main run's counts alone.
+fn lost_update_cases(
+    sim: &SimHandle,
+    data: &Path,
+    domain: &str,
+    cases: usize,
+    runtime: &tokio::runtime::Handle,
+) -> LostUpdates {
+    let control = sim.control();
+    let mut found = LostUpdates::default();
+    let sync = ["sync", "orders", "--shop", domain, "--pages", "--json"];
+    for case in 0..cases {
+        found.tried += 1;
+        let cancel = case % 2 == 1;
+        runtime.block_on(next_second());
+        let spec = OrderSpec {
+            lines: vec![LineSpec { title: Some("Gift wrapping".into()), quantity: 1, ..LineSpec::default() }],
+            address: AddressSpec { country: Some("DE".into()), ..AddressSpec::default() },
+            email: Some(format!("buyer{case}@example.com")),
+            financial_status: Some("pending".into()),
+            ..OrderSpec::default()
+        };
+        let placed = control.create_order(&spec).expect("the simulator places the order");
+        let first = run(shopsync(data).args(sync));
+        assert!(matches!(first.status.code(), Some(0 | 5)), "{}", stderr(&first));
+        let changed = if cancel {
+            control.cancel_order(&placed.id, Some("CUSTOMER")).unwrap()
+        } else {
+            control.mark_order_paid(&placed.id).unwrap()
+        };
+        if changed.updated_at != placed.updated_at {
+            continue;
+        }
+        found.same_second += 1;
+        for _ in 0..2 {
+            let out = run(shopsync(data).args(sync));
+            assert!(matches!(out.status.code(), Some(0 | 5)), "{}", stderr(&out));
+        }
+        let orders = cli_json(data, &["orders", "list", "--shop", domain, "--json"]);
+        let order = orders.as_array().unwrap().iter().find(|o| o["name"] == placed.name.as_str()).cloned();
+        let codes = order.as_ref().map(|o| o["error_codes"].to_string()).unwrap_or_default();
+        let seen = if cancel { codes.contains("ORDER_CANCELLED") } else { !codes.contains("FINANCIAL_STATUS_PENDING") };
+        if !seen {
+            found.lost.push(format!("{} ({}): {order:?}", placed.name, if cancel { "cancelled" } else { "paid" }));
+        }
+    }
+    found
+}
+
+/// Writes a stock file with quantities outside Shopify's 32-bit `Int` next to good ones, and checks the import
+/// refuses it whole, naming each bad line and column, then with `--skip-invalid` takes the good rows only.
+/// Returns how many values were refused.
+fn out_of_range_stock(data: &Path, dir: &Path, skus: &[String]) -> usize {
+    let bad = [
+        ("MAIN", "2147483648"),
+        ("WEST", "9223372036854775807"),
+        ("MAIN", "-2147483649"),
+        ("WEST", "99999999999999999999"),
+    ];
+    let mut text = String::from("warehouse,sku,quantity\n");
+    for (i, (warehouse, quantity)) in bad.iter().enumerate() {
+        writeln!(text, "{warehouse},{},{quantity}", skus[i]).unwrap();
+    }
+    writeln!(text, "MAIN,{},7", skus[bad.len()]).unwrap();
+    let file = dir.join("stock-out-of-range.csv");
+    std::fs::write(&file, text).unwrap();
+    let file = file.to_str().unwrap();
+    let out = run(shopsync(data).args(["stock", "import", file]));
+    assert_eq!(out.status.code(), Some(2), "{}{}", stdout(&out), stderr(&out));
+    let printed = stdout(&out);
+    for (i, (warehouse, _)) in bad.iter().enumerate() {
+        let at = format!("line {} ({warehouse} / SKU {}), quantity:", i + 2, skus[i]);
+        assert!(printed.contains(&at), "no {at} in {printed}");
+    }
+    let out = run(shopsync(data).args(["stock", "import", file, "--skip-invalid"]));
+    assert_eq!(out.status.code(), Some(5), "{}{}", stdout(&out), stderr(&out));
+    bad.len()
+}
+
 fn flow<'a>(outcomes: &'a Value, name: &str) -> &'a Value {
     outcomes.as_array().unwrap().iter().find(|o| o["flow"] == name).unwrap_or_else(|| panic!("no {name} in {outcomes}"))
 }
@@ -383,6 +485,31 @@ async fn nothing_is_lost_or_duplicated_when_syncs_are_killed_under_faults() {
     ] {
         cli(data, &["shop", "set", &domain, key, value]);
     }
+    // Lost updates: orders changed twice within one second around a read, before the big store exists (a sync
+    // then reads a handful of orders, well inside a second). The cursor goes back so phase 1 reads in bulk.
+    let extra_started = Instant::now();
+    let handle = tokio::runtime::Handle::current();
+    let lost_updates = tokio::task::block_in_place(|| lost_update_cases(&sim, data, &domain, 6, &handle));
+    assert!(lost_updates.same_second > 0, "no case fell in one second: the run proved nothing about lost updates");
+    assert!(lost_updates.lost.is_empty(), "updates lost: {:?}", lost_updates.lost);
+    cli(data, &["shop", "reset-cursor", &domain, "orders"]);
+
+    // Stock Shopify cannot hold: refused at import; and one such quantity as an older version stored it, which
+    // the inventory sync must skip by SKU while it sends the rest.
+    let refused_at_import = out_of_range_stock(data, logs.path(), &back.linked_skus);
+    let stuck_sku = back.linked_skus[back.linked_skus.len() / 2].clone();
+    let writable =
+        sqlx::SqlitePool::connect(&format!("sqlite://{}", data.join("shopsync.db").display())).await.unwrap();
+    sqlx::query(
+        "UPDATE stock SET quantity = 3000000000 WHERE sku = ? AND warehouse_id = (SELECT id FROM warehouses WHERE code = 'MAIN')",
+    )
+    .bind(&stuck_sku)
+    .execute(&writable)
+    .await
+    .unwrap();
+    writable.close().await;
+    let mut extra_time = extra_started.elapsed();
+
     let expected = place_orders(&sim, &back, order_count, &mut rng);
 
     let faults = Faults {
@@ -459,6 +586,63 @@ async fn nothing_is_lost_or_duplicated_when_syncs_are_killed_under_faults() {
     assert!(injected > 0, "the simulator injected faults");
     assert!(throttled > 0, "the simulator answered THROTTLED");
     sim.control().set_faults(Faults::default());
+
+    // A run paused with SIGSTOP next to a second run, and a backup taken while the first syncs: the second run is
+    // refused (the paused one's process lives), the paused one finishes, and the copy is a whole database.
+    let extra_started = Instant::now();
+    // Answers a little slow, as a real store's are: the paused run is then mostly waiting for Shopify, as a run
+    // someone pauses usually is, rather than in the middle of a write.
+    sim.control().set_faults(Faults { latency_ms: 20, ..Faults::default() });
+    cli(data, &["shop", "set", &domain, "logging", "errors"]);
+    let db_path = data.join("shopsync.db");
+    let backup = logs.path().join("backup-during-sync.db");
+    let sync_orders = ["sync", "orders", "--shop", domain.as_str(), "--pages"];
+    let paused = shopsync(data)
+        .args(sync_orders)
+        .env("SHOPSYNC_JOB_LEASE_SECS", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let ro = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", db_path.display())).await.unwrap();
+    for _ in 0..2000 {
+        if !running_jobs(&ro).await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let paused_job = running_jobs(&ro).await;
+    assert_eq!(paused_job.len(), 1, "the first run has its job");
+    cli(data, &["backup", backup.to_str().unwrap()]);
+    let pid = libc::pid_t::try_from(paused.id()).unwrap();
+    // SAFETY: signals a child this test started and still owns.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGSTOP) }, 0);
+    // Past the one-second lease: on another machine the job would now count as abandoned.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let second = run(shopsync(data).args(sync_orders).env("SHOPSYNC_JOB_LEASE_SECS", "1"));
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGCONT) }, 0);
+    let paused = tokio::task::spawn_blocking(move || paused.wait_with_output().unwrap()).await.unwrap();
+    outputs.0.extend(&second.stdout);
+    outputs.0.extend(&second.stderr);
+    outputs.0.extend(&paused.stdout);
+    outputs.0.extend(&paused.stderr);
+    assert_eq!(second.status.code(), Some(1), "the second run must be refused: {}", stderr(&second));
+    // Refused because the job is the paused run's, or, when the pause caught it in the middle of a write, because
+    // the database stayed locked: either way said so, and nothing done twice.
+    let refusal = stderr(&second);
+    let paused_in_write = refusal.contains("stayed locked by another process");
+    assert!(refusal.contains("already running") || paused_in_write, "{refusal}");
+    assert!(matches!(paused.status.code(), Some(0 | 5)), "the paused run must finish: {}", stderr(&paused));
+    let paused_status: String =
+        sqlx::query_scalar("SELECT status FROM jobs WHERE id = ?").bind(paused_job[0]).fetch_one(&ro).await.unwrap();
+    assert_eq!(paused_status, "succeeded", "the paused run kept its job and finished it");
+    ro.close().await;
+    sim.control().set_faults(Faults::default());
+    cli(data, &["shop", "set", &domain, "logging", "all"]);
+    extra_time += extra_started.elapsed();
+
     sim.control().reset_stats();
     let last = run_to_completion(data, logs.path(), &sync_all, HELD_ORDERS_OK, &mut runs, &mut outputs).await;
     let stats = sim.control().stats();
@@ -565,6 +749,42 @@ async fn nothing_is_lost_or_duplicated_when_syncs_are_killed_under_faults() {
     }
     assert_eq!(catalog.len(), products + back.new_items, "no product was created twice");
 
+    // The backup taken during the paused run's sync: whole, and holding nothing the sync did not keep.
+    let copy = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", backup.display())).await.unwrap();
+    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&copy).await.unwrap();
+    assert_eq!(integrity, "ok");
+    let copied: Vec<(String, String)> = sqlx::query("SELECT shopify_order_id, number FROM sales_orders")
+        .fetch_all(&copy)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    let copied_job: String =
+        sqlx::query_scalar("SELECT status FROM jobs WHERE id = ?").bind(paused_job[0]).fetch_one(&copy).await.unwrap();
+    copy.close().await;
+    assert_eq!(copied_job, "running", "the backup holds the sync as it was when the backup started");
+    let now: BTreeMap<String, String> = sqlx::query("SELECT shopify_order_id, number FROM sales_orders")
+        .fetch_all(&db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    let mut backup_duplicated = copied.len();
+    let mut seen_in_copy = std::collections::BTreeSet::new();
+    let mut backup_lost = 0;
+    for (order, number) in &copied {
+        if seen_in_copy.insert(order.clone()) {
+            backup_duplicated -= 1;
+        }
+        if now.get(order) != Some(number) {
+            backup_lost += 1;
+        }
+    }
+    assert_eq!((backup_duplicated, backup_lost), (0, 0), "the backup's sales orders are the database's, once each");
+    assert!(!copied.is_empty(), "the backup holds the sales orders made before it");
+
     // Stock: Shopify's available quantity equals the back office's for every synced SKU and mapped warehouse.
     let stock: Vec<(String, String, i64)> =
         sqlx::query("SELECT w.code, s.sku, s.quantity FROM stock s JOIN warehouses w ON w.id = s.warehouse_id")
@@ -575,12 +795,37 @@ async fn nothing_is_lost_or_duplicated_when_syncs_are_killed_under_faults() {
             .map(|row| (row.get(0), row.get(1), row.get(2)))
             .collect();
     assert!(!stock.is_empty());
+    let mut out_of_range_sent = 0;
     for (warehouse, sku, quantity) in &stock {
         let location = if warehouse == "MAIN" { &main } else { &west };
         let shopify = sim.control().quantity(sku, Some(location), "available");
+        if *sku == stuck_sku && warehouse == "MAIN" {
+            // Never sent: Shopify keeps what it had, and the skipped record names the SKU.
+            if shopify == Some(*quantity) {
+                out_of_range_sent += 1;
+            }
+            continue;
+        }
         assert_eq!(shopify, Some(*quantity), "stock of {sku} at {warehouse}");
         checked += 1;
     }
+    assert_eq!(out_of_range_sent, 0, "a quantity above Shopify's Int was sent");
+    let stuck_key = format!("{stuck_sku}@MAIN");
+    let skipped: Vec<(Option<String>, String)> =
+        sqlx::query("SELECT code, message FROM sync_errors WHERE object = 'inventory' AND object_key = ?")
+            .bind(&stuck_key)
+            .fetch_all(&db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| (row.get(0), row.get(1)))
+            .collect();
+    assert!(
+        skipped
+            .iter()
+            .any(|(code, message)| code.as_deref() == Some("QUANTITY_OUT_OF_RANGE") && message.starts_with(&stuck_sku)),
+        "the out-of-range quantity is skipped by its SKU: {skipped:?}"
+    );
 
     // Fulfillments: each shipment reached Shopify exactly once, with its lines.
     let fulfillments = sim.control().all_fulfillments();
@@ -653,5 +898,25 @@ async fn nothing_is_lost_or_duplicated_when_syncs_are_killed_under_faults() {
         back.new_items,
         expected.len(),
         started.elapsed().as_secs_f64()
+    );
+    eprintln!(
+        "  lost updates: {} cases tried, {} changed twice in the second of a read, {} lost",
+        lost_updates.tried,
+        lost_updates.same_second,
+        lost_updates.lost.len()
+    );
+    eprintln!(
+        "  out-of-range stock: {refused_at_import} values refused at import (line and column named), 1 stored value \
+         skipped at push by its SKU, {out_of_range_sent} sent, 0 lost from the rest of its batch"
+    );
+    eprintln!(
+        "  paused run: 1 paused (SIGSTOP) run, 1 second run refused ({}), 0 jobs taken over, 0 duplicated",
+        if paused_in_write { "the database was locked by the paused write" } else { "its job is the paused run's" }
+    );
+    eprintln!("  (these cases took {:.0} s of the run)", extra_time.as_secs_f64());
+    eprintln!(
+        "  backup during a sync: {} sales orders in the copy, {backup_duplicated} duplicated, {backup_lost} lost or \
+         different",
+        copied.len()
     );
 }

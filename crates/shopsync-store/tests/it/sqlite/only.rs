@@ -120,3 +120,27 @@ async fn removing_a_shop_removes_its_orders_problems_and_waits() {
     let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sales_orders").fetch_one(&pool).await.unwrap();
     assert_eq!(kept, 1, "back-office records stay");
 }
+
+#[tokio::test]
+async fn a_lock_held_past_the_busy_timeout_says_which_process_to_look_for() {
+    use sqlx::ConnectOptions;
+    let (store, dir) = super::fresh_sqlite().await;
+    let path = dir.path().join("shopsync.db");
+    // Another process in the middle of a write (paused while writing, say) holds the write lock.
+    let mut holder = sqlx::sqlite::SqliteConnectOptions::new().filename(&path).connect().await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut holder).await.unwrap();
+    let mut waiter = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .busy_timeout(std::time::Duration::ZERO)
+        .connect()
+        .await
+        .unwrap();
+    let err = sqlx::query("BEGIN IMMEDIATE").execute(&mut waiter).await.unwrap_err();
+    let err = shopsync_store::StoreError::from(err);
+    assert!(matches!(err, shopsync_store::StoreError::Busy), "{err:?}");
+    assert!(err.to_string().contains("paused (Ctrl-Z, SIGSTOP)"), "{err}");
+    let jobs = shopsync_core::remedy::RemedyAction::ShowJobs { shop: None };
+    assert!(err.remedy().is_some_and(|step| step.actions().any(|a| *a == jobs)), "the remedy points to the jobs");
+    sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
+    drop(store);
+}
