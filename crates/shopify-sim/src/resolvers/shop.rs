@@ -13,6 +13,10 @@ use crate::registry::Registry;
 pub fn register(registry: &mut Registry) {
     registry
         .query("shop", |_, ctx| object(ShopObject(&ctx.store.shop)))
+        // The root lists that replaced the deprecated Shop.productTags/productTypes/productVendors.
+        .query("productTags", |call, ctx| string_list("productTags", call, ctx))
+        .query("productTypes", |call, ctx| string_list("productTypes", call, ctx))
+        .query("productVendors", |call, ctx| string_list("productVendors", call, ctx))
         .query("currentAppInstallation", |_, _| object(AppInstallation))
         .query("node", node)
         .query("nodes", nodes)
@@ -64,6 +68,12 @@ impl Object for ShopObject<'_> {
             return resolved;
         }
         match call.name() {
+            "primaryDomain" => super::object(DomainObject(shop)),
+            "orderNumberFormatPrefix" => text("#"),
+            "orderNumberFormatSuffix" => text(""),
+            name @ ("productTypes" | "productVendors" | "productTags" | "customerTags" | "orderTags") => {
+                string_list(name, call, ctx)
+            }
             "id" => text(&gid::format("Shop", shop.id)),
             "name" => text(&shop.name),
             "email" | "contactEmail" => text(&shop.email),
@@ -141,4 +151,42 @@ impl Object for AccessScope {
             _ => Err(FieldError::NotImplemented),
         }
     }
+}
+
+/// `Domain`: the shop's primary domain (its myshopify domain: the simulator has no other).
+struct DomainObject<'s>(&'s Shop);
+
+impl Object for DomainObject<'_> {
+    fn type_name(&self) -> &'static str {
+        "Domain"
+    }
+
+    fn field<'a>(&'a self, call: &FieldCall<'_>, _ctx: &'a Ctx<'a>) -> Resolved<'a> {
+        let shop = self.0;
+        match call.name() {
+            "id" => text(&gid::format("Domain", shop.id)),
+            "host" => text(&shop.myshopify_domain),
+            "url" => text(&format!("https://{}", shop.myshopify_domain)),
+            "sslEnabled" => Ok(Output::Value(serde_json::Value::Bool(true))),
+            "localization" | "marketWebPresence" => Ok(Output::Null),
+            _ => Err(FieldError::NotImplemented),
+        }
+    }
+}
+
+/// The shop's distinct product types, vendors and tags, customer tags and order tags, sorted.
+fn string_list<'a>(name: &str, call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
+    let store = ctx.store;
+    let mut values: Vec<String> = match name {
+        "productTypes" => store.catalog.products.values().map(|product| product.product_type.clone()).collect(),
+        "productVendors" => store.catalog.products.values().map(|product| product.vendor.clone()).collect(),
+        "productTags" => store.catalog.products.values().flat_map(|product| product.tags.iter().cloned()).collect(),
+        "customerTags" => store.customers.iter().flat_map(|customer| customer.tags.iter().cloned()).collect(),
+        _ => store.orders.iter().flat_map(|order| order.tags.iter().cloned()).collect(),
+    };
+    values.retain(|value| !value.is_empty());
+    values.sort_by_key(|value| value.to_lowercase());
+    values.dedup();
+    let request = crate::graphql::connection::PageRequest::from_call(call)?;
+    crate::graphql::connection::StringConnection::new(values, &request).output()
 }

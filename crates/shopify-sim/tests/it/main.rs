@@ -4,6 +4,7 @@
 mod bulk;
 mod bulk_mutations;
 mod catalog;
+mod client_fields;
 mod control;
 mod coverage;
 mod metafields;
