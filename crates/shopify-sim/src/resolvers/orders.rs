@@ -1231,7 +1231,8 @@ impl Object for TransactionObject<'_> {
             "id" => owned(gid::format("OrderTransaction", transaction.id)),
             "kind" => text(transaction.kind),
             "status" => text(transaction.status),
-            "gateway" | "formattedGateway" => text(&transaction.gateway),
+            "gateway" => text(&transaction.gateway),
+            "formattedGateway" => text(&formatted_gateway(&transaction.gateway)),
             "test" => leaf(json!(transaction.test)),
             "createdAt" => time(transaction.created_at),
             "processedAt" => time(transaction.processed_at),
@@ -1699,7 +1700,9 @@ impl Object for FulfillmentObject<'_> {
                     .map(|fo| (fo.id, fo)),
                 |fo| Rc::new(FulfillmentOrderObject { order, fo }) as Rc<dyn Object>,
             ),
-            "deliveredAt" | "estimatedDeliveryAt" | "inTransitAt" | "originAddress" | "service" => Ok(Output::Null),
+            // Fulfilled by the merchant, as every simulated fulfillment is: the "Manual" service.
+            "service" => object(ManualService),
+            "deliveredAt" | "estimatedDeliveryAt" | "inTransitAt" | "originAddress" => Ok(Output::Null),
             _ => Err(FieldError::NotImplemented),
         }
     }
@@ -1861,6 +1864,56 @@ impl Object for CashRounding {
     fn field<'a>(&'a self, call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
         match call.name() {
             "paymentSet" | "refundSet" => bag(ctx, Decimal::ZERO),
+            _ => Err(FieldError::NotImplemented),
+        }
+    }
+}
+
+/// The name a person reads for a payment gateway (`formattedGateway`), as Shopify shows it.
+pub fn formatted_gateway(gateway: &str) -> String {
+    match gateway {
+        "shopify_payments" => "Shopify Payments".to_string(),
+        "bank_deposit" => "Bank Deposit".to_string(),
+        "manual" => "Manual".to_string(),
+        "cash" => "Cash".to_string(),
+        "paypal" => "PayPal".to_string(),
+        "gift_card" => "Gift Card".to_string(),
+        "bogus" => "Bogus".to_string(),
+        "cash_on_delivery" => "Cash on Delivery (COD)".to_string(),
+        other => {
+            // Unknown gateways: words of the handle, each capitalised ("money_order" → "Money Order").
+            other
+                .split(['_', '-'])
+                .filter(|word| !word.is_empty())
+                .map(|word| {
+                    let mut chars = word.chars();
+                    chars.next().map(|first| first.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default()
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+    }
+}
+
+/// `FulfillmentService` of a merchant-fulfilled fulfillment: Shopify's built-in "Manual" service.
+struct ManualService;
+
+impl Object for ManualService {
+    fn type_name(&self) -> &'static str {
+        "FulfillmentService"
+    }
+
+    fn field<'a>(&'a self, call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
+        match call.name() {
+            "id" => owned(gid::format("FulfillmentService", ctx.store.shop.id)),
+            "serviceName" => owned("Manual".to_string()),
+            "handle" => owned("manual".to_string()),
+            "type" => owned("MANUAL".to_string()),
+            "callbackUrl" | "location" => Ok(Output::Null),
+            "inventoryManagement" | "trackingSupport" | "requiresShippingMethod" | "permitsSkuSharing" => {
+                Ok(Output::Value(Json::Bool(false)))
+            }
+            "fulfillmentOrdersOptIn" => Ok(Output::Value(Json::Bool(true))),
             _ => Err(FieldError::NotImplemented),
         }
     }

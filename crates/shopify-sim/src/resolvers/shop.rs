@@ -91,7 +91,19 @@ impl Object for ShopObject<'_> {
             "taxShipping" => leaf(json!(false)),
             "checkoutApiSupported" => leaf(json!(true)),
             "setupRequired" => leaf(json!(false)),
-            "shipsToCountries" => leaf(json!([shop.country_code])),
+            // The countries the shop ships to include every one its orders were shipped to.
+            "shipsToCountries" => {
+                let mut countries: Vec<&str> = ctx
+                    .store
+                    .orders
+                    .iter()
+                    .filter_map(|order| order.shipping_address.as_ref()?.country_code.as_deref())
+                    .chain([shop.country_code.as_str()])
+                    .collect();
+                countries.sort_unstable();
+                countries.dedup();
+                leaf(json!(countries))
+            }
             "shopOwnerName" => text("Simulated Owner"),
             "description" => Ok(Output::Null),
             "plan" => object(ShopPlan(shop.plan_display_name.clone())),

@@ -80,3 +80,45 @@ async fn order_catalog_and_shop_details_clients_read_are_served_at_several_versi
         assert_eq!(order_tags, &sorted, "distinct and sorted");
     }
 }
+
+const REALISTIC: &str = r#"
+query Realistic {
+  orders(first: 50) {
+    nodes {
+      shippingAddress { countryCodeV2 }
+      transactions(first: 5) { gateway formattedGateway }
+      fulfillments(first: 5) { service { serviceName handle type } }
+    }
+  }
+  shop { shipsToCountries }
+}
+"#;
+
+#[tokio::test]
+async fn gateways_fulfillment_services_and_ship_to_countries_look_as_in_a_real_shop() {
+    let t = crate::support::spawn().await;
+    let body = t.gql(REALISTIC, json!({})).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let orders = body["data"]["orders"]["nodes"].as_array().unwrap();
+    let transactions: Vec<&serde_json::Value> =
+        orders.iter().flat_map(|order| order["transactions"].as_array().unwrap()).collect();
+    let shopify_payments = transactions.iter().find(|t| t["gateway"] == "shopify_payments").expect("a card sale");
+    assert_eq!(shopify_payments["formattedGateway"], "Shopify Payments");
+    let services: Vec<&serde_json::Value> = orders
+        .iter()
+        .flat_map(|order| order["fulfillments"].as_array().unwrap())
+        .map(|fulfillment| &fulfillment["service"])
+        .collect();
+    assert!(!services.is_empty(), "the demo has fulfilled orders");
+    assert!(
+        services
+            .iter()
+            .all(|service| **service == json!({ "serviceName": "Manual", "handle": "manual", "type": "MANUAL" }))
+    );
+    let ships_to = body["data"]["shop"]["shipsToCountries"].as_array().unwrap();
+    for order in orders {
+        if let Some(country) = order["shippingAddress"]["countryCodeV2"].as_str() {
+            assert!(ships_to.contains(&json!(country)), "{country} is shipped to but not in {ships_to:?}");
+        }
+    }
+}
