@@ -86,6 +86,8 @@ pub struct RequestEnv {
     pub shop_domain: String,
     /// Scopes granted to the app.
     pub access_scopes: Vec<String>,
+    /// The simulated app's API key (`App.apiKey`).
+    pub api_key: String,
 }
 
 impl<'a> Ctx<'a> {

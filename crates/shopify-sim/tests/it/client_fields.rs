@@ -122,3 +122,42 @@ async fn gateways_fulfillment_services_and_ship_to_countries_look_as_in_a_real_s
         }
     }
 }
+
+const APP: &str = r#"
+query App {
+  app { id title handle apiKey installation { id launchUrl accessScopes { handle } } }
+  currentAppInstallation { id app { handle } settings: metafield(namespace: "$app", key: "settings") { jsonValue } }
+  currentStaffMember { id }
+  staffMembers(first: 5) { nodes { id name email isShopOwner } }
+  shop { accountOwner { name } }
+}
+"#;
+
+#[tokio::test]
+async fn the_app_its_installation_with_app_data_metafields_and_the_staff_are_served() {
+    let t = crate::support::spawn().await;
+    let body = t.gql(APP, json!({})).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let data = &body["data"];
+    assert_eq!(data["app"]["apiKey"], shopify_sim::SimConfig::default().api_key);
+    assert_eq!(data["app"]["installation"]["id"], data["currentAppInstallation"]["id"]);
+    assert!(
+        data["app"]["installation"]["accessScopes"].as_array().unwrap().contains(&json!({ "handle": "read_orders" }))
+    );
+    assert_eq!(data["currentAppInstallation"]["settings"], serde_json::Value::Null);
+    assert_eq!(data["currentStaffMember"], serde_json::Value::Null, "an offline token acts for no staff member");
+    assert_eq!(data["staffMembers"]["nodes"][0]["isShopOwner"], true);
+    assert_eq!(data["shop"]["accountOwner"]["name"], data["staffMembers"]["nodes"][0]["name"]);
+
+    // Apps keep their settings as metafields on their installation.
+    let installation = data["currentAppInstallation"]["id"].as_str().unwrap();
+    let set = t
+        .gql(
+            "mutation Save($m: [MetafieldsSetInput!]!) { metafieldsSet(metafields: $m) { metafields { ownerType } userErrors { message } } }",
+            json!({ "m": [{ "ownerId": installation, "namespace": "$app", "key": "settings", "type": "json", "value": "{\"sync\":true}" }] }),
+        )
+        .await;
+    assert_eq!(set["data"]["metafieldsSet"]["metafields"][0]["ownerType"], "API_PERMISSION", "{set}");
+    let body = t.gql(APP, json!({})).await;
+    assert_eq!(body["data"]["currentAppInstallation"]["settings"]["jsonValue"], json!({ "sync": true }));
+}

@@ -13,12 +13,17 @@ use shopify_sim::registry::Registry;
 /// What the simulator serves: root query fields, then mutations.
 const SERVED: (&[&str], &[&str]) = (
     &[
+        "app",
+        "appByHandle",
+        "appByKey",
+        "appInstallation",
         "bulkOperation",
         "bulkOperations",
         "channel",
         "channels",
         "currentAppInstallation",
         "currentBulkOperation",
+        "currentStaffMember",
         "customer",
         "customerByIdentifier",
         "customers",
@@ -53,6 +58,8 @@ const SERVED: (&[&str], &[&str]) = (
         "return",
         "shop",
         "shopifyPaymentsAccount",
+        "staffMember",
+        "staffMembers",
         "webhookSubscription",
         "webhookSubscriptions",
         "webhookSubscriptionsCount",
