@@ -6,6 +6,7 @@
 
 pub mod bulk;
 pub mod catalog;
+pub mod customer_mutations;
 pub mod customers;
 pub mod inventory;
 pub mod metafields;

@@ -7,6 +7,7 @@ mod catalog;
 mod client_fields;
 mod control;
 mod coverage;
+mod customer_mutations;
 mod metafields;
 mod mutations;
 mod oauth;
