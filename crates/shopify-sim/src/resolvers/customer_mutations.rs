@@ -106,7 +106,7 @@ fn tags_of(input: &Json) -> Option<Vec<String>> {
         Json::String(text) => text.split(',').collect(),
         _ => Vec::new(),
     };
-    Some(crate::resolvers::product_mutations::normalize_tags(list.into_iter()))
+    Some(crate::resolvers::product_mutations::normalize_tags(list))
 }
 
 fn create(call: &FieldCall<'_>, m: &mut MutationCtx<'_>) -> Result<Rc<dyn Object>, FieldError> {
