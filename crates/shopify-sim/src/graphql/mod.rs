@@ -247,7 +247,7 @@ fn execute_mutation(
                 message,
                 field,
                 &document.sources,
-                &[errors::PathSegment::Key(response_key.to_string())],
+                &[errors::PathSegment::Key(response_key)],
             )
             .with_code(code)
         };
