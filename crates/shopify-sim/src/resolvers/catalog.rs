@@ -50,6 +50,10 @@ pub fn register(registry: &mut Registry) {
             Ok(item.map_or(Output::Null, |item| Output::Object(Rc::new(InventoryItemObject(item)))))
         })
         .query("locations", locations)
+        .query("locationsCount", |call, ctx| {
+            let query = Query::parse(call.arg_str("query").unwrap_or(""));
+            object(Count(ctx.store.catalog.locations.values().filter(|location| query.matches(*location)).count()))
+        })
         .query("location", |call, ctx| {
             let catalog = &ctx.store.catalog;
             let location = match super::gid_argument(call, "id", "Location")? {
