@@ -8,6 +8,7 @@ mod client_fields;
 mod control;
 mod coverage;
 mod customer_mutations;
+mod draft_orders;
 mod metafields;
 mod mutations;
 mod oauth;
