@@ -44,8 +44,8 @@
 //!
 //! The operations are `.graphql` files under `graphql/` with hand-written
 //! serde types (see [`ops`] for why and for each document's cost). Every
-//! document is validated against the real Admin schema plus the 2026-10
-//! overlay in the test suite.
+//! document is validated against Shopify's own 2026-10 Admin schema in the
+//! test suite.
 
 pub mod budget;
 pub mod bulk;

@@ -47,6 +47,8 @@ impl Registry {
         crate::resolvers::tags::register(&mut registry);
         crate::resolvers::orders::register(&mut registry);
         crate::resolvers::customers::register(&mut registry);
+        crate::resolvers::customer_mutations::register(&mut registry);
+        crate::resolvers::draft_orders::register(&mut registry);
         crate::resolvers::order_mutations::register(&mut registry);
         crate::resolvers::payouts::register(&mut registry);
         crate::resolvers::webhooks::register(&mut registry);

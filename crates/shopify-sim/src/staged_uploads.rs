@@ -19,11 +19,11 @@ use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, Response, StatusCode, header};
 use jiff::Timestamp;
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 
-use crate::graphql::executor::{Ctx, FieldCall, FieldError, Object, Resolved};
+use crate::graphql::executor::{Ctx, FieldCall, FieldError, Object, Output, Resolved};
 use crate::registry::{MutationCtx, Registry};
-use crate::resolvers::{UserError, leaf, optional_text, text, user_errors};
+use crate::resolvers::{UserError, optional_text, text, user_errors};
 use crate::state::SimState;
 
 /// The largest file a staged upload takes.
@@ -92,13 +92,10 @@ impl Object for CreatePayload {
     fn field<'a>(&'a self, call: &FieldCall<'_>, _ctx: &'a Ctx<'a>) -> Resolved<'a> {
         match call.name() {
             "stagedTargets" => Ok(match &self.targets {
-                None => crate::graphql::executor::Output::Null,
-                Some(targets) => crate::graphql::executor::Output::List(
-                    targets
-                        .iter()
-                        .map(|target| crate::graphql::executor::Output::Object(Rc::new(TargetObject(target))))
-                        .collect(),
-                ),
+                None => Output::Null,
+                Some(targets) => {
+                    Output::List(targets.iter().map(|target| Output::Object(Rc::new(TargetObject(target)))).collect())
+                }
             }),
             "userErrors" => user_errors(&self.user_errors),
             _ => Err(FieldError::NotImplemented),
@@ -118,9 +115,33 @@ impl Object for TargetObject<'_> {
         match call.name() {
             "url" => text(&target.url),
             "resourceUrl" => optional_text(target.resource_url.as_deref()),
-            "parameters" => leaf(Json::Array(
-                target.parameters.iter().map(|(name, value)| json!({ "name": name, "value": value })).collect(),
+            "parameters" => Ok(Output::List(
+                target
+                    .parameters
+                    .iter()
+                    .map(|(name, value)| Output::Object(Rc::new(ParameterObject { name, value })))
+                    .collect(),
             )),
+            _ => Err(FieldError::NotImplemented),
+        }
+    }
+}
+
+/// `StagedUploadParameter`: one form field to send with the file.
+struct ParameterObject<'t> {
+    name: &'t str,
+    value: &'t str,
+}
+
+impl Object for ParameterObject<'_> {
+    fn type_name(&self) -> &'static str {
+        "StagedUploadParameter"
+    }
+
+    fn field<'a>(&'a self, call: &FieldCall<'_>, _ctx: &'a Ctx<'a>) -> Resolved<'a> {
+        match call.name() {
+            "name" => text(self.name),
+            "value" => text(self.value),
             _ => Err(FieldError::NotImplemented),
         }
     }

@@ -93,6 +93,7 @@ impl SimState {
             api_version: api_version.to_string(),
             shop_domain: self.shop_domain.clone(),
             access_scopes: self.access_scopes.clone(),
+            api_key: self.api_key.clone(),
         }
     }
 }

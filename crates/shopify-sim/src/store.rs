@@ -36,6 +36,8 @@ pub struct Store {
     pub bulk: crate::bulk::BulkOperations,
     /// Publications, their channels, and which products are published where.
     pub publications: crate::model::publications::Publications,
+    /// Draft orders (see `crate::resolvers::draft_orders`).
+    pub draft_orders: crate::resolvers::draft_orders::DraftOrders,
     /// Metafields of every owner.
     pub metafields: crate::model::metafields::Metafields,
     /// Staged upload targets and their files (see `crate::staged_uploads`).
@@ -124,6 +126,7 @@ impl Store {
             publications: crate::model::publications::Publications::default(),
             staged_uploads: crate::staged_uploads::StagedUploads::default(),
             metafields: crate::model::metafields::Metafields::default(),
+            draft_orders: crate::resolvers::draft_orders::DraftOrders::default(),
             next_ids: HashMap::new(),
         }
     }

@@ -3,12 +3,12 @@
 //! with hand-written serde types for its variables and its `data`.
 //!
 //! Why hand-written types rather than graphql_client or cynic: both generate
-//! from one schema file at compile time, but the documents speak 2026-10,
-//! which exists here only as the vendored 2025 schemas plus the overlay of
-//! `shopify-schema`; a proc macro would also re-parse a 3 MB schema on every
-//! build. What codegen would guarantee on the document side, the test suite
-//! checks instead with the same validator the simulator uses (every document
-//! against both schemas plus the overlay, no `@deprecated` field, cost under
+//! from one schema file at compile time, and a proc macro would re-parse a
+//! 3.7 MB schema on every build (`shopify-schema` carries Shopify's own
+//! schema of each version, the 2026-10 one included, deflated and parsed on
+//! first use). What codegen would guarantee on the document side, the test
+//! suite checks instead with the same validator the simulator uses (every
+//! document against the 2026-10 schema, no `@deprecated` field, cost under
 //! the limit), and the types are checked by decoding the simulator's real
 //! answers. In exchange the types are small, named for the domain
 //! (`Order::truncated_connections`, `InventoryItemLevel::available`) and

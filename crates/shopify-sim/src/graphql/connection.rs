@@ -320,3 +320,66 @@ impl Object for PageInfo {
         }))
     }
 }
+
+/// A connection of strings (`StringConnection`: product types, vendors, tags), sorted as text.
+pub struct StringConnection {
+    page: Page<String>,
+}
+
+impl StringConnection {
+    /// A page of `values` (duplicates are the caller's to remove).
+    pub fn new(values: Vec<String>, request: &PageRequest) -> Self {
+        let items =
+            values.into_iter().enumerate().map(|(index, value)| (SortKey::text(&value, index as u64), value)).collect();
+        StringConnection { page: paginate(items, request) }
+    }
+
+    /// The connection as a field value.
+    pub fn output<'a>(self) -> Resolved<'a> {
+        Ok(Output::Object(Rc::new(self)))
+    }
+}
+
+impl Object for StringConnection {
+    fn type_name(&self) -> &'static str {
+        "StringConnection"
+    }
+
+    fn field<'a>(&'a self, call: &FieldCall<'_>, _ctx: &'a Ctx<'a>) -> Resolved<'a> {
+        let items = &self.page.items;
+        match call.name() {
+            "nodes" => {
+                Ok(Output::Value(Json::Array(items.iter().map(|(_, value)| Json::String(value.clone())).collect())))
+            }
+            "edges" => Ok(Output::List(
+                items.iter().map(|(cursor, value)| Output::Object(Rc::new(StringEdge { cursor, value }))).collect(),
+            )),
+            "pageInfo" => Ok(Output::Object(Rc::new(PageInfo {
+                start_cursor: items.first().map(|(cursor, _)| cursor.clone()),
+                end_cursor: items.last().map(|(cursor, _)| cursor.clone()),
+                has_next_page: self.page.has_next_page,
+                has_previous_page: self.page.has_previous_page,
+            }))),
+            _ => Err(FieldError::NotImplemented),
+        }
+    }
+}
+
+struct StringEdge<'s> {
+    cursor: &'s str,
+    value: &'s str,
+}
+
+impl Object for StringEdge<'_> {
+    fn type_name(&self) -> &'static str {
+        "StringEdge"
+    }
+
+    fn field<'a>(&'a self, call: &FieldCall<'_>, _ctx: &'a Ctx<'a>) -> Resolved<'a> {
+        match call.name() {
+            "cursor" => Ok(Output::Value(Json::String(self.cursor.to_string()))),
+            "node" => Ok(Output::Value(Json::String(self.value.to_string()))),
+            _ => Err(FieldError::NotImplemented),
+        }
+    }
+}

@@ -25,10 +25,11 @@ pub struct Location {
     pub column: usize,
 }
 
-/// One step of an error's `path`.
-#[derive(Debug, Clone)]
-pub enum PathSegment {
-    Key(String),
+/// One step of an error's `path`. Keys borrow the document's response keys: the executor keeps a
+/// path for every field it resolves, and only an error turns it into JSON.
+#[derive(Debug, Clone, Copy)]
+pub enum PathSegment<'k> {
+    Key(&'k str),
     Index(usize),
 }
 
@@ -55,7 +56,7 @@ impl GraphqlError {
         error.path = Some(
             path.iter()
                 .map(|segment| match segment {
-                    PathSegment::Key(key) => Json::String(key.clone()),
+                    PathSegment::Key(key) => Json::String(key.to_string()),
                     PathSegment::Index(index) => json!(index),
                 })
                 .collect(),

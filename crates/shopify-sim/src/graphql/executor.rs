@@ -86,6 +86,8 @@ pub struct RequestEnv {
     pub shop_domain: String,
     /// Scopes granted to the app.
     pub access_scopes: Vec<String>,
+    /// The simulated app's API key (`App.apiKey`).
+    pub api_key: String,
 }
 
 impl<'a> Ctx<'a> {
@@ -178,7 +180,7 @@ pub struct Executor<'d> {
     errors: Vec<GraphqlError>,
     cost: u32,
     counting: bool,
-    path: Vec<PathSegment>,
+    path: Vec<PathSegment<'d>>,
 }
 
 impl<'d> Executor<'d> {
@@ -251,7 +253,7 @@ impl<'d> Executor<'d> {
         ctx: &Ctx<'_>,
     ) -> Json {
         self.counting = false;
-        self.path.push(PathSegment::Key(response_key.to_string()));
+        self.path.push(PathSegment::Key(response_key));
         let field = fields[0];
         let value = match output {
             Ok(output) => self.complete(&field.definition.ty, output, fields, ctx),
@@ -296,7 +298,7 @@ impl<'d> Executor<'d> {
                 result.insert(response_key.to_string(), Json::String(type_name.to_string()));
                 continue;
             }
-            self.path.push(PathSegment::Key(response_key.to_string()));
+            self.path.push(PathSegment::Key(response_key));
             let call = self.call(field);
             let output = match object.field(&call, ctx) {
                 Ok(output) => output,

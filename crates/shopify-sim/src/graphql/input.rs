@@ -49,8 +49,12 @@ pub fn coerce_lists(schema: &Schema, ty: &Type, value: Json) -> Json {
             single => Json::Array(vec![coerce_lists(schema, item_type, single)]),
         };
     }
-    match (schema.types.get(ty.inner_named_type()), value) {
-        (Some(ExtendedType::InputObject(input)), Json::Object(fields)) => Json::Object(
+    // Only input objects hold lists to coerce: other values need no schema lookup.
+    let Json::Object(fields) = value else {
+        return value;
+    };
+    match schema.types.get(ty.inner_named_type()) {
+        Some(ExtendedType::InputObject(input)) => Json::Object(
             fields
                 .into_iter()
                 .map(|(name, field_value)| {
@@ -62,7 +66,7 @@ pub fn coerce_lists(schema: &Schema, ty: &Type, value: Json) -> Json {
                 })
                 .collect(),
         ),
-        (_, value) => value,
+        _ => Json::Object(fields),
     }
 }
 

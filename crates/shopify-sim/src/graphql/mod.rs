@@ -243,13 +243,8 @@ fn execute_mutation(
         let call = executor.call(field);
         let name = field.name.as_str();
         let error_at = |message: String, code: &str| {
-            GraphqlError::at_field(
-                message,
-                field,
-                &document.sources,
-                &[errors::PathSegment::Key(response_key.to_string())],
-            )
-            .with_code(code)
+            GraphqlError::at_field(message, field, &document.sources, &[errors::PathSegment::Key(response_key)])
+                .with_code(code)
         };
         let Some(resolver) = state.registry.mutation_field(name) else {
             executor.push_error(error_at(

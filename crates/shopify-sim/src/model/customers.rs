@@ -31,6 +31,10 @@ impl Customers {
         self.customers.get_mut(&id)
     }
 
+    pub fn remove(&mut self, id: u64) -> Option<Customer> {
+        self.customers.remove(&id)
+    }
+
     pub fn insert(&mut self, customer: Customer) {
         self.customers.insert(customer.id, customer);
     }

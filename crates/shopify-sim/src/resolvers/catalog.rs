@@ -50,6 +50,10 @@ pub fn register(registry: &mut Registry) {
             Ok(item.map_or(Output::Null, |item| Output::Object(Rc::new(InventoryItemObject(item)))))
         })
         .query("locations", locations)
+        .query("locationsCount", |call, ctx| {
+            let query = Query::parse(call.arg_str("query").unwrap_or(""));
+            object(Count(ctx.store.catalog.locations.values().filter(|location| query.matches(*location)).count()))
+        })
         .query("location", |call, ctx| {
             let catalog = &ctx.store.catalog;
             let location = match super::gid_argument(call, "id", "Location")? {
@@ -355,6 +359,35 @@ impl Object for ProductObject<'_> {
             return resolved;
         }
         match call.name() {
+            // No SEO overrides are seeded: Shopify answers null for each until one is set.
+            "seo" => super::object(SeoObject),
+            name @ ("priceRangeV2" | "compareAtPriceRange") => {
+                let prices: Vec<rust_decimal::Decimal> = catalog
+                    .product_variants(product)
+                    .map(|variant| {
+                        if name == "priceRangeV2" {
+                            variant.price
+                        } else {
+                            variant.compare_at_price.unwrap_or_default()
+                        }
+                    })
+                    .collect();
+                let min = prices.iter().min().copied().unwrap_or_default();
+                let max = prices.iter().max().copied().unwrap_or_default();
+                let type_name =
+                    if name == "priceRangeV2" { "ProductPriceRangeV2" } else { "ProductCompareAtPriceRange" };
+                super::object(PriceRange { type_name, min, max })
+            }
+            "collections" => {
+                let request = PageRequest::from_call(call)?;
+                let items: Vec<(SortKey, &Product)> = Vec::new();
+                Connection::new("CollectionConnection", "CollectionEdge", paginate(items, &request), |product| {
+                    Rc::new(ProductObject(product)) as Rc<dyn Object>
+                })
+                .output()
+            }
+            "inCollection" => leaf(json!(false)),
+            "category" => Ok(Output::Null),
             "id" => text(&gid::format("Product", product.id)),
             "legacyResourceId" => text(&product.id.to_string()),
             "title" => text(&product.title),
@@ -537,6 +570,8 @@ impl Object for VariantObject<'_> {
             return resolved;
         }
         match call.name() {
+            "unitPrice" | "unitPriceMeasurement" => Ok(Output::Null),
+            "showUnitPrice" => leaf(json!(false)),
             "id" => text(&gid::format("ProductVariant", variant.id)),
             "legacyResourceId" => text(&variant.id.to_string()),
             "title" => text(&variant.title),
@@ -959,6 +994,43 @@ impl Object for PreviewObject<'_> {
         match call.name() {
             "image" => object(ImageObject(self.0)),
             "status" => text("READY"),
+            _ => Err(FieldError::NotImplemented),
+        }
+    }
+}
+
+/// `SEO` of a product without overrides.
+struct SeoObject;
+
+impl Object for SeoObject {
+    fn type_name(&self) -> &'static str {
+        "SEO"
+    }
+
+    fn field<'a>(&'a self, call: &FieldCall<'_>, _ctx: &'a Ctx<'a>) -> Resolved<'a> {
+        match call.name() {
+            "title" | "description" => Ok(Output::Null),
+            _ => Err(FieldError::NotImplemented),
+        }
+    }
+}
+
+/// `ProductPriceRangeV2` / `ProductCompareAtPriceRange` over a product's variants.
+struct PriceRange {
+    type_name: &'static str,
+    min: rust_decimal::Decimal,
+    max: rust_decimal::Decimal,
+}
+
+impl Object for PriceRange {
+    fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+
+    fn field<'a>(&'a self, call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
+        match call.name() {
+            "minVariantPrice" | "minVariantCompareAtPrice" => super::orders::money(ctx, self.min),
+            "maxVariantPrice" | "maxVariantCompareAtPrice" => super::orders::money(ctx, self.max),
             _ => Err(FieldError::NotImplemented),
         }
     }

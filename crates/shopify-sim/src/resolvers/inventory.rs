@@ -14,7 +14,7 @@ use std::rc::Rc;
 use jiff::Timestamp;
 use serde_json::{Value as Json, json};
 
-use super::catalog::{InventoryItemObject, LocationObject};
+use super::catalog::{InventoryItemObject, LevelObject, LocationObject};
 use super::product_mutations::input_array_too_large;
 use super::{UserError, leaf, optional_text, text, time, user_errors};
 use crate::gid;
@@ -24,7 +24,121 @@ use crate::registry::{MutationCtx, Registry};
 use crate::store::IdKind;
 
 pub fn register(registry: &mut Registry) {
-    registry.idempotent_mutation("inventorySetQuantities", set_quantities);
+    registry
+        .idempotent_mutation("inventorySetQuantities", set_quantities)
+        .mutation("inventoryBulkToggleActivation", toggle_activation);
+}
+
+/// What `inventoryBulkToggleActivation` answers: the item and its levels at the locations named.
+struct TogglePayload {
+    item_id: Option<u64>,
+    location_ids: Vec<u64>,
+    user_errors: Vec<UserError>,
+}
+
+impl Object for TogglePayload {
+    fn type_name(&self) -> &'static str {
+        "InventoryBulkToggleActivationPayload"
+    }
+
+    fn field<'a>(&'a self, call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
+        let catalog = &ctx.store.catalog;
+        let item = self.item_id.and_then(|id| catalog.inventory_items.get(&id));
+        match call.name() {
+            "inventoryItem" => Ok(item.map_or(Output::Null, |item| Output::Object(Rc::new(InventoryItemObject(item))))),
+            "inventoryLevels" => Ok(match item {
+                None => Output::Null,
+                Some(item) => Output::List(
+                    self.location_ids
+                        .iter()
+                        .filter_map(|location_id| {
+                            let level = item.levels.get(location_id)?;
+                            let location = catalog.locations.get(location_id)?;
+                            Some(Output::Object(Rc::new(LevelObject { item, location, level })))
+                        })
+                        .collect(),
+                ),
+            }),
+            "userErrors" => user_errors(&self.user_errors),
+            _ => Err(FieldError::NotImplemented),
+        }
+    }
+}
+
+/// Stocks an inventory item at locations (`activate: true`, a level with nothing in it) or
+/// unstocks it (`false`, its quantities gone), with Shopify's refusals: not from its only
+/// location, not while quantities are committed or incoming there.
+fn toggle_activation(call: &FieldCall<'_>, m: &mut MutationCtx<'_>) -> Result<Rc<dyn Object>, FieldError> {
+    const ERROR: &str = "InventoryBulkToggleActivationUserError";
+    let updates = call.arg("inventoryItemUpdates").and_then(Json::as_array).cloned().unwrap_or_default();
+    let item_id = call
+        .arg_str("inventoryItemId")
+        .and_then(|id| gid::parse_kind(id, "InventoryItem"))
+        .filter(|id| m.store.catalog.inventory_items.contains_key(id));
+    let Some(item_id) = item_id else {
+        return Ok(Rc::new(TogglePayload {
+            item_id: None,
+            location_ids: Vec::new(),
+            user_errors: vec![UserError::new(
+                ERROR,
+                &["inventoryItemId"],
+                "The inventory item was not found.",
+                Some("INVENTORY_ITEM_NOT_FOUND"),
+            )],
+        }));
+    };
+    let now = m.store.now();
+    let store = &mut *m.store;
+    let mut errors = Vec::new();
+    let mut location_ids = Vec::new();
+    for (index, update) in updates.iter().enumerate() {
+        let index_text = index.to_string();
+        let field = ["inventoryItemUpdates", index_text.as_str(), "locationId"];
+        let location_id = update
+            .get("locationId")
+            .and_then(Json::as_str)
+            .and_then(|id| gid::parse_kind(id, "Location"))
+            .filter(|id| store.catalog.locations.contains_key(id));
+        let Some(location_id) = location_id else {
+            errors.push(UserError::new(ERROR, &field, "The location was not found.", Some("LOCATION_NOT_FOUND")));
+            continue;
+        };
+        let activate = update.get("activate").and_then(Json::as_bool).unwrap_or(true);
+        let Some(item) = store.catalog.inventory_items.get_mut(&item_id) else {
+            continue;
+        };
+        if activate {
+            item.levels.entry(location_id).or_insert_with(|| InventoryLevel::with_available(0, now));
+        } else if let Some(level) = item.levels.get(&location_id) {
+            let refusal = if item.levels.len() == 1 {
+                Some((
+                    "Cannot unstock an inventory item from the only location at which it is stocked.",
+                    "CANNOT_DEACTIVATE_FROM_ONLY_LOCATION",
+                ))
+            } else if level.quantity("committed").unwrap_or(0) > 0 {
+                Some((
+                    "Cannot unstock this inventory item from this location because it has committed quantities.",
+                    "COMMITTED_INVENTORY_AT_LOCATION",
+                ))
+            } else if level.quantity("incoming").unwrap_or(0) > 0 {
+                Some((
+                    "Cannot unstock this inventory item from this location because it has incoming quantities.",
+                    "INCOMING_INVENTORY_AT_LOCATION",
+                ))
+            } else {
+                None
+            };
+            if let Some((message, code)) = refusal {
+                errors.push(UserError::new(ERROR, &field, message, Some(code)));
+                continue;
+            }
+            item.levels.remove(&location_id);
+        }
+        item.updated_at = now;
+        location_ids.push(location_id);
+        store.record("inventory_levels/update", gid::format("InventoryItem", item_id));
+    }
+    Ok(Rc::new(TogglePayload { item_id: Some(item_id), location_ids, user_errors: errors }))
 }
 
 /// Reasons Shopify accepts for quantity changes

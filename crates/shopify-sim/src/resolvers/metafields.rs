@@ -1,5 +1,5 @@
 //! Metafields: `metafield(namespace:, key:)` and `metafields(...)` on every owner the simulator
-//! models (Product, ProductVariant, Customer, Order, Location, Shop), `node` for `Metafield`,
+//! models (Product, ProductVariant, Customer, Order, Location, Shop, AppInstallation), `node` for `Metafield`,
 //! `metafieldsSet` (atomic, at most 25, values checked against their type, `compareDigest`
 //! for safe updates) and `metafieldsDelete`.
 
@@ -100,6 +100,8 @@ fn owner_type(kind: &str) -> Option<&'static str> {
         "Order" => "ORDER",
         "Location" => "LOCATION",
         "Shop" => "SHOP",
+        // App-data metafields live on the app's installation.
+        "AppInstallation" => "API_PERMISSION",
         _ => return None,
     })
 }

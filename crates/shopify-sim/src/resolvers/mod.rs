@@ -6,7 +6,9 @@
 
 pub mod bulk;
 pub mod catalog;
+pub mod customer_mutations;
 pub mod customers;
+pub mod draft_orders;
 pub mod inventory;
 pub mod metafields;
 pub mod order_mutations;

@@ -636,6 +636,11 @@ impl Object for OrderObject<'_> {
             return resolved;
         }
         match call.name() {
+            // The number the name is made of with the shop's prefix (`#`) and suffix.
+            "number" => Ok(Output::Value(Json::from(order.number))),
+            "risk" => object(RiskSummary),
+            "merchantBusinessEntity" => object(BusinessEntityObject(&store.shop)),
+            "totalCashRoundingAdjustment" => object(CashRounding),
             "id" => owned(gid::format("Order", order.id)),
             "legacyResourceId" => owned(order.id.to_string()),
             "name" => owned(order.name()),
@@ -1226,7 +1231,8 @@ impl Object for TransactionObject<'_> {
             "id" => owned(gid::format("OrderTransaction", transaction.id)),
             "kind" => text(transaction.kind),
             "status" => text(transaction.status),
-            "gateway" | "formattedGateway" => text(&transaction.gateway),
+            "gateway" => text(&transaction.gateway),
+            "formattedGateway" => text(&formatted_gateway(&transaction.gateway)),
             "test" => leaf(json!(transaction.test)),
             "createdAt" => time(transaction.created_at),
             "processedAt" => time(transaction.processed_at),
@@ -1694,7 +1700,9 @@ impl Object for FulfillmentObject<'_> {
                     .map(|fo| (fo.id, fo)),
                 |fo| Rc::new(FulfillmentOrderObject { order, fo }) as Rc<dyn Object>,
             ),
-            "deliveredAt" | "estimatedDeliveryAt" | "inTransitAt" | "originAddress" | "service" => Ok(Output::Null),
+            // Fulfilled by the merchant, as every simulated fulfillment is: the "Manual" service.
+            "service" => object(ManualService),
+            "deliveredAt" | "estimatedDeliveryAt" | "inTransitAt" | "originAddress" => Ok(Output::Null),
             _ => Err(FieldError::NotImplemented),
         }
     }
@@ -1736,6 +1744,176 @@ impl Object for FulfillmentLineItemObject<'_> {
             "quantity" => leaf(json!(item.quantity)),
             "lineItem" => optional(line, |line| Rc::new(LineItemObject { order, line })),
             "originalTotalSet" | "discountedTotalSet" => bag(ctx, price * Decimal::from(item.quantity)),
+            _ => Err(FieldError::NotImplemented),
+        }
+    }
+}
+
+/// `OrderRiskSummary`: Shopify's own assessment of a simulated order (no provider app), low risk.
+struct RiskSummary;
+
+impl Object for RiskSummary {
+    fn type_name(&self) -> &'static str {
+        "OrderRiskSummary"
+    }
+
+    fn field<'a>(&'a self, call: &FieldCall<'_>, _ctx: &'a Ctx<'a>) -> Resolved<'a> {
+        match call.name() {
+            "recommendation" => owned("ACCEPT".to_string()),
+            "assessments" => Ok(Output::List(vec![Output::Object(Rc::new(RiskAssessment))])),
+            _ => Err(FieldError::NotImplemented),
+        }
+    }
+}
+
+struct RiskAssessment;
+
+impl Object for RiskAssessment {
+    fn type_name(&self) -> &'static str {
+        "OrderRiskAssessment"
+    }
+
+    fn field<'a>(&'a self, call: &FieldCall<'_>, _ctx: &'a Ctx<'a>) -> Resolved<'a> {
+        match call.name() {
+            "riskLevel" => owned("LOW".to_string()),
+            // Shopify's own assessment has no provider app.
+            "provider" => Ok(Output::Null),
+            "facts" => Ok(Output::List(
+                [
+                    (
+                        "Characteristics of this order are similar to non-fraudulent orders observed in the past",
+                        "POSITIVE",
+                    ),
+                    ("The billing address matches the card's registered address", "POSITIVE"),
+                    ("There was 1 payment attempt", "NEUTRAL"),
+                ]
+                .into_iter()
+                .map(|(description, sentiment)| Output::Object(Rc::new(RiskFact { description, sentiment })))
+                .collect(),
+            )),
+            _ => Err(FieldError::NotImplemented),
+        }
+    }
+}
+
+struct RiskFact {
+    description: &'static str,
+    sentiment: &'static str,
+}
+
+impl Object for RiskFact {
+    fn type_name(&self) -> &'static str {
+        "RiskFact"
+    }
+
+    fn field<'a>(&'a self, call: &FieldCall<'_>, _ctx: &'a Ctx<'a>) -> Resolved<'a> {
+        match call.name() {
+            "description" => owned(self.description.to_string()),
+            "sentiment" => owned(self.sentiment.to_string()),
+            _ => Err(FieldError::NotImplemented),
+        }
+    }
+}
+
+/// `BusinessEntity`: the shop's one (primary) business entity, which every order belongs to.
+struct BusinessEntityObject<'s>(&'s crate::model::shop::Shop);
+
+impl Object for BusinessEntityObject<'_> {
+    fn type_name(&self) -> &'static str {
+        "BusinessEntity"
+    }
+
+    fn field<'a>(&'a self, call: &FieldCall<'_>, _ctx: &'a Ctx<'a>) -> Resolved<'a> {
+        let shop = self.0;
+        match call.name() {
+            "id" => owned(gid::format("BusinessEntity", shop.id)),
+            "displayName" | "companyName" => owned(shop.name.clone()),
+            "primary" => Ok(Output::Value(Json::Bool(true))),
+            "archived" => Ok(Output::Value(Json::Bool(false))),
+            "legalEntityId" | "shopifyPaymentsAccount" => Ok(Output::Null),
+            "address" => object(BusinessEntityAddress(shop)),
+            _ => Err(FieldError::NotImplemented),
+        }
+    }
+}
+
+struct BusinessEntityAddress<'s>(&'s crate::model::shop::Shop);
+
+impl Object for BusinessEntityAddress<'_> {
+    fn type_name(&self) -> &'static str {
+        "BusinessEntityAddress"
+    }
+
+    fn field<'a>(&'a self, call: &FieldCall<'_>, _ctx: &'a Ctx<'a>) -> Resolved<'a> {
+        match call.name() {
+            "countryCode" => owned(self.0.country_code.clone()),
+            "address1" | "address2" | "city" | "province" | "zip" => Ok(Output::Null),
+            _ => Err(FieldError::NotImplemented),
+        }
+    }
+}
+
+/// `CashRoundingAdjustment`: zero, as for every order not paid in cash.
+struct CashRounding;
+
+impl Object for CashRounding {
+    fn type_name(&self) -> &'static str {
+        "CashRoundingAdjustment"
+    }
+
+    fn field<'a>(&'a self, call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
+        match call.name() {
+            "paymentSet" | "refundSet" => bag(ctx, Decimal::ZERO),
+            _ => Err(FieldError::NotImplemented),
+        }
+    }
+}
+
+/// The name a person reads for a payment gateway (`formattedGateway`), as Shopify shows it.
+pub fn formatted_gateway(gateway: &str) -> String {
+    match gateway {
+        "shopify_payments" => "Shopify Payments".to_string(),
+        "bank_deposit" => "Bank Deposit".to_string(),
+        "manual" => "Manual".to_string(),
+        "cash" => "Cash".to_string(),
+        "paypal" => "PayPal".to_string(),
+        "gift_card" => "Gift Card".to_string(),
+        "bogus" => "Bogus".to_string(),
+        "cash_on_delivery" => "Cash on Delivery (COD)".to_string(),
+        other => {
+            // Unknown gateways: words of the handle, each capitalised ("money_order" → "Money Order").
+            other
+                .split(['_', '-'])
+                .filter(|word| !word.is_empty())
+                .map(|word| {
+                    let mut chars = word.chars();
+                    chars.next().map(|first| first.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default()
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+    }
+}
+
+/// `FulfillmentService` of a merchant-fulfilled fulfillment: Shopify's built-in "Manual" service.
+struct ManualService;
+
+impl Object for ManualService {
+    fn type_name(&self) -> &'static str {
+        "FulfillmentService"
+    }
+
+    fn field<'a>(&'a self, call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
+        match call.name() {
+            "id" => owned(gid::format("FulfillmentService", ctx.store.shop.id)),
+            "serviceName" => owned("Manual".to_string()),
+            "handle" => owned("manual".to_string()),
+            "type" => owned("MANUAL".to_string()),
+            "callbackUrl" | "location" => Ok(Output::Null),
+            "inventoryManagement" | "trackingSupport" | "requiresShippingMethod" | "permitsSkuSharing" => {
+                Ok(Output::Value(Json::Bool(false)))
+            }
+            "fulfillmentOrdersOptIn" => Ok(Output::Value(Json::Bool(true))),
             _ => Err(FieldError::NotImplemented),
         }
     }

@@ -4,8 +4,11 @@
 mod bulk;
 mod bulk_mutations;
 mod catalog;
+mod client_fields;
 mod control;
 mod coverage;
+mod customer_mutations;
+mod draft_orders;
 mod metafields;
 mod mutations;
 mod oauth;

@@ -317,3 +317,50 @@ async fn product_delete_inventory_item_update_and_tags_work() {
     let unknown = t.gql(tags, json!({ "id": "gid://shopify/Product/1", "add": ["x"], "remove": [] })).await;
     assert_eq!(unknown["data"]["tagsAdd"]["userErrors"][0]["message"], "Resource not found");
 }
+
+const TOGGLE: &str = r#"
+mutation Toggle($item: ID!, $updates: [InventoryBulkToggleActivationInput!]!) {
+  inventoryBulkToggleActivation(inventoryItemId: $item, inventoryItemUpdates: $updates) {
+    inventoryItem { id locationsCount { count } }
+    inventoryLevels { location { id } quantities(names: ["available"]) { name quantity } }
+    userErrors { field message code }
+  }
+}
+"#;
+
+#[tokio::test]
+async fn inventory_is_stocked_and_unstocked_at_locations_in_bulk() {
+    let t = spawn().await;
+    let item = t.item_of("SKU-00002-1");
+    let (first, second) = (t.location(0), t.location(1));
+    let count = || async {
+        let body = t
+            .gql(
+                "query C($id: ID!) { inventoryItem(id: $id) { locationsCount { count } } locationsCount { count } }",
+                json!({ "id": item }),
+            )
+            .await;
+        body["data"]["inventoryItem"]["locationsCount"]["count"].as_u64().unwrap()
+    };
+    let before = count().await;
+    let unstocked =
+        t.gql(TOGGLE, json!({ "item": item, "updates": [{ "locationId": second, "activate": false }] })).await;
+    let payload = &unstocked["data"]["inventoryBulkToggleActivation"];
+    assert_eq!(before, 2, "the seed stocks every item at both locations");
+    assert_eq!(payload["userErrors"], json!([]), "{unstocked}");
+    assert_eq!(count().await, 1);
+    let only = t.gql(TOGGLE, json!({ "item": item, "updates": [{ "locationId": first, "activate": false }] })).await;
+    assert_eq!(
+        only["data"]["inventoryBulkToggleActivation"]["userErrors"][0]["code"], "CANNOT_DEACTIVATE_FROM_ONLY_LOCATION",
+        "{only}"
+    );
+    let stocked = t.gql(TOGGLE, json!({ "item": item, "updates": { "locationId": second, "activate": true } })).await;
+    let payload = &stocked["data"]["inventoryBulkToggleActivation"];
+    assert_eq!(payload["userErrors"], json!([]), "{stocked}");
+    assert_eq!(payload["inventoryLevels"][0]["location"]["id"], second);
+    assert_eq!(payload["inventoryItem"]["locationsCount"]["count"], 2);
+    assert_eq!(count().await, 2, "the next query sees it stocked at both");
+
+    let unknown = t.gql(TOGGLE, json!({ "item": "gid://shopify/InventoryItem/1", "updates": [] })).await;
+    assert_eq!(unknown["data"]["inventoryBulkToggleActivation"]["userErrors"][0]["code"], "INVENTORY_ITEM_NOT_FOUND");
+}
