@@ -202,11 +202,11 @@ pub enum OrderProblem {
 pub enum RecheckEvent {
     /// A back-office item gets linked to this SKU (catalog sync or a new item with the SKU).
     LinkCreated { sku: String },
-    /// A shop setting changes (`shopsync shop set`).
+    /// A shop setting changes.
     SettingChanged { key: String },
     /// A country is added to the shop's `order-countries`.
     CountryEnabled { country: String },
-    /// A customer template changes (`shopsync templates set`).
+    /// A customer template changes.
     TemplateChanged { template: String },
     /// The order is edited in Shopify (lines, address, status).
     OrderUpdatedInShopify,
@@ -229,7 +229,7 @@ pub struct OrderRef {
     pub name: String,
 }
 
-/// A problem explained in full: what `shopsync orders show` prints and `--json` gives.
+/// A problem explained in full: what a front-end shows of it (the CLI's `orders show`, the console's order page).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProblemReport {
     pub code: OrderErrorCode,

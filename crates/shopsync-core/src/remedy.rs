@@ -3,7 +3,7 @@
 //!
 //! A step is a sentence made of parts: words, and actions such as "re-check this order now", "change this
 //! setting to this value" or "open this page in Shopify admin". The CLI renders an action as the command that does
-//! it (`shopsync orders reprocess ...`), the web console as a button or a link; the words around it read the same
+//! it (its `orders reprocess ...` command), the web console as a button or a link; the words around it read the same
 //! in both. Nothing here knows either front-end.
 //!
 //! ```

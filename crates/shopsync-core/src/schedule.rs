@@ -13,7 +13,7 @@ use jiff::{SignedDuration, Timestamp, ToSpan, tz::TimeZone};
 /// A sync schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Schedule {
-    /// Only when someone asks (`shopsync sync ...`, sync-now).
+    /// Only when someone asks (a sync started by hand, sync-now).
     Off,
     /// At a fixed interval after the previous run.
     Every(SignedDuration),

@@ -45,7 +45,7 @@ pub enum OrderImportFrom {
 pub enum ItemSelection {
     /// Every item in the catalog.
     All,
-    /// Only items marked for synchronization (`shopsync items mark`).
+    /// Only items marked for synchronization.
     Marked,
 }
 
@@ -150,7 +150,7 @@ impl Default for ShopSettings {
     }
 }
 
-/// A setting's name, what it does and what it accepts, for `shopsync shop settings` and error messages.
+/// A setting's name, what it does and what it accepts, for the front-ends' lists of settings and error messages.
 #[derive(Debug, Clone, Copy)]
 pub struct SettingInfo {
     pub key: &'static str,
@@ -193,7 +193,7 @@ pub const SETTINGS: &[SettingInfo] = &[
     info(
         "item-selection",
         "all, marked",
-        "Which items the product sync sends: every item, or only items marked with `shopsync items mark`.",
+        "Which items the product sync sends: every item, or only items marked for synchronization.",
     ),
     info(
         "publish-to",

@@ -50,8 +50,7 @@ pub enum StoreError {
         if *replaced {
             "Run the command again: it works on the file now at that path"
         } else {
-            "Restore the data directory (from a `shopsync backup` copy) or set it up again with `shopsync init`, \
-             then run the command again"
+            "Restore the data directory (from a backup copy) or set it up again, then run the command again"
         }
     )]
     FileGone { path: PathBuf, replaced: bool },

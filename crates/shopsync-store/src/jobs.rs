@@ -2,7 +2,7 @@
 //!
 //! Every flow run is a job row, whether someone asked for it (sync-now), a schedule fired, a webhook
 //! triggered it or a reprocess asked for it. The scheduler reads the last run of each kind to know when the
-//! next is due; the console and `shopsync jobs` show the history.
+//! next is due; the front-ends show the history.
 
 use std::future::Future;
 

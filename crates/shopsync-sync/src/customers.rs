@@ -215,31 +215,24 @@ impl Run<'_> {
     }
 }
 
-/// Why a customer could not be created, and what to change.
+/// Why a customer could not be created, and what to change (in words: the record is shown by every front-end).
 fn template_message(ctx: &ShopContext, template: Option<&CustomerTemplate>, missing: &[&str]) -> String {
-    let shop = &ctx.shop.domain;
     match (template, &ctx.settings.customer_template) {
         (Some(t), _) => format!(
-            "a new back-office customer is needed and the customer template `{}` leaves {} empty: fill {} with \
-             `shopsync templates set {} {}`, or choose another template with `shopsync shop set {shop} \
-             customer-template CODE`",
+            "a new back-office customer is needed and the customer template `{}` leaves {} empty: fill {} in the \
+             template, or choose another template in the shop's setting customer-template",
             t.code,
             missing.join(", "),
             if missing.len() == 1 { "it" } else { "them" },
-            t.code,
-            missing.iter().map(|f| format!("{f}=VALUE")).collect::<Vec<_>>().join(" ")
         ),
         (None, Some(code)) => format!(
-            "a new back-office customer is needed and the shop's customer template `{code}` does not exist: create it \
-             with `shopsync templates set {code} {}` or choose another with `shopsync shop set {shop} \
-             customer-template CODE`",
-            missing_all().iter().map(|f| format!("{f}=VALUE")).collect::<Vec<_>>().join(" ")
+            "a new back-office customer is needed and the shop's customer template `{code}` does not exist: create \
+             it with the fields {}, or choose another in the shop's setting customer-template",
+            missing_all().join(", ")
         ),
-        (None, None) => format!(
-            "a new back-office customer is needed and the shop has no customer template (the setting \
-             customer-template): choose one with `shopsync shop set {shop} customer-template CODE` \
-             (`shopsync templates list` shows them)"
-        ),
+        (None, None) => "a new back-office customer is needed and the shop has no customer template (the setting \
+                         customer-template): choose one"
+            .to_string(),
     }
 }
 

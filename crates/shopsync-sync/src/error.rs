@@ -39,6 +39,9 @@ pub enum SyncError {
     OutgoingDisabled(String),
     #[error("the {kind} sync of {shop} is already running (job {job}, process {pid} on {host}, started {started_at})")]
     AlreadyRunning { shop: String, kind: String, job: i64, pid: i64, host: String, started_at: String },
+    /// A shop setting must change (or be given) before the flow can run.
+    #[error("{message}")]
+    NeedsSetting { shop: String, key: &'static str, message: String },
     #[error("{0}")]
     Invalid(String),
 }
@@ -95,6 +98,8 @@ impl SyncError {
                     .then_act(turn_on(shop, "allow-data-sync-to-shopify"))
                     .then_text(" (reads and dry runs work either way)")
             }
+            SyncError::NeedsSetting { shop, key, .. } => RemedyStep::text("set it with ")
+                .then_act(RemedyAction::SetSetting { shop: shop.clone(), key: key.to_string(), value: None }),
             SyncError::OutgoingDisabled(shop) => {
                 RemedyStep::text("turn them on with ").then_act(turn_on(shop, "allow-outgoing-requests"))
             }

@@ -1,4 +1,4 @@
-//! Which flows are due: the schedules of `shopsync serve`.
+//! Which flows are due: the schedules `serve` runs.
 //!
 //! Each shop has a schedule per object (`schedule.orders = every 3h` ...). A flow is due when its schedule says
 //! so counting from the start of its last run, whatever that run's outcome: a failing flow is retried at its

@@ -104,6 +104,10 @@ fn placeholder(setting: &str) -> &'static str {
         "TAG"
     } else if setting.ends_with("-template") || setting == "price-list" {
         "CODE"
+    } else if setting == "location-map" {
+        "WAREHOUSE=LOCATION_ID,..."
+    } else if setting == "publish-to" {
+        "NAME,..."
     } else {
         "VALUE"
     }

@@ -51,7 +51,8 @@ impl OrderStore for SqliteStore {
         }
         let now = now();
         let mut tx = self.write().await?;
-        let domain: String = sqlx::query_scalar("SELECT domain FROM shops WHERE id = ?")
+        // A page of an unknown shop is refused as such, not as a foreign key failure.
+        let _: i64 = sqlx::query_scalar("SELECT 1 FROM shops WHERE id = ?")
             .bind(shop_id)
             .fetch_optional(&mut *tx)
             .await?
@@ -63,13 +64,13 @@ impl OrderStore for SqliteStore {
         let mut seen = HashSet::new();
         for (index, evaluation) in evaluations.iter().enumerate() {
             if !seen.insert(evaluation.order.order_id.as_str()) {
-                saved.extend(save_page(&mut tx, shop_id, &domain, &evaluations[start..index], &now).await?);
+                saved.extend(save_page(&mut tx, shop_id, &evaluations[start..index], &now).await?);
                 start = index;
                 seen.clear();
                 seen.insert(evaluation.order.order_id.as_str());
             }
         }
-        saved.extend(save_page(&mut tx, shop_id, &domain, &evaluations[start..], &now).await?);
+        saved.extend(save_page(&mut tx, shop_id, &evaluations[start..], &now).await?);
         tx.commit().await?;
         Ok(saved)
     }
@@ -411,7 +412,7 @@ impl OrderStore for SqliteStore {
                 .await?;
         let Some((id, number, Some(conflict))) = row else {
             return Err(StoreError::Conflict(format!(
-                "order {} has no conflict to settle (`shopsync orders list --status conflict` lists those that do)",
+                "order {} has no conflict to settle (only orders with the status conflict have one)",
                 input.order_id
             )));
         };
@@ -789,7 +790,6 @@ struct ExistingSalesOrder {
 async fn save_page(
     conn: &mut SqliteConnection,
     shop_id: i64,
-    domain: &str,
     page: &[OrderEvaluation],
     now: &str,
 ) -> Result<Vec<SavedEvaluation>> {
@@ -844,7 +844,7 @@ async fn save_page(
                     }
                     SalesOrderChange::Unchanged
                 } else if so.shipped > 0 {
-                    write_conflict_note(conn, so.id, domain, order, now).await?;
+                    write_conflict_note(conn, so.id, order, now).await?;
                     SalesOrderChange::Conflict
                 } else {
                     apply_update(conn, so.id, input, now).await?
@@ -1036,20 +1036,12 @@ async fn save_page(
     Ok(saved)
 }
 
-async fn write_conflict_note(
-    conn: &mut SqliteConnection,
-    id: i64,
-    domain: &str,
-    order: &ShopifyOrderInput,
-    now: &str,
-) -> Result<()> {
-    let numeric = order.order_id.rsplit('/').next().unwrap_or(&order.order_id);
+async fn write_conflict_note(conn: &mut SqliteConnection, id: i64, order: &ShopifyOrderInput, now: &str) -> Result<()> {
     let note = format!(
         "Shopify changed order {} after part of it shipped (Shopify updated it at {}): its lines, totals or addresses \
-         differ from this sales order, which was left as it is. Compare with the captured versions \
-         (`shopsync capture show --shop {domain} --type order {numeric}`), then settle it with `shopsync orders \
-         resolve --shop {domain} {numeric} --keep shopify` (apply Shopify's version, what shipped kept) or \
-         `--keep back-office` (keep the sales order as it is).",
+         differ from this sales order, which was left as it is. Compare with the captured versions of the order, \
+         then settle the conflict: keep Shopify's version (applied, what shipped kept) or keep the back office's \
+         (the sales order as it is).",
         order.name,
         normalize_time(&order.updated_at)
     );

@@ -1,6 +1,6 @@
 //! The application boundary: what every front-end calls to run shopsync, with no presentation in it.
 //!
-//! The CLI, the schedules of `shopsync serve` and (as they come) the web console, the back-office REST API, the
+//! The CLI, the schedules of `serve` and (as they come) the web console, the back-office REST API, the
 //! webhook intake and the workers all start flows, run what is due and read what a person looks at through this
 //! module. Decisions live here, once: which flows `sync all` runs and when it stops, what a scheduled round does
 //! with a flow another process runs, which access scopes a shop needs. Front-ends decide only how to show it:

@@ -107,7 +107,7 @@ impl InventoryPlan {
         }
         if !self.unlinked_skus.is_empty() {
             summary.notes.insert(
-                "SKUs not in Shopify yet, not sent (run `shopsync sync products`)".into(),
+                "SKUs not in Shopify yet, not sent (the product sync creates them)".into(),
                 named(&self.unlinked_skus),
             );
         }
@@ -239,7 +239,7 @@ async fn prepare(ctx: &ShopContext, progress: &dyn Progress) -> Result<(Inventor
         let known: Vec<String> = locations.iter().map(|(id, (name, _))| format!("{name} = {id}")).collect();
         return Err(SyncError::Invalid(format!(
             "no warehouse of {shop} is mapped to a Shopify location, so there is no stock to send; map them with \
-             `shopsync shop set {shop} location-map WAREHOUSE=LOCATION_ID,...` (Shopify locations: {})",
+             the shop's setting location-map, as WAREHOUSE=LOCATION_ID,... (Shopify locations: {})",
             if known.is_empty() { "none".to_string() } else { known.join(", ") }
         )));
     }
@@ -265,8 +265,8 @@ async fn prepare(ctx: &ShopContext, progress: &dyn Progress) -> Result<(Inventor
             plan.problems.push(problem(
                 "UNKNOWN_LOCATION",
                 format!(
-                    "warehouse {} is mapped to {}, which is not a location of {shop}; fix the mapping with \
-                     `shopsync shop set {shop} location-map ...`",
+                    "warehouse {} is mapped to {}, which is not a location of {shop}; fix the mapping in \
+                     the shop's setting location-map",
                     map.warehouse, map.location
                 ),
             ));
@@ -288,7 +288,7 @@ async fn prepare(ctx: &ShopContext, progress: &dyn Progress) -> Result<(Inventor
                 "UNKNOWN_WAREHOUSE",
                 format!(
                     "the location map names warehouse {}, which holds no stock in the back office; import its stock \
-                     with `shopsync stock import FILE` or fix the mapping",
+                     (a stock file) or fix the mapping",
                     map.warehouse
                 ),
             ));
@@ -586,7 +586,7 @@ fn out_of_range(sku: &str, warehouse: &str, quantity: i64) -> Problem {
         "QUANTITY_OUT_OF_RANGE",
         format!(
             "{sku} at {warehouse}: the back office holds {quantity}, above {}, the largest quantity Shopify accepts, \
-             so it was not sent; correct the stock file and import it again (`shopsync stock import FILE`)",
+             so it was not sent; correct the stock file and import it again",
             i32::MAX
         ),
     )
@@ -603,8 +603,8 @@ fn missing_item(sku: &str, warehouse: &str) -> Problem {
         &record_key(sku, warehouse),
         "INVALID_INVENTORY_ITEM",
         format!(
-            "{sku}: its Shopify variant no longer exists (was the product deleted in Shopify?); run `shopsync sync \
-             products` to create it again"
+            "{sku}: its Shopify variant no longer exists (was the product deleted in Shopify?); the next product \
+             sync creates it again"
         ),
     )
 }

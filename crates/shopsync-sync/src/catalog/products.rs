@@ -356,7 +356,7 @@ impl Catalog {
             let missing = store.missing_item_numbers(&options.items).await?;
             if !missing.is_empty() {
                 return Err(SyncError::Invalid(format!(
-                    "there is no item {}; `shopsync items list` shows the items",
+                    "there is no item {} in the back office (item numbers, not SKUs)",
                     missing.join(", ")
                 )));
             }
@@ -413,11 +413,14 @@ async fn resolve_price_list(ctx: &ShopContext) -> Result<Option<String>, SyncErr
     match &ctx.settings.price_list {
         Some(code) => match store.price_list(code).await? {
             Some(list) => Ok(Some(list.code)),
-            None => Err(SyncError::Invalid(format!(
-                "the price list {code} that {shop} sells at does not exist; import its prices with \
-                 `shopsync prices import --price-list {code} --currency CODE FILE` or choose another with \
-                 `shopsync shop set {shop} price-list CODE`"
-            ))),
+            None => Err(SyncError::NeedsSetting {
+                shop: shop.clone(),
+                key: "price-list",
+                message: format!(
+                    "the price list {code} that {shop} sells at does not exist; import its prices (a prices file \
+                     for the price list {code}, with its currency) or choose another price list"
+                ),
+            }),
         },
         None => {
             let lists = store.price_lists().await?;
@@ -426,12 +429,16 @@ async fn resolve_price_list(ctx: &ShopContext) -> Result<Option<String>, SyncErr
                 [only] => Ok(Some(only.code.clone())),
                 several => {
                     let codes: Vec<&str> = several.iter().map(|l| l.code.as_str()).collect();
-                    Err(SyncError::Invalid(format!(
-                        "there are {} price lists ({}) and {shop} has no price-list setting, so shopsync cannot \
-                         tell which prices to send; choose one with `shopsync shop set {shop} price-list CODE`",
-                        several.len(),
-                        codes.join(", ")
-                    )))
+                    Err(SyncError::NeedsSetting {
+                        shop: shop.clone(),
+                        key: "price-list",
+                        message: format!(
+                            "there are {} price lists ({}) and {shop} has no price-list setting, so shopsync \
+                             cannot tell which prices to send",
+                            several.len(),
+                            codes.join(", ")
+                        ),
+                    })
                 }
             }
         }
@@ -606,12 +613,12 @@ impl Work {
                 let message = match &catalog.settings.price_list {
                     Some(list) => format!(
                         "{} has no price in the price list {list}, and a new Shopify variant needs one; import it \
-                         with `shopsync prices import --price-list {list} FILE`",
+                         (a prices file for the price list {list})",
                         unpriced.join(", ")
                     ),
                     None => format!(
-                        "{} has no price: there is no price list yet; import one with `shopsync prices import \
-                         --price-list CODE --currency CODE FILE`",
+                        "{} has no price: there is no price list yet; import one (a prices file with the price \
+                         list's code and currency)",
                         unpriced.join(", ")
                     ),
                 };

@@ -73,7 +73,7 @@
 //! | `price` | yes | decimal, at least 0 (kept with two decimals at least: `12.5` is `12.50`) |
 //! | `compare_at_price` | no | the "was" price, decimal, at least 0; blank removes it |
 //!
-//! The price list is named outside the file (`shopsync prices import --price-list RETAIL`) and created when
+//! The price list is named outside the file (the CLI's `--price-list RETAIL`) and created when
 //! missing, with its currency. SKUs not in the file keep their price.
 //!
 //! # Stock file: quantities on hand

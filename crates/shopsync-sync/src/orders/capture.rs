@@ -1,5 +1,5 @@
 //! Data capture: the Shopify data of every order read, kept whatever the logging setting, one object per
-//! captured record (`shopsync capture show`), so the people running shopsync can see exactly what Shopify sent
+//! captured record, so the people running shopsync can see exactly what Shopify sent
 //! for an order, a line, a shipping charge, a transaction, a fulfillment, a refund or a return. The store adds a
 //! version only when an object's content changed.
 
@@ -7,7 +7,7 @@ use serde::Serialize;
 use shopify_admin::ops::order_import::ImportOrder;
 use shopsync_store::CaptureInput;
 
-/// The object types captured, as `shopsync capture show --type` names them.
+/// The object types captured, by the names the front-ends filter on.
 pub mod kinds {
     pub const ORDER: &str = "order";
     pub const ORDER_LINE: &str = "order_line";

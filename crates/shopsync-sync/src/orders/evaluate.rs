@@ -247,7 +247,7 @@ pub fn sales_order(order: &ImportOrder, catalog: &CatalogView) -> Result<SalesOr
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "order {order} cannot become a sales order: {what} of line '{line}' is too large to compute; check the line in \
-     Shopify and the bundle's component quantities (`shopsync items show ITEM`)"
+     Shopify and the bundle's component quantities in the back office"
 )]
 pub struct Overflow {
     pub order: String,

@@ -89,7 +89,7 @@ impl<'a> Importer<'a> {
             {
                 return Err(SyncError::Invalid(format!(
                     "bundle {bundle} holds {} of {}, outside 1 to {}: correct its row in the bundles file and import \
-                     it again (`shopsync bundles import FILE`) before syncing orders",
+                     it again before syncing orders",
                     c.quantity,
                     c.sku,
                     crate::import::MAX_COMPONENT_QUANTITY
@@ -225,7 +225,7 @@ impl<'a> Importer<'a> {
             self.requested.remove(&id);
             let mut status = saved.status;
             // Ended in Shopify after it became a sales order: a person decides what happens to it, once
-            // (`shopsync orders resolve`); a decision already taken is not asked again.
+            // (`resolve_conflict`); a decision already taken is not asked again.
             if ends(order)
                 && let Some(&sales_order_id) = existing.get(&id)
                 && store.conflict_resolutions(shop_id, &id).await?.is_empty()
@@ -233,7 +233,7 @@ impl<'a> Importer<'a> {
                 store
                     .set_sales_order_conflict(
                         sales_order_id,
-                        Some(&ended_note(order, saved.sales_order_number.as_deref(), &self.ctx.shop.domain)),
+                        Some(&ended_note(order, saved.sales_order_number.as_deref())),
                     )
                     .await?;
                 if let Some(current) = store.shopify_order(shop_id, &id).await? {
@@ -304,8 +304,8 @@ impl<'a> Importer<'a> {
             notes.insert(
                 "reprocess tags left in Shopify".into(),
                 format!(
-                    "{} (writes to Shopify are off: `shopsync shop set {} allow-data-sync-to-shopify on`)",
-                    c.tags_not_removed, self.ctx.shop.domain
+                    "{} (writes to Shopify are off: the shop's setting allow-data-sync-to-shopify)",
+                    c.tags_not_removed
                 ),
             );
         }
@@ -627,7 +627,7 @@ pub(crate) fn ends(order: &ImportOrder) -> bool {
 }
 
 /// The conflict note of an imported order cancelled or refunded in full in Shopify.
-fn ended_note(order: &ImportOrder, sales_order: Option<&str>, domain: &str) -> String {
+fn ended_note(order: &ImportOrder, sales_order: Option<&str>) -> String {
     let what = if order.cancelled_at.is_some() {
         let when = order.cancelled_at.map(|t| format!(" at {t}")).unwrap_or_default();
         let reason = order
@@ -639,11 +639,10 @@ fn ended_note(order: &ImportOrder, sales_order: Option<&str>, domain: &str) -> S
     } else {
         "refunded in full in Shopify".to_string()
     };
-    let numeric = order.id.as_str().rsplit('/').next().unwrap_or(order.id.as_str());
     format!(
         "Order {} was {what} after it was imported as sales order {}: stop its shipment if it has not left, or agree \
-         with the customer what happens to what shipped; then clear the conflict with `shopsync orders resolve \
-         --shop {domain} {numeric} --keep shopify` (cancels the sales order) or `--keep back-office` (keeps it).",
+         with the customer what happens to what shipped; then settle the conflict: keep Shopify's version (cancels \
+         the sales order) or keep the back office's (keeps it).",
         order.name,
         sales_order.unwrap_or("-")
     )

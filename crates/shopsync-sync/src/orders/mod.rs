@@ -16,7 +16,7 @@
 //!   code in a date range, or every order in error. The shop's reprocess tag does the same from Shopify admin: a
 //!   tagged order is evaluated at the next sync and the tag removed.
 //! - Fixes made in shopsync re-check the orders waiting for them by themselves: [`recheck_setting_change`] after
-//!   `shopsync shop set`, [`recheck_linked_skus`] after a product sync linked SKUs (it also runs at the start of
+//!   a setting change, [`recheck_linked_skus`] after a product sync linked SKUs (it also runs at the start of
 //!   every order sync), and a template change through the store's recheck index. Fixes made in Shopify (an edit, a
 //!   payment, a tag) arrive as an update the next incremental read picks up.
 //!
@@ -219,8 +219,8 @@ pub async fn resolve_conflict(
     let store = ctx.store();
     let Some(order) = store.find_shopify_order(ctx.shop.id, &OrderKey::parse(key)).await? else {
         return Err(SyncError::Invalid(format!(
-            "no order {key} in {}: `shopsync orders list --shop {} --status conflict` lists the orders in conflict",
-            ctx.shop.domain, ctx.shop.domain
+            "no order {key} in {}: name an order in conflict by its name, number or Shopify id",
+            ctx.shop.domain
         )));
     };
     let (found, _) = read::by_ids(ctx.client(), std::slice::from_ref(&order.order_id)).await?;

@@ -43,7 +43,7 @@ pub fn setting_change_events(key: &str, old: &ShopSettings, new: &ShopSettings) 
     events
 }
 
-/// Call after a shop setting was saved (`shopsync shop set`): marks the orders waiting for that change.
+/// Call after a shop setting was saved: marks the orders waiting for that change.
 pub async fn recheck_setting_change<S>(
     store: &S,
     shop_id: i64,

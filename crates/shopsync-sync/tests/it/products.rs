@@ -278,7 +278,7 @@ async fn a_new_variant_without_price_is_not_sent() {
     assert_eq!((summary.created, summary.skipped), (1, 1), "{summary}");
     let record = &h.store.skipped_records(h.shop.id, None).await.unwrap()[0];
     assert_eq!((record.object_key.as_str(), record.code.as_deref()), ("B", Some("MISSING_PRICE")));
-    assert!(record.message.contains("shopsync prices import --price-list RETAIL"), "{}", record.message);
+    assert!(record.message.contains("a prices file for the price list RETAIL"), "{}", record.message);
 }
 
 #[tokio::test]
