@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use serde::Serialize;
 use shopify_admin::ops::products::{
     Product, ProductSet, ProductSetVariables, ProductVariantsOfProduct, ProductVariantsOfProductVariables,
@@ -191,7 +191,11 @@ pub async fn sync_products(
     store.clear_skipped(shop_id, objects::ITEM, &work.unchanged).await?;
 
     progress.phase("sending products", Some(work.actions.len() as u64));
-    let mut sent = futures::stream::iter(work.actions.iter().map(|action| send(ctx, &catalog, action)))
+    // The sends are made into boxed futures before they become a stream: a stream holding the closure is not
+    // provably `Send` (a limit of the compiler with closures over references), and the webhook runner spawns
+    // a product sync on its own task.
+    let sends: Vec<_> = work.actions.iter().map(|action| send(ctx, &catalog, action).boxed()).collect();
+    let mut sent = futures::stream::iter(sends)
         .buffer_unordered(CONCURRENT_WRITES);
     let mut pending = Pending::default();
     let mut failure = None;
