@@ -26,6 +26,9 @@ use crate::orders::BulkChoice;
 use crate::scheduler::LeftOut;
 use crate::{Engine, NoProgress, SyncError};
 
+/// How long a webhook run waits when its flow is already running (a scheduled or manual run) before it tries again.
+const BUSY_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// At most this many stored, unprocessed events are taken up again when serve starts.
 const RESUME_LIMIT: u32 = 10_000;
 
@@ -200,6 +203,17 @@ impl Intake {
             };
             match self.run(&domain, flow).await {
                 Ok(()) => self.processed(shop_id, &batch).await,
+                // The schedule or a manual sync runs this flow now, and may have read past what these events
+                // announce: their run waits for it to end, unless serve is stopping (then the next start runs them).
+                Err(SyncError::AlreadyRunning { .. }) if !self.tasks.is_closed() => {
+                    {
+                        let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                        if let Some(slot) = slots.get_mut(&(shop_id, flow)) {
+                            slot.pending.extend(batch);
+                        }
+                    }
+                    tokio::time::sleep(BUSY_RETRY).await;
+                }
                 // Left unprocessed: the next start of serve takes the events up again, and the schedule covers
                 // them meanwhile.
                 Err(error) => {
