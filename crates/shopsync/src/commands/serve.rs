@@ -49,6 +49,8 @@ pub const SERVE_HELP: &str = "\
 Each flow runs when its schedule is due: `shopsync shop set SHOP schedule.orders \"every 15m\"` (default every
 3 hours; `off` stops it). Shops that are disabled or have allow-background-sync off are left alone, and so is
 a flow whose sync-* setting is off. Every run is a job with trigger `schedule`: `shopsync jobs --shop SHOP`.
+Shopify's webhooks are received on --listen at /webhooks/shopify (set the app's secret with `shopsync app set`);
+each starts its flow at once, as a job with trigger `webhook`.
 Exit codes: 0 stopped normally, or --once ran cleanly; with --once also 5 some records were held or skipped
 (listed by `shopsync orders list --status error` and friends) and 1 a flow failed (its message is printed).";
 
