@@ -42,6 +42,8 @@ pub trait AppStore: Send + Sync {
     async fn app_credentials(&self) -> Result<Option<AppCredentials>>;
     /// Replaces the app's credentials (`updated_at` is set by the store).
     async fn set_app_credentials(&self, credentials: &AppCredentials) -> Result<()>;
+    /// Marks these events of a shop processed, in one statement (a coalesced run covers many).
+    async fn mark_webhook_events_processed(&self, shop_id: i64, event_ids: &[String]) -> Result<()>;
     /// Webhook events received but not marked processed, oldest first, at most `limit`.
     async fn pending_webhook_events(&self, limit: u32) -> Result<Vec<PendingWebhookEvent>>;
 }

@@ -15,6 +15,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use shopify_admin::webhook::VerifiedWebhook;
 use shopsync_core::Flow;
@@ -27,7 +28,10 @@ use crate::scheduler::LeftOut;
 use crate::{Engine, NoProgress, SyncError};
 
 /// How long a webhook run waits when its flow is already running (a scheduled or manual run) before it tries again.
-const BUSY_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
+const BUSY_RETRY: Duration = Duration::from_secs(2);
+
+/// How long a shop's id is taken from memory before it is read again.
+const SHOP_CACHE_FOR: Duration = Duration::from_secs(10);
 
 /// At most this many stored, unprocessed events are taken up again when serve starts.
 const RESUME_LIMIT: u32 = 10_000;
@@ -79,8 +83,10 @@ struct Slot {
 /// Receives verified deliveries and runs their work after the answer, coalescing runs per shop and flow.
 pub struct Intake {
     engine: Arc<Engine>,
-    /// A slot exists while a worker task runs for its shop and flow.
-    slots: Mutex<HashMap<(i64, Flow), Slot>>,
+    /// A slot exists while a worker task runs for its shop and flow (`None`: events that only need marking).
+    slots: Mutex<HashMap<(i64, Option<Flow>), Slot>>,
+    /// Connected shops by domain, read again after [`SHOP_CACHE_FOR`]: a delivery costs no shop lookup.
+    shops: Mutex<HashMap<String, (i64, Instant)>>,
     tasks: TaskTracker,
 }
 
@@ -93,7 +99,12 @@ impl std::fmt::Debug for Intake {
 impl Intake {
     /// An intake running its work on `engine`; must be created inside a tokio runtime.
     pub fn new(engine: Arc<Engine>) -> Arc<Intake> {
-        Arc::new(Intake { engine, slots: Mutex::new(HashMap::new()), tasks: TaskTracker::new() })
+        Arc::new(Intake {
+            engine,
+            slots: Mutex::new(HashMap::new()),
+            shops: Mutex::new(HashMap::new()),
+            tasks: TaskTracker::new(),
+        })
     }
 
     /// The engine the work runs on.
@@ -107,7 +118,7 @@ impl Intake {
             return Ok(Receipt::NoEventId);
         };
         let domain = delivery.shop_domain.as_str();
-        let Some(shop) = self.engine.store().shop(domain).await? else {
+        let Some(shop_id) = self.shop_id(domain).await? else {
             tracing::warn!(shop = domain, topic = %delivery.topic, "webhook for a shop that is not connected: ignored");
             return Ok(Receipt::UnknownShop);
         };
@@ -117,12 +128,32 @@ impl Intake {
             webhook_id: delivery.webhook_id.clone(),
             triggered_at: delivery.triggered_at.map(|at| at.to_string()),
         };
-        if !self.engine.store().record_webhook_event(shop.id, &event).await? {
+        if !self.engine.store().record_webhook_event(shop_id, &event).await? {
             tracing::debug!(shop = domain, event = %event_id, "duplicate webhook delivery: ignored");
             return Ok(Receipt::Duplicate);
         }
-        self.dispatch(shop.id, &shop.domain, event_id, &delivery.topic);
+        self.dispatch(shop_id, domain, event_id, &delivery.topic);
         Ok(Receipt::Accepted)
+    }
+
+    /// The id of the connected shop with this domain. A shop not connected is not remembered, so one connected
+    /// meanwhile is found by the next delivery; a removed shop is forgotten within [`SHOP_CACHE_FOR`] (until then
+    /// its events cannot be stored, and Shopify delivers them again).
+    async fn shop_id(&self, domain: &str) -> Result<Option<i64>, SyncError> {
+        {
+            let shops = self.shops.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if let Some((id, at)) = shops.get(domain)
+                && at.elapsed() < SHOP_CACHE_FOR
+            {
+                return Ok(Some(*id));
+            }
+        }
+        let Some(shop) = self.engine.store().shop(domain).await? else {
+            return Ok(None);
+        };
+        let mut shops = self.shops.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        shops.insert(domain.to_string(), (shop.id, Instant::now()));
+        Ok(Some(shop.id))
     }
 
     /// Queues the work of every stored event not processed yet (serve stopped before it was done); returns how
@@ -151,18 +182,9 @@ impl Intake {
     fn dispatch(self: &Arc<Self>, shop_id: i64, domain: &str, event_id: &str, topic: &str) {
         let event_id = event_id.to_string();
         match WebhookWork::of(topic) {
-            WebhookWork::Flow(flow) => {
-                let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                // A slot present means its worker runs and will take this event in its next run.
-                let start = !slots.contains_key(&(shop_id, flow));
-                slots.entry((shop_id, flow)).or_default().pending.push(event_id);
-                drop(slots);
-                if start {
-                    let intake = self.clone();
-                    let domain = domain.to_string();
-                    self.tasks.spawn(async move { intake.work(shop_id, domain, flow).await });
-                }
-            }
+            WebhookWork::Flow(flow) => self.queue(shop_id, domain, Some(flow), event_id),
+            // Marked processed in batches by a worker of their own, like a flow's events: one statement for many.
+            WebhookWork::Nothing => self.queue(shop_id, domain, None, event_id),
             WebhookWork::NeedsAccess => {
                 let intake = self.clone();
                 let domain = domain.to_string();
@@ -180,15 +202,25 @@ impl Intake {
                     }
                 });
             }
-            WebhookWork::Nothing => {
-                let intake = self.clone();
-                self.tasks.spawn(async move { intake.processed(shop_id, &[event_id]).await });
-            }
+        }
+    }
+
+    /// Adds an event to its shop and flow's slot, starting the slot's worker unless it runs.
+    fn queue(self: &Arc<Self>, shop_id: i64, domain: &str, flow: Option<Flow>, event_id: String) {
+        let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // A slot present means its worker runs and will take this event in its next run.
+        let start = !slots.contains_key(&(shop_id, flow));
+        slots.entry((shop_id, flow)).or_default().pending.push(event_id);
+        drop(slots);
+        if start {
+            let intake = self.clone();
+            let domain = domain.to_string();
+            self.tasks.spawn(async move { intake.work(shop_id, domain, flow).await });
         }
     }
 
     /// The worker of one shop and flow: runs the flow while events wait for it, then removes its slot.
-    async fn work(self: Arc<Self>, shop_id: i64, domain: String, flow: Flow) {
+    async fn work(self: Arc<Self>, shop_id: i64, domain: String, flow: Option<Flow>) {
         loop {
             let batch = {
                 let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -201,6 +233,10 @@ impl Intake {
                     }
                 }
             };
+            let Some(flow) = flow else {
+                self.processed(shop_id, &batch).await;
+                continue;
+            };
             match self.run(&domain, flow).await {
                 Ok(()) => self.processed(shop_id, &batch).await,
                 // The schedule or a manual sync runs this flow now, and may have read past what these events
@@ -208,7 +244,7 @@ impl Intake {
                 Err(SyncError::AlreadyRunning { .. }) if !self.tasks.is_closed() => {
                     {
                         let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                        if let Some(slot) = slots.get_mut(&(shop_id, flow)) {
+                        if let Some(slot) = slots.get_mut(&(shop_id, Some(flow))) {
                             slot.pending.extend(batch);
                         }
                     }
@@ -241,10 +277,8 @@ impl Intake {
     }
 
     async fn processed(&self, shop_id: i64, events: &[String]) {
-        for event in events {
-            if let Err(error) = self.engine.store().mark_webhook_event_processed(shop_id, event).await {
-                tracing::error!(%error, "cannot mark a webhook event processed; it will be run again at the next start");
-            }
+        if let Err(error) = self.engine.store().mark_webhook_events_processed(shop_id, events).await {
+            tracing::error!(%error, "cannot mark webhook events processed; they will be run again at the next start");
         }
     }
 }

@@ -30,6 +30,23 @@ impl AppStore for SqliteStore {
         Ok(())
     }
 
+    async fn mark_webhook_events_processed(&self, shop_id: i64, event_ids: &[String]) -> Result<()> {
+        if event_ids.is_empty() {
+            return Ok(());
+        }
+        let ids = serde_json::to_string(event_ids)?;
+        sqlx::query(
+            "UPDATE webhook_events SET processed_at = ? WHERE shop_id = ? AND processed_at IS NULL \
+             AND event_id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(now())
+        .bind(shop_id)
+        .bind(ids)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     async fn pending_webhook_events(&self, limit: u32) -> Result<Vec<PendingWebhookEvent>> {
         Ok(sqlx::query_as(
             "SELECT shop_id, event_id, topic, received_at FROM webhook_events WHERE processed_at IS NULL \
