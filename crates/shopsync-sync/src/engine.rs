@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 use shopify_admin::ops::shop::{ShopInfo, ShopInfoData};
+use shopify_admin::webhook::WebhookVerifier;
 use shopify_admin::{
     AdminClient, AdminError, ApiVersion, BlockReason, CostBudget, Endpoint, OutgoingRequest, RequestPolicy,
     RetryConfig, ShopDomain, Timeouts,
 };
-use shopify_admin::webhook::WebhookVerifier;
 use shopsync_core::secret::{access_token_context, app_secret_context};
 use shopsync_core::{CipherError, Gid, ShopSettings, TokenCipher};
 use shopsync_store::{AccessStatus, Job, JobProcess, JobStatus, JobTrigger, Shop, Store, StoreError};

@@ -14,6 +14,7 @@
 //! this module and holds no sync logic of its own.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -162,9 +163,9 @@ impl Intake {
         let pending = self.engine.store().pending_webhook_events(RESUME_LIMIT).await?;
         let mut domains = HashMap::new();
         for event in &pending {
-            if !domains.contains_key(&event.shop_id) {
+            if let Entry::Vacant(vacant) = domains.entry(event.shop_id) {
                 let shop = self.engine.store().shop_by_id(event.shop_id).await?;
-                domains.insert(event.shop_id, shop.map(|shop| shop.domain));
+                vacant.insert(shop.map(|shop| shop.domain));
             }
             if let Some(Some(domain)) = domains.get(&event.shop_id) {
                 self.dispatch(event.shop_id, domain, &event.event_id, &event.topic);
@@ -270,8 +271,7 @@ impl Intake {
             tracing::info!(shop = domain, %flow, "webhook left alone: the flow is switched off");
             return Ok(());
         }
-        let summary =
-            run_flow(&self.engine, &shop, flow, JobTrigger::Webhook, BulkChoice::Auto, &NoProgress).await?;
+        let summary = run_flow(&self.engine, &shop, flow, JobTrigger::Webhook, BulkChoice::Auto, &NoProgress).await?;
         tracing::info!(shop = domain, %flow, %summary, "webhook-triggered run finished");
         Ok(())
     }

@@ -64,7 +64,8 @@ async fn run(deliveries: usize, concurrency: usize) {
     tokio::spawn(shopsync_web::serve(listener, shopsync_web::router(intake.clone(), verifier), std::future::pending()));
 
     // A realistic body: an inventory level is small, an order is a few kilobytes; take 2 KB.
-    let body = format!(r#"{{"inventory_item_id":271878346596884015,"location_id":24826418,"pad":"{}"}}"#, "x".repeat(2000));
+    let body =
+        format!(r#"{{"inventory_item_id":271878346596884015,"location_id":24826418,"pad":"{}"}}"#, "x".repeat(2000));
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).expect("key");
     mac.update(body.as_bytes());
     let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());

@@ -94,9 +94,10 @@ async fn shopify_webhook(State(state): State<WebState>, request: Request) -> Res
         Ok(Receipt::Accepted) => answer("accepted"),
         Ok(Receipt::Duplicate) => answer("duplicate"),
         Ok(Receipt::UnknownShop) => answer("unknown shop"),
-        Ok(Receipt::NoEventId) => {
-            refuse(StatusCode::UNAUTHORIZED, "the webhook has no X-Shopify-Event-Id header, so it cannot be from Shopify")
-        }
+        Ok(Receipt::NoEventId) => refuse(
+            StatusCode::UNAUTHORIZED,
+            "the webhook has no X-Shopify-Event-Id header, so it cannot be from Shopify",
+        ),
         // Not stored: a 500 makes Shopify deliver it again later.
         Err(error) => {
             tracing::error!(shop = %delivery.shop_domain, topic = %delivery.topic, %error, "cannot store a webhook");

@@ -195,8 +195,7 @@ pub async fn sync_products(
     // provably `Send` (a limit of the compiler with closures over references), and the webhook runner spawns
     // a product sync on its own task.
     let sends: Vec<_> = work.actions.iter().map(|action| send(ctx, &catalog, action).boxed()).collect();
-    let mut sent = futures::stream::iter(sends)
-        .buffer_unordered(CONCURRENT_WRITES);
+    let mut sent = futures::stream::iter(sends).buffer_unordered(CONCURRENT_WRITES);
     let mut pending = Pending::default();
     let mut failure = None;
     while let Some(outcome) = sent.next().await {

@@ -89,10 +89,7 @@ impl Server {
 
     /// How many webhook events are stored, and how many of them are processed.
     pub async fn events(&self) -> (i64, i64) {
-        sqlx::query_as("SELECT COUNT(*), COUNT(processed_at) FROM webhook_events")
-            .fetch_one(&self.db)
-            .await
-            .unwrap()
+        sqlx::query_as("SELECT COUNT(*), COUNT(processed_at) FROM webhook_events").fetch_one(&self.db).await.unwrap()
     }
 
     /// The jobs webhooks started, by kind.

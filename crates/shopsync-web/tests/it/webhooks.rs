@@ -142,8 +142,7 @@ async fn a_duplicate_delivery_is_stored_once_and_runs_the_flow_once() {
 #[tokio::test(flavor = "multi_thread")]
 async fn ten_deliveries_during_a_run_make_one_more_run_not_ten() {
     // Each GraphQL request takes 300 ms, so the first run is still going when the ten arrive.
-    let server =
-        Server::start(SimConfig { faults: Faults { latency_ms: 300, ..Faults::default() }, ..empty() }).await;
+    let server = Server::start(SimConfig { faults: Faults { latency_ms: 300, ..Faults::default() }, ..empty() }).await;
     let answer = server.deliver("customers/create", "first", br#"{"id":1}"#, SECRET).await;
     assert_eq!(answer.status(), 200);
     let running = || async {

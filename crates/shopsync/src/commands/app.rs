@@ -99,9 +99,7 @@ pub async fn run(data_dir: &DataDir, command: AppCommand) -> anyhow::Result<Exit
                 println!("updated:          {}", view.updated_at.as_deref().unwrap_or_default());
                 println!("webhook URL:      https://YOUR_HOST/webhooks/shopify (served by `shopsync serve`)");
             } else {
-                println!(
-                    "No app credentials yet: shopsync app set --client-id ID --client-secret-stdin < secret.txt"
-                );
+                println!("No app credentials yet: shopsync app set --client-id ID --client-secret-stdin < secret.txt");
             }
         }
     }

@@ -195,16 +195,13 @@ async fn an_order_placed_in_shopify_is_imported_by_serve_through_its_webhook_onc
     assert!(status.success(), "{out}\n{err}");
     assert_eq!((events, processed), (1, 1), "one event, stored once");
     assert_eq!(sales_orders().await, 1);
-    let runs: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'orders' AND trigger = 'webhook'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    assert_eq!(runs, 1, "the duplicate started nothing");
-    let scheduled: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE trigger = 'schedule'")
+    let runs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'orders' AND trigger = 'webhook'")
         .fetch_one(&pool)
         .await
         .unwrap();
+    assert_eq!(runs, 1, "the duplicate started nothing");
+    let scheduled: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE trigger = 'schedule'").fetch_one(&pool).await.unwrap();
     assert_eq!(scheduled, 0, "the schedules are off: the webhook did it");
     let secret = sim.client_secret().expose_secret().to_string();
     assert!(!out.contains(&secret) && !err.contains(&secret), "a secret was printed:\n{out}\n{err}");
