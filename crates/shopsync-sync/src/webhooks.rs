@@ -226,8 +226,11 @@ impl Intake {
             let batch = {
                 let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                 let batch = slots.get_mut(&(shop_id, flow)).map(|slot| std::mem::take(&mut slot.pending));
+                // Once serve stops, the run in progress finishes but no queued run starts: its events stay
+                // unprocessed for the next start.
+                let stopping = flow.is_some() && self.tasks.is_closed();
                 match batch {
-                    Some(batch) if !batch.is_empty() => batch,
+                    Some(batch) if !batch.is_empty() && !stopping => batch,
                     _ => {
                         slots.remove(&(shop_id, flow));
                         return;
