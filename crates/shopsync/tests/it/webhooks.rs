@@ -189,6 +189,12 @@ async fn an_order_placed_in_shopify_is_imported_by_serve_through_its_webhook_onc
         sim.control().deliveries().iter().filter(|d| d.topic == "orders/create" && d.attempts > 0).count() == 2
     })
     .await;
+    // The event is marked processed once its run has ended, a moment after the sales order is saved.
+    wait_until("the event is processed", || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(processed_at) FROM webhook_events").fetch_one(&pool).await.unwrap()
+            == 1
+    })
+    .await;
     let (events, processed): (i64, i64) =
         sqlx::query_as("SELECT COUNT(*), COUNT(processed_at) FROM webhook_events").fetch_one(&pool).await.unwrap();
     let (status, out, err) = serve.stop().await;
@@ -290,5 +296,40 @@ async fn serve_without_app_credentials_says_so_and_refuses_webhooks() {
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
     assert!(printed.contains("No app credentials yet") || out.contains("No app credentials yet"), "{out}");
     assert!(err.contains("shopsync app set"), "{err}");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_delivery_stored_but_not_run_before_serve_stopped_is_run_at_the_next_start() {
+    use shopsync_store::{OrderStore, ShopStore, SqliteStore, WebhookEventInput};
+    let sim = Simulator::start(SimConfig { seed: Seed::Empty, ..SimConfig::default() }).await.unwrap();
+    let dir = webhook_ready(&sim).await;
+    {
+        // As a serve killed right after answering would leave it.
+        let store = SqliteStore::open(&dir.path().join("shopsync.db")).await.unwrap();
+        let shop = store.shop(sim.shop_domain()).await.unwrap().unwrap();
+        let event =
+            WebhookEventInput { event_id: "left-over".into(), topic: "orders/paid".into(), ..Default::default() };
+        assert!(store.record_webhook_event(shop.id, &event).await.unwrap());
+        store.close().await;
+    }
+    let serve = Serve::start(dir.path());
+    let pool = db(dir.path()).await;
+    wait_until("the left-over event is processed", || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM webhook_events WHERE processed_at IS NOT NULL")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            == 1
+    })
+    .await;
+    let (status, out, err) = serve.stop().await;
+    assert!(status.success(), "{out}\n{err}");
+    assert!(out.contains("1 webhook events received before the last stop are processed now."), "{out}");
+    let runs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'orders' AND trigger = 'webhook'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(runs, 1);
     sim.shutdown().await;
 }
