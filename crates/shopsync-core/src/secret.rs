@@ -175,6 +175,13 @@ pub fn client_secret_context(shop_domain: &str) -> String {
     format!("client_secret:{shop_domain}")
 }
 
+/// The associated-data context of the Shopify app's client secret (`previous` for the one a rotation replaces),
+/// bound to the app's client id: a secret copied in the database to another app's row does not open.
+pub fn app_secret_context(client_id: &str, previous: bool) -> String {
+    let which = if previous { "previous_client_secret" } else { "client_secret" };
+    format!("app_{which}:{client_id}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

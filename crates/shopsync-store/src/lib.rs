@@ -24,6 +24,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod app;
 pub mod catalog;
 pub mod customers;
 mod error;
@@ -33,6 +34,7 @@ pub mod orders;
 pub mod shops;
 mod sqlite;
 
+pub use app::{AppCredentials, AppStore, PendingWebhookEvent};
 pub use catalog::{
     Bundle, BundleComponent, BundleInput, CatalogStore, InventoryState, Item, ItemFilter, ItemInput, ItemQuery,
     ItemStatus, ItemsUpsert, MarkOutcome, Price, PriceInput, PriceList, PriceListInput, PricesUpsert, ProductLink,
@@ -59,12 +61,12 @@ pub use sqlite::SqliteStore;
 
 /// Everything shopsync persists, implemented once per backend.
 pub trait Store:
-    ShopStore + LogStore + JobStore + CatalogStore + OrderStore + CustomerStore + Send + Sync + 'static
+    ShopStore + LogStore + JobStore + CatalogStore + OrderStore + CustomerStore + AppStore + Send + Sync + 'static
 {
 }
 
 impl<T> Store for T where
-    T: ShopStore + LogStore + JobStore + CatalogStore + OrderStore + CustomerStore + Send + Sync + 'static
+    T: ShopStore + LogStore + JobStore + CatalogStore + OrderStore + CustomerStore + AppStore + Send + Sync + 'static
 {
 }
 

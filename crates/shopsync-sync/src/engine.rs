@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 use shopify_admin::ops::shop::{ShopInfo, ShopInfoData};
+use shopify_admin::webhook::WebhookVerifier;
 use shopify_admin::{
     AdminClient, AdminError, ApiVersion, BlockReason, CostBudget, Endpoint, OutgoingRequest, RequestPolicy,
     RetryConfig, ShopDomain, Timeouts,
 };
-use shopsync_core::secret::access_token_context;
+use shopsync_core::secret::{access_token_context, app_secret_context};
 use shopsync_core::{CipherError, Gid, ShopSettings, TokenCipher};
 use shopsync_store::{AccessStatus, Job, JobProcess, JobStatus, JobTrigger, Shop, Store, StoreError};
 
@@ -65,6 +66,22 @@ impl Engine {
     pub async fn shop(&self, domain: &str) -> Result<ShopContext, SyncError> {
         let shop = self.store.shop(domain).await?.ok_or_else(|| SyncError::UnknownShop(domain.to_string()))?;
         self.context(shop).await
+    }
+
+    /// The verifier of webhook signatures, made from the app's client secrets (current and, during a rotation,
+    /// previous); `None` while they are not stored. With the shop tokens of [`Engine::context`],
+    /// this is the one place the engine opens a sealed secret.
+    pub async fn webhook_verifier(&self) -> Result<Option<WebhookVerifier>, SyncError> {
+        let Some(app) = self.store.app_credentials().await? else {
+            return Ok(None);
+        };
+        let current = self.cipher.open(&app_secret_context(&app.client_id, false), &app.client_secret)?;
+        let mut verifier = WebhookVerifier::new(current);
+        if let Some(sealed) = &app.previous_client_secret {
+            let previous = self.cipher.open(&app_secret_context(&app.client_id, true), sealed)?;
+            verifier = verifier.with_previous_secret(previous);
+        }
+        Ok(Some(verifier))
     }
 
     /// Every connected shop's context.

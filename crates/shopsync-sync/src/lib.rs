@@ -43,6 +43,7 @@ mod progress;
 pub mod scheduler;
 pub mod secrets;
 mod summary;
+pub mod webhooks;
 
 pub use engine::{Engine, ShopContext};
 pub use error::{InvalidRecordFix, SyncError};

@@ -44,6 +44,9 @@ pub enum Command {
     /// Connect, inspect and configure Shopify stores.
     #[command(subcommand)]
     Shop(ShopCommand),
+    /// The Shopify app's credentials: its client secret verifies the webhooks `serve` receives.
+    #[command(subcommand, after_long_help = crate::commands::app::APP_HELP)]
+    App(crate::commands::app::AppCommand),
     /// Run the local Shopify store simulator (for trying shopsync without a real store).
     #[cfg(feature = "sim")]
     #[command(after_long_help = crate::commands::sim::SIM_HELP)]

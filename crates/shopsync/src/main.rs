@@ -43,7 +43,8 @@ fn main() -> std::process::ExitCode {
 /// a terminal (and not with `NO_COLOR`): in a pipe or a file they are escape codes that bury the text.
 fn init_tracing(verbose: bool) {
     use std::io::IsTerminal as _;
-    let default = if verbose { "shopsync=debug,shopsync_sync=debug,shopify_admin=debug" } else { "warn" };
+    let default =
+        if verbose { "shopsync=debug,shopsync_sync=debug,shopsync_web=debug,shopify_admin=debug" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());

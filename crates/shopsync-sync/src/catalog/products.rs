@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use serde::Serialize;
 use shopify_admin::ops::products::{
     Product, ProductSet, ProductSetVariables, ProductVariantsOfProduct, ProductVariantsOfProductVariables,
@@ -197,8 +197,11 @@ pub async fn sync_products(
         Vec::new()
     };
     progress.phase("sending products", Some(work.actions.len() as u64));
-    let mut sent = futures::stream::iter(work.actions.iter().map(|action| send(ctx, &catalog, action, &publications)))
-        .buffer_unordered(CONCURRENT_WRITES);
+    // The sends are made into boxed futures before they become a stream: a stream holding the closure is not
+    // provably `Send` (a limit of the compiler with closures over references), and the webhook runner spawns
+    // a product sync on its own task.
+    let sends: Vec<_> = work.actions.iter().map(|action| send(ctx, &catalog, action, &publications).boxed()).collect();
+    let mut sent = futures::stream::iter(sends).buffer_unordered(CONCURRENT_WRITES);
     let mut pending = Pending::default();
     let mut failure = None;
     while let Some(outcome) = sent.next().await {

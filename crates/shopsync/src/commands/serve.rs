@@ -6,13 +6,20 @@
 //!
 //! `--once` runs what is due now and exits, for a cron job or a systemd timer; without it shopsync keeps
 //! checking until Ctrl-C or SIGTERM, finishing the flow in progress first.
+//!
+//! Next to the schedules, on the same engine, serve runs the HTTP front-end (`shopsync-web`) on `--listen`:
+//! Shopify's webhooks arrive there and start their flow at once. On SIGTERM it stops accepting, lets the runs
+//! webhooks started finish, then ends. This file only wires the two together.
 
+use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
 use shopsync_sync::Engine;
 use shopsync_sync::app::{self, LeftOut, Round, ServeEvent};
+use shopsync_sync::webhooks::Intake;
 
 use super::progress::Bars;
 use crate::context::DataDir;
@@ -26,20 +33,29 @@ pub struct ServeArgs {
     /// Only this shop (NAME.myshopify.com); default: every shop.
     #[arg(long)]
     shop: Option<String>,
-    /// Run the flows due now, then exit (for cron or a systemd timer).
+    /// Run the flows due now, then exit (for cron or a systemd timer); no web server then.
     #[arg(long)]
     once: bool,
+    /// Address the web server (webhook intake at /webhooks/shopify, /health) listens on; port 0 picks a free
+    /// port, printed at start.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8787", conflicts_with = "no_listen")]
+    listen: SocketAddr,
+    /// Run the schedules only, without the web server.
+    #[arg(long)]
+    no_listen: bool,
 }
 
 pub const SERVE_HELP: &str = "\
 Each flow runs when its schedule is due: `shopsync shop set SHOP schedule.orders \"every 15m\"` (default every
 3 hours; `off` stops it). Shops that are disabled or have allow-background-sync off are left alone, and so is
 a flow whose sync-* setting is off. Every run is a job with trigger `schedule`: `shopsync jobs --shop SHOP`.
+Shopify's webhooks are received on --listen at /webhooks/shopify (set the app's secret with `shopsync app set`);
+each starts its flow at once, as a job with trigger `webhook`.
 Exit codes: 0 stopped normally, or --once ran cleanly; with --once also 5 some records were held or skipped
 (listed by `shopsync orders list --status error` and friends) and 1 a flow failed (its message is printed).";
 
 pub async fn run(data_dir: &DataDir, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let engine = data_dir.engine().await?;
+    let engine = Arc::new(data_dir.engine().await?);
     let only = args.shop.map(|shop| shop.trim().to_ascii_lowercase());
     if let Some(domain) = &only
         && engine.store().shop(domain).await?.is_none()
@@ -59,6 +75,7 @@ pub async fn run(data_dir: &DataDir, args: ServeArgs) -> anyhow::Result<ExitCode
         shutdown().await;
         let _ = stop_tx.send(true);
     });
+    let web = if args.once || args.no_listen { None } else { Some(start_web(&engine, args.listen, &stop).await?) };
     loop {
         let outcome = run_due(&engine, only.as_deref(), &stop).await?;
         engine.flush_logs().await;
@@ -86,8 +103,53 @@ pub async fn run(data_dir: &DataDir, args: ServeArgs) -> anyhow::Result<ExitCode
             _ = stop.changed() => break,
         }
     }
+    if let Some((server, intake)) = web {
+        match server.await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => eprintln!("the web server stopped with an error: {err}"),
+            Err(err) => eprintln!("the web server task failed: {err}"),
+        }
+        // The runs webhooks started finish, with their checkpoints, before serve ends.
+        intake.finish().await;
+    }
     engine.flush_logs().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Binds `listen`, says where, takes up the webhook events a previous serve left unprocessed, and serves until
+/// `stop` says so.
+async fn start_web(
+    engine: &Arc<Engine>,
+    listen: SocketAddr,
+    stop: &tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<(tokio::task::JoinHandle<std::io::Result<()>>, Arc<Intake>)> {
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|err| crate::exit::Failure {
+        code: 1,
+        message: format!(
+            "cannot listen on {listen} ({err}): another program may use that port; pass another address with \
+             --listen (port 0 picks a free one), or --no-listen to run the schedules only"
+        ),
+    })?;
+    let address = listener.local_addr()?;
+    let verifier = engine.webhook_verifier().await?;
+    let intake = Intake::new(engine.clone());
+    println!("shopsync serve: listening on http://{address} (Shopify webhooks: POST /webhooks/shopify)");
+    if verifier.is_none() {
+        println!(
+            "No app credentials yet, so webhooks are refused: shopsync app set --client-id ID --client-secret-stdin \
+             < secret.txt, then restart serve."
+        );
+    }
+    let resumed = intake.resume().await?;
+    if resumed > 0 {
+        println!("{resumed} webhook events received before the last stop are processed now.");
+    }
+    let mut stop = stop.clone();
+    let router = shopsync_web::router(intake.clone(), verifier);
+    let server = tokio::spawn(shopsync_web::serve(listener, router, async move {
+        let _ = stop.wait_for(|stopped| *stopped).await;
+    }));
+    Ok((server, intake))
 }
 
 /// What one round of due flows came to.

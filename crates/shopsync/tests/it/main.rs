@@ -11,6 +11,7 @@ mod reliability;
 mod security;
 mod shop;
 mod sync;
+mod webhooks;
 
 use std::io::Write;
 use std::path::Path;

@@ -217,7 +217,8 @@ async fn serve_stops_cleanly_on_sigterm() {
     let sim = Simulator::start(SimConfig { seed: Seed::Empty, ..SimConfig::default() }).await.unwrap();
     let dir = with_catalog(&sim).await;
     let mut child = shopsync(dir.path())
-        .arg("serve")
+        // A free port: the default 8787 may be taken by another serve on this machine.
+        .args(["serve", "--listen", "127.0.0.1:0"])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -1,0 +1,59 @@
+use async_trait::async_trait;
+
+use super::{SqliteStore, now};
+use crate::Result;
+use crate::app::{AppCredentials, AppStore, PendingWebhookEvent};
+
+#[async_trait]
+impl AppStore for SqliteStore {
+    async fn app_credentials(&self) -> Result<Option<AppCredentials>> {
+        Ok(sqlx::query_as(
+            "SELECT client_id, client_secret, previous_client_secret, updated_at FROM app_credentials WHERE id = 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn set_app_credentials(&self, credentials: &AppCredentials) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO app_credentials (id, client_id, client_secret, previous_client_secret, updated_at) \
+             VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET client_id = excluded.client_id, \
+             client_secret = excluded.client_secret, previous_client_secret = excluded.previous_client_secret, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(&credentials.client_id)
+        .bind(&credentials.client_secret)
+        .bind(&credentials.previous_client_secret)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn mark_webhook_events_processed(&self, shop_id: i64, event_ids: &[String]) -> Result<()> {
+        if event_ids.is_empty() {
+            return Ok(());
+        }
+        let ids = serde_json::to_string(event_ids)?;
+        sqlx::query(
+            "UPDATE webhook_events SET processed_at = ? WHERE shop_id = ? AND processed_at IS NULL \
+             AND event_id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(now())
+        .bind(shop_id)
+        .bind(ids)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn pending_webhook_events(&self, limit: u32) -> Result<Vec<PendingWebhookEvent>> {
+        Ok(sqlx::query_as(
+            "SELECT shop_id, event_id, topic, received_at FROM webhook_events WHERE processed_at IS NULL \
+             ORDER BY received_at LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}

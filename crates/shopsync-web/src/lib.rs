@@ -1,0 +1,120 @@
+//! shopsync's HTTP front-end, run by `shopsync serve --listen ADDR` next to the schedules, on the same engine.
+//!
+//! Today it has two routes: `GET /health` and `POST /webhooks/shopify`, Shopify's webhook intake. The web console
+//! and the back-office REST API will be added here and share this server.
+//!
+//! This crate speaks HTTP and nothing else: it holds no sync logic. A verified delivery goes to
+//! [`shopsync_sync::webhooks::Intake`] (the application boundary), which stores the event once and runs the
+//! topic's flow after the answer. The engine never imports axum.
+//!
+//! The webhook route, in order: a body over [`MAX_WEBHOOK_BODY`] is refused with 413 (by its `Content-Length`
+//! before anything is read, or as soon as a chunked body passes the limit); the signature is checked against the
+//! app's current and previous client secret (401 when it does not match or a Shopify header is missing); a
+//! delivery for a shop that is not connected is answered 200 and logged, since Shopify would retry anything else;
+//! a delivery already seen (same `X-Shopify-Event-Id`) is answered 200 with nothing done; a new one is stored and
+//! answered 200 at once.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+use shopify_admin::webhook::{WebhookError, WebhookVerifier};
+use shopsync_sync::webhooks::{Intake, Receipt};
+
+/// The largest webhook body accepted: Shopify's payloads are far smaller (an order with hundreds of lines is
+/// tens of kilobytes), so anything bigger is not a delivery worth reading.
+pub const MAX_WEBHOOK_BODY: usize = 1024 * 1024;
+
+/// What the routes share: the intake and the verifier made from the app's client secrets.
+#[derive(Clone)]
+struct WebState {
+    intake: Arc<Intake>,
+    /// `None` while the app's credentials are not set: deliveries cannot be verified and are refused.
+    verifier: Option<Arc<WebhookVerifier>>,
+}
+
+/// The server's routes. `verifier` checks webhook signatures; without it every delivery is answered 503.
+pub fn router(intake: Arc<Intake>, verifier: Option<WebhookVerifier>) -> Router {
+    let state = WebState { intake, verifier: verifier.map(Arc::new) };
+    Router::new()
+        .route("/health", get(health))
+        .route("/webhooks/shopify", post(shopify_webhook).layer(DefaultBodyLimit::max(MAX_WEBHOOK_BODY)))
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves; then stops accepting and waits for the requests in
+/// progress (each is short: the work of a webhook runs in the intake, which the caller finishes).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+}
+
+async fn health() -> Response {
+    (StatusCode::OK, axum::Json(json!({ "status": "ok" }))).into_response()
+}
+
+async fn shopify_webhook(State(state): State<WebState>, request: Request) -> Response {
+    if declared_length(request.headers()).is_some_and(|length| length > MAX_WEBHOOK_BODY as u64) {
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, "the body is larger than 1 MB; it was not read");
+    }
+    let Some(verifier) = state.verifier.clone() else {
+        tracing::error!(
+            "a webhook arrived but the app's client secret is not set, so it cannot be verified: set it with \
+             `shopsync app set` and restart serve"
+        );
+        return refuse(StatusCode::SERVICE_UNAVAILABLE, "webhook intake is not configured yet");
+    };
+    let headers = request.headers().clone();
+    let body = match Bytes::from_request(request, &()).await {
+        Ok(body) => body,
+        // A chunked body that passed the limit is 413; a body cut off on the way is 400.
+        Err(rejection) => return rejection.into_response(),
+    };
+    let delivery = match verifier.verify(&headers, &body) {
+        Ok(delivery) => delivery,
+        Err(error) => {
+            tracing::warn!(%error, "webhook refused");
+            let status = match error {
+                WebhookError::InvalidShop(_) => StatusCode::BAD_REQUEST,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            return refuse(status, &error.to_string());
+        }
+    };
+    match state.intake.receive(&delivery).await {
+        Ok(Receipt::Accepted) => answer("accepted"),
+        Ok(Receipt::Duplicate) => answer("duplicate"),
+        Ok(Receipt::UnknownShop) => answer("unknown shop"),
+        Ok(Receipt::NoEventId) => refuse(
+            StatusCode::UNAUTHORIZED,
+            "the webhook has no X-Shopify-Event-Id header, so it cannot be from Shopify",
+        ),
+        // Not stored: a 500 makes Shopify deliver it again later.
+        Err(error) => {
+            tracing::error!(shop = %delivery.shop_domain, topic = %delivery.topic, %error, "cannot store a webhook");
+            refuse(StatusCode::INTERNAL_SERVER_ERROR, "the delivery could not be stored; deliver it again")
+        }
+    }
+}
+
+/// The body length a request declares, when it declares a valid one.
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers.get(header::CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
+}
+
+fn answer(status: &str) -> Response {
+    (StatusCode::OK, axum::Json(json!({ "status": status }))).into_response()
+}
+
+fn refuse(status: StatusCode, message: &str) -> Response {
+    (status, axum::Json(json!({ "error": message }))).into_response()
+}

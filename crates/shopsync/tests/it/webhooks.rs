@@ -1,0 +1,335 @@
+//! Webhook intake end to end: the simulator delivers signed webhooks to a real `shopsync serve --listen`.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use secrecy::ExposeSecret;
+use shopify_sim::webhooks::{NewSubscription, WebhookConfig};
+use shopify_sim::{Seed, SimConfig, SimHandle, Simulator};
+
+use crate::{connected_to, run_async, run_with_stdin, shopsync, stderr, stdout};
+
+const ITEMS: &str = "\
+item_number,item_name,status,vendor,option1_name,option1_value,sku,images
+I-100,Everyday Hoodie,active,Fabrikam,Size,S,HOOD-S,
+I-100,,,,,M,HOOD-M,
+";
+
+const PRICES: &str = "sku,price,compare_at_price\nHOOD-S,49.00,\nHOOD-M,49.00,\n";
+
+async fn shopsync_run(dir: &Path, args: &[&str]) -> Output {
+    let mut command = shopsync(dir);
+    command.args(args);
+    run_async(command).await
+}
+
+/// A data directory whose two hoodies are in the simulator and linked, with a customer template, the app's secret
+/// stored and every schedule off, so that only webhooks start flows.
+async fn webhook_ready(sim: &SimHandle) -> tempfile::TempDir {
+    let dir = connected_to(sim);
+    let domain = sim.shop_domain().to_string();
+    let items = dir.path().join("items.csv");
+    let prices = dir.path().join("prices.csv");
+    std::fs::write(&items, ITEMS).unwrap();
+    std::fs::write(&prices, PRICES).unwrap();
+    let out = shopsync_run(dir.path(), &["items", "import", items.to_str().unwrap()]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let args = ["prices", "import", prices.to_str().unwrap(), "--price-list", "RETAIL", "--currency", "EUR"];
+    let out = shopsync_run(dir.path(), &args).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = shopsync_run(dir.path(), &["shop", "set", &domain, "allow-data-sync-to-shopify", "on"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let template = [
+        "templates",
+        "set",
+        "WEB",
+        "customer_posting_group=DOMESTIC",
+        "gen_bus_posting_group=WEB",
+        "vat_bus_posting_group=NATIONAL",
+        "payment_terms_code=PREPAID",
+    ];
+    let out = shopsync_run(dir.path(), &template).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = shopsync_run(dir.path(), &["shop", "set", &domain, "customer-template", "WEB"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = shopsync_run(dir.path(), &["sync", "products", "--shop", &domain]).await;
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    for flow in ["products", "inventory", "customers", "orders", "fulfillments"] {
+        let out = shopsync_run(dir.path(), &["shop", "set", &domain, &format!("schedule.{flow}"), "off"]).await;
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let mut set = shopsync(dir.path());
+    set.args(["app", "set", "--client-id", "sim-app", "--client-secret-stdin"]);
+    let secret = sim.client_secret().expose_secret().to_string();
+    let out = tokio::task::spawn_blocking(move || run_with_stdin(&mut set, &secret)).await.unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    dir
+}
+
+/// `shopsync -v serve --listen 127.0.0.1:0` running, its address read from what it prints.
+struct Serve {
+    child: Child,
+    address: String,
+    lines: mpsc::Receiver<String>,
+    printed: Vec<String>,
+}
+
+impl Serve {
+    fn start(dir: &Path) -> Serve {
+        let mut child = shopsync(dir)
+            .args(["-v", "serve", "--listen", "127.0.0.1:0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (send, lines) = mpsc::channel();
+        let out = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut printed = Vec::new();
+        let address = loop {
+            let line = lines.recv_timeout(Duration::from_secs(60)).expect("serve says where it listens");
+            printed.push(line.clone());
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                break rest.split_whitespace().next().unwrap().to_string();
+            }
+        };
+        Serve { child, address, lines, printed }
+    }
+
+    fn webhook_url(&self) -> String {
+        format!("http://{}/webhooks/shopify", self.address)
+    }
+
+    /// Stops serve with SIGTERM as a service manager would; returns its exit status, stdout and stderr.
+    async fn stop(mut self) -> (std::process::ExitStatus, String, String) {
+        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+        tokio::task::spawn_blocking(move || {
+            let status = self.child.wait().unwrap();
+            let mut err = String::new();
+            self.child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+            self.printed.extend(self.lines.iter());
+            (status, self.printed.join("\n"), err)
+        })
+        .await
+        .unwrap()
+    }
+}
+
+async fn db(dir: &Path) -> sqlx::SqlitePool {
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(dir.join("shopsync.db"));
+    sqlx::SqlitePool::connect_with(options).await.unwrap()
+}
+
+/// Waits until `done` holds; the 60 s guard keeps a broken build from hanging, it says nothing about speed.
+async fn wait_until<F, Fut>(what: &str, mut done: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = Instant::now();
+    while !done().await {
+        assert!(started.elapsed() < Duration::from_secs(60), "gave up waiting: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn subscribe(sim: &SimHandle, topic: &str, address: &str) {
+    sim.control()
+        .add_webhook_subscription(NewSubscription {
+            topic: topic.into(),
+            address: address.into(),
+            name: None,
+            include_fields: Vec::new(),
+            filter: None,
+            api_version: None,
+        })
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_order_placed_in_shopify_is_imported_by_serve_through_its_webhook_once_though_delivered_twice() {
+    use shopify_sim::order_ops::{AddressSpec, LineSpec, OrderSpec};
+    let sim = Simulator::start(SimConfig { seed: Seed::Empty, ..SimConfig::default() }).await.unwrap();
+    let dir = webhook_ready(&sim).await;
+    let serve = Serve::start(dir.path());
+    subscribe(&sim, "orders/create", &serve.webhook_url());
+    // Every event is delivered twice (same event id, new webhook id), as Shopify may.
+    sim.control().set_webhook_config(WebhookConfig { duplicate_rate: 1.0, ..WebhookConfig::default() });
+
+    let order = sim
+        .control()
+        .create_order(&OrderSpec {
+            lines: vec![LineSpec { sku: Some("HOOD-S".into()), quantity: 2, ..LineSpec::default() }],
+            address: AddressSpec { country: Some("DE".into()), ..AddressSpec::default() },
+            email: Some("buyer@example.com".into()),
+            ..OrderSpec::default()
+        })
+        .unwrap();
+    let pool = db(dir.path()).await;
+    let sales_orders = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sales_orders WHERE shopify_order_id = ?")
+            .bind(&order.id)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    wait_until("serve imports the order as a sales order", || async { sales_orders().await == 1 }).await;
+    wait_until("both deliveries arrived", || async {
+        sim.control().deliveries().iter().filter(|d| d.topic == "orders/create" && d.attempts > 0).count() == 2
+    })
+    .await;
+    // The event is marked processed once its run has ended, a moment after the sales order is saved.
+    wait_until("the event is processed", || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(processed_at) FROM webhook_events").fetch_one(&pool).await.unwrap()
+            == 1
+    })
+    .await;
+    let (events, processed): (i64, i64) =
+        sqlx::query_as("SELECT COUNT(*), COUNT(processed_at) FROM webhook_events").fetch_one(&pool).await.unwrap();
+    let (status, out, err) = serve.stop().await;
+    assert!(status.success(), "{out}\n{err}");
+    assert_eq!((events, processed), (1, 1), "one event, stored once");
+    assert_eq!(sales_orders().await, 1);
+    let runs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'orders' AND trigger = 'webhook'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(runs, 1, "the duplicate started nothing");
+    let scheduled: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE trigger = 'schedule'").fetch_one(&pool).await.unwrap();
+    assert_eq!(scheduled, 0, "the schedules are off: the webhook did it");
+    let secret = sim.client_secret().expose_secret().to_string();
+    assert!(!out.contains(&secret) && !err.contains(&secret), "a secret was printed:\n{out}\n{err}");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn uninstalling_the_app_marks_the_shop_as_needing_access_through_serve() {
+    let sim = Simulator::start(SimConfig { seed: Seed::Empty, ..SimConfig::default() }).await.unwrap();
+    let dir = webhook_ready(&sim).await;
+    let serve = Serve::start(dir.path());
+    subscribe(&sim, "app/uninstalled", &serve.webhook_url());
+    sim.control().uninstall_app();
+    let pool = db(dir.path()).await;
+    let domain = sim.shop_domain().to_string();
+    wait_until("the shop needs access", || async {
+        sqlx::query_scalar::<_, String>("SELECT access_status FROM shops WHERE domain = ?")
+            .bind(&domain)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            == "needs_access"
+    })
+    .await;
+    let (status, out, err) = serve.stop().await;
+    assert!(status.success(), "{out}\n{err}");
+    let out = shopsync_run(dir.path(), &["shop", "list"]).await;
+    assert!(stdout(&out).contains("needs access"), "{}", stdout(&out));
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_app_secret_is_read_from_stdin_stored_sealed_and_never_shown() {
+    let dir = crate::initialised();
+    let secret = "shpss_0123456789abcdef0123456789abcdef";
+    let previous = "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";
+    let mut set = shopsync(dir.path());
+    set.args(["app", "set", "--client-id", "abc123", "--client-secret-stdin", "--previous-secret-stdin"]);
+    let input = format!("{secret}\n{previous}\n");
+    let out = tokio::task::spawn_blocking(move || run_with_stdin(&mut set, &input)).await.unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    for args in [&["app", "show"][..], &["app", "show", "--json"][..]] {
+        let out = shopsync_run(dir.path(), args).await;
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(text.contains("abc123"), "{text}");
+        assert!(!text.contains(secret) && !text.contains(previous), "a secret was shown: {text}");
+    }
+    let out = shopsync_run(dir.path(), &["app", "show"]).await;
+    assert!(stdout(&out).contains("previous secret:  set (sealed)"), "{}", stdout(&out));
+    let database = std::fs::read(dir.path().join("shopsync.db")).unwrap();
+    let wal = std::fs::read(dir.path().join("shopsync.db-wal")).unwrap_or_default();
+    for bytes in [&database, &wal] {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(!text.contains(secret) && !text.contains(previous), "a secret is stored in clear");
+    }
+    // A second line without --previous-secret-stdin is refused rather than guessed at.
+    let mut set = shopsync(dir.path());
+    set.args(["app", "set", "--client-id", "abc123", "--client-secret-stdin"]);
+    let input = format!("{secret}\n{previous}\n");
+    let out = tokio::task::spawn_blocking(move || run_with_stdin(&mut set, &input)).await.unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_without_app_credentials_says_so_and_refuses_webhooks() {
+    let sim = Simulator::start(SimConfig { seed: Seed::Empty, ..SimConfig::default() }).await.unwrap();
+    let dir = connected_to(&sim);
+    let serve = Serve::start(dir.path());
+    let printed = serve.printed.join("\n");
+    let address = serve.address.clone();
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        use std::io::Write;
+        stream
+            .write_all(b"POST /webhooks/shopify HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+            .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer
+    })
+    .await
+    .unwrap();
+    let (status, out, err) = serve.stop().await;
+    assert!(status.success(), "{out}\n{err}");
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(printed.contains("No app credentials yet") || out.contains("No app credentials yet"), "{out}");
+    assert!(err.contains("shopsync app set"), "{err}");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_delivery_stored_but_not_run_before_serve_stopped_is_run_at_the_next_start() {
+    use shopsync_store::{OrderStore, ShopStore, SqliteStore, WebhookEventInput};
+    let sim = Simulator::start(SimConfig { seed: Seed::Empty, ..SimConfig::default() }).await.unwrap();
+    let dir = webhook_ready(&sim).await;
+    {
+        // As a serve killed right after answering would leave it.
+        let store = SqliteStore::open(&dir.path().join("shopsync.db")).await.unwrap();
+        let shop = store.shop(sim.shop_domain()).await.unwrap().unwrap();
+        let event =
+            WebhookEventInput { event_id: "left-over".into(), topic: "orders/paid".into(), ..Default::default() };
+        assert!(store.record_webhook_event(shop.id, &event).await.unwrap());
+        store.close().await;
+    }
+    let serve = Serve::start(dir.path());
+    let pool = db(dir.path()).await;
+    wait_until("the left-over event is processed", || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM webhook_events WHERE processed_at IS NOT NULL")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            == 1
+    })
+    .await;
+    let (status, out, err) = serve.stop().await;
+    assert!(status.success(), "{out}\n{err}");
+    assert!(out.contains("1 webhook events received before the last stop are processed now."), "{out}");
+    let runs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'orders' AND trigger = 'webhook'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(runs, 1);
+    sim.shutdown().await;
+}
