@@ -6,13 +6,7 @@ use std::process::Output;
 
 use shopify_sim::{SimConfig, Simulator};
 
-use crate::{connected_to, run_async, shopsync, stderr, stdout};
-
-async fn shopsync_run(dir: &Path, args: &[&str]) -> Output {
-    let mut command = shopsync(dir);
-    command.args(args);
-    run_async(command).await
-}
+use crate::{connected_to, shopsync_run, stderr, stdout};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sync_orders_exits_5_while_orders_stay_held_even_when_this_run_read_none_of_them() {

@@ -70,3 +70,10 @@ pub fn connected_to(sim: &shopify_sim::SimHandle) -> tempfile::TempDir {
 pub async fn run_async(mut command: Command) -> Output {
     tokio::task::spawn_blocking(move || run(&mut command)).await.unwrap()
 }
+
+/// Runs the binary on `dir` with `args` without blocking the test's runtime (the simulator runs on it).
+pub async fn shopsync_run(dir: &Path, args: &[&str]) -> Output {
+    let mut command = shopsync(dir);
+    command.args(args);
+    run_async(command).await
+}

@@ -1,11 +1,8 @@
 //! `shopsync sync products|inventory` through the real binary against the simulator.
 
-use std::path::Path;
-use std::process::Output;
-
 use shopify_sim::{Seed, SimConfig, SimHandle, Simulator};
 
-use crate::{connected_to, run_async, shopsync, stderr, stdout};
+use crate::{connected_to, shopsync, shopsync_run, stderr, stdout};
 
 const ITEMS: &str = "\
 item_number,item_name,status,vendor,option1_name,option1_value,sku,images
@@ -15,12 +12,6 @@ I-200,Recycled Mug,draft,Tailspin,,,MUG-1,
 ";
 
 const PRICES: &str = "sku,price,compare_at_price\nHOOD-S,49.00,\nHOOD-M,49.00,\nMUG-1,12.50,15.00\n";
-
-async fn shopsync_run(dir: &Path, args: &[&str]) -> Output {
-    let mut command = shopsync(dir);
-    command.args(args);
-    run_async(command).await
-}
 
 /// A connected data directory whose back office holds [`ITEMS`] priced with [`PRICES`].
 async fn with_catalog(sim: &SimHandle) -> tempfile::TempDir {

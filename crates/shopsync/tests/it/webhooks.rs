@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -10,7 +10,7 @@ use secrecy::ExposeSecret;
 use shopify_sim::webhooks::{NewSubscription, WebhookConfig};
 use shopify_sim::{Seed, SimConfig, SimHandle, Simulator};
 
-use crate::{connected_to, run_async, run_with_stdin, shopsync, stderr, stdout};
+use crate::{connected_to, run_with_stdin, shopsync, shopsync_run, stderr, stdout};
 
 const ITEMS: &str = "\
 item_number,item_name,status,vendor,option1_name,option1_value,sku,images
@@ -19,12 +19,6 @@ I-100,,,,,M,HOOD-M,
 ";
 
 const PRICES: &str = "sku,price,compare_at_price\nHOOD-S,49.00,\nHOOD-M,49.00,\n";
-
-async fn shopsync_run(dir: &Path, args: &[&str]) -> Output {
-    let mut command = shopsync(dir);
-    command.args(args);
-    run_async(command).await
-}
 
 /// A data directory whose two hoodies are in the simulator and linked, with a customer template, the app's secret
 /// stored and every schedule off, so that only webhooks start flows.
