@@ -203,8 +203,8 @@ struct ResultLink {
 
 /// The runner's side of one simulator (in [`SimState`]).
 pub(crate) struct BulkRuntime {
-    behaviour: Mutex<BulkBehaviour>,
-    resumed: Notify,
+    pub(crate) behaviour: Mutex<BulkBehaviour>,
+    pub(crate) resumed: Notify,
     /// Result files live here and go away with the simulator.
     directory: Option<tempfile::TempDir>,
     /// Result URLs by their random name: like Shopify's signed storage URLs they need no token,
@@ -1198,24 +1198,6 @@ pub fn finish_body(id: u64, store: &Store) -> Option<Json> {
         "status": operation.status.as_str().to_ascii_lowercase(),
         "type": operation.kind.to_ascii_lowercase(),
     }))
-}
-
-impl SimControl {
-    /// Every bulk operation, oldest first.
-    pub fn bulk_operations(&self) -> Vec<BulkOperation> {
-        self.state.store.read().bulk.items.values().cloned().collect()
-    }
-
-    /// How bulk operations run (paused, failing ...).
-    pub fn bulk_behaviour(&self) -> BulkBehaviour {
-        self.state.bulk.behaviour.lock().clone()
-    }
-
-    /// Changes how bulk operations run; unpausing resumes the running ones.
-    pub fn set_bulk_behaviour(&self, behaviour: BulkBehaviour) {
-        *self.state.bulk.behaviour.lock() = behaviour;
-        self.state.bulk.resumed.notify_waiters();
-    }
 }
 
 pub(crate) fn routes() -> Router<Arc<SimState>> {
