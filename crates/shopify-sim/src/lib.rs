@@ -29,7 +29,7 @@
 //! registered in `registry.rs`), `model/` (data), `store.rs` (the one locked store), `search.rs`
 //! (`query:` syntax), `throttle.rs`, `faults.rs`, `seed.rs`, `control/` (`/_sim/`), `server.rs`.
 //! The platform side: `webhooks/` (subscriptions' deliveries from the change feed, signed, with
-//! retries and faults), `bulk.rs` (bulk queries to JSONL files), `oauth.rs` (authorize, token
+//! retries and faults), `bulk/` (bulk queries to JSONL files), `oauth.rs` (authorize, token
 //! exchange and refresh, uninstall).
 
 pub mod bulk;
