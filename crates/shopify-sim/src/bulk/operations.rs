@@ -81,7 +81,7 @@ impl BulkOperation {
     }
 }
 
-/// The shop's bulk operations (a table of the [`Store`]).
+/// The shop's bulk operations (a table of the [`Store`](crate::store::Store)).
 #[derive(Debug, Clone)]
 pub struct BulkOperations {
     pub items: BTreeMap<u64, BulkOperation>,
@@ -112,7 +112,7 @@ impl BulkOperations {
     }
 }
 
-/// How the runner behaves; changeable at runtime ([`SimControl::set_bulk_behaviour`],
+/// How the runner behaves; changeable at runtime ([`SimControl::set_bulk_behaviour`](crate::control::SimControl::set_bulk_behaviour),
 /// `PUT /_sim/bulk/behaviour`) so tests can hold operations running or make them fail.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -150,7 +150,7 @@ pub(super) struct ResultLink {
     pub(super) expires: std::time::Instant,
 }
 
-/// The runner's side of one simulator (in [`SimState`]).
+/// The runner's side of one simulator (in [`SimState`](crate::state::SimState)).
 pub(crate) struct BulkRuntime {
     pub(crate) behaviour: Mutex<BulkBehaviour>,
     pub(crate) resumed: Notify,
