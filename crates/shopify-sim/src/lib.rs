@@ -27,15 +27,18 @@
 //!
 //! Layout: `graphql/` (executor, cost, connections, errors), `resolvers/` (one module per domain,
 //! registered in `registry.rs`), `model/` (data), `store.rs` (the one locked store), `search.rs`
-//! (`query:` syntax), `throttle.rs`, `faults.rs`, `seed.rs`, `control.rs` (`/_sim/`), `server.rs`.
+//! (`query:` syntax), `throttle.rs`, `faults.rs`, `seed.rs`, `control/` (`/_sim/`), `server.rs`.
 //! The platform side: `webhooks/` (subscriptions' deliveries from the change feed, signed, with
-//! retries and faults), `bulk.rs` (bulk queries to JSONL files), `oauth.rs` (authorize, token
+//! retries and faults), `bulk/` (bulk queries to JSONL files), `oauth.rs` (authorize, token
 //! exchange and refresh, uninstall).
 
 pub mod bulk;
 pub mod config;
 pub mod control;
-pub mod control_orders;
+/// Orders and customers on the control surface (`control/orders.rs`), kept at this path for callers.
+pub mod control_orders {
+    pub use crate::control::orders::*;
+}
 pub mod faults;
 pub mod gid;
 pub mod graphql;

@@ -34,13 +34,12 @@ use axum::routing::{get, post};
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use parking_lot::Mutex;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 use sha2::Sha256;
 
 use crate::control::SimControl;
-use crate::gid;
 use crate::state::SimState;
 
 /// OAuth settings of the simulated app (part of [`SimConfig`](crate::SimConfig)).
@@ -75,35 +74,35 @@ impl Default for OAuthSettings {
 /// Tokens and codes issued by one simulator (in [`SimState`]).
 pub(crate) struct OAuthState {
     settings: OAuthSettings,
-    inner: Mutex<Tokens>,
+    pub(crate) inner: Mutex<Tokens>,
 }
 
 #[derive(Default)]
-struct Tokens {
-    codes: HashMap<String, PendingCode>,
-    access: HashMap<String, AccessToken>,
-    refresh: HashMap<String, RefreshToken>,
+pub(crate) struct Tokens {
+    pub(crate) codes: HashMap<String, PendingCode>,
+    pub(crate) access: HashMap<String, AccessToken>,
+    pub(crate) refresh: HashMap<String, RefreshToken>,
     /// The configured token (`SimConfig::access_token`) stops working when the app is uninstalled.
-    primary_revoked: bool,
+    pub(crate) primary_revoked: bool,
 }
 
-struct PendingCode {
+pub(crate) struct PendingCode {
     scopes: Vec<String>,
     online: bool,
     issued: Instant,
     used: bool,
 }
 
-struct AccessToken {
-    scopes: Vec<String>,
-    expires: Option<Instant>,
-    revoked: bool,
+pub(crate) struct AccessToken {
+    pub(crate) scopes: Vec<String>,
+    pub(crate) expires: Option<Instant>,
+    pub(crate) revoked: bool,
 }
 
-struct RefreshToken {
+pub(crate) struct RefreshToken {
     scopes: Vec<String>,
     expires: Instant,
-    revoked: bool,
+    pub(crate) revoked: bool,
     /// The refresh token this one replaced: it stays valid until this one is used.
     previous: Option<String>,
 }
@@ -153,7 +152,7 @@ pub fn query_hmac(secret: &[u8], params: &[(String, String)]) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-fn random_hex(prefix: &str) -> String {
+pub(crate) fn random_hex(prefix: &str) -> String {
     let bytes: [u8; 16] = rand::random();
     format!("{prefix}{}", hex::encode(bytes))
 }
@@ -459,57 +458,6 @@ fn issue_offline(
     }
     body
 }
-
-// ---------------------------------------------------------------------------------------------
-// Control
-// ---------------------------------------------------------------------------------------------
-
-impl SimControl {
-    /// Makes an issued access token expire now; false when no such token was issued.
-    pub fn expire_access_token(&self, token: &str) -> bool {
-        let mut tokens = self.state.oauth.inner.lock();
-        match tokens.access.get_mut(token) {
-            Some(issued) => {
-                issued.expires = Some(Instant::now());
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Issues an offline access token with these scopes without going through OAuth (for tests
-    /// that need a second app token).
-    pub fn issue_access_token(&self, scopes: &[&str]) -> SecretString {
-        let mut tokens = self.state.oauth.inner.lock();
-        let token = random_hex("shpat_");
-        tokens.access.insert(
-            token.clone(),
-            AccessToken {
-                scopes: scopes.iter().map(|scope| scope.to_string()).collect(),
-                expires: None,
-                revoked: false,
-            },
-        );
-        SecretString::from(token)
-    }
-
-    /// Uninstalls the app: every token stops working (the configured one too) and
-    /// `app/uninstalled` is delivered to its subscriptions, which are then removed. A new OAuth
-    /// grant installs the app again.
-    pub fn uninstall_app(&self) {
-        {
-            let mut tokens = self.state.oauth.inner.lock();
-            tokens.primary_revoked = true;
-            tokens.access.values_mut().for_each(|token| token.revoked = true);
-            tokens.refresh.values_mut().for_each(|token| token.revoked = true);
-            tokens.codes.clear();
-        }
-        let mut store = self.state.store.write();
-        let shop = store.shop.id;
-        store.record("app/uninstalled", gid::format("Shop", shop));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #[test]

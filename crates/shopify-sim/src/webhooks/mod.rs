@@ -273,9 +273,9 @@ pub struct DeliveryRecord {
 
 /// The delivery machinery of one simulator (in [`SimState`]).
 pub(crate) struct WebhookRuntime {
-    config: Mutex<WebhookConfig>,
-    decisions: Mutex<SplitMix64>,
-    log: Mutex<DeliveryLog>,
+    pub(crate) config: Mutex<WebhookConfig>,
+    pub(crate) decisions: Mutex<SplitMix64>,
+    pub(crate) log: Mutex<DeliveryLog>,
     /// Per subscription: the release of a delivery held back for reordering.
     held: Mutex<HashMap<u64, oneshot::Sender<()>>>,
     client: Option<reqwest::Client>,
@@ -299,10 +299,10 @@ impl WebhookRuntime {
 
 /// The delivery log, bounded: the oldest records go first.
 #[derive(Default)]
-struct DeliveryLog {
-    records: VecDeque<DeliveryRecord>,
+pub(crate) struct DeliveryLog {
+    pub(crate) records: VecDeque<DeliveryRecord>,
     /// Sequence number of `records[0]`.
-    first: u64,
+    pub(crate) first: u64,
 }
 
 /// How many deliveries the log keeps.
@@ -707,64 +707,6 @@ pub struct NewSubscription {
     pub filter: Option<String>,
     /// The API version of the bodies; the newest supported one when absent.
     pub api_version: Option<String>,
-}
-
-impl SimControl {
-    /// Every delivery so far (oldest first; the log keeps the newest 10,000).
-    pub fn deliveries(&self) -> Vec<DeliveryRecord> {
-        self.state.webhooks.log.lock().records.iter().cloned().collect()
-    }
-
-    /// The webhook delivery settings.
-    pub fn webhook_config(&self) -> WebhookConfig {
-        self.state.webhooks.config()
-    }
-
-    /// Replaces the delivery settings (and restarts the fault decisions from their seed).
-    pub fn set_webhook_config(&self, config: WebhookConfig) {
-        *self.state.webhooks.decisions.lock() = SplitMix64::new(config.seed);
-        *self.state.webhooks.config.lock() = config;
-    }
-
-    /// The shop's webhook subscriptions.
-    pub fn webhook_subscriptions(&self) -> Vec<WebhookSubscription> {
-        self.state.store.read().webhooks.items.values().cloned().collect()
-    }
-
-    /// Adds a subscription without going through the API; returns its GID. Refused when the
-    /// topic already has a subscription with this address, or the address is not understood.
-    pub fn add_webhook_subscription(&self, new: NewSubscription) -> Result<String, SubscriptionError> {
-        let topic = if new.topic.contains('/') { new.topic.clone() } else { topic_from_enum(&new.topic) };
-        let endpoint =
-            Endpoint::parse(&new.address).ok_or_else(|| SubscriptionError::InvalidAddress(new.address.clone()))?;
-        let mut store = self.state.store.write();
-        if store.webhooks.find(&topic, &endpoint.uri()).is_some() {
-            return Err(SubscriptionError::AlreadySubscribed { address: new.address, topic });
-        }
-        let now = store.now();
-        let id = store.webhooks.next_id();
-        let after_change = store.changes_recorded;
-        store.webhooks.items.insert(
-            id,
-            WebhookSubscription {
-                id,
-                topic,
-                endpoint,
-                format: "JSON".to_string(),
-                include_fields: new.include_fields,
-                metafield_namespaces: Vec::new(),
-                filter: new.filter,
-                api_version: new.api_version.unwrap_or_else(|| {
-                    crate::server::SUPPORTED_VERSIONS.last().copied().unwrap_or("2026-10").to_string()
-                }),
-                name: new.name,
-                created_at: now,
-                updated_at: now,
-                after_change,
-            },
-        );
-        Ok(gid::format("WebhookSubscription", id))
-    }
 }
 
 pub(crate) fn routes() -> Router<Arc<SimState>> {

@@ -33,7 +33,7 @@ use axum::routing::{delete, get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 
-use crate::control::SimControl;
+use super::handle::SimControl;
 use crate::gid;
 use crate::model::orders::{CancelReason, Order};
 use crate::order_ops::{self, CustomerSpec, OrderEdit, OrderOpError, OrderSpec, RefundLineSpec};

@@ -1,205 +1,36 @@
-//! Catalog writes: `productSet`, `productVariantsBulkCreate`/`Update`, `productDelete`,
-//! `inventoryItemUpdate`.
-//!
-//! Validation follows the real API: problems with the input are `userErrors` with the input path
-//! in `field` and the mutation's error code; nothing is changed when there is any user error.
-//! Duplicate SKUs are accepted (Shopify does not require SKUs to be unique).
+//! `productSet`: validate the whole input, then create or update the product, its options,
+//! variants and inventory items.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
-use std::str::FromStr;
 
 use rust_decimal::Decimal;
-use serde::{Deserialize, Deserializer};
 use serde_json::Value as Json;
 
-use super::catalog::{InventoryItemObject, ProductObject, VariantObject};
-use super::{UserError, object, text, user_errors};
+use super::inputs::{
+    InventoryItemInput, MAX_OPTIONS, MAX_VARIANTS, PlannedVariant, ProductSetIdentifiers, ProductSetInput,
+    VariantInput, handleize, optional_string, parse_money, unique_handle,
+};
 use crate::gid;
 use crate::graphql::executor::{Ctx, FieldCall, FieldError, Object, Output, Resolved};
 use crate::model::catalog::{
     InventoryItem, InventoryLevel, MediaImage, OptionValue, Product, ProductOption, ProductStatus, Variant, Weight,
 };
-use crate::registry::{MutationCtx, Registry};
+use crate::registry::MutationCtx;
+use crate::resolvers::catalog::{ProductObject, VariantObject};
+use crate::resolvers::{UserError, object, text, user_errors};
 use crate::store::{IdKind, Store};
-
-pub fn register(registry: &mut Registry) {
-    registry
-        .mutation("productSet", product_set)
-        .mutation("productVariantsBulkCreate", variants_bulk_create)
-        .mutation("productVariantsBulkUpdate", variants_bulk_update)
-        .mutation("productDelete", product_delete)
-        .mutation("inventoryItemUpdate", inventory_item_update);
-}
-
-/// The most variants one product may have (https://shopify.dev productSet: 2,048 by default).
-const MAX_VARIANTS: usize = 2048;
-/// The most options one product may have.
-const MAX_OPTIONS: usize = 3;
-/// The most items an input array may hold.
-const MAX_INPUT_ARRAY: usize = 250;
-
-// ---------------------------------------------------------------------------------------------
-// Inputs
-// ---------------------------------------------------------------------------------------------
-
-/// Keeps `null` apart from "absent": `None` absent, `Some(Json::Null)` explicitly null.
-fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Json>, D::Error> {
-    Json::deserialize(deserializer).map(Some)
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct ProductSetInput {
-    title: Option<String>,
-    handle: Option<String>,
-    description_html: Option<String>,
-    vendor: Option<String>,
-    product_type: Option<String>,
-    status: Option<String>,
-    tags: Option<Vec<String>>,
-    product_options: Option<Vec<OptionSetInput>>,
-    variants: Option<Vec<VariantInput>>,
-    files: Option<Vec<FileInput>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct ProductSetIdentifiers {
-    id: Option<String>,
-    handle: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct OptionSetInput {
-    name: Option<String>,
-    position: Option<usize>,
-    values: Option<Vec<OptionValueInput>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct OptionValueInput {
-    name: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct VariantOptionValueInput {
-    option_name: Option<String>,
-    option_id: Option<String>,
-    name: Option<String>,
-    id: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct VariantInput {
-    id: Option<String>,
-    option_values: Option<Vec<VariantOptionValueInput>>,
-    #[serde(deserialize_with = "present")]
-    sku: Option<Json>,
-    #[serde(deserialize_with = "present")]
-    barcode: Option<Json>,
-    #[serde(deserialize_with = "present")]
-    price: Option<Json>,
-    #[serde(deserialize_with = "present")]
-    compare_at_price: Option<Json>,
-    taxable: Option<bool>,
-    inventory_policy: Option<String>,
-    position: Option<usize>,
-    inventory_item: Option<InventoryItemInput>,
-    inventory_quantities: Option<Vec<Json>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct InventoryItemInput {
-    tracked: Option<bool>,
-    #[serde(deserialize_with = "present")]
-    sku: Option<Json>,
-    #[serde(deserialize_with = "present")]
-    cost: Option<Json>,
-    requires_shipping: Option<bool>,
-    measurement: Option<MeasurementInput>,
-    #[serde(deserialize_with = "present")]
-    country_code_of_origin: Option<Json>,
-    #[serde(deserialize_with = "present")]
-    harmonized_system_code: Option<Json>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct MeasurementInput {
-    weight: Option<WeightInput>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct WeightInput {
-    unit: String,
-    value: f64,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct FileInput {
-    original_source: Option<String>,
-    alt: Option<String>,
-}
-
-/// A variant of a `productSet`: existing id (or new), option values, its input (none for the
-/// default variant of a new product).
-type PlannedVariant<'i> = (Option<u64>, Vec<String>, Option<&'i VariantInput>);
-
-/// A variant of a bulk create/update: existing id (or new), option values if given, its input.
-type PlannedUpdate<'i> = (Option<u64>, Option<Vec<String>>, &'i VariantInput);
-
-fn parse_money(value: &Json) -> Option<Decimal> {
-    match value {
-        Json::String(text) => Decimal::from_str(text.trim()).ok(),
-        Json::Number(number) => Decimal::from_str(&number.to_string()).ok(),
-        _ => None,
-    }
-}
-
-fn optional_string(value: &Json) -> Option<String> {
-    value.as_str().map(str::to_string).filter(|text| !text.is_empty())
-}
-
-fn handleize(title: &str) -> String {
-    let mut handle = String::with_capacity(title.len());
-    for c in title.chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            handle.push(c);
-        } else if !handle.ends_with('-') && !handle.is_empty() {
-            handle.push('-');
-        }
-    }
-    handle.trim_end_matches('-').to_string()
-}
-
-fn unique_handle(store: &Store, wanted: &str, except: Option<u64>) -> String {
-    let taken = |candidate: &str| {
-        store.catalog.products.values().any(|product| product.handle == candidate && Some(product.id) != except)
-    };
-    if !taken(wanted) {
-        return wanted.to_string();
-    }
-    (1..).map(|n| format!("{wanted}-{n}")).find(|candidate| !taken(candidate)).unwrap_or_else(|| wanted.to_string())
-}
 
 // ---------------------------------------------------------------------------------------------
 // productSet
 // ---------------------------------------------------------------------------------------------
 
-struct ProductPayload {
-    type_name: &'static str,
-    product_id: Option<u64>,
-    variant_ids: Option<Vec<u64>>,
-    user_errors: Vec<UserError>,
-    asynchronous: bool,
+pub(super) struct ProductPayload {
+    pub(super) type_name: &'static str,
+    pub(super) product_id: Option<u64>,
+    pub(super) variant_ids: Option<Vec<u64>>,
+    pub(super) user_errors: Vec<UserError>,
+    pub(super) asynchronous: bool,
 }
 
 impl Object for ProductPayload {
@@ -262,7 +93,7 @@ impl Object for ProductSetOperation {
 
 const SET_ERROR: &str = "ProductSetUserError";
 
-fn product_set(call: &FieldCall<'_>, m: &mut MutationCtx<'_>) -> Result<Rc<dyn Object>, FieldError> {
+pub(super) fn product_set(call: &FieldCall<'_>, m: &mut MutationCtx<'_>) -> Result<Rc<dyn Object>, FieldError> {
     let input: ProductSetInput = call.arg_as("input")?.unwrap_or_default();
     let identifier: Option<ProductSetIdentifiers> = call.arg_as("identifier")?;
     let asynchronous = call.arg_bool("synchronous") == Some(false);
@@ -632,7 +463,7 @@ fn product_set(call: &FieldCall<'_>, m: &mut MutationCtx<'_>) -> Result<Rc<dyn O
     Ok(payload(Some(product_id), Vec::new()))
 }
 
-fn check_variant_money(variant: &VariantInput) -> Option<(&'static str, String)> {
+pub(super) fn check_variant_money(variant: &VariantInput) -> Option<(&'static str, String)> {
     for (field, value) in [("price", &variant.price), ("compareAtPrice", &variant.compare_at_price)] {
         match value {
             None | Some(Json::Null) => {}
@@ -674,7 +505,7 @@ fn build_options(
         .collect()
 }
 
-fn create_variant(store: &mut Store, product_id: u64, now: jiff::Timestamp) -> u64 {
+pub(super) fn create_variant(store: &mut Store, product_id: u64, now: jiff::Timestamp) -> u64 {
     let id = store.next_id(IdKind::Variant);
     let item_id = store.next_id(IdKind::InventoryItem);
     store.catalog.variants.insert(
@@ -715,7 +546,7 @@ fn create_variant(store: &mut Store, product_id: u64, now: jiff::Timestamp) -> u
     id
 }
 
-fn apply_variant_input(store: &mut Store, variant_id: u64, input: &VariantInput, now: jiff::Timestamp) {
+pub(super) fn apply_variant_input(store: &mut Store, variant_id: u64, input: &VariantInput, now: jiff::Timestamp) {
     let Some(variant) = store.catalog.variants.get_mut(&variant_id) else {
         return;
     };
@@ -757,7 +588,7 @@ fn apply_variant_input(store: &mut Store, variant_id: u64, input: &VariantInput,
     }
 }
 
-fn apply_item_input(store: &mut Store, item_id: u64, input: &InventoryItemInput, now: jiff::Timestamp) {
+pub(super) fn apply_item_input(store: &mut Store, item_id: u64, input: &InventoryItemInput, now: jiff::Timestamp) {
     let Some(item) = store.catalog.inventory_items.get_mut(&item_id) else {
         return;
     };
@@ -799,349 +630,4 @@ pub fn normalize_tags<'t>(tags: impl IntoIterator<Item = &'t str>) -> Vec<String
         }
     }
     result
-}
-
-// ---------------------------------------------------------------------------------------------
-// productVariantsBulkCreate / productVariantsBulkUpdate
-// ---------------------------------------------------------------------------------------------
-
-fn variants_bulk_create(call: &FieldCall<'_>, m: &mut MutationCtx<'_>) -> Result<Rc<dyn Object>, FieldError> {
-    variants_bulk(call, m, true)
-}
-
-fn variants_bulk_update(call: &FieldCall<'_>, m: &mut MutationCtx<'_>) -> Result<Rc<dyn Object>, FieldError> {
-    variants_bulk(call, m, false)
-}
-
-fn variants_bulk(call: &FieldCall<'_>, m: &mut MutationCtx<'_>, create: bool) -> Result<Rc<dyn Object>, FieldError> {
-    let (payload_type, error_type) = if create {
-        ("ProductVariantsBulkCreatePayload", "ProductVariantsBulkCreateUserError")
-    } else {
-        ("ProductVariantsBulkUpdatePayload", "ProductVariantsBulkUpdateUserError")
-    };
-    let variants: Vec<VariantInput> = call.arg_as("variants")?.unwrap_or_default();
-    if variants.len() > MAX_INPUT_ARRAY {
-        return Err(input_array_too_large(variants.len()));
-    }
-    let payload = |product_id, variant_ids, user_errors| -> Rc<dyn Object> {
-        Rc::new(ProductPayload { type_name: payload_type, product_id, variant_ids, user_errors, asynchronous: false })
-    };
-    let store = &mut *m.store;
-    let product_id = call.arg_str("productId").and_then(|id| gid::parse_kind(id, "Product"));
-    let Some(product_id) = product_id.filter(|id| store.catalog.products.contains_key(id)) else {
-        return Ok(payload(
-            None,
-            None,
-            vec![UserError::new(error_type, &["productId"], "Product does not exist", Some("PRODUCT_DOES_NOT_EXIST"))],
-        ));
-    };
-    let product = store.catalog.products[&product_id].clone();
-    let mut errors = Vec::new();
-    let mut plan: Vec<PlannedUpdate<'_>> = Vec::new();
-    for (index, variant) in variants.iter().enumerate() {
-        let index_text = index.to_string();
-        let id = match (&variant.id, create) {
-            (Some(_), true) => {
-                errors.push(UserError::new(
-                    error_type,
-                    &["variants", &index_text, "id"],
-                    "id is not allowed when creating variants",
-                    Some("INVALID_INPUT"),
-                ));
-                continue;
-            }
-            (None, false) => {
-                errors.push(UserError::new(
-                    error_type,
-                    &["variants", &index_text, "id"],
-                    "Product variant is missing ID attribute",
-                    Some("PRODUCT_VARIANT_ID_MISSING"),
-                ));
-                continue;
-            }
-            (None, true) => None,
-            (Some(id), false) => {
-                match gid::parse_kind(id, "ProductVariant").filter(|id| product.variant_ids.contains(id)) {
-                    Some(id) => Some(id),
-                    None => {
-                        errors.push(UserError::new(
-                            error_type,
-                            &["variants", &index_text, "id"],
-                            "Product variant does not exist",
-                            Some("PRODUCT_VARIANT_DOES_NOT_EXIST"),
-                        ));
-                        continue;
-                    }
-                }
-            }
-        };
-        if !create && variant.inventory_quantities.is_some() {
-            errors.push(UserError::new(
-                error_type,
-                &["variants", &index_text, "inventoryQuantities"],
-                "Inventory quantities can only be provided during create. To update inventory for existing variants, use inventorySetQuantities.",
-                Some("NO_INVENTORY_QUANTITIES_ON_VARIANTS_UPDATE"),
-            ));
-        }
-        if let Some((field, message)) = check_variant_money(variant) {
-            errors.push(UserError::new(error_type, &["variants", &index_text, field], message, Some("INVALID_INPUT")));
-        }
-        // Option values: each names an option of the product; new values are added to it.
-        let values = match &variant.option_values {
-            None if create => {
-                errors.push(UserError::new(
-                    error_type,
-                    &["variants", &index_text, "optionValues"],
-                    "You need to add option values for all options",
-                    Some("NEED_TO_ADD_OPTION_VALUES"),
-                ));
-                continue;
-            }
-            None => None,
-            Some(option_values) => {
-                let mut values = vec![String::new(); product.options.len()];
-                for value in option_values {
-                    let position = value.option_name.as_ref().and_then(|name| {
-                        product.options.iter().position(|option| option.name.eq_ignore_ascii_case(name))
-                    });
-                    match (position, &value.name) {
-                        (Some(position), Some(name)) => values[position] = name.clone(),
-                        _ => errors.push(UserError::new(
-                            error_type,
-                            &["variants", &index_text, "optionValues"],
-                            format!("Option '{}' does not exist", value.option_name.as_deref().unwrap_or("")),
-                            Some("OPTION_DOES_NOT_EXIST"),
-                        )),
-                    }
-                }
-                if values.iter().any(String::is_empty) {
-                    errors.push(UserError::new(
-                        error_type,
-                        &["variants", &index_text, "optionValues"],
-                        "You need to add option values for all options",
-                        Some("NEED_TO_ADD_OPTION_VALUES"),
-                    ));
-                }
-                let clash = store
-                    .catalog
-                    .product_variants(&product)
-                    .any(|other| other.option_values == values && Some(other.id) != id);
-                if clash {
-                    errors.push(UserError::new(
-                        error_type,
-                        &["variants", &index_text],
-                        format!("The variant '{}' already exists.", values.join(" / ")),
-                        Some("VARIANT_ALREADY_EXISTS"),
-                    ));
-                }
-                Some(values)
-            }
-        };
-        plan.push((id, values, variant));
-    }
-    if !errors.is_empty() {
-        return Ok(payload(Some(product_id), None, errors));
-    }
-
-    let now = store.now();
-    let mut touched = Vec::new();
-    let standalone_default = is_standalone_default(store, product_id);
-    let remove_standalone =
-        create && call.arg_str("strategy") == Some("REMOVE_STANDALONE_VARIANT") && standalone_default;
-    for (id, values, variant_input) in plan {
-        let id = match id {
-            Some(id) => id,
-            None => {
-                let id = create_variant(store, product_id, now);
-                if let Some(product) = store.catalog.products.get_mut(&product_id) {
-                    product.variant_ids.push(id);
-                }
-                id
-            }
-        };
-        if let Some(values) = values {
-            add_option_values(store, product_id, &values);
-            if let Some(variant) = store.catalog.variants.get_mut(&id) {
-                variant.title = values.join(" / ");
-                variant.option_values = values;
-            }
-        }
-        apply_variant_input(store, id, variant_input, now);
-        touched.push(id);
-    }
-    if remove_standalone
-        && let Some(default_id) = store.catalog.products.get(&product_id).and_then(|p| p.variant_ids.first().copied())
-    {
-        store.catalog.variants.remove(&default_id).map(|v| store.catalog.inventory_items.remove(&v.inventory_item_id));
-        if let Some(product) = store.catalog.products.get_mut(&product_id) {
-            product.variant_ids.retain(|id| *id != default_id);
-            product.options.retain(|option| option.name != "Title");
-        }
-    }
-    if let Some(product) = store.catalog.products.get_mut(&product_id) {
-        for (position, id) in product.variant_ids.iter().enumerate() {
-            if let Some(variant) = store.catalog.variants.get_mut(id) {
-                variant.position = position + 1;
-            }
-        }
-        product.updated_at = now;
-    }
-    store.record("products/update", gid::format("Product", product_id));
-    Ok(payload(Some(product_id), Some(touched), Vec::new()))
-}
-
-fn is_standalone_default(store: &Store, product_id: u64) -> bool {
-    store.catalog.products.get(&product_id).is_some_and(|product| {
-        product.variant_ids.len() == 1 && product.options.len() == 1 && product.options[0].name == "Title"
-    })
-}
-
-fn add_option_values(store: &mut Store, product_id: u64, values: &[String]) {
-    let mut new_ids = Vec::new();
-    if let Some(product) = store.catalog.products.get(&product_id) {
-        for (index, value) in values.iter().enumerate() {
-            if let Some(option) = product.options.get(index)
-                && !option.values.iter().any(|existing| &existing.name == value)
-            {
-                new_ids.push((index, value.clone()));
-            }
-        }
-    }
-    for (index, value) in new_ids {
-        let id = store.next_id(IdKind::OptionValue);
-        if let Some(option) = store.catalog.products.get_mut(&product_id).and_then(|p| p.options.get_mut(index)) {
-            option.values.push(OptionValue { id, name: value });
-        }
-    }
-}
-
-/// The error Shopify gives for an input array over 250 items.
-pub fn input_array_too_large(size: usize) -> FieldError {
-    FieldError::coded(
-        format!("The input array size of {size} is greater than the maximum allowed of {MAX_INPUT_ARRAY}."),
-        "MAX_INPUT_SIZE_EXCEEDED",
-    )
-}
-
-// ---------------------------------------------------------------------------------------------
-// productDelete, inventoryItemUpdate
-// ---------------------------------------------------------------------------------------------
-
-struct DeletePayload {
-    deleted: Option<u64>,
-    user_errors: Vec<UserError>,
-}
-
-impl Object for DeletePayload {
-    fn type_name(&self) -> &'static str {
-        "ProductDeletePayload"
-    }
-
-    fn field<'a>(&'a self, call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
-        match call.name() {
-            "deletedProductId" => super::optional_text(self.deleted.map(|id| gid::format("Product", id)).as_deref()),
-            "userErrors" => user_errors(&self.user_errors),
-            "productDeleteOperation" => Ok(Output::Null),
-            "shop" => ctx.registry.query_field("shop").map_or(Err(FieldError::NotImplemented), |shop| shop(call, ctx)),
-            _ => Err(FieldError::NotImplemented),
-        }
-    }
-}
-
-fn product_delete(call: &FieldCall<'_>, m: &mut MutationCtx<'_>) -> Result<Rc<dyn Object>, FieldError> {
-    let id = call
-        .arg("input")
-        .and_then(|input| input.get("id"))
-        .and_then(Json::as_str)
-        .and_then(|id| gid::parse_kind(id, "Product"));
-    let store = &mut *m.store;
-    match id.and_then(|id| store.catalog.remove_product(id)) {
-        Some(product) => {
-            store.publications.remove_product(product.id);
-            store.metafields.remove_owner(&gid::format("Product", product.id));
-            store.record("products/delete", gid::format("Product", product.id));
-            Ok(Rc::new(DeletePayload { deleted: Some(product.id), user_errors: Vec::new() }))
-        }
-        None => Ok(Rc::new(DeletePayload {
-            deleted: None,
-            user_errors: vec![UserError::new("UserError", &["id"], "Product does not exist", None)],
-        })),
-    }
-}
-
-struct ItemPayload {
-    item_id: Option<u64>,
-    user_errors: Vec<UserError>,
-}
-
-impl Object for ItemPayload {
-    fn type_name(&self) -> &'static str {
-        "InventoryItemUpdatePayload"
-    }
-
-    fn field<'a>(&'a self, call: &FieldCall<'_>, ctx: &'a Ctx<'a>) -> Resolved<'a> {
-        match call.name() {
-            "inventoryItem" => Ok(self
-                .item_id
-                .and_then(|id| ctx.store.catalog.inventory_items.get(&id))
-                .map_or(Output::Null, |item| Output::Object(Rc::new(InventoryItemObject(item))))),
-            "userErrors" => user_errors(&self.user_errors),
-            _ => Err(FieldError::NotImplemented),
-        }
-    }
-}
-
-fn inventory_item_update(call: &FieldCall<'_>, m: &mut MutationCtx<'_>) -> Result<Rc<dyn Object>, FieldError> {
-    let id = call.arg_str("id").and_then(|id| gid::parse_kind(id, "InventoryItem"));
-    let input: InventoryItemInput = call.arg_as("input")?.unwrap_or_default();
-    let store = &mut *m.store;
-    let Some(id) = id.filter(|id| store.catalog.inventory_items.contains_key(id)) else {
-        return Ok(Rc::new(ItemPayload {
-            item_id: None,
-            user_errors: vec![UserError::new("UserError", &["id"], "Inventory item does not exist", None)],
-        }));
-    };
-    if let Some(cost) = &input.cost
-        && !cost.is_null()
-        && parse_money(cost).is_none()
-    {
-        return Ok(Rc::new(ItemPayload {
-            item_id: Some(id),
-            user_errors: vec![UserError::new("UserError", &["input", "cost"], "Cost is not a valid amount", None)],
-        }));
-    }
-    let now = store.now();
-    apply_item_input(store, id, &input, now);
-    if let Some(product_id) = store
-        .catalog
-        .inventory_items
-        .get(&id)
-        .and_then(|item| store.catalog.variants.get(&item.variant_id))
-        .map(|variant| variant.product_id)
-    {
-        store.record("products/update", gid::format("Product", product_id));
-    }
-    store.record("inventory_items/update", gid::format("InventoryItem", id));
-    Ok(Rc::new(ItemPayload { item_id: Some(id), user_errors: Vec::new() }))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn tags_are_trimmed_split_and_deduplicated() {
-        assert_eq!(super::normalize_tags(["a, b", "B", " c ", ""]), vec!["a", "b", "c"]);
-    }
-
-    #[test]
-    fn handles_are_made_from_titles() {
-        assert_eq!(super::handleize("Blue T-Shirt (Large)!"), "blue-t-shirt-large");
-    }
-
-    #[test]
-    fn money_keeps_two_decimals() {
-        use std::str::FromStr;
-        assert_eq!(super::super::format_decimal(rust_decimal::Decimal::from_str("10").unwrap()), "10.00");
-        assert_eq!(super::super::format_decimal(rust_decimal::Decimal::from_str("10.5").unwrap()), "10.50");
-        assert_eq!(super::super::format_decimal(rust_decimal::Decimal::from_str("1.255").unwrap()), "1.255");
-    }
 }
