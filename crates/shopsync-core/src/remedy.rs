@@ -70,6 +70,10 @@ pub enum RemedyAction {
     ShowJobs { shop: Option<String> },
     /// Create the data directory, its database and its master key.
     InitDataDir,
+    /// Give the installation the public address at which Shopify reaches `serve` (for webhooks).
+    SetPublicUrl,
+    /// Create or repair a shop's webhook subscriptions (every shop's, without one).
+    SyncWebhooks { shop: Option<String> },
 }
 
 impl RemedyStep {

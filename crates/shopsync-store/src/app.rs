@@ -35,6 +35,17 @@ pub struct PendingWebhookEvent {
     pub received_at: String,
 }
 
+/// The webhook deliveries received from one shop for one topic.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct WebhookTopicDeliveries {
+    pub topic: String,
+    /// Deliveries stored (each event once, however often Shopify sent it).
+    pub received: i64,
+    /// Of those, the ones whose work is not done yet.
+    pub unprocessed: i64,
+    pub last_received_at: Option<String>,
+}
+
 /// The app's credentials and the webhook events waiting for their work.
 #[async_trait]
 pub trait AppStore: Send + Sync {
@@ -46,4 +57,11 @@ pub trait AppStore: Send + Sync {
     async fn mark_webhook_events_processed(&self, shop_id: i64, event_ids: &[String]) -> Result<()>;
     /// Webhook events received but not marked processed, oldest first, at most `limit`.
     async fn pending_webhook_events(&self, limit: u32) -> Result<Vec<PendingWebhookEvent>>;
+    /// The public address of `shopsync serve` Shopify delivers webhooks to, once it was set.
+    async fn app_public_url(&self) -> Result<Option<String>>;
+    /// Sets (or with `None` clears) the public address. `false` when no app credentials are stored yet: the
+    /// address belongs with them, since deliveries cannot be verified without the app's secret.
+    async fn set_app_public_url(&self, url: Option<&str>) -> Result<bool>;
+    /// The deliveries received from a shop, per topic, the most recent topic first.
+    async fn webhook_deliveries(&self, shop_id: i64) -> Result<Vec<WebhookTopicDeliveries>>;
 }

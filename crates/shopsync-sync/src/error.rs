@@ -42,6 +42,8 @@ pub enum SyncError {
     /// A shop setting must change (or be given) before the flow can run.
     #[error("{message}")]
     NeedsSetting { shop: String, key: &'static str, message: String },
+    #[error("shopsync does not know its public address yet, so it cannot tell Shopify where to deliver webhooks")]
+    NoPublicUrl,
     #[error("{0}")]
     Invalid(String),
 }
@@ -72,6 +74,7 @@ impl SyncError {
             SyncError::Store(err) => return err.remedy(),
             SyncError::Secret(err) => return err.remedy(),
             SyncError::Shopify(_) | SyncError::Invalid(_) => return None,
+            SyncError::NoPublicUrl => crate::subscriptions::no_public_url_remedy(),
             SyncError::UnknownShop(_) => {
                 RemedyStep::act(RemedyAction::ListShops).then_text(" shows the connected shops")
             }

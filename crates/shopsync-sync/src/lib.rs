@@ -42,6 +42,7 @@ pub mod orders;
 mod progress;
 pub mod scheduler;
 pub mod secrets;
+pub mod subscriptions;
 mod summary;
 pub mod webhooks;
 

@@ -87,6 +87,9 @@ pub enum Command {
     /// Run the shops' schedules: each flow when it is due, until stopped (--once: what is due now, then exit).
     #[command(after_long_help = crate::commands::serve::SERVE_HELP)]
     Serve(crate::commands::serve::ServeArgs),
+    /// Shopify's webhooks to `serve`: subscribe the shops' topics to the public address, see what arrived.
+    #[command(subcommand, after_long_help = crate::commands::webhooks::WEBHOOKS_HELP)]
+    Webhooks(crate::commands::webhooks::WebhooksCommand),
     /// Write a consistent copy of the database to FILE, safe while syncs run (it holds customer data and sealed
     /// tokens, so it is readable by you only); refuses an existing FILE unless --force.
     Backup(crate::commands::backup::BackupArgs),

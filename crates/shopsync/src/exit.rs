@@ -5,7 +5,7 @@
 //! | 0 | done |
 //! | 1 | failed: the message says what happened and what to do |
 //! | 2 | the command line is wrong (unknown option, invalid setting value ...) |
-//! | 3 | shopsync is not set up: no data directory, no master key (or one others can read), the key is not this data directory's, or a token does not open for its shop's endpoint |
+//! | 3 | shopsync is not set up: no data directory, no master key (or one others can read), the key is not this data directory's, a token does not open for its shop's endpoint, or webhooks need the public address |
 //! | 4 | Shopify refused access: the token is invalid or revoked, or a scope is missing |
 //! | 5 | the sync ran but some records were skipped with errors (listed in the output) |
 
@@ -50,7 +50,11 @@ pub fn classify(err: &anyhow::Error) -> Failure {
     } else if err.downcast_ref::<shopsync_core::CipherError>().is_some()
         || matches!(
             err.downcast_ref::<shopsync_sync::SyncError>(),
-            Some(shopsync_sync::SyncError::Secret(_) | shopsync_sync::SyncError::TokenNotForEndpoint { .. })
+            Some(
+                shopsync_sync::SyncError::Secret(_)
+                    | shopsync_sync::SyncError::TokenNotForEndpoint { .. }
+                    | shopsync_sync::SyncError::NoPublicUrl
+            )
         )
     {
         // The key does not open the stored secrets (wrong key, or tampered data): a setup problem.

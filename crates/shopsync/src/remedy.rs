@@ -95,6 +95,9 @@ fn command(action: &RemedyAction) -> String {
         RemedyAction::ShowJobs { shop: Some(shop) } => format!("`shopsync jobs --shop {shop}`"),
         RemedyAction::ShowJobs { shop: None } => "`shopsync jobs`".to_string(),
         RemedyAction::InitDataDir => "`shopsync init`".to_string(),
+        RemedyAction::SetPublicUrl => "`shopsync app set-url https://YOUR_HOST`".to_string(),
+        RemedyAction::SyncWebhooks { shop: Some(shop) } => format!("`shopsync webhooks sync --shop {shop}`"),
+        RemedyAction::SyncWebhooks { shop: None } => "`shopsync webhooks sync`".to_string(),
     }
 }
 

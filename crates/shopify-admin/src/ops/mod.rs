@@ -180,6 +180,7 @@ pub const ALL_DOCUMENTS: &[(&str, &str, u32)] = &[
     doc_entry::<tags::TagsRemove>(),
     doc_entry::<webhooks::WebhookSubscriptionCreate>(),
     doc_entry::<webhooks::WebhookSubscriptionDelete>(),
+    doc_entry::<webhooks::WebhookSubscriptionUpdate>(),
     doc_entry::<webhooks::WebhookSubscriptions>(),
     doc_entry::<bulk::BulkOperationRunQuery>(),
     doc_entry::<bulk::BulkOperationById>(),

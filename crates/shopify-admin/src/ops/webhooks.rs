@@ -101,6 +101,54 @@ pub struct ApiVersionHandle {
     pub handle: String,
 }
 
+/// `graphql/webhook_subscription_update.graphql`.
+#[derive(Debug, Clone, Copy)]
+pub struct WebhookSubscriptionUpdate;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookSubscriptionUpdateVariables {
+    pub id: Gid,
+    pub webhook_subscription: WebhookSubscriptionInput,
+}
+
+impl WebhookSubscriptionUpdateVariables {
+    /// Delivers the subscription `id` as JSON to `uri` from now on.
+    pub fn new(id: Gid, uri: impl Into<String>) -> Self {
+        Self {
+            id,
+            webhook_subscription: WebhookSubscriptionInput {
+                uri: uri.into(),
+                format: Some("JSON".to_owned()),
+                filter: None,
+                include_fields: None,
+            },
+        }
+    }
+}
+
+impl Operation for WebhookSubscriptionUpdate {
+    const NAME: &'static str = "WebhookSubscriptionUpdate";
+    const DOCUMENT: &'static str = document!("webhook_subscription_update.graphql");
+    const KIND: OperationKind = OperationKind::Mutation;
+    const WRITES: bool = true;
+    // An absolute set of the address: sending it twice leaves the same subscription.
+    const RETRY_SAFE: bool = true;
+    const ESTIMATED_COST: u32 = 13;
+    type Variables = WebhookSubscriptionUpdateVariables;
+    type Data = WebhookSubscriptionUpdateData;
+
+    fn user_errors(data: &WebhookSubscriptionUpdateData) -> Vec<UserError> {
+        data.webhook_subscription_update.as_ref().map(|p| p.user_errors.clone()).unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookSubscriptionUpdateData {
+    pub webhook_subscription_update: Option<WebhookSubscriptionCreatePayload>,
+}
+
 /// `graphql/webhook_subscription_delete.graphql`.
 #[derive(Debug, Clone, Copy)]
 pub struct WebhookSubscriptionDelete;

@@ -2,7 +2,7 @@ use async_trait::async_trait;
 
 use super::{SqliteStore, now};
 use crate::Result;
-use crate::app::{AppCredentials, AppStore, PendingWebhookEvent};
+use crate::app::{AppCredentials, AppStore, PendingWebhookEvent, WebhookTopicDeliveries};
 
 #[async_trait]
 impl AppStore for SqliteStore {
@@ -53,6 +53,33 @@ impl AppStore for SqliteStore {
              ORDER BY received_at LIMIT ?",
         )
         .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn app_public_url(&self) -> Result<Option<String>> {
+        let url: Option<Option<String>> = sqlx::query_scalar("SELECT public_url FROM app_credentials WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(url.flatten())
+    }
+
+    async fn set_app_public_url(&self, url: Option<&str>) -> Result<bool> {
+        let done = sqlx::query("UPDATE app_credentials SET public_url = ?, updated_at = ? WHERE id = 1")
+            .bind(url)
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn webhook_deliveries(&self, shop_id: i64) -> Result<Vec<WebhookTopicDeliveries>> {
+        Ok(sqlx::query_as(
+            "SELECT topic, COUNT(*) AS received, COUNT(*) - COUNT(processed_at) AS unprocessed, \
+             MAX(received_at) AS last_received_at FROM webhook_events WHERE shop_id = ? \
+             GROUP BY topic ORDER BY last_received_at DESC, topic",
+        )
+        .bind(shop_id)
         .fetch_all(&self.pool)
         .await?)
     }

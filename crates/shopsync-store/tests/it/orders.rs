@@ -575,6 +575,48 @@ async fn webhook_deliveries_are_deduplicated_by_event_id() {
 }
 
 #[tokio::test]
+async fn webhook_deliveries_are_counted_per_topic_with_the_ones_still_to_do() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(&*store).await;
+    assert!(store.webhook_deliveries(shop).await.unwrap().is_empty(), "nothing received yet");
+    for (event_id, topic) in [("e1", "orders/create"), ("e2", "orders/create"), ("e3", "customers/update")] {
+        let event =
+            WebhookEventInput { event_id: event_id.into(), topic: topic.into(), webhook_id: None, triggered_at: None };
+        assert!(store.record_webhook_event(shop, &event).await.unwrap());
+    }
+    store.mark_webhook_event_processed(shop, "e1").await.unwrap();
+    let deliveries = store.webhook_deliveries(shop).await.unwrap();
+    let orders = deliveries.iter().find(|d| d.topic == "orders/create").unwrap();
+    assert_eq!((orders.received, orders.unprocessed), (2, 1), "{deliveries:?}");
+    let customers = deliveries.iter().find(|d| d.topic == "customers/update").unwrap();
+    assert_eq!((customers.received, customers.unprocessed), (1, 1));
+    assert!(customers.last_received_at.is_some());
+}
+
+#[tokio::test]
+async fn the_public_url_is_kept_with_the_app_credentials_and_survives_their_replacement() {
+    let (store, _dir) = fresh_store().await;
+    assert!(!store.set_app_public_url(Some("https://hub.example.com")).await.unwrap(), "no credentials yet");
+    assert_eq!(store.app_public_url().await.unwrap(), None);
+    let credentials = shopsync_store::AppCredentials {
+        client_id: "client".into(),
+        client_secret: "sealed".into(),
+        previous_client_secret: None,
+        updated_at: String::new(),
+    };
+    store.set_app_credentials(&credentials).await.unwrap();
+    assert!(store.set_app_public_url(Some("https://hub.example.com")).await.unwrap());
+    store.set_app_credentials(&credentials).await.unwrap();
+    assert_eq!(
+        store.app_public_url().await.unwrap().as_deref(),
+        Some("https://hub.example.com"),
+        "a new secret keeps it"
+    );
+    assert!(store.set_app_public_url(None).await.unwrap());
+    assert_eq!(store.app_public_url().await.unwrap(), None);
+}
+
+#[tokio::test]
 async fn a_page_numbers_its_new_sales_orders_in_order_and_takes_an_order_twice_in_turn() {
     let (store, _dir) = fresh_store().await;
     let shop = add_shop(&*store).await;

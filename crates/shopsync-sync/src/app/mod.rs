@@ -21,6 +21,7 @@
 //! ```
 
 pub mod read;
+pub mod webhooks;
 
 use serde::Serialize;
 use shopsync_core::order_errors::OrderStatus;

@@ -36,6 +36,12 @@ pub enum AppCommand {
         #[arg(long)]
         previous_secret_stdin: bool,
     },
+    /// Set the public address at which Shopify reaches `shopsync serve` (https://YOUR_HOST), or `none`; webhooks
+    /// are delivered to its /webhooks/shopify. Needs the app's credentials first.
+    SetUrl {
+        /// An https URL (plain http only for 127.0.0.1 or localhost), or `none` to forget it.
+        url: String,
+    },
     /// Show the app's client id and whether its secrets are set (never the secrets themselves).
     Show {
         #[arg(long)]
@@ -51,6 +57,8 @@ struct AppView {
     previous_secret_set: bool,
     updated_at: Option<String>,
     webhook_path: &'static str,
+    public_url: Option<String>,
+    webhook_url: Option<String>,
 }
 
 pub async fn run(data_dir: &DataDir, command: AppCommand) -> anyhow::Result<ExitCode> {
@@ -81,14 +89,42 @@ pub async fn run(data_dir: &DataDir, command: AppCommand) -> anyhow::Result<Exit
                 credentials.client_id
             );
         }
+        AppCommand::SetUrl { url } => {
+            let url = if url.trim().eq_ignore_ascii_case("none") {
+                None
+            } else {
+                Some(
+                    shopsync_sync::subscriptions::check_public_url(&url)
+                        .map_err(|err| Failure::usage(err.to_string()))?,
+                )
+            };
+            if !store.set_app_public_url(url.as_deref()).await? {
+                return Err(Failure::usage(
+                    "the app's credentials are not set yet, and webhooks to this address could not be verified \
+                     without its client secret: shopsync app set --client-id ID --client-secret-stdin < secret.txt, \
+                     then set the address again",
+                ));
+            }
+            match url {
+                Some(url) => println!(
+                    "Public address set: Shopify will deliver webhooks to {}. Subscribe the shops with \
+                     `shopsync webhooks sync` (serve also does it when it starts).",
+                    shopsync_sync::subscriptions::callback_url(&url)
+                ),
+                None => println!("Public address removed: `webhooks sync` and serve no longer subscribe shops."),
+            }
+        }
         AppCommand::Show { json } => {
             let app = store.app_credentials().await?;
+            let public_url = store.app_public_url().await?;
             let view = AppView {
                 client_id: app.as_ref().map(|app| app.client_id.clone()),
                 client_secret_set: app.is_some(),
                 previous_secret_set: app.as_ref().is_some_and(|app| app.previous_client_secret.is_some()),
                 updated_at: app.as_ref().map(|app| app.updated_at.clone()),
-                webhook_path: "/webhooks/shopify",
+                webhook_path: shopsync_sync::subscriptions::WEBHOOK_PATH,
+                webhook_url: public_url.as_deref().map(shopsync_sync::subscriptions::callback_url),
+                public_url,
             };
             if json {
                 print_json(&view)?;
@@ -97,7 +133,12 @@ pub async fn run(data_dir: &DataDir, command: AppCommand) -> anyhow::Result<Exit
                 println!("client secret:    set (sealed)");
                 println!("previous secret:  {}", if view.previous_secret_set { "set (sealed)" } else { "none" });
                 println!("updated:          {}", view.updated_at.as_deref().unwrap_or_default());
-                println!("webhook URL:      https://YOUR_HOST/webhooks/shopify (served by `shopsync serve`)");
+                match &view.webhook_url {
+                    Some(url) => println!("webhook URL:      {} (served by `shopsync serve`)", crate::text::clean(url)),
+                    None => println!(
+                        "webhook URL:      https://YOUR_HOST/webhooks/shopify (set YOUR_HOST with `shopsync app set-url`)"
+                    ),
+                }
             } else {
                 println!("No app credentials yet: shopsync app set --client-id ID --client-secret-stdin < secret.txt");
             }

@@ -18,6 +18,7 @@ pub mod shop;
 pub mod sim;
 pub mod sync;
 pub mod templates;
+pub mod webhooks;
 
 use std::process::ExitCode;
 
@@ -54,6 +55,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sync(command) => sync::run(&data_dir, command).await,
         Command::Serve(args) => serve::run(&data_dir, args).await,
         Command::Backup(args) => backup::run(&data_dir, args).await,
+        Command::Webhooks(command) => webhooks::run(&data_dir, command).await,
         Command::Jobs { shop, kind, limit, json } => log::run_jobs(&data_dir, shop, kind, limit, json).await,
     }
 }

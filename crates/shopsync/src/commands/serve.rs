@@ -75,7 +75,11 @@ pub async fn run(data_dir: &DataDir, args: ServeArgs) -> anyhow::Result<ExitCode
         shutdown().await;
         let _ = stop_tx.send(true);
     });
-    let web = if args.once || args.no_listen { None } else { Some(start_web(&engine, args.listen, &stop).await?) };
+    let web = if args.once || args.no_listen {
+        None
+    } else {
+        Some(start_web(&engine, only.as_deref(), args.listen, &stop).await?)
+    };
     loop {
         let outcome = run_due(&engine, only.as_deref(), &stop).await?;
         engine.flush_logs().await;
@@ -120,6 +124,7 @@ pub async fn run(data_dir: &DataDir, args: ServeArgs) -> anyhow::Result<ExitCode
 /// `stop` says so.
 async fn start_web(
     engine: &Arc<Engine>,
+    only: Option<&str>,
     listen: SocketAddr,
     stop: &tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<(tokio::task::JoinHandle<std::io::Result<()>>, Arc<Intake>)> {
@@ -145,11 +150,41 @@ async fn start_web(
         println!("{resumed} webhook events received before the last stop are processed now.");
     }
     let mut stop = stop.clone();
+    let verifies = verifier.is_some();
     let router = shopsync_web::router(intake.clone(), verifier);
     let server = tokio::spawn(shopsync_web::serve(listener, router, async move {
         let _ = stop.wait_for(|stopped| *stopped).await;
     }));
+    // Subscribed once the server answers, so the first deliveries find it; without the app's secret no delivery
+    // could be verified, so none is asked for.
+    if verifies {
+        subscribe(engine, only).await;
+    }
     Ok((server, intake))
+}
+
+/// Creates or repairs the shops' webhook subscriptions to the public address, as `shopsync webhooks sync` does; a
+/// shop that cannot be subscribed is reported and serve goes on (its schedules still run).
+async fn subscribe(engine: &Engine, only: Option<&str>) {
+    match app::webhooks::sync_webhooks(engine, only, false).await {
+        Ok(outcomes) => {
+            for outcome in outcomes {
+                match outcome.result {
+                    Ok(sync) if sync.changes.is_empty() => {
+                        println!("{}: webhook subscriptions in place ({} topics)", outcome.shop, sync.topics.len())
+                    }
+                    Ok(sync) => println!(
+                        "{}: webhook subscriptions repaired ({} changes, {} topics)",
+                        outcome.shop,
+                        sync.changes.len(),
+                        sync.topics.len()
+                    ),
+                    Err(err) => eprintln!("{}: webhook subscriptions not set up: {}", outcome.shop, explain(&err)),
+                }
+            }
+        }
+        Err(err) => println!("Webhook subscriptions not set up: {}", explain(&err)),
+    }
 }
 
 /// What one round of due flows came to.

@@ -73,8 +73,12 @@ struct Serve {
 
 impl Serve {
     fn start(dir: &Path) -> Serve {
+        Serve::start_at(dir, "127.0.0.1:0")
+    }
+
+    fn start_at(dir: &Path, listen: &str) -> Serve {
         let mut child = shopsync(dir)
-            .args(["-v", "serve", "--listen", "127.0.0.1:0"])
+            .args(["-v", "serve", "--listen", listen])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -326,4 +330,88 @@ async fn a_delivery_stored_but_not_run_before_serve_stopped_is_run_at_the_next_s
         .unwrap();
     assert_eq!(runs, 1);
     sim.shutdown().await;
+}
+
+/// A port free on 127.0.0.1 a moment ago, for a serve whose public address must be known before it starts.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_subscribes_the_shop_to_its_public_address_and_an_order_then_arrives_by_webhook_alone() {
+    use shopify_sim::order_ops::{AddressSpec, LineSpec, OrderSpec};
+    let sim = Simulator::start(SimConfig { seed: Seed::Empty, ..SimConfig::default() }).await.unwrap();
+    let dir = webhook_ready(&sim).await;
+    let domain = sim.shop_domain().to_string();
+
+    let out = shopsync_run(dir.path(), &["webhooks", "sync"]).await;
+    assert_eq!(out.status.code(), Some(3), "not set up: no public address yet: {}", stdout(&out));
+    assert!(stderr(&out).contains("shopsync app set-url"), "the error says how to set it: {}", stderr(&out));
+    let out = shopsync_run(dir.path(), &["app", "set-url", "http://hub.example.com"]).await;
+    assert_eq!(out.status.code(), Some(2), "Shopify delivers over https only");
+    assert!(stderr(&out).contains("https"), "{}", stderr(&out));
+
+    let port = free_port();
+    let public = format!("http://127.0.0.1:{port}");
+    let out = shopsync_run(dir.path(), &["app", "set-url", &public]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(&format!("{public}/webhooks/shopify")), "{}", stdout(&out));
+
+    let serve = Serve::start_at(dir.path(), &format!("127.0.0.1:{port}"));
+    let subscribed = || {
+        sim.control()
+            .webhook_subscriptions()
+            .iter()
+            .filter(|s| s.endpoint.uri() == format!("{public}/webhooks/shopify"))
+            .count()
+    };
+    wait_until("serve subscribes the shop at start", || async { subscribed() >= 6 }).await;
+
+    // Nothing subscribes by hand here: the order reaches the back office through the subscription serve made.
+    let order = sim
+        .control()
+        .create_order(&OrderSpec {
+            lines: vec![LineSpec { sku: Some("HOOD-M".into()), quantity: 1, ..LineSpec::default() }],
+            address: AddressSpec { country: Some("DE".into()), ..AddressSpec::default() },
+            email: Some("buyer@example.com".into()),
+            ..OrderSpec::default()
+        })
+        .unwrap();
+    let pool = db(dir.path()).await;
+    wait_until("the order is imported through its webhook", || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sales_orders WHERE shopify_order_id = ?")
+            .bind(&order.id)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            == 1
+    })
+    .await;
+
+    let out = shopsync_run(dir.path(), &["webhooks", "sync"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("nothing to change"), "a second sync sends nothing: {}", stdout(&out));
+    let out = shopsync_run(dir.path(), &["webhooks", "list", "--shop", &domain]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed = stdout(&out);
+    assert!(
+        listed.contains("ORDERS_CREATE") && listed.contains("orders/create"),
+        "subscriptions and deliveries: {listed}"
+    );
+
+    // A flow switched off: its topics are no longer wanted, and a dry run says what would go.
+    let out = shopsync_run(dir.path(), &["shop", "set", &domain, "sync-customers", "off"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let before = sim.control().webhook_subscriptions().len();
+    let out = shopsync_run(dir.path(), &["webhooks", "sync", "--dry-run"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("would remove     CUSTOMERS_CREATE"), "{}", stdout(&out));
+    assert_eq!(sim.control().webhook_subscriptions().len(), before, "a dry run changes nothing");
+    let out = shopsync_run(dir.path(), &["webhooks", "sync"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(sim.control().webhook_subscriptions().len(), before - 2, "customers/create and customers/update went");
+
+    let (status, printed, err) = serve.stop().await;
+    assert!(status.success(), "{printed}\n{err}");
+    assert!(printed.contains("webhook subscriptions repaired"), "serve said what it set up: {printed}");
 }
