@@ -57,7 +57,7 @@ pub trait AppStore: Send + Sync {
     async fn mark_webhook_events_processed(&self, shop_id: i64, event_ids: &[String]) -> Result<()>;
     /// Webhook events received but not marked processed, oldest first, at most `limit`.
     async fn pending_webhook_events(&self, limit: u32) -> Result<Vec<PendingWebhookEvent>>;
-    /// The public address of `shopsync serve` Shopify delivers webhooks to, once it was set.
+    /// The public address of the `serve` command Shopify delivers webhooks to, once it was set.
     async fn app_public_url(&self) -> Result<Option<String>>;
     /// Sets (or with `None` clears) the public address. `false` when no app credentials are stored yet: the
     /// address belongs with them, since deliveries cannot be verified without the app's secret.
