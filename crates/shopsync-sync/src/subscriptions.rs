@@ -1,4 +1,4 @@
-//! Webhook subscriptions: which topics a shop sends to the `serve` command, and keeping Shopify's list in line with it.
+//! Webhook subscriptions: which topics a shop sends to the `serve` command, and keeping Shopify's list in line.
 //!
 //! The installation has one public address (`AppStore::app_public_url`, e.g. `https://hub.example.com`); every
 //! shop's deliveries go to `PUBLIC_URL/webhooks/shopify`, where the web front-end verifies them and hands them to
