@@ -72,6 +72,10 @@ pub enum RemedyAction {
     InitDataDir,
     /// Give the installation the public address at which Shopify reaches `serve` (for webhooks).
     SetPublicUrl,
+    /// Store the Shopify app's client id and secret.
+    SetAppCredentials,
+    /// Install the app on a shop (or grant it access again) through OAuth.
+    ConnectShop { shop: Option<String> },
     /// Create or repair a shop's webhook subscriptions (every shop's, without one).
     SyncWebhooks { shop: Option<String> },
 }

@@ -35,6 +35,17 @@ pub struct PendingWebhookEvent {
     pub received_at: String,
 }
 
+/// An installation started and waiting for its OAuth callback.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OAuthState {
+    pub state: String,
+    pub shop_domain: String,
+    pub endpoint: Option<String>,
+    pub api_version: String,
+    /// Set by the store.
+    pub created_at: String,
+}
+
 /// The webhook deliveries received from one shop for one topic.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct WebhookTopicDeliveries {
@@ -62,6 +73,11 @@ pub trait AppStore: Send + Sync {
     /// Sets (or with `None` clears) the public address. `false` when no app credentials are stored yet: the
     /// address belongs with them, since deliveries cannot be verified without the app's secret.
     async fn set_app_public_url(&self, url: Option<&str>) -> Result<bool>;
+    /// Remembers an installation started, until its callback arrives.
+    async fn save_oauth_state(&self, state: &OAuthState) -> Result<()>;
+    /// Takes (reads and deletes) the installation this state nonce started, when it started after `since`; a
+    /// state is good for one callback only. Older states are deleted on the way.
+    async fn take_oauth_state(&self, state: &str, since: &str) -> Result<Option<OAuthState>>;
     /// The deliveries received from a shop, per topic, the most recent topic first.
     async fn webhook_deliveries(&self, shop_id: i64) -> Result<Vec<WebhookTopicDeliveries>>;
 }

@@ -34,7 +34,7 @@ pub mod orders;
 pub mod shops;
 mod sqlite;
 
-pub use app::{AppCredentials, AppStore, PendingWebhookEvent, WebhookTopicDeliveries};
+pub use app::{AppCredentials, AppStore, OAuthState, PendingWebhookEvent, WebhookTopicDeliveries};
 pub use catalog::{
     Bundle, BundleComponent, BundleInput, CatalogStore, InventoryState, Item, ItemFilter, ItemInput, ItemQuery,
     ItemStatus, ItemsUpsert, MarkOutcome, Price, PriceInput, PriceList, PriceListInput, PricesUpsert, ProductLink,

@@ -84,6 +84,30 @@ impl Engine {
         Ok(Some(verifier))
     }
 
+    /// The app as an OAuth client asking for `scopes` with `redirect_uri`, its client secret opened (the third
+    /// place the engine opens a sealed secret); `None` while the app's credentials are not stored.
+    pub(crate) async fn oauth_app(
+        &self,
+        scopes: Vec<String>,
+        redirect_uri: url::Url,
+    ) -> Result<Option<shopify_admin::oauth::OAuthApp>, SyncError> {
+        let Some(app) = self.store.app_credentials().await? else {
+            return Ok(None);
+        };
+        let client_secret = self.cipher.open(&app_secret_context(&app.client_id, false), &app.client_secret)?;
+        Ok(Some(shopify_admin::oauth::OAuthApp { client_id: app.client_id, client_secret, scopes, redirect_uri }))
+    }
+
+    /// Seals a shop's new access token for its endpoint, as [`Engine::context`] will open it.
+    pub(crate) fn seal_access_token(&self, domain: &str, endpoint: Option<&str>, token: &SecretString) -> String {
+        self.cipher.seal(&access_token_context(domain, endpoint), token)
+    }
+
+    /// The HTTP client the shops' Admin API clients share (OAuth's token requests use it too).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// Every connected shop's context.
     pub async fn shops(&self) -> Result<Vec<ShopContext>, SyncError> {
         let mut contexts = Vec::new();

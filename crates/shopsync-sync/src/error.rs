@@ -44,6 +44,15 @@ pub enum SyncError {
     NeedsSetting { shop: String, key: &'static str, message: String },
     #[error("shopsync does not know its public address yet, so it cannot tell Shopify where to deliver webhooks")]
     NoPublicUrl,
+    #[error("the Shopify app's client id and secret are not set yet, so no installation can be started or verified")]
+    NoAppCredentials,
+    #[error(
+        "this OAuth callback does not belong to an installation started here in the last 15 minutes (it was \
+         finished already, has expired, or was started elsewhere), so it was refused and nothing was stored"
+    )]
+    InstallNotStarted,
+    #[error(transparent)]
+    OAuth(#[from] shopify_admin::oauth::OAuthError),
     #[error("{0}")]
     Invalid(String),
 }
@@ -75,6 +84,13 @@ impl SyncError {
             SyncError::Secret(err) => return err.remedy(),
             SyncError::Shopify(_) | SyncError::Invalid(_) => return None,
             SyncError::NoPublicUrl => crate::subscriptions::no_public_url_remedy(),
+            SyncError::NoAppCredentials => {
+                RemedyStep::text("store them with ").then_act(RemedyAction::SetAppCredentials)
+            }
+            SyncError::InstallNotStarted => {
+                RemedyStep::text("start the installation again: ").then_act(RemedyAction::ConnectShop { shop: None })
+            }
+            SyncError::OAuth(_) => return None,
             SyncError::UnknownShop(_) => {
                 RemedyStep::act(RemedyAction::ListShops).then_text(" shows the connected shops")
             }

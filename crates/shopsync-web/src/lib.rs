@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -45,6 +45,7 @@ pub fn router(intake: Arc<Intake>, verifier: Option<WebhookVerifier>) -> Router 
     Router::new()
         .route("/health", get(health))
         .route("/webhooks/shopify", post(shopify_webhook).layer(DefaultBodyLimit::max(MAX_WEBHOOK_BODY)))
+        .route(shopsync_sync::app::access::CALLBACK_PATH, get(oauth_callback))
         .with_state(state)
 }
 
@@ -104,6 +105,60 @@ async fn shopify_webhook(State(state): State<WebState>, request: Request) -> Res
             refuse(StatusCode::INTERNAL_SERVER_ERROR, "the delivery could not be stored; deliver it again")
         }
     }
+}
+
+/// Where Shopify sends the merchant back after they approved the app: the installation is finished by the
+/// application boundary (state, signature, timestamp, shop, code exchange) and its outcome shown as a short page.
+async fn oauth_callback(State(state): State<WebState>, RawQuery(query): RawQuery) -> Response {
+    let query = query.unwrap_or_default();
+    match shopsync_sync::app::access::complete_install(state.intake.engine(), &query).await {
+        Ok(installed) => {
+            let verb = if installed.new_shop { "is connected" } else { "has its access renewed" };
+            let mut body = format!("<p>{} {verb}.</p>", escape(&installed.shop));
+            if installed.missing.is_empty() {
+                body.push_str("<p>Every access scope its syncs need was granted. You can close this page.</p>");
+            } else {
+                body.push_str(&format!(
+                    "<p>Shopify did not grant these scopes, so the syncs that need them will be refused: {}. \
+                     Add them to the app's configuration and install it again.</p>",
+                    escape(&installed.missing.join(", "))
+                ));
+            }
+            page(StatusCode::OK, "Connected", &body)
+        }
+        Err(error) => {
+            tracing::warn!(%error, "OAuth callback refused");
+            let status = match error {
+                shopsync_sync::SyncError::Store(_) | shopsync_sync::SyncError::Secret(_) => {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                }
+                shopsync_sync::SyncError::OAuth(shopify_admin::oauth::OAuthError::BadSignature) => {
+                    StatusCode::UNAUTHORIZED
+                }
+                shopsync_sync::SyncError::OAuth(
+                    shopify_admin::oauth::OAuthError::Network(_)
+                    | shopify_admin::oauth::OAuthError::Rejected { .. }
+                    | shopify_admin::oauth::OAuthError::Decode(_),
+                ) => StatusCode::BAD_GATEWAY,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            page(status, "Not connected", &format!("<p>{}</p>", escape(&error.to_string())))
+        }
+    }
+}
+
+/// A minimal HTML page for the OAuth callback's outcome (the console has its own templates).
+fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>shopsync: {title}</title></head>\
+         <body style=\"font-family: sans-serif; max-width: 40em; margin: 3em auto\"><h1>{title}</h1>{body}</body></html>"
+    );
+    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+}
+
+/// Escapes text for HTML: the shop domain and error messages may quote what the request carried.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 
 /// The body length a request declares, when it declares a valid one.

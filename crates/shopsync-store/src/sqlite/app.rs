@@ -2,7 +2,7 @@ use async_trait::async_trait;
 
 use super::{SqliteStore, now};
 use crate::Result;
-use crate::app::{AppCredentials, AppStore, PendingWebhookEvent, WebhookTopicDeliveries};
+use crate::app::{AppCredentials, AppStore, OAuthState, PendingWebhookEvent, WebhookTopicDeliveries};
 
 #[async_trait]
 impl AppStore for SqliteStore {
@@ -82,5 +82,33 @@ impl AppStore for SqliteStore {
         .bind(shop_id)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    async fn save_oauth_state(&self, state: &OAuthState) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO oauth_states (state, shop_domain, endpoint, api_version, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&state.state)
+        .bind(&state.shop_domain)
+        .bind(&state.endpoint)
+        .bind(&state.api_version)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn take_oauth_state(&self, state: &str, since: &str) -> Result<Option<OAuthState>> {
+        let mut tx = self.write().await?;
+        let found: Option<OAuthState> = sqlx::query_as(
+            "DELETE FROM oauth_states WHERE state = ? \
+             RETURNING state, shop_domain, endpoint, api_version, created_at",
+        )
+        .bind(state)
+        .fetch_optional(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM oauth_states WHERE created_at < ?").bind(since).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(found.filter(|found| found.created_at.as_str() >= since))
     }
 }

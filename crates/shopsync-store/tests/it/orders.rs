@@ -594,6 +594,27 @@ async fn webhook_deliveries_are_counted_per_topic_with_the_ones_still_to_do() {
 }
 
 #[tokio::test]
+async fn an_installation_state_is_taken_once_and_only_while_it_is_fresh() {
+    let (store, _dir) = fresh_store().await;
+    let state = |nonce: &str| shopsync_store::OAuthState {
+        state: nonce.into(),
+        shop_domain: "demo.myshopify.com".into(),
+        endpoint: None,
+        api_version: "2026-10".into(),
+        created_at: String::new(),
+    };
+    store.save_oauth_state(&state("n1")).await.unwrap();
+    store.save_oauth_state(&state("n2")).await.unwrap();
+    let long_ago = "2000-01-01T00:00:00.000000Z";
+    let taken = store.take_oauth_state("n1", long_ago).await.unwrap().expect("a fresh state is found");
+    assert_eq!(taken.shop_domain, "demo.myshopify.com");
+    assert!(store.take_oauth_state("n1", long_ago).await.unwrap().is_none(), "a state is good for one callback");
+    assert!(store.take_oauth_state("unknown", long_ago).await.unwrap().is_none());
+    let future = "9999-01-01T00:00:00.000000Z";
+    assert!(store.take_oauth_state("n2", future).await.unwrap().is_none(), "an expired state is refused");
+}
+
+#[tokio::test]
 async fn the_public_url_is_kept_with_the_app_credentials_and_survives_their_replacement() {
     let (store, _dir) = fresh_store().await;
     assert!(!store.set_app_public_url(Some("https://hub.example.com")).await.unwrap(), "no credentials yet");

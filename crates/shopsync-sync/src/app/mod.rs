@@ -20,6 +20,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod access;
 pub mod read;
 pub mod webhooks;
 

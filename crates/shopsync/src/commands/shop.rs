@@ -35,6 +35,20 @@ pub enum ShopCommand {
         #[arg(long, value_name = "URL")]
         endpoint: Option<String>,
     },
+    /// Connect a store (or grant it access again) by installing the app through OAuth: prints the install URL to
+    /// open; `shopsync serve` must run at the public address (`app set-url`) to receive Shopify's callback.
+    Connect {
+        /// The store's permanent domain, NAME.myshopify.com.
+        domain: String,
+        /// The Admin API version a new store is called with (default: the newest stable version shopsync speaks).
+        #[arg(long, value_name = "YYYY-MM")]
+        api_version: Option<String>,
+        /// Development setting for a new store: its base URL (the local simulator) instead of Shopify.
+        #[arg(long, value_name = "URL")]
+        endpoint: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// List the connected stores.
     List {
         #[arg(long)]
@@ -124,6 +138,9 @@ pub enum ShopCommand {
 pub async fn run(data_dir: &DataDir, command: ShopCommand) -> anyhow::Result<ExitCode> {
     if let ShopCommand::Check { shop, json } = command {
         return check(data_dir, &shop, json).await;
+    }
+    if let ShopCommand::Connect { domain, api_version, endpoint, json } = command {
+        return connect(data_dir, &domain, endpoint.as_deref(), api_version.as_deref(), json).await;
     }
     if let ShopCommand::Channels { shop, json } = command {
         return channels(data_dir, &shop, json).await;
@@ -215,7 +232,10 @@ pub async fn run(data_dir: &DataDir, command: ShopCommand) -> anyhow::Result<Exi
                 n => println!("{n} orders waiting for this change will be checked again at the next order sync."),
             }
         }
-        ShopCommand::Settings | ShopCommand::Check { .. } | ShopCommand::Channels { .. } => {
+        ShopCommand::Settings
+        | ShopCommand::Check { .. }
+        | ShopCommand::Channels { .. }
+        | ShopCommand::Connect { .. } => {
             unreachable!("handled before the store is opened")
         }
         ShopCommand::SetToken { shop, token_stdin: _ } => {
@@ -354,6 +374,33 @@ async fn check_new_token(data_dir: &DataDir, domain: &str) -> anyhow::Result<Exi
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `shop connect`: starts an installation and prints where to approve it.
+async fn connect(
+    data_dir: &DataDir,
+    domain: &str,
+    endpoint: Option<&str>,
+    api_version: Option<&str>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let engine = data_dir.engine().await?;
+    let start = shopsync_sync::app::access::begin_install(&engine, domain, endpoint, api_version).await?;
+    if json {
+        print_json(&start)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("Open this address in a browser, logged in to the store's admin, and approve the app:");
+    println!();
+    println!("  {}", start.url);
+    println!();
+    println!("It asks for: {}.", start.scopes.join(", "));
+    println!(
+        "Shopify then sends you to {} : `shopsync serve` must be running there (behind your HTTPS proxy) to finish \
+         the connection. The address works once, for 15 minutes.",
+        start.redirect_uri
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `shop channels`: every publication of the store, marking those the setting publish-to names.

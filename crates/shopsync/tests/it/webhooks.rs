@@ -415,3 +415,120 @@ async fn serve_subscribes_the_shop_to_its_public_address_and_an_order_then_arriv
     assert!(status.success(), "{printed}\n{err}");
     assert!(printed.contains("webhook subscriptions repaired"), "serve said what it set up: {printed}");
 }
+
+/// OAuth install against the simulator: `shop connect` prints the install URL, the simulator approves at once and
+/// redirects to serve's callback, which connects the shop. Every tampered callback is refused and stores nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_shop_is_connected_by_oauth_through_serve_and_every_tampered_callback_is_refused() {
+    use secrecy::SecretString;
+    use shopify_admin::oauth::{parse_query, query_hmac_hex};
+
+    let port = free_port();
+    let public = format!("http://127.0.0.1:{port}");
+    let mut config = SimConfig { seed: Seed::Empty, ..SimConfig::default() };
+    config.oauth.redirect_uris = vec![format!("{public}/auth/callback")];
+    let client_id = config.api_key.clone();
+    let sim = Simulator::start(config).await.unwrap();
+    let domain = sim.shop_domain().to_string();
+    let dir = crate::initialised();
+
+    let out = shopsync_run(dir.path(), &["shop", "connect", &domain, "--endpoint", sim.base_url()]).await;
+    assert_eq!(out.status.code(), Some(3), "no public address yet: {}", stderr(&out));
+    let mut set = shopsync(dir.path());
+    set.args(["app", "set", "--client-id", &client_id, "--client-secret-stdin"]);
+    let secret = sim.client_secret().expose_secret().to_string();
+    let out = tokio::task::spawn_blocking(move || run_with_stdin(&mut set, &secret)).await.unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = shopsync_run(dir.path(), &["app", "set-url", &public]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let serve = Serve::start_at(dir.path(), &format!("127.0.0.1:{port}"));
+
+    // shopsync's own HTTP client: rustls with ring, redirects not followed (the test reads each 302).
+    let http = shopify_admin::http_client(shopify_admin::Timeouts::default()).unwrap();
+    // Starts an installation and lets the simulator approve it: the callback URL Shopify sends the merchant to.
+    let approved = || async {
+        let args = ["shop", "connect", &domain, "--endpoint", sim.base_url(), "--json"];
+        let out = shopsync_run(dir.path(), &args).await;
+        assert!(out.status.success(), "{}", stderr(&out));
+        let start: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert!(start["scopes"].as_array().unwrap().iter().any(|s| s == "read_orders"), "{start}");
+        let answer = http.get(start["url"].as_str().unwrap()).send().await.unwrap();
+        assert_eq!(answer.status(), 302, "the simulator approves at once");
+        answer.headers()["location"].to_str().unwrap().to_string()
+    };
+    let callback = |query: &str| {
+        let http = http.clone();
+        let url = format!("{public}/auth/callback?{query}");
+        async move {
+            let answer = http.get(url).send().await.unwrap();
+            (answer.status().as_u16(), answer.text().await.unwrap())
+        }
+    };
+    // The same parameters with `name` set to `value`, re-signed with the app's secret: what only a holder of the
+    // secret could send, so each refusal below comes from the check it names, not from the signature.
+    let resigned = |location: &str, name: &str, value: &str| {
+        let query = location.split_once('?').unwrap().1;
+        let mut params: Vec<(String, String)> = parse_query(query).into_iter().filter(|(k, _)| k != "hmac").collect();
+        params.iter_mut().filter(|(k, _)| k == name).for_each(|(_, v)| *v = value.to_string());
+        let hmac = query_hmac_hex(&SecretString::from(sim.client_secret().expose_secret().to_string()), &params);
+        params.push(("hmac".into(), hmac));
+        url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&params).finish()
+    };
+    let shops = || async {
+        let out = shopsync_run(dir.path(), &["shop", "list", "--json"]).await;
+        serde_json::from_str::<serde_json::Value>(&stdout(&out)).unwrap().as_array().unwrap().len()
+    };
+
+    // A forged signature.
+    let location = approved().await;
+    let query = location.split_once('?').unwrap().1.to_string();
+    let forged: String = {
+        let mut params = parse_query(&query);
+        for (key, value) in &mut params {
+            if key == "hmac" {
+                *value = "0".repeat(value.len());
+            }
+        }
+        url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&params).finish()
+    };
+    let (status, body) = callback(&forged).await;
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("signature"), "{body}");
+    // A timestamp from ten minutes ago, correctly signed.
+    let old = (jiff::Timestamp::now().as_second() - 600).to_string();
+    let stale = resigned(&approved().await, "timestamp", &old);
+    let (status, body) = callback(&stale).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("90 s"), "{body}");
+    // A state this installation never issued.
+    let unknown = resigned(&approved().await, "state", &"f".repeat(48));
+    let (status, body) = callback(&unknown).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("not belong to an installation started here"), "{body}");
+    // Another shop than the one the installation was started for.
+    let foreign = resigned(&approved().await, "shop", "someone-else.myshopify.com");
+    let (status, body) = callback(&foreign).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("someone-else.myshopify.com"), "{body}");
+    assert_eq!(shops().await, 0, "no refused callback connected anything");
+
+    // The genuine callback connects the shop, once.
+    let location = approved().await;
+    let query = location.split_once('?').unwrap().1.to_string();
+    let (status, body) = callback(&query).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("is connected") && body.contains("Every access scope"), "{body}");
+    let (status, body) = callback(&query).await;
+    assert_eq!(status, 400, "a callback replayed is refused: {body}");
+    assert_eq!(shops().await, 1);
+    let out = shopsync_run(dir.path(), &["shop", "check", &domain]).await;
+    assert!(out.status.success(), "the token from the exchange works: {}{}", stdout(&out), stderr(&out));
+    let out = shopsync_run(dir.path(), &["shop", "show", &domain, "--json"]).await;
+    let shown = stdout(&out);
+    assert!(shown.contains("read_orders"), "the granted scopes are recorded: {shown}");
+    assert!(!shown.contains("shpat_") && !stdout(&out).contains("shpca_"), "no token is printed: {shown}");
+
+    let (status, printed, err) = serve.stop().await;
+    assert!(status.success(), "{printed}\n{err}");
+    assert!(!printed.contains("shpat_") && !err.contains("shpat_"), "no token in serve's output");
+}

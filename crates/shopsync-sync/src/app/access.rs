@@ -1,0 +1,172 @@
+//! Shop access by OAuth: installing the app on a shop (or granting it access again) without pasting a token.
+//!
+//! [`begin_install`] makes the install URL a person opens (the CLI prints it; the console's Request access button
+//! redirects to it): the app's client id, the scopes the shop's switched-on flows need, the redirect to
+//! `PUBLIC_URL/auth/callback`, and a random state nonce remembered in the store with the shop it is for. Shopify
+//! asks the merchant to approve and sends them back to the callback, which the web front-end hands to
+//! [`complete_install`]: the state must be one this installation started, less than [`STATE_LIFETIME`] ago, for
+//! the very shop the callback names; the HMAC (the app's client secret over the other parameters) and the
+//! timestamp are checked by `shopify_admin::oauth`; then the code is exchanged for an offline token, which is
+//! sealed for the shop's endpoint and stored with the scopes Shopify granted. A missing scope is named, and the
+//! shop's access is marked good so paused syncs resume.
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde::Serialize;
+use shopify_admin::oauth::{AccessMode, OAuthError, parse_query};
+use shopify_admin::{ApiVersion, Endpoint, ShopDomain};
+use shopsync_core::ShopSettings;
+use shopsync_store::{AccessStatus, NewShop, OAuthState};
+
+use super::required_scopes;
+use crate::{Engine, SyncError};
+
+/// The path of the OAuth callback under the public address.
+pub const CALLBACK_PATH: &str = "/auth/callback";
+
+/// How long an install URL can be used: long enough to log in to Shopify and approve.
+pub const STATE_LIFETIME: Duration = Duration::from_secs(15 * 60);
+
+/// An installation started: where to send the person.
+#[derive(Debug, Clone, Serialize)]
+pub struct InstallStart {
+    pub shop: String,
+    /// Shopify's page that asks the merchant to approve the app.
+    pub url: String,
+    pub redirect_uri: String,
+    pub scopes: Vec<String>,
+}
+
+/// An installation finished.
+#[derive(Debug, Clone, Serialize)]
+pub struct Installed {
+    pub shop: String,
+    /// Whether the shop was connected just now (otherwise its token was replaced).
+    pub new_shop: bool,
+    pub granted: Vec<String>,
+    /// Scopes the shop's flows need that Shopify did not grant.
+    pub missing: Vec<String>,
+}
+
+/// Starts installing the app on `domain` (a shop connected already keeps its endpoint and API version; a new one
+/// takes `endpoint`, a development endpoint such as the simulator's, and `api_version`).
+pub async fn begin_install(
+    engine: &Engine,
+    domain: &str,
+    endpoint: Option<&str>,
+    api_version: Option<&str>,
+) -> Result<InstallStart, SyncError> {
+    let domain = ShopDomain::parse(domain).map_err(|err| SyncError::Invalid(err.to_string()))?;
+    let public_url = engine.store().app_public_url().await?.ok_or(SyncError::NoPublicUrl)?;
+    let existing = engine.store().shop(domain.as_str()).await?;
+    let (endpoint, api_version, settings) = match &existing {
+        Some(shop) => (shop.endpoint.clone(), shop.api_version.clone(), engine.store().settings(shop.id).await?),
+        None => {
+            let endpoint = endpoint
+                .map(|e| Endpoint::development(e).map(|_| e.trim().trim_end_matches('/').to_string()))
+                .transpose()
+                .map_err(|err| SyncError::Invalid(err.to_string()))?;
+            let version = match api_version {
+                Some(v) => ApiVersion::parse(v).map_err(|err| SyncError::Invalid(err.to_string()))?,
+                None => ApiVersion::default(),
+            };
+            (endpoint, version.to_string(), ShopSettings::default())
+        }
+    };
+    let scopes: Vec<String> = required_scopes(&settings).into_iter().map(String::from).collect();
+    let redirect = callback_url(&public_url)?;
+    let app = engine.oauth_app(scopes.clone(), redirect.clone()).await?.ok_or(SyncError::NoAppCredentials)?;
+    let target = endpoint_of(endpoint.as_deref())?;
+    let request = app.authorize_url(&domain, &target, AccessMode::Offline);
+    engine
+        .store()
+        .save_oauth_state(&OAuthState {
+            state: request.state.clone(),
+            shop_domain: domain.to_string(),
+            endpoint,
+            api_version,
+            created_at: String::new(),
+        })
+        .await?;
+    Ok(InstallStart {
+        shop: domain.to_string(),
+        url: request.url.to_string(),
+        redirect_uri: redirect.to_string(),
+        scopes,
+    })
+}
+
+/// Finishes an installation from the callback's raw query string (as Shopify sent it: its signature covers the
+/// parameters exactly). Nothing is stored unless every check passed and Shopify gave a token.
+pub async fn complete_install(engine: &Engine, raw_query: &str) -> Result<Installed, SyncError> {
+    let params = parse_query(raw_query);
+    let nonce = params
+        .iter()
+        .find(|(key, _)| key == "state")
+        .map(|(_, value)| value.clone())
+        .ok_or(SyncError::OAuth(OAuthError::MissingParameter("state")))?;
+    let since = jiff::Timestamp::now() - jiff::SignedDuration::try_from(STATE_LIFETIME).unwrap_or_default();
+    let since = shopsync_core::time::to_text(since);
+    // Taken before anything else is checked: a callback replayed, or one that fails a check, cannot be retried
+    // with the same state.
+    let started = engine.store().take_oauth_state(&nonce, &since).await?.ok_or(SyncError::InstallNotStarted)?;
+    let public_url = engine.store().app_public_url().await?.ok_or(SyncError::NoPublicUrl)?;
+    let app = engine.oauth_app(Vec::new(), callback_url(&public_url)?).await?.ok_or(SyncError::NoAppCredentials)?;
+    let callback = app.verify_callback(raw_query, &started.state, jiff::Timestamp::now())?;
+    if callback.shop.as_str() != started.shop_domain {
+        return Err(SyncError::Invalid(format!(
+            "the OAuth callback names the shop {} but this installation was started for {}, so it was refused; \
+             start the installation again for the shop you mean",
+            callback.shop, started.shop_domain
+        )));
+    }
+    let target = endpoint_of(started.endpoint.as_deref())?;
+    let token = app.exchange_code(engine.http(), &target, &callback.shop, &callback.code, false).await?;
+    let granted: Vec<String> = token.scopes().into_iter().map(String::from).collect();
+    let access: &SecretString = &token.access_token;
+    let store = engine.store();
+    let (shop, new_shop) = match store.shop(&started.shop_domain).await? {
+        Some(shop) => {
+            let sealed = engine.seal_access_token(&shop.domain, shop.endpoint.as_deref(), access);
+            store.set_access_token(shop.id, Some(&sealed)).await?;
+            (shop, false)
+        }
+        None => {
+            let sealed = engine.seal_access_token(&started.shop_domain, started.endpoint.as_deref(), access);
+            let shop = store
+                .add_shop(&NewShop {
+                    domain: started.shop_domain.clone(),
+                    api_version: started.api_version.clone(),
+                    endpoint: started.endpoint.clone(),
+                    access_token: Some(sealed),
+                })
+                .await?;
+            (shop, true)
+        }
+    };
+    store.set_scopes(shop.id, &granted.join(",")).await?;
+    store.set_access_status(shop.id, AccessStatus::Ok, None).await?;
+    let settings = store.settings(shop.id).await?;
+    let missing =
+        required_scopes(&settings).into_iter().filter(|scope| !grants(&granted, scope)).map(String::from).collect();
+    Ok(Installed { shop: shop.domain, new_shop, granted, missing })
+}
+
+/// Whether `granted` covers `scope` (a `write_` scope implies its `read_`).
+fn grants(granted: &[String], scope: &str) -> bool {
+    granted.iter().any(|g| g == scope)
+        || scope.strip_prefix("read_").is_some_and(|rest| granted.iter().any(|g| g == &format!("write_{rest}")))
+}
+
+fn callback_url(public_url: &str) -> Result<url::Url, SyncError> {
+    url::Url::parse(&format!("{}{CALLBACK_PATH}", public_url.trim_end_matches('/')))
+        .map_err(|err| SyncError::Invalid(format!("the public address {public_url} is not a URL ({err})")))
+}
+
+fn endpoint_of(endpoint: Option<&str>) -> Result<Endpoint, SyncError> {
+    match endpoint {
+        None => Ok(Endpoint::Shopify),
+        Some(url) => Endpoint::development(url).map_err(|err| SyncError::Invalid(err.to_string())),
+    }
+}
