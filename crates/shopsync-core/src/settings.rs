@@ -87,6 +87,8 @@ pub struct ShopSettings {
     pub enabled: bool,
     pub allow_background_sync: bool,
     pub logging: LoggingMode,
+    /// Days the request log and the webhook deliveries are kept (`serve` deletes older entries); `None`: forever.
+    pub log_retention_days: Option<u32>,
     pub allow_data_sync_to_shopify: bool,
     pub allow_outgoing_requests: bool,
     pub sync_products: bool,
@@ -121,6 +123,7 @@ impl Default for ShopSettings {
             enabled: true,
             allow_background_sync: true,
             logging: LoggingMode::ErrorsOnly,
+            log_retention_days: Some(30),
             // Off until someone turns it on, so a fresh back office with demo data never writes to a live store.
             allow_data_sync_to_shopify: false,
             allow_outgoing_requests: true,
@@ -172,6 +175,11 @@ pub const SETTINGS: &[SettingInfo] = &[
         "logging",
         "disabled, errors, all",
         "What goes to the request log. `all` grows the database quickly: turn it off again afterwards.",
+    ),
+    info(
+        "log-retention",
+        "a number of days (1 to 3650), or forever",
+        "How long request log entries and webhook deliveries are kept; `serve` deletes older ones every hour.",
     ),
     info(
         "allow-data-sync-to-shopify",
@@ -311,6 +319,10 @@ impl ShopSettings {
                 LoggingMode::All => "all",
             }
             .to_string(),
+            "log-retention" => match self.log_retention_days {
+                Some(days) => days.to_string(),
+                None => "forever".to_string(),
+            },
             "allow-data-sync-to-shopify" => on_off(self.allow_data_sync_to_shopify),
             "allow-outgoing-requests" => on_off(self.allow_outgoing_requests),
             "sync-products" => on_off(self.sync_products),
@@ -392,6 +404,17 @@ impl ShopSettings {
             }
             "allow-data-sync-to-shopify" => self.allow_data_sync_to_shopify = flag()?,
             "allow-outgoing-requests" => self.allow_outgoing_requests = flag()?,
+            "log-retention" => {
+                self.log_retention_days = if value.eq_ignore_ascii_case("forever") {
+                    None
+                } else {
+                    let days = value.trim_end_matches('d').parse::<u32>().map_err(|_| invalid())?;
+                    if !(1..=3650).contains(&days) {
+                        return Err(invalid());
+                    }
+                    Some(days)
+                }
+            }
             "sync-products" => self.sync_products = flag()?,
             "sync-inventory" => self.sync_inventory = flag()?,
             "sync-customers" => self.sync_customers = flag()?,
@@ -624,6 +647,9 @@ mod tests {
             Ok("Online Store,Point of Sale".into())
         );
         assert_eq!(check("publish-to", "NONE"), Ok("none".into()));
+        assert_eq!(check("log-retention", "7d"), Ok("7".into()));
+        assert_eq!(check("log-retention", "Forever"), Ok("forever".into()));
+        assert_eq!(ShopSettings::default().get("log-retention").as_deref(), Some("30"));
         assert_eq!(ShopSettings::default().get("publish-to").as_deref(), Some("Online Store"));
     }
 
@@ -642,6 +668,9 @@ mod tests {
             ("ignore-tag", "a,b"),
             ("price-list", "has space"),
             ("publish-to", "Online Store,,Shop"),
+            ("log-retention", "0"),
+            ("log-retention", "a month"),
+            ("log-retention", "99999"),
         ] {
             let err = check(key, value).unwrap_err();
             assert!(err.contains("accepted:"), "{key}={value}: {err}");

@@ -124,6 +124,9 @@ pub trait ShopStore: Send + Sync {
     async fn settings(&self, shop_id: i64) -> Result<ShopSettings>;
     /// Stores one setting; the caller has validated it with [`ShopSettings::set`] and passes its normal form.
     async fn save_setting(&self, shop_id: i64, key: &str, value: &str) -> Result<()>;
+    /// When a setting last changed value (saving the same value again does not count); `None` while it was never
+    /// set and holds its default.
+    async fn setting_changed_at(&self, shop_id: i64, key: &str) -> Result<Option<String>>;
 
     /// The cursor of an inbound flow, if it ever ran.
     async fn cursor(&self, shop_id: i64, object: &str) -> Result<Option<SyncCursor>>;

@@ -160,7 +160,8 @@ impl ShopStore for SqliteStore {
     async fn save_setting(&self, shop_id: i64, key: &str, value: &str) -> Result<()> {
         sqlx::query(
             "INSERT INTO shop_settings (shop_id, key, value, updated_at) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (shop_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+             ON CONFLICT (shop_id, key) DO UPDATE SET value = excluded.value, \
+             updated_at = CASE WHEN value = excluded.value THEN updated_at ELSE excluded.updated_at END",
         )
         .bind(shop_id)
         .bind(key)
@@ -169,6 +170,14 @@ impl ShopStore for SqliteStore {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    async fn setting_changed_at(&self, shop_id: i64, key: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT updated_at FROM shop_settings WHERE shop_id = ? AND key = ?")
+            .bind(shop_id)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     async fn cursor(&self, shop_id: i64, object: &str) -> Result<Option<SyncCursor>> {

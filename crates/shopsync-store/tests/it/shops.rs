@@ -21,6 +21,21 @@ async fn adding_a_shop_twice_is_refused_with_a_clear_error() {
 }
 
 #[tokio::test]
+async fn a_setting_remembers_when_its_value_changed_not_when_it_was_saved_again() {
+    let (store, _dir) = fresh_store().await;
+    let shop = store.add_shop(&new_shop("a.myshopify.com")).await.unwrap();
+    assert_eq!(store.setting_changed_at(shop.id, "logging").await.unwrap(), None, "a default was never set");
+    store.save_setting(shop.id, "logging", "all").await.unwrap();
+    let first = store.setting_changed_at(shop.id, "logging").await.unwrap().expect("set");
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    store.save_setting(shop.id, "logging", "all").await.unwrap();
+    assert_eq!(store.setting_changed_at(shop.id, "logging").await.unwrap().as_deref(), Some(first.as_str()));
+    store.save_setting(shop.id, "logging", "errors").await.unwrap();
+    let changed = store.setting_changed_at(shop.id, "logging").await.unwrap().unwrap();
+    assert!(changed > first, "a new value is a change: {changed} after {first}");
+}
+
+#[tokio::test]
 async fn removing_a_shop_removes_its_settings_and_cursors() {
     let (store, _dir) = fresh_store().await;
     let shop = store.add_shop(&new_shop("a.myshopify.com")).await.unwrap();

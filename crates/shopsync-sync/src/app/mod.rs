@@ -21,6 +21,7 @@
 //! ```
 
 pub mod access;
+pub mod housekeeping;
 pub mod read;
 pub mod webhooks;
 

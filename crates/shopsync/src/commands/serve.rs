@@ -80,7 +80,12 @@ pub async fn run(data_dir: &DataDir, args: ServeArgs) -> anyhow::Result<ExitCode
     } else {
         Some(start_web(&engine, only.as_deref(), args.listen, &stop).await?)
     };
+    let mut housekept: Option<std::time::Instant> = None;
     loop {
+        if housekept.is_none_or(|at| at.elapsed() >= app::housekeeping::HOUSEKEEPING_EVERY) {
+            housekeeping(&engine, only.as_deref()).await;
+            housekept = Some(std::time::Instant::now());
+        }
         let outcome = run_due(&engine, only.as_deref(), &stop).await?;
         engine.flush_logs().await;
         if args.once {
@@ -184,6 +189,31 @@ async fn subscribe(engine: &Engine, only: Option<&str>) {
             }
         }
         Err(err) => println!("Webhook subscriptions not set up: {}", explain(&err)),
+    }
+}
+
+/// Deletes request log entries and webhook deliveries past each shop's `log-retention`, and points out a request
+/// log left at `all`; a failure is reported and serve goes on.
+async fn housekeeping(engine: &Engine, only: Option<&str>) {
+    match app::housekeeping::housekeeping(engine, only, jiff::Timestamp::now()).await {
+        Ok(report) => {
+            for shop in report {
+                if shop.logs_removed + shop.deliveries_removed > 0 {
+                    println!(
+                        "{}: {} request log entries and {} webhook deliveries past log-retention deleted",
+                        shop.shop, shop.logs_removed, shop.deliveries_removed
+                    );
+                }
+                if let Some(since) = shop.logging_all_since {
+                    println!(
+                        "{}: the request log has recorded every request since {since}, which slows syncs and grows \
+                         the database; when you have what you need, `shopsync shop set {} logging errors`",
+                        shop.shop, shop.shop
+                    );
+                }
+            }
+        }
+        Err(err) => eprintln!("housekeeping failed: {}", explain(&err)),
     }
 }
 

@@ -270,3 +270,59 @@ async fn orders_reprocess_reads_the_orders_again_and_says_what_still_holds_them(
     assert!(stdout(&out).contains("#9999") && stdout(&out).contains("not found"), "{}", stdout(&out));
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_keeps_the_request_log_to_its_retention_and_points_out_logging_left_at_all() {
+    let sim = Simulator::start(SimConfig { seed: Seed::Empty, ..SimConfig::default() }).await.unwrap();
+    let dir = crate::connected_to(&sim);
+    let domain = sim.shop_domain().to_string();
+    for (key, value) in [("allow-background-sync", "off"), ("log-retention", "7"), ("logging", "all")] {
+        let out = shopsync_run(dir.path(), &["shop", "set", &domain, key, value]).await;
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("shopsync.db"));
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    // Two entries ten days old and one from today; a delivery ten days old; `all` set two days ago.
+    let ten_days_ago = shopsync_core::time::to_text(jiff::Timestamp::now() - jiff::SignedDuration::from_hours(240));
+    let two_days_ago = shopsync_core::time::to_text(jiff::Timestamp::now() - jiff::SignedDuration::from_hours(48));
+    let today = shopsync_core::time::now_text();
+    for at in [&ten_days_ago, &ten_days_ago, &today] {
+        sqlx::query(
+            "INSERT INTO request_log (shop_id, started_at, method, url, duration_ms) \
+             VALUES ((SELECT id FROM shops), ?, 'POST', 'https://x/graphql.json', 5)",
+        )
+        .bind(at)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO webhook_events (shop_id, event_id, topic, received_at, processed_at) \
+         VALUES ((SELECT id FROM shops), 'old', 'orders/create', ?, ?)",
+    )
+    .bind(&ten_days_ago)
+    .bind(&ten_days_ago)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE shop_settings SET updated_at = ? WHERE key = 'logging'")
+        .bind(&two_days_ago)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let out = shopsync_run(dir.path(), &["serve", "--once"]).await;
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("2 request log entries and 1 webhook deliveries past log-retention deleted"), "{text}");
+    assert!(text.contains(&format!("since {two_days_ago}")), "logging left at all is pointed out: {text}");
+    assert!(text.contains(&format!("shopsync shop set {domain} logging errors")), "{text}");
+    let pool = sqlx::SqlitePool::connect_with(
+        sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("shopsync.db")),
+    )
+    .await
+    .unwrap();
+    let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM request_log").fetch_one(&pool).await.unwrap();
+    assert_eq!(kept, 1, "today's entry is kept");
+}
