@@ -31,6 +31,7 @@ mod error;
 pub mod jobs;
 pub mod logs;
 pub mod orders;
+pub mod privacy;
 pub mod shops;
 mod sqlite;
 
@@ -56,17 +57,38 @@ pub use orders::{
     ShipmentLineInput, ShipmentQuery, ShipmentSyncStatus, ShopifyOrder, ShopifyOrderInput, StoredOrderVersion,
     WebhookEventInput,
 };
+pub use privacy::{CustomerRedaction, PrivacyStore, RedactionReport};
 pub use shops::{AccessStatus, NewShop, Shop, ShopStore, SyncCursor};
 pub use sqlite::SqliteStore;
 
 /// Everything shopsync persists, implemented once per backend.
 pub trait Store:
-    ShopStore + LogStore + JobStore + CatalogStore + OrderStore + CustomerStore + AppStore + Send + Sync + 'static
+    ShopStore
+    + LogStore
+    + JobStore
+    + CatalogStore
+    + OrderStore
+    + CustomerStore
+    + AppStore
+    + PrivacyStore
+    + Send
+    + Sync
+    + 'static
 {
 }
 
 impl<T> Store for T where
-    T: ShopStore + LogStore + JobStore + CatalogStore + OrderStore + CustomerStore + AppStore + Send + Sync + 'static
+    T: ShopStore
+        + LogStore
+        + JobStore
+        + CatalogStore
+        + OrderStore
+        + CustomerStore
+        + AppStore
+        + PrivacyStore
+        + Send
+        + Sync
+        + 'static
 {
 }
 

@@ -39,6 +39,7 @@ pub mod fulfillments;
 pub mod import;
 mod logger;
 pub mod orders;
+pub mod privacy;
 mod progress;
 pub mod scheduler;
 pub mod secrets;

@@ -114,7 +114,12 @@ impl Intake {
     }
 
     /// Stores a verified delivery once by its event id and queues its work; returns before the work is done.
-    pub async fn receive(self: &Arc<Self>, delivery: &VerifiedWebhook) -> Result<Receipt, SyncError> {
+    ///
+    /// A privacy request (`customers/redact`, `shop/redact`, `customers/data_request`) is the exception: its body
+    /// is the request, and bodies are not stored, so it is carried out before the answer. When that fails the
+    /// error is returned (the front-end answers 500) and Shopify delivers it again; redacting twice removes nothing
+    /// more.
+    pub async fn receive(self: &Arc<Self>, delivery: &VerifiedWebhook, body: &[u8]) -> Result<Receipt, SyncError> {
         let Some(event_id) = delivery.event_id.as_ref().or(delivery.webhook_id.as_ref()) else {
             return Ok(Receipt::NoEventId);
         };
@@ -123,6 +128,9 @@ impl Intake {
             tracing::warn!(shop = domain, topic = %delivery.topic, "webhook for a shop that is not connected: ignored");
             return Ok(Receipt::UnknownShop);
         };
+        if let Some(request) = crate::privacy::PrivacyRequest::of(&delivery.topic) {
+            crate::privacy::carry_out(self.engine.store().as_ref(), shop_id, domain, request, body).await?;
+        }
         let event = WebhookEventInput {
             event_id: event_id.clone(),
             topic: delivery.topic.clone(),
@@ -307,6 +315,6 @@ mod tests {
         assert_eq!(WebhookWork::of("products/delete"), WebhookWork::Flow(Flow::Products));
         assert_eq!(WebhookWork::of("inventory_levels/update"), WebhookWork::Nothing);
         assert_eq!(WebhookWork::of("app/uninstalled"), WebhookWork::NeedsAccess);
-        assert_eq!(WebhookWork::of("shop/redact"), WebhookWork::Nothing);
+        assert_eq!(WebhookWork::of("shop/redact"), WebhookWork::Nothing, "done before the answer, see privacy.rs");
     }
 }

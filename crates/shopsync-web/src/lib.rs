@@ -91,7 +91,7 @@ async fn shopify_webhook(State(state): State<WebState>, request: Request) -> Res
             return refuse(status, &error.to_string());
         }
     };
-    match state.intake.receive(&delivery).await {
+    match state.intake.receive(&delivery, &body).await {
         Ok(Receipt::Accepted) => answer("accepted"),
         Ok(Receipt::Duplicate) => answer("duplicate"),
         Ok(Receipt::UnknownShop) => answer("unknown shop"),
@@ -101,8 +101,8 @@ async fn shopify_webhook(State(state): State<WebState>, request: Request) -> Res
         ),
         // Not stored: a 500 makes Shopify deliver it again later.
         Err(error) => {
-            tracing::error!(shop = %delivery.shop_domain, topic = %delivery.topic, %error, "cannot store a webhook");
-            refuse(StatusCode::INTERNAL_SERVER_ERROR, "the delivery could not be stored; deliver it again")
+            tracing::error!(shop = %delivery.shop_domain, topic = %delivery.topic, %error, "cannot take a webhook");
+            refuse(StatusCode::INTERNAL_SERVER_ERROR, "the delivery could not be carried out or stored; deliver it again")
         }
     }
 }

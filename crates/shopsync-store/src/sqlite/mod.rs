@@ -10,6 +10,7 @@ mod customers;
 mod jobs;
 mod logs;
 mod orders;
+mod privacy;
 mod shops;
 
 use std::path::{Path, PathBuf};

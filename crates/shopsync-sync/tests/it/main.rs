@@ -6,6 +6,7 @@ mod fulfillments;
 mod inventory;
 mod jobs;
 mod orders;
+mod privacy;
 mod products;
 mod props;
 mod publish;

@@ -217,3 +217,30 @@ async fn a_delivery_while_its_flow_runs_elsewhere_runs_once_that_run_ended() {
     server.intake.finish().await;
     assert_eq!(server.webhook_jobs("orders").await, 1);
 }
+
+#[tokio::test]
+async fn a_customers_redact_delivery_is_carried_out_before_it_is_answered() {
+    use shopsync_store::{CaptureInput, LogStore};
+    let server = Server::start(SimConfig { seed: Seed::Empty, ..SimConfig::default() }).await;
+    let captured = |id: &str, email: &str| CaptureInput {
+        object_type: "customer".into(),
+        object_id: format!("gid://shopify/Customer/{id}"),
+        payload: format!(r#"{{"id":"gid://shopify/Customer/{id}","email":"{email}"}}"#),
+    };
+    let items = [captured("191167", "john@example.com"), captured("5", "other@example.com")];
+    server.store.capture(server.shop.id, &items).await.unwrap();
+
+    let body = br#"{"shop_id":954889,"shop_domain":"x.myshopify.com","customer":{"id":191167,"email":"john@example.com","phone":"555-625-1199"},"orders_to_redact":[299938,280263]}"#;
+    let answer = server.deliver("customers/redact", "redact-1", body, SECRET).await;
+    assert_eq!(answer.status(), 200);
+    // No waiting: the answer came after the redaction.
+    let gone = server.store.captures(server.shop.id, "customer", "gid://shopify/Customer/191167").await.unwrap();
+    assert!(gone.is_empty(), "the customer's captured data is deleted before the 200");
+    let kept = server.store.captures(server.shop.id, "customer", "gid://shopify/Customer/5").await.unwrap();
+    assert_eq!(kept.len(), 1, "another customer's data stays");
+
+    // A body that is not Shopify's: nothing is done, and the 500 makes Shopify deliver it again.
+    let answer = server.deliver("customers/redact", "redact-2", b"not json", SECRET).await;
+    assert_eq!(answer.status(), 500);
+    assert_eq!(server.events().await.0, 1, "the refused delivery is not stored, so its retry is not a duplicate");
+}
