@@ -170,6 +170,15 @@ pub fn access_token_context(shop_domain: &str, endpoint: Option<&str>) -> String
     }
 }
 
+/// The associated-data context of a shop's refresh token (of an expiring access token), bound like the access
+/// token to its shop and endpoint, and kept apart from it so one cannot be swapped for the other.
+pub fn refresh_token_context(shop_domain: &str, endpoint: Option<&str>) -> String {
+    match endpoint {
+        None => format!("refresh_token:{shop_domain}"),
+        Some(url) => format!("refresh_token:{shop_domain} endpoint:{url}"),
+    }
+}
+
 /// The associated-data context of a shop's app client secret (webhook and OAuth HMAC key).
 pub fn client_secret_context(shop_domain: &str) -> String {
     format!("client_secret:{shop_domain}")

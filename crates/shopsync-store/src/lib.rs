@@ -58,7 +58,7 @@ pub use orders::{
     WebhookEventInput,
 };
 pub use privacy::{CustomerRedaction, PrivacyStore, RedactionReport};
-pub use shops::{AccessStatus, NewShop, Shop, ShopStore, SyncCursor};
+pub use shops::{AccessStatus, ExpiringToken, NewShop, Shop, ShopStore, SyncCursor};
 pub use sqlite::SqliteStore;
 
 /// Everything shopsync persists, implemented once per backend.

@@ -29,6 +29,31 @@ pub struct Shop {
     pub scopes: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// When the access token expires (an expiring offline token); `None`: it does not.
+    pub access_token_expires_at: Option<String>,
+    /// Sealed refresh token of an expiring access token.
+    #[serde(skip)]
+    pub refresh_token: Option<String>,
+    pub refresh_token_expires_at: Option<String>,
+}
+
+/// An expiring access token and its refresh token, sealed, with their expiry.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ExpiringToken {
+    pub access_token: String,
+    pub access_token_expires_at: String,
+    pub refresh_token: String,
+    pub refresh_token_expires_at: Option<String>,
+}
+
+impl std::fmt::Debug for ExpiringToken {
+    // Sealed text has no place in logs either.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExpiringToken")
+            .field("access_token_expires_at", &self.access_token_expires_at)
+            .field("refresh_token_expires_at", &self.refresh_token_expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for Shop {
@@ -109,6 +134,15 @@ pub trait ShopStore: Send + Sync {
     /// Replaces the sealed access token with the same token sealed again (a new format), keeping the access
     /// status.
     async fn reseal_access_token(&self, shop_id: i64, sealed: &str) -> Result<()>;
+    /// Stores an expiring access token with its refresh token, in one step, and marks the shop's access good.
+    /// With `replacing_refresh` (the sealed refresh token a refresh used) it is stored only while that refresh
+    /// token is still the stored one: `false` means another process refreshed first, and its token stands.
+    async fn store_expiring_token(
+        &self,
+        shop_id: i64,
+        token: &ExpiringToken,
+        replacing_refresh: Option<&str>,
+    ) -> Result<bool>;
     /// The master key's check value, once one was stored.
     async fn key_check(&self) -> Result<Option<String>>;
     /// Stores the master key's check value.

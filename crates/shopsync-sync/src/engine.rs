@@ -103,6 +103,16 @@ impl Engine {
         self.cipher.seal(&access_token_context(domain, endpoint), token)
     }
 
+    /// Seals a secret of the engine's own keeping (a refresh token) under `context`.
+    pub(crate) fn seal_secret(&self, context: &str, secret: &SecretString) -> String {
+        self.cipher.seal(context, secret)
+    }
+
+    /// Opens a secret sealed by [`Engine::seal_secret`]; used for a refresh token right before it is sent.
+    pub(crate) fn open_secret(&self, context: &str, sealed: &str) -> Result<SecretString, SyncError> {
+        Ok(self.cipher.open(context, sealed)?)
+    }
+
     /// The HTTP client the shops' Admin API clients share (OAuth's token requests use it too).
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.http
@@ -118,6 +128,8 @@ impl Engine {
     }
 
     async fn context(&self, shop: Shop) -> Result<ShopContext, SyncError> {
+        // An expiring token close to its end is refreshed first, so the run never starts with one about to lapse.
+        let shop = crate::tokens::fresh(self, shop).await?;
         let settings = self.store.settings(shop.id).await?;
         let domain = ShopDomain::parse(&shop.domain).map_err(|e| SyncError::InvalidShopRecord {
             shop: shop.domain.clone(),

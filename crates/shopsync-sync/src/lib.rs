@@ -45,6 +45,7 @@ pub mod scheduler;
 pub mod secrets;
 pub mod subscriptions;
 mod summary;
+mod tokens;
 pub mod webhooks;
 
 pub use engine::{Engine, ShopContext};

@@ -102,7 +102,10 @@ async fn shopify_webhook(State(state): State<WebState>, request: Request) -> Res
         // Not stored: a 500 makes Shopify deliver it again later.
         Err(error) => {
             tracing::error!(shop = %delivery.shop_domain, topic = %delivery.topic, %error, "cannot take a webhook");
-            refuse(StatusCode::INTERNAL_SERVER_ERROR, "the delivery could not be carried out or stored; deliver it again")
+            refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the delivery could not be carried out or stored; deliver it again",
+            )
         }
     }
 }

@@ -3,11 +3,12 @@ use shopsync_core::ShopSettings;
 use sqlx::AssertSqlSafe;
 
 use super::{SqliteStore, now};
-use crate::shops::{AccessStatus, NewShop, Shop, ShopStore, SyncCursor};
+use crate::shops::{AccessStatus, ExpiringToken, NewShop, Shop, ShopStore, SyncCursor};
 use crate::{Result, StoreError};
 
 const SHOP_COLUMNS: &str = "id, domain, api_version, endpoint, access_token, client_secret, previous_client_secret, \
-                            access_status, access_error, scopes, created_at, updated_at";
+                            access_status, access_error, scopes, created_at, updated_at, access_token_expires_at, \
+                            refresh_token, refresh_token_expires_at";
 
 #[async_trait]
 impl ShopStore for SqliteStore {
@@ -74,7 +75,9 @@ impl ShopStore for SqliteStore {
         update_shop(
             self,
             shop_id,
-            "access_token = ?, access_status = 'unknown', access_error = NULL",
+            // A token given by hand does not expire: whatever refreshed the previous one goes with it.
+            "access_token = ?, access_status = 'unknown', access_error = NULL, access_token_expires_at = NULL, \
+             refresh_token = NULL, refresh_token_expires_at = NULL",
             &[sealed.map(str::to_string)],
         )
         .await
@@ -98,7 +101,8 @@ impl ShopStore for SqliteStore {
         update_shop(
             self,
             shop_id,
-            "endpoint = ?, access_token = ?, access_status = 'unknown', access_error = NULL",
+            "endpoint = ?, access_token = ?, access_status = 'unknown', access_error = NULL, \
+             access_token_expires_at = NULL, refresh_token = NULL, refresh_token_expires_at = NULL",
             &[endpoint.map(str::to_string), Some(sealed.to_string())],
         )
         .await
@@ -106,6 +110,32 @@ impl ShopStore for SqliteStore {
 
     async fn reseal_access_token(&self, shop_id: i64, sealed: &str) -> Result<()> {
         update_shop(self, shop_id, "access_token = ?", &[Some(sealed.to_string())]).await
+    }
+
+    async fn store_expiring_token(
+        &self,
+        shop_id: i64,
+        token: &ExpiringToken,
+        replacing_refresh: Option<&str>,
+    ) -> Result<bool> {
+        // One statement: the access token and the refresh token that goes with it are never stored apart, and a
+        // refresh that lost the race to another process (`replacing_refresh` no longer stored) changes nothing.
+        let done = sqlx::query(
+            "UPDATE shops SET access_token = ?, access_token_expires_at = ?, refresh_token = ?, \
+             refresh_token_expires_at = ?, access_status = 'ok', access_error = NULL, updated_at = ? \
+             WHERE id = ? AND (? IS NULL OR refresh_token = ?)",
+        )
+        .bind(&token.access_token)
+        .bind(&token.access_token_expires_at)
+        .bind(&token.refresh_token)
+        .bind(&token.refresh_token_expires_at)
+        .bind(now())
+        .bind(shop_id)
+        .bind(replacing_refresh)
+        .bind(replacing_refresh)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn key_check(&self) -> Result<Option<String>> {

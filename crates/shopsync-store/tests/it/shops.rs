@@ -1,4 +1,4 @@
-use shopsync_store::{AccessStatus, JobStatus, JobTrigger, NewShop, StoreError, SyncCursor};
+use shopsync_store::{AccessStatus, ExpiringToken, JobStatus, JobTrigger, NewShop, StoreError, SyncCursor};
 
 use super::fresh_store;
 
@@ -33,6 +33,34 @@ async fn a_setting_remembers_when_its_value_changed_not_when_it_was_saved_again(
     store.save_setting(shop.id, "logging", "errors").await.unwrap();
     let changed = store.setting_changed_at(shop.id, "logging").await.unwrap().unwrap();
     assert!(changed > first, "a new value is a change: {changed} after {first}");
+}
+
+#[tokio::test]
+async fn a_refreshed_token_replaces_the_old_pair_only_if_no_other_refresh_came_first() {
+    let (store, _dir) = fresh_store().await;
+    let shop = store.add_shop(&new_shop("a.myshopify.com")).await.unwrap();
+    let pair = |n: u32| ExpiringToken {
+        access_token: format!("sealed-access-{n}"),
+        access_token_expires_at: format!("2026-12-03T1{n}:00:00.000000Z"),
+        refresh_token: format!("sealed-refresh-{n}"),
+        refresh_token_expires_at: None,
+    };
+    assert!(store.store_expiring_token(shop.id, &pair(1), None).await.unwrap(), "installed");
+    assert!(store.store_expiring_token(shop.id, &pair(2), Some("sealed-refresh-1")).await.unwrap(), "refreshed");
+    assert!(
+        !store.store_expiring_token(shop.id, &pair(3), Some("sealed-refresh-1")).await.unwrap(),
+        "a second refresh from the old refresh token lost the race"
+    );
+    let stored = store.shop_by_id(shop.id).await.unwrap().unwrap();
+    assert_eq!(stored.access_token.as_deref(), Some("sealed-access-2"));
+    assert_eq!(stored.refresh_token.as_deref(), Some("sealed-refresh-2"), "the pair is stored together");
+    assert_eq!(stored.access_status, AccessStatus::Ok);
+    store.set_access_token(shop.id, Some("pasted")).await.unwrap();
+    let pasted = store.shop_by_id(shop.id).await.unwrap().unwrap();
+    assert!(
+        pasted.refresh_token.is_none() && pasted.access_token_expires_at.is_none(),
+        "a pasted token does not expire"
+    );
 }
 
 #[tokio::test]

@@ -122,7 +122,9 @@ pub async fn complete_install(engine: &Engine, raw_query: &str) -> Result<Instal
         )));
     }
     let target = endpoint_of(started.endpoint.as_deref())?;
-    let token = app.exchange_code(engine.http(), &target, &callback.shop, &callback.code, false).await?;
+    // An expiring offline token (Shopify's requirement for new public apps from 2027), refreshed before it lapses.
+    let token = app.exchange_code(engine.http(), &target, &callback.shop, &callback.code, true).await?;
+    let now = jiff::Timestamp::now();
     let granted: Vec<String> = token.scopes().into_iter().map(String::from).collect();
     let access: &SecretString = &token.access_token;
     let store = engine.store();
@@ -145,6 +147,9 @@ pub async fn complete_install(engine: &Engine, raw_query: &str) -> Result<Instal
             (shop, true)
         }
     };
+    if let Some(pair) = crate::tokens::sealed_pair(engine, &shop.domain, shop.endpoint.as_deref(), &token, now) {
+        store.store_expiring_token(shop.id, &pair, None).await?;
+    }
     store.set_scopes(shop.id, &granted.join(",")).await?;
     store.set_access_status(shop.id, AccessStatus::Ok, None).await?;
     let settings = store.settings(shop.id).await?;

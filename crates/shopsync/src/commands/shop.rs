@@ -488,6 +488,8 @@ struct ShopView<'a> {
     access: &'static str,
     access_error: Option<&'a str>,
     scopes: Option<&'a str>,
+    /// When an expiring token lapses (shopsync refreshes it five minutes before); `None`: it does not expire.
+    access_token_expires_at: Option<&'a str>,
     created_at: &'a str,
 }
 
@@ -506,6 +508,7 @@ impl<'a> From<&'a Shop> for ShopView<'a> {
             },
             access_error: shop.access_error.as_deref(),
             scopes: shop.scopes.as_deref(),
+            access_token_expires_at: shop.access_token_expires_at.as_deref(),
             created_at: &shop.created_at,
         }
     }
@@ -521,7 +524,11 @@ fn show_shop(shop: &Shop, settings: &ShopSettings) {
     }
     println!(
         "Access token  {}",
-        if view.has_access_token { "present (encrypted at rest)" } else { "missing: shopsync shop set-token" }
+        match (view.has_access_token, view.access_token_expires_at) {
+            (false, _) => "missing: shopsync shop set-token".to_string(),
+            (true, None) => "present (encrypted at rest)".to_string(),
+            (true, Some(at)) => format!("present (encrypted at rest), expires {at}, refreshed before"),
+        }
     );
     println!(
         "Access        {}{}",

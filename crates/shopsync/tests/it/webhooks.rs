@@ -427,6 +427,9 @@ async fn a_shop_is_connected_by_oauth_through_serve_and_every_tampered_callback_
     let public = format!("http://127.0.0.1:{port}");
     let mut config = SimConfig { seed: Seed::Empty, ..SimConfig::default() };
     config.oauth.redirect_uris = vec![format!("{public}/auth/callback")];
+    // Tokens that live two minutes: inside the five minutes before expiry in which shopsync refreshes, so every
+    // command below refreshes first.
+    config.oauth.expiring_token_lifetime_seconds = 120;
     let client_id = config.api_key.clone();
     let sim = Simulator::start(config).await.unwrap();
     let domain = sim.shop_domain().to_string();
@@ -527,6 +530,28 @@ async fn a_shop_is_connected_by_oauth_through_serve_and_every_tampered_callback_
     let shown = stdout(&out);
     assert!(shown.contains("read_orders"), "the granted scopes are recorded: {shown}");
     assert!(!shown.contains("shpat_") && !stdout(&out).contains("shpca_"), "no token is printed: {shown}");
+    let expiry = |text: &str| {
+        let shop: serde_json::Value = serde_json::from_str(text).unwrap();
+        shop["access_token_expires_at"].as_str().map(String::from)
+    };
+    let first = expiry(&shown).unwrap_or_else(|| panic!("an expiring offline token was asked for: {shown}"));
+
+    // Two processes refresh at once: both work, and the token stored after them works.
+    let check = ["shop", "check", domain.as_str()];
+    let (one, two) = tokio::join!(shopsync_run(dir.path(), &check), shopsync_run(dir.path(), &check));
+    assert!(one.status.success() && two.status.success(), "{}{}", stderr(&one), stderr(&two));
+    let out = shopsync_run(dir.path(), &["shop", "show", &domain, "--json"]).await;
+    let second = expiry(&stdout(&out)).unwrap();
+    assert!(second > first, "the token was refreshed before it expired: {first} then {second}");
+    let out = shopsync_run(dir.path(), &["shop", "check", &domain]).await;
+    assert!(out.status.success(), "the refreshed token works: {}", stderr(&out));
+
+    // The app uninstalled: the refresh is refused and the shop needs access, with no retry storm.
+    sim.control().uninstall_app();
+    let out = shopsync_run(dir.path(), &["shop", "check", &domain]).await;
+    assert!(!out.status.success(), "{}", stdout(&out));
+    let out = shopsync_run(dir.path(), &["shop", "show", &domain, "--json"]).await;
+    assert!(stdout(&out).contains("needs access"), "{}", stdout(&out));
 
     let (status, printed, err) = serve.stop().await;
     assert!(status.success(), "{printed}\n{err}");
