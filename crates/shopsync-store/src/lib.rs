@@ -32,6 +32,7 @@ pub mod jobs;
 pub mod logs;
 pub mod orders;
 pub mod privacy;
+pub mod queue;
 pub mod shops;
 mod sqlite;
 
@@ -58,6 +59,7 @@ pub use orders::{
     WebhookEventInput,
 };
 pub use privacy::{CustomerRedaction, PrivacyStore, RedactionReport};
+pub use queue::{JobRequest, QueueStore, RequestOutcome};
 pub use shops::{AccessStatus, ExpiringToken, NewShop, Shop, ShopStore, SyncCursor};
 pub use sqlite::SqliteStore;
 
@@ -71,6 +73,7 @@ pub trait Store:
     + CustomerStore
     + AppStore
     + PrivacyStore
+    + QueueStore
     + Send
     + Sync
     + 'static
@@ -86,6 +89,7 @@ impl<T> Store for T where
         + CustomerStore
         + AppStore
         + PrivacyStore
+        + QueueStore
         + Send
         + Sync
         + 'static

@@ -462,7 +462,7 @@ impl RequestPolicy for SettingsPolicy {
 }
 
 /// This machine's name, to tell local processes (whose liveness can be checked) from others.
-fn hostname() -> String {
+pub(crate) fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| std::fs::read_to_string("/etc/hostname"))
         .map(|name| name.trim().to_string())

@@ -87,6 +87,9 @@ pub enum Command {
     /// Run the shops' schedules: each flow when it is due, until stopped (--once: what is due now, then exit).
     #[command(after_long_help = crate::commands::serve::SERVE_HELP)]
     Serve(crate::commands::serve::ServeArgs),
+    /// Runs handed to the workers of `serve` (kept in the database): queue them, see them.
+    #[command(subcommand, after_long_help = crate::commands::queue::QUEUE_HELP)]
+    Queue(crate::commands::queue::QueueCommand),
     /// Shopify's webhooks to `serve`: subscribe the shops' topics to the public address, see what arrived.
     #[command(subcommand, after_long_help = crate::commands::webhooks::WEBHOOKS_HELP)]
     Webhooks(crate::commands::webhooks::WebhooksCommand),

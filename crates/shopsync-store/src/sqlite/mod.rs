@@ -11,6 +11,7 @@ mod jobs;
 mod logs;
 mod orders;
 mod privacy;
+mod queue;
 mod shops;
 
 use std::path::{Path, PathBuf};

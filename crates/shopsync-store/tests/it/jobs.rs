@@ -89,3 +89,72 @@ async fn a_failure_is_recorded_briefly_when_the_full_record_cannot_be_and_only_o
     let kept = store.last_success(shop, "products").await.unwrap().unwrap();
     assert_eq!((kept.id, kept.error), (done.id, None));
 }
+
+mod queue {
+    use shopsync_store::RequestOutcome;
+
+    use super::super::fresh_store;
+    use super::super::shops::new_shop;
+
+    const LATER: &str = "2999-01-01T00:00:00.000000Z";
+
+    #[tokio::test]
+    async fn asking_again_while_a_request_waits_makes_no_second_run() {
+        let (store, _dir) = fresh_store().await;
+        let shop = store.add_shop(&new_shop("a.myshopify.com")).await.unwrap();
+        let (first, coalesced) = store.enqueue_request(shop.id, "orders", "manual").await.unwrap();
+        assert!(!coalesced);
+        for _ in 0..9 {
+            let (again, coalesced) = store.enqueue_request(shop.id, "orders", "manual").await.unwrap();
+            assert!(coalesced && again.id == first.id, "ten clicks make one request");
+        }
+        let (other, coalesced) = store.enqueue_request(shop.id, "products", "manual").await.unwrap();
+        assert!(!coalesced && other.id != first.id, "another flow is another request");
+        assert_eq!(store.job_requests(Some(shop.id), 10).await.unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_request_is_claimed_once_and_a_dead_workers_claim_is_taken_over_when_its_lease_lapses() {
+        let (store, _dir) = fresh_store().await;
+        let shop = store.add_shop(&new_shop("a.myshopify.com")).await.unwrap();
+        let (request, _) = store.enqueue_request(shop.id, "orders", "manual").await.unwrap();
+        let now = shopsync_core::time::now_text();
+        let claimed = store.claim_request("w1", &now, LATER).await.unwrap().expect("due now");
+        assert_eq!((claimed.id, claimed.attempts), (request.id, 1));
+        assert!(store.claim_request("w2", &now, LATER).await.unwrap().is_none(), "claimed once");
+        // While w1 holds the orders flow of the shop, a new orders request waits for it.
+        let (next, _) = store.enqueue_request(shop.id, "orders", "manual").await.unwrap();
+        assert!(store.claim_request("w2", &now, LATER).await.unwrap().is_none(), "one run per shop and flow");
+        assert!(store.renew_claim(request.id, "w1", LATER).await.unwrap());
+        assert!(!store.renew_claim(request.id, "w2", LATER).await.unwrap(), "not w2's claim");
+
+        // w1 dies: once its lease is over (a time past it), w2 takes the request again.
+        let past_lease = "3000-01-01T00:00:00.000000Z";
+        let again = store.claim_request("w2", past_lease, "3000-01-01T00:01:00.000000Z").await.unwrap().unwrap();
+        assert_eq!((again.id, again.attempts), (request.id, 2), "the lapsed claim first, counted as an attempt");
+        let done = RequestOutcome::Done { job_id: None };
+        assert!(!store.finish_request(request.id, "w1", &done).await.unwrap(), "w1 lost it: writes nothing");
+        assert!(store.finish_request(request.id, "w2", &done).await.unwrap());
+        let claimed_next = store.claim_request("w2", past_lease, LATER).await.unwrap().unwrap();
+        assert_eq!(claimed_next.id, next.id);
+    }
+
+    #[tokio::test]
+    async fn a_retry_waits_for_its_time_and_a_failure_keeps_its_error() {
+        let (store, _dir) = fresh_store().await;
+        let shop = store.add_shop(&new_shop("a.myshopify.com")).await.unwrap();
+        let (request, _) = store.enqueue_request(shop.id, "orders", "manual").await.unwrap();
+        let claimed = store.claim_request("w1", LATER, "2999-01-01T00:01:00.000000Z").await.unwrap().unwrap();
+        let retry = RequestOutcome::Retry { error: "network".into(), run_after: "3000-06-01T00:00:00.000000Z".into() };
+        assert!(store.finish_request(claimed.id, "w1", &retry).await.unwrap());
+        assert!(store.claim_request("w1", LATER, LATER).await.unwrap().is_none(), "not before its time");
+        let (same, coalesced) = store.enqueue_request(shop.id, "orders", "manual").await.unwrap();
+        assert!(coalesced && same.id == request.id, "a request waiting to retry takes new asks too");
+        let claimed = store.claim_request("w1", "3000-06-01T00:00:01.000000Z", "3001-01-01T00:00:00.000000Z");
+        let claimed = claimed.await.unwrap().unwrap();
+        let failed = RequestOutcome::Failed { error: "token revoked".into(), job_id: None };
+        assert!(store.finish_request(claimed.id, "w1", &failed).await.unwrap());
+        let stored = store.job_requests(None, 10).await.unwrap();
+        assert_eq!((stored[0].status.as_str(), stored[0].error.as_deref()), ("failed", Some("token revoked")));
+    }
+}

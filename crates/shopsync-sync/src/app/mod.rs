@@ -22,6 +22,7 @@
 
 pub mod access;
 pub mod housekeeping;
+pub mod queue;
 pub mod read;
 pub mod webhooks;
 

@@ -11,6 +11,7 @@ pub mod log;
 pub mod order_sync;
 pub mod orders;
 pub mod progress;
+pub mod queue;
 pub mod serve;
 pub mod shipments;
 pub mod shop;
@@ -56,6 +57,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve::run(&data_dir, args).await,
         Command::Backup(args) => backup::run(&data_dir, args).await,
         Command::Webhooks(command) => webhooks::run(&data_dir, command).await,
+        Command::Queue(command) => queue::run(&data_dir, command).await,
         Command::Jobs { shop, kind, limit, json } => log::run_jobs(&data_dir, shop, kind, limit, json).await,
     }
 }

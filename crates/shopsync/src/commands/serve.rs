@@ -43,6 +43,9 @@ pub struct ServeArgs {
     /// Run the schedules only, without the web server.
     #[arg(long)]
     no_listen: bool,
+    /// Workers taking queued runs (`shopsync queue add`, the console's Sync now); 0 takes none.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    workers: usize,
 }
 
 pub const SERVE_HELP: &str = "\
@@ -80,6 +83,7 @@ pub async fn run(data_dir: &DataDir, args: ServeArgs) -> anyhow::Result<ExitCode
     } else {
         Some(start_web(&engine, only.as_deref(), args.listen, &stop).await?)
     };
+    let workers = if args.once { Vec::new() } else { start_workers(&engine, args.workers, &stop) };
     let mut housekept: Option<std::time::Instant> = None;
     loop {
         if housekept.is_none_or(|at| at.elapsed() >= app::housekeeping::HOUSEKEEPING_EVERY) {
@@ -111,6 +115,10 @@ pub async fn run(data_dir: &DataDir, args: ServeArgs) -> anyhow::Result<ExitCode
             () = tokio::time::sleep(CHECK_EVERY) => {}
             _ = stop.changed() => break,
         }
+    }
+    // A worker finishes the run in progress, then stops.
+    for worker in workers {
+        let _ = worker.await;
     }
     if let Some((server, intake)) = web {
         match server.await {
@@ -190,6 +198,44 @@ async fn subscribe(engine: &Engine, only: Option<&str>) {
         }
         Err(err) => println!("Webhook subscriptions not set up: {}", explain(&err)),
     }
+}
+
+/// Starts `count` workers on the job queue, each printing what it did.
+fn start_workers(
+    engine: &Arc<Engine>,
+    count: usize,
+    stop: &tokio::sync::watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    use app::queue::WorkDone;
+    (1..=count)
+        .map(|number| {
+            let report = |done: &WorkDone| {
+                let stamp = shopsync_core::time::now_text();
+                match done {
+                    WorkDone::Ran { request, shop, summary } => {
+                        println!("{stamp} {shop} {} (queued request {}): {summary}", request.flow, request.id)
+                    }
+                    WorkDone::WillRetry { request, shop, error, at } => eprintln!(
+                        "{stamp} {shop} {} (queued request {}) failed, tried again at {at}: {}",
+                        request.flow,
+                        request.id,
+                        explain(error)
+                    ),
+                    WorkDone::GaveUp { request, shop, error } => eprintln!(
+                        "{stamp} {shop} {} (queued request {}) failed and is given up: {}",
+                        request.flow,
+                        request.id,
+                        explain(error)
+                    ),
+                    WorkDone::LostClaim { request } => eprintln!(
+                        "{stamp} queued request {} was taken over by another worker while it ran here",
+                        request.id
+                    ),
+                }
+            };
+            tokio::spawn(app::queue::run_worker(engine.clone(), app::queue::worker_name(number), stop.clone(), report))
+        })
+        .collect()
 }
 
 /// Deletes request log entries and webhook deliveries past each shop's `log-retention`, and points out a request

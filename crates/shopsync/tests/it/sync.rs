@@ -326,3 +326,69 @@ async fn serve_keeps_the_request_log_to_its_retention_and_points_out_logging_lef
     let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM request_log").fetch_one(&pool).await.unwrap();
     assert_eq!(kept, 1, "today's entry is kept");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn queued_runs_are_taken_by_serves_workers_once_and_a_revoked_token_is_given_up_without_retries() {
+    let sim = Simulator::start(SimConfig { seed: Seed::Empty, ..SimConfig::default() }).await.unwrap();
+    let dir = with_catalog(&sim).await;
+    let domain = sim.shop_domain().to_string();
+    let out = shopsync_run(dir.path(), &["shop", "set", &domain, "allow-data-sync-to-shopify", "on"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    for flow in ["products", "inventory", "customers", "orders", "fulfillments"] {
+        let out = shopsync_run(dir.path(), &["shop", "set", &domain, &format!("schedule.{flow}"), "off"]).await;
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let out = shopsync_run(dir.path(), &["queue", "add", "--shop", &domain, "products", "customers"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("products: queued as request 1"), "{}", stdout(&out));
+    let out = shopsync_run(dir.path(), &["queue", "add", "--shop", &domain, "products"]).await;
+    assert!(stdout(&out).contains("joined the run already waiting"), "asking twice makes one run: {}", stdout(&out));
+    let out = shopsync_run(dir.path(), &["queue", "add", "--shop", &domain, "everything"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+
+    let mut serve = shopsync(dir.path())
+        .args(["serve", "--no-listen", "--workers", "2"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let requests = || async {
+        let out = shopsync_run(dir.path(), &["queue", "list", "--json"]).await;
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap().as_array().unwrap().clone()
+    };
+    let started = std::time::Instant::now();
+    while !requests().await.iter().all(|r| r["status"] == "done") {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "workers take the requests: {:?}",
+            requests().await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(sim.control().products().len(), 2, "the queued product sync ran");
+    let out = shopsync_run(dir.path(), &["jobs", "--shop", &domain, "--json"]).await;
+    let jobs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let products = jobs.as_array().unwrap().iter().filter(|job| job["kind"] == "products").count();
+    assert_eq!(products, 1, "one run, not one per ask: {jobs}");
+
+    // The app uninstalled: the run fails on Shopify's refusal and is given up at once, not retried.
+    sim.control().uninstall_app();
+    let out = shopsync_run(dir.path(), &["queue", "add", "--shop", &domain, "orders"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let started = std::time::Instant::now();
+    let orders = loop {
+        let list = requests().await;
+        let orders = list.iter().find(|r| r["flow"] == "orders").cloned().unwrap();
+        if orders["status"] == "failed" {
+            break orders;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "{list:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(orders["attempts"], 1, "no retry against a revoked token: {orders}");
+    assert!(orders["error"].as_str().unwrap().contains("401") || orders["error"].as_str().unwrap().contains("access"));
+
+    std::process::Command::new("kill").args(["-TERM", &serve.id().to_string()]).status().unwrap();
+    let status = tokio::task::spawn_blocking(move || serve.wait().unwrap()).await.unwrap();
+    assert!(status.success(), "serve stops cleanly with its workers");
+}
