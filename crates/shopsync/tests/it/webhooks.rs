@@ -557,3 +557,81 @@ async fn a_shop_is_connected_by_oauth_through_serve_and_every_tampered_callback_
     assert!(status.success(), "{printed}\n{err}");
     assert!(!printed.contains("shpat_") && !err.contains("shpat_"), "no token in serve's output");
 }
+
+/// Serve killed with SIGKILL in the middle of a burst of orders, Shopify's deliveries duplicated and out of order,
+/// then started again: every acknowledged delivery is in the store, every order becomes exactly one sales order.
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_killed_mid_burst_loses_no_acknowledged_delivery_and_imports_every_order_once() {
+    use shopify_sim::order_ops::{AddressSpec, LineSpec, OrderSpec};
+    let sim = Simulator::start(SimConfig { seed: Seed::Empty, ..SimConfig::default() }).await.unwrap();
+    let dir = webhook_ready(&sim).await;
+    let port = free_port();
+    let out = shopsync_run(dir.path(), &["app", "set-url", &format!("http://127.0.0.1:{port}")]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    sim.control().set_webhook_config(WebhookConfig {
+        duplicate_rate: 0.3,
+        out_of_order_rate: 0.3,
+        out_of_order_hold_ms: 50,
+        // Retries keep coming while serve is down (Shopify's schedule, compressed).
+        first_retry_delay_ms: 200,
+        ..WebhookConfig::default()
+    });
+    let listen = format!("127.0.0.1:{port}");
+    let mut serve = Serve::start_at(dir.path(), &listen);
+    wait_until("serve subscribes the shop", || async { sim.control().webhook_subscriptions().len() >= 6 }).await;
+
+    let order = |n: usize| OrderSpec {
+        lines: vec![LineSpec { sku: Some(if n % 2 == 0 { "HOOD-S" } else { "HOOD-M" }.into()), ..LineSpec::default() }],
+        address: AddressSpec { country: Some("DE".into()), ..AddressSpec::default() },
+        email: Some(format!("buyer{n}@example.com")),
+        ..OrderSpec::default()
+    };
+    let mut ids = Vec::new();
+    for n in 0..24 {
+        ids.push(sim.control().create_order(&order(n)).unwrap().id);
+        if n == 8 {
+            // Mid-burst, mid-job: no chance to finish anything.
+            std::process::Command::new("kill").args(["-KILL", &serve.child.id().to_string()]).status().unwrap();
+            let _ = serve.child.wait();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    serve = Serve::start_at(dir.path(), &listen);
+
+    let pool = db(dir.path()).await;
+    wait_until("every order becomes a sales order", || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sales_orders").fetch_one(&pool).await.unwrap()
+            == ids.len() as i64
+    })
+    .await;
+    wait_until("every delivery is answered", || async {
+        sim.control().deliveries().iter().all(|d| d.delivered_at.is_some())
+    })
+    .await;
+    wait_until("every stored delivery is worked off after the restart", || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) - COUNT(processed_at) FROM webhook_events")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            == 0
+    })
+    .await;
+    let (status, printed, err) = serve.stop().await;
+    assert!(status.success(), "{printed}\n{err}");
+
+    for id in &ids {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sales_orders WHERE shopify_order_id = ?")
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(count, 1, "{id} imported exactly once");
+    }
+    let stored: Vec<String> = sqlx::query_scalar("SELECT event_id FROM webhook_events").fetch_all(&pool).await.unwrap();
+    for delivery in sim.control().deliveries() {
+        assert!(stored.contains(&delivery.event_id), "acknowledged delivery {} is stored", delivery.event_id);
+    }
+    let unprocessed: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) - COUNT(processed_at) FROM webhook_events").fetch_one(&pool).await.unwrap();
+    assert_eq!(unprocessed, 0, "every stored delivery was worked off after the restart");
+}
