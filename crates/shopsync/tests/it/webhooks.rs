@@ -581,7 +581,10 @@ async fn serve_killed_mid_burst_loses_no_acknowledged_delivery_and_imports_every
     wait_until("serve subscribes the shop", || async { sim.control().webhook_subscriptions().len() >= 6 }).await;
 
     let order = |n: usize| OrderSpec {
-        lines: vec![LineSpec { sku: Some(if n % 2 == 0 { "HOOD-S" } else { "HOOD-M" }.into()), ..LineSpec::default() }],
+        lines: vec![LineSpec {
+            sku: Some(if n.is_multiple_of(2) { "HOOD-S" } else { "HOOD-M" }.into()),
+            ..LineSpec::default()
+        }],
         address: AddressSpec { country: Some("DE".into()), ..AddressSpec::default() },
         email: Some(format!("buyer{n}@example.com")),
         ..OrderSpec::default()
