@@ -24,6 +24,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod api;
 pub mod app;
 pub mod catalog;
 pub mod customers;
@@ -34,6 +35,7 @@ pub mod orders;
 pub mod shops;
 mod sqlite;
 
+pub use api::{ApiStore, ApiToken, Feed, FeedEntry, NewApiToken, StoredAnswer};
 pub use app::{AppCredentials, AppStore, PendingWebhookEvent};
 pub use catalog::{
     Bundle, BundleComponent, BundleInput, CatalogStore, InventoryState, Item, ItemFilter, ItemInput, ItemQuery,
@@ -61,12 +63,32 @@ pub use sqlite::SqliteStore;
 
 /// Everything shopsync persists, implemented once per backend.
 pub trait Store:
-    ShopStore + LogStore + JobStore + CatalogStore + OrderStore + CustomerStore + AppStore + Send + Sync + 'static
+    ShopStore
+    + LogStore
+    + JobStore
+    + CatalogStore
+    + OrderStore
+    + CustomerStore
+    + AppStore
+    + ApiStore
+    + Send
+    + Sync
+    + 'static
 {
 }
 
 impl<T> Store for T where
-    T: ShopStore + LogStore + JobStore + CatalogStore + OrderStore + CustomerStore + AppStore + Send + Sync + 'static
+    T: ShopStore
+        + LogStore
+        + JobStore
+        + CatalogStore
+        + OrderStore
+        + CustomerStore
+        + AppStore
+        + ApiStore
+        + Send
+        + Sync
+        + 'static
 {
 }
 
