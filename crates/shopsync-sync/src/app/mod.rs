@@ -20,7 +20,9 @@
 //! # Ok(()) }
 //! ```
 
+pub mod api;
 pub mod read;
+pub mod shipments;
 
 use serde::Serialize;
 use shopsync_core::order_errors::OrderStatus;
