@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use secrecy::ExposeSecret;
+use shopsync_store::StoreError;
 use shopsync_sync::app::api::{Scope, TokenError, create_token, list_tokens, revoke_token};
 
 use super::print_json;
@@ -89,6 +90,8 @@ pub async fn run(data_dir: &DataDir, command: ApiTokenCommand) -> anyhow::Result
 
 fn token_failure(error: TokenError) -> anyhow::Error {
     match error {
+        // A live token of that name: the person chooses another name or revokes it first.
+        TokenError::Store(StoreError::Conflict(message)) => Failure::usage(message),
         TokenError::Store(error) => error.into(),
         other => Failure::usage(other.to_string()),
     }
