@@ -192,6 +192,16 @@ pub async fn remember(
     store.save_idempotent_answer(consumer, key, &answer).await
 }
 
+/// How long an answer is kept for its `Idempotency-Key`: a back office retries within minutes, and a day covers a
+/// retry after an outage of the night.
+pub const KEEP_ANSWERS_HOURS: i64 = 24;
+
+/// Forgets the answers kept longer than [`KEEP_ANSWERS_HOURS`]; returns how many.
+pub async fn forget_old_answers(store: &dyn Store) -> Result<u64, StoreError> {
+    let cutoff = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(KEEP_ANSWERS_HOURS);
+    store.purge_idempotent_answers(&shopsync_core::time::to_text(cutoff)).await
+}
+
 /// The most records one feed page holds, and how many it holds when the consumer does not say.
 pub const MAX_FEED_PAGE: u32 = 1000;
 pub const DEFAULT_FEED_PAGE: u32 = 100;

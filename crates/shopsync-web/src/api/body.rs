@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use shopsync_store::ApiToken;
-use shopsync_sync::app::api::{Replay, remember, replay, request_hash};
+use shopsync_sync::app::api::{Replay, forget_old_answers, remember, replay, request_hash};
 use shopsync_sync::import::records::FieldError;
 
 use super::ApiState;
@@ -93,7 +93,14 @@ where
     };
     let hash = request_hash("POST", path, body);
     let store = state.store();
-    let _one_at_a_time = state.keyed_writes.lock().await;
+    let mut one_at_a_time = state.keyed_writes.lock().await;
+    // Answers are kept a day; once an hour a keyed write forgets the older ones.
+    if one_at_a_time.purged.is_none_or(|at| at.elapsed() > std::time::Duration::from_secs(3600)) {
+        one_at_a_time.purged = Some(std::time::Instant::now());
+        if let Err(error) = forget_old_answers(store).await {
+            tracing::warn!(%error, "cannot forget old Idempotency-Key answers");
+        }
+    }
     match replay(store, &token.name, &key, &hash).await {
         Err(error) => ApiError::internal(&error).into_response(),
         Ok(Replay::Answer(kept)) => {

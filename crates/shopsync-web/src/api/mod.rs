@@ -68,7 +68,12 @@ pub(crate) struct ApiState {
     limits: Arc<auth::RateLimits>,
     /// Writes with an `Idempotency-Key` run one at a time, so two copies of one request sent at once cannot both
     /// find the key new and both run. SQLite writes one transaction at a time anyway.
-    keyed_writes: Arc<tokio::sync::Mutex<()>>,
+    keyed_writes: Arc<tokio::sync::Mutex<Housekeeping>>,
+}
+
+/// When kept answers were last purged (under the keyed-write lock, so one request does it).
+pub(crate) struct Housekeeping {
+    pub(crate) purged: Option<std::time::Instant>,
 }
 
 impl ApiState {
@@ -82,7 +87,7 @@ pub fn routes(engine: Arc<Engine>, config: ApiConfig) -> Router {
     let state = ApiState {
         engine,
         limits: Arc::new(auth::RateLimits::new(config.rate_per_second, config.burst)),
-        keyed_writes: Arc::new(tokio::sync::Mutex::new(())),
+        keyed_writes: Arc::new(tokio::sync::Mutex::new(Housekeeping { purged: None })),
     };
     let v1 = Router::new()
         .route("/items", post(items::upsert_items))
