@@ -12,6 +12,10 @@
 //! own bench), and the feed's triggers number them as any write does. The client runs in the same process as the
 //! server, on the same cores, and parses every page (the records as JSON, not into a type), so the figures are a lower bound of what the server alone
 //! does.
+//!
+//! Measured on the 2-core build machine while other builds ran (2026-12-03): stock update median 244 to 449 ms,
+//! p99 855 to 900 ms (the first call creates the 10,000 levels); feed 36,000 orders/s, 36 pages/s, page p50 27 ms,
+//! p99 43 ms. Decoding every record into a `serde_json::Value` tree in the client halved the feed figure.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
