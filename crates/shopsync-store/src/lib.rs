@@ -24,6 +24,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod api;
 pub mod app;
 pub mod catalog;
 pub mod customers;
@@ -36,6 +37,7 @@ pub mod queue;
 pub mod shops;
 mod sqlite;
 
+pub use api::{ApiStore, ApiToken, Feed, FeedEntry, NewApiToken, StoredAnswer};
 pub use app::{AppCredentials, AppStore, OAuthState, PendingWebhookEvent, WebhookTopicDeliveries};
 pub use catalog::{
     Bundle, BundleComponent, BundleInput, CatalogStore, InventoryState, Item, ItemFilter, ItemInput, ItemQuery,
@@ -74,6 +76,7 @@ pub trait Store:
     + AppStore
     + PrivacyStore
     + QueueStore
+    + ApiStore
     + Send
     + Sync
     + 'static
@@ -90,6 +93,7 @@ impl<T> Store for T where
         + AppStore
         + PrivacyStore
         + QueueStore
+        + ApiStore
         + Send
         + Sync
         + 'static

@@ -1,7 +1,8 @@
 //! shopsync's HTTP front-end, run by `shopsync serve --listen ADDR` next to the schedules, on the same engine.
 //!
-//! Today it has two routes: `GET /health` and `POST /webhooks/shopify`, Shopify's webhook intake. The web console
-//! and the back-office REST API will be added here and share this server.
+//! Routes: `GET /health`, `POST /webhooks/shopify` (Shopify's webhook intake) and the back-office REST API under
+//! `/api/v1` with its OpenAPI document at `/api/openapi.json` ([`api`]). The web console will be added here and
+//! share this server.
 //!
 //! This crate speaks HTTP and nothing else: it holds no sync logic. A verified delivery goes to
 //! [`shopsync_sync::webhooks::Intake`] (the application boundary), which stores the event once and runs the
@@ -27,6 +28,8 @@ use serde_json::json;
 use shopify_admin::webhook::{WebhookError, WebhookVerifier};
 use shopsync_sync::webhooks::{Intake, Receipt};
 
+pub mod api;
+
 /// The largest webhook body accepted: Shopify's payloads are far smaller (an order with hundreds of lines is
 /// tens of kilobytes), so anything bigger is not a delivery worth reading.
 pub const MAX_WEBHOOK_BODY: usize = 1024 * 1024;
@@ -41,12 +44,14 @@ struct WebState {
 
 /// The server's routes. `verifier` checks webhook signatures; without it every delivery is answered 503.
 pub fn router(intake: Arc<Intake>, verifier: Option<WebhookVerifier>) -> Router {
+    let api = api::routes(intake.engine().clone(), api::ApiConfig::default());
     let state = WebState { intake, verifier: verifier.map(Arc::new) };
     Router::new()
         .route("/health", get(health))
         .route("/webhooks/shopify", post(shopify_webhook).layer(DefaultBodyLimit::max(MAX_WEBHOOK_BODY)))
         .route(shopsync_sync::app::access::CALLBACK_PATH, get(oauth_callback))
         .with_state(state)
+        .merge(api)
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves; then stops accepting and waits for the requests in

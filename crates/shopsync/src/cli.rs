@@ -47,6 +47,9 @@ pub enum Command {
     /// The Shopify app's credentials: its client secret verifies the webhooks `serve` receives.
     #[command(subcommand, after_long_help = crate::commands::app::APP_HELP)]
     App(crate::commands::app::AppCommand),
+    /// Bearer tokens of the back-office REST API (/api/v1): create (shown once), list, revoke.
+    #[command(subcommand, after_long_help = crate::commands::api_token::API_TOKEN_HELP)]
+    ApiToken(crate::commands::api_token::ApiTokenCommand),
     /// Run the local Shopify store simulator (for trying shopsync without a real store).
     #[cfg(feature = "sim")]
     #[command(after_long_help = crate::commands::sim::SIM_HELP)]

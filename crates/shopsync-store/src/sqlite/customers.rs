@@ -518,3 +518,22 @@ impl LinkRow {
         })
     }
 }
+
+/// Customers by id in the order of `ids`, in one statement (the feed reads pages of thousands).
+pub(super) async fn load_customers(conn: &mut SqliteConnection, ids: &[i64]) -> Result<Vec<Customer>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<CustomerRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id IN (SELECT value FROM json_each(?))"
+    )))
+    .bind(serde_json::to_string(ids)?)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut by_id: HashMap<i64, Customer> = HashMap::new();
+    for row in rows {
+        let customer = row.into_customer()?;
+        by_id.insert(customer.id, customer);
+    }
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}

@@ -4,6 +4,7 @@
 //! leaves the last committed transaction intact. Writes take the write lock up front (`BEGIN IMMEDIATE`) so
 //! two writers never deadlock on a lock upgrade; the busy timeout lets them queue instead of failing.
 
+mod api;
 mod app;
 mod catalog;
 mod customers;

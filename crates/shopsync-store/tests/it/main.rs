@@ -24,6 +24,8 @@ mod sqlite {
         (store, dir)
     }
 
+    #[path = "../api.rs"]
+    mod api;
     #[path = "../catalog.rs"]
     mod catalog;
     #[path = "../customers.rs"]

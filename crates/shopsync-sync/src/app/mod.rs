@@ -21,9 +21,11 @@
 //! ```
 
 pub mod access;
+pub mod api;
 pub mod housekeeping;
 pub mod queue;
 pub mod read;
+pub mod shipments;
 pub mod webhooks;
 
 use serde::Serialize;

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use shopsync_store::{BundleComponent, BundleInput, CatalogStore};
 
-use super::table::{self, Columns};
+use super::table::{self, Columns, Table};
 use super::values::whole_number_in;
 use super::{ImportError, ImportOptions, ImportReport, RowError, refuse_or_continue};
 
@@ -24,6 +24,18 @@ where
     S: CatalogStore + ?Sized,
 {
     let table = table::read(bytes, &COLUMNS)?;
+    import_bundle_table(store, table, options).await
+}
+
+/// Checks and writes bundles read from a file or made from API records: the one path both take.
+pub(crate) async fn import_bundle_table<S>(
+    store: &S,
+    table: Table,
+    options: ImportOptions,
+) -> Result<ImportReport, ImportError>
+where
+    S: CatalogStore + ?Sized,
+{
     let mut report = ImportReport::new("bundles", table.row_count());
     // Bundles in file order, with whether a row of theirs is bad.
     let mut bundles: Vec<(BundleInput, bool)> = Vec::new();

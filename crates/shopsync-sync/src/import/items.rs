@@ -5,7 +5,7 @@ use std::fmt::Debug;
 
 use shopsync_store::{CatalogStore, ItemInput, ItemStatus, VariantInput, WeightUnit};
 
-use super::table::{self, Columns, Row};
+use super::table::{self, Columns, Row, Table};
 use super::values::{at_most, image_url, list, weight, yes_no};
 use super::{ImportError, ImportOptions, ImportReport, RowError, VariantCounts, refuse_or_continue};
 
@@ -46,6 +46,18 @@ where
     S: CatalogStore + ?Sized,
 {
     let table = table::read(bytes, &COLUMNS)?;
+    import_item_table(store, table, options).await
+}
+
+/// Checks and writes items read from a file or made from API records: the one path both take.
+pub(crate) async fn import_item_table<S>(
+    store: &S,
+    table: Table,
+    options: ImportOptions,
+) -> Result<ImportReport, ImportError>
+where
+    S: CatalogStore + ?Sized,
+{
     let mut report = ImportReport::new("items", table.row_count());
     let mut items = Items::default();
     for unreadable in table.unreadable {

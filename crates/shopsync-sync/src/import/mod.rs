@@ -100,6 +100,7 @@
 mod bundles;
 mod items;
 mod prices;
+pub mod records;
 mod stock;
 mod table;
 mod values;

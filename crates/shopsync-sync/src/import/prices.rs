@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use shopsync_store::{CatalogStore, PriceInput, PriceListInput};
 
-use super::table::{self, Columns};
+use super::table::{self, Columns, Table};
 use super::values::money;
 use super::{ImportError, ImportOptions, ImportReport, PriceListOutcome, RowError, refuse_or_continue};
 
@@ -24,6 +24,20 @@ where
 {
     let list = check_price_list(store, list).await?;
     let table = table::read(bytes, &COLUMNS)?;
+    import_price_table(store, list, table, options).await
+}
+
+/// Checks and writes prices read from a file or made from API records into a price list checked by
+/// [`check_price_list`]: the one path both take.
+pub(crate) async fn import_price_table<S>(
+    store: &S,
+    list: PriceListInput,
+    table: Table,
+    options: ImportOptions,
+) -> Result<ImportReport, ImportError>
+where
+    S: CatalogStore + ?Sized,
+{
     let mut report = ImportReport::new("prices", table.row_count());
     let mut bad_keys = Vec::new();
     for unreadable in table.unreadable {
@@ -90,7 +104,7 @@ where
 }
 
 /// Checks the price list named on the command line before any row is read.
-async fn check_price_list<S>(store: &S, list: &PriceListInput) -> Result<PriceListInput, ImportError>
+pub(crate) async fn check_price_list<S>(store: &S, list: &PriceListInput) -> Result<PriceListInput, ImportError>
 where
     S: CatalogStore + ?Sized,
 {

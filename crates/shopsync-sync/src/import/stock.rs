@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use shopsync_store::{CatalogStore, StockInput};
 
-use super::table::{self, Columns};
+use super::table::{self, Columns, Table};
 use super::values::whole_number_in;
 use super::{ImportError, ImportOptions, ImportReport, RowError, refuse_or_continue};
 
@@ -22,6 +22,18 @@ where
     S: CatalogStore + ?Sized,
 {
     let table = table::read(bytes, &COLUMNS)?;
+    import_stock_table(store, table, options).await
+}
+
+/// Checks and writes stock levels read from a file or made from API records: the one path both take.
+pub(crate) async fn import_stock_table<S>(
+    store: &S,
+    table: Table,
+    options: ImportOptions,
+) -> Result<ImportReport, ImportError>
+where
+    S: CatalogStore + ?Sized,
+{
     let mut report = ImportReport::new("stock levels", table.row_count());
     let mut bad_keys = Vec::new();
     for unreadable in table.unreadable {

@@ -19,6 +19,13 @@ pub(crate) struct Row {
 }
 
 impl Row {
+    /// A row made from a record that did not come from a file (an API request): its values are trimmed as a
+    /// file's cells are, so both go through the same checks. `line` is the record's place, numbered as lines are.
+    pub fn from_values(line: u64, values: impl IntoIterator<Item = (&'static str, String)>) -> Row {
+        let values = values.into_iter().map(|(column, value)| (column, value.trim().to_string())).collect();
+        Row { line, values }
+    }
+
     /// The value of a column; empty when the column is absent or the cell is blank.
     pub fn get(&self, column: &str) -> &str {
         self.values.get(column).map(String::as_str).unwrap_or("")
@@ -44,6 +51,11 @@ pub(crate) struct Unreadable {
 }
 
 impl Table {
+    /// A table of rows made from records (see [`Row::from_values`]).
+    pub fn from_rows(rows: Vec<Row>) -> Table {
+        Table { rows, unreadable: Vec::new() }
+    }
+
     /// How many data rows the file has (blank rows left out).
     pub fn row_count(&self) -> u64 {
         (self.rows.len() + self.unreadable.len()) as u64

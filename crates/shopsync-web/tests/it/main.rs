@@ -1,5 +1,8 @@
 //! The web front-end on a real listener (127.0.0.1:0), over a real SQLite file and the simulator's shop.
 
+mod api;
+mod api_feeds;
+mod api_schemathesis;
 mod webhooks;
 
 use std::sync::Arc;
@@ -120,5 +123,56 @@ where
     while !done().await {
         assert!(started.elapsed() < Duration::from_secs(60), "gave up waiting: {what}");
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The REST API served on its own (the same routes `router` merges), over a SQLite file that outlives it, so a
+/// test can stop the server and start another on the same file.
+pub struct ApiServer {
+    pub url: String,
+    pub store: Arc<SqliteStore>,
+    pub http: reqwest::Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl ApiServer {
+    /// Starts the API with `config` on the database at `path` (created when missing).
+    pub async fn start(path: &std::path::Path, config: shopsync_web::api::ApiConfig) -> ApiServer {
+        let store = Arc::new(SqliteStore::open(path).await.unwrap());
+        let engine = Arc::new(Engine::new(store.clone(), TokenCipher::new(&MasterKey::generate())).unwrap());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let router = shopsync_web::api::routes(engine, config);
+        let served = tokio::spawn(shopsync_web::serve(listener, router, async move {
+            let _ = stopped.await;
+        }));
+        ApiServer { url, store, http: reqwest::Client::new(), stop: Some(stop), served: Some(served) }
+    }
+
+    /// Stops the server and waits until it has stopped.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(served) = self.served.take() {
+            served.await.unwrap().unwrap();
+        }
+    }
+
+    /// Makes a token with these scopes (as `shopsync api-token create` does) and returns its text.
+    pub async fn token(&self, name: &str, scopes: &[shopsync_sync::app::api::Scope]) -> String {
+        use secrecy::ExposeSecret;
+        let created = shopsync_sync::app::api::create_token(self.store.as_ref(), name, scopes).await.unwrap();
+        created.token.expose_secret().to_string()
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.http.post(format!("{}{path}", self.url)).bearer_auth(token).json(body).send().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.http.get(format!("{}{path}", self.url)).bearer_auth(token).send().await.unwrap()
     }
 }

@@ -1,14 +1,12 @@
 //! `shopsync shipments ...`: back-office shipments of sales orders, which the fulfillment sync sends to Shopify
 //! as fulfillments with their tracking.
 
-use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use shopsync_store::{
-    NewShipment, OrderStore, SalesOrder, Shipment, ShipmentLineInput, ShipmentQuery, ShipmentSyncStatus, ShopStore,
-    StoreError,
-};
+use shopsync_store::{OrderStore, SalesOrder, Shipment, ShipmentQuery, ShipmentSyncStatus, ShopStore, StoreError};
+use shopsync_sync::app::shipments::{ShipmentRequest, create_shipment};
+use shopsync_sync::import::records::RecordsError;
 
 use super::orders::find_shop;
 use super::print_json;
@@ -67,17 +65,26 @@ pub async fn run(data_dir: &DataDir, command: ShipmentsCommand) -> anyhow::Resul
     let store = store.as_ref();
     match command {
         ShipmentsCommand::Create { order, lines, tracking, carrier, url, json } => {
-            let so = find_sales_order(store, &order).await?;
-            let wanted = parse_lines(&lines)?;
-            let shipment = NewShipment {
-                sales_order_id: so.id,
-                lines: resolve_lines(&so, &wanted)?,
-                tracking_number: non_empty(tracking),
-                carrier: non_empty(carrier),
-                tracking_url: non_empty(url),
-                shipped_at: None,
+            let request = ShipmentRequest {
+                sales_order: order.clone(),
+                lines: parse_lines(&lines)?,
+                tracking_number: tracking,
+                carrier,
+                tracking_url: url,
             };
-            let created = store.create_shipment(&shipment).await?;
+            // The same checks as the REST API's shipments: an unknown order is "not found", the rest is usage.
+            let created = match create_shipment(store, &request).await {
+                Ok(created) => created,
+                Err(RecordsError::Invalid(errors)) if errors.iter().any(|e| e.path == "sales_order") => {
+                    find_sales_order(store, &order).await?;
+                    return Err(Failure::usage(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; ")));
+                }
+                Err(RecordsError::Invalid(errors)) => {
+                    return Err(Failure::usage(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; ")));
+                }
+                Err(RecordsError::Store(error)) => return Err(error.into()),
+            };
+            let so = find_sales_order(store, &order).await?;
             if json {
                 print_json(&created)?;
                 return Ok(ExitCode::SUCCESS);
@@ -200,10 +207,6 @@ async fn find_sales_order(store: &impl OrderStore, number: &str) -> anyhow::Resu
     })
 }
 
-fn non_empty(value: Option<String>) -> Option<String> {
-    value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
-}
-
 /// `SKU=QTY` arguments, summed per SKU, in the order given.
 fn parse_lines(lines: &[String]) -> anyhow::Result<Vec<(String, i64)>> {
     let mut wanted: Vec<(String, i64)> = Vec::new();
@@ -222,51 +225,6 @@ fn parse_lines(lines: &[String]) -> anyhow::Result<Vec<(String, i64)>> {
         }
     }
     Ok(wanted)
-}
-
-/// Spreads each SKU's quantity over the sales order's shippable lines with that SKU, in line order.
-fn resolve_lines(so: &SalesOrder, wanted: &[(String, i64)]) -> anyhow::Result<Vec<ShipmentLineInput>> {
-    let mut lines = Vec::new();
-    for (sku, quantity) in wanted {
-        let candidates: Vec<_> =
-            so.lines.iter().filter(|l| l.kind.is_shippable() && l.sku.as_deref() == Some(sku.as_str())).collect();
-        if candidates.is_empty() {
-            return Err(Failure::usage(format!(
-                "{} has no line with SKU {sku} to ship; what is left to ship: {}",
-                so.number,
-                left_to_ship(so)
-            )));
-        }
-        let left: i64 = candidates.iter().fold(0i64, |sum, l| sum.saturating_add(l.quantity - l.quantity_shipped));
-        if *quantity > left {
-            return Err(Failure::usage(format!(
-                "{} has {left} of {sku} left to ship, not {quantity}; what is left to ship: {}",
-                so.number,
-                left_to_ship(so)
-            )));
-        }
-        let mut remaining = *quantity;
-        for line in candidates {
-            let take = remaining.min(line.quantity - line.quantity_shipped);
-            if take > 0 {
-                lines.push(ShipmentLineInput { sales_order_line_id: line.id, quantity: take });
-                remaining -= take;
-            }
-        }
-    }
-    Ok(lines)
-}
-
-fn left_to_ship(so: &SalesOrder) -> String {
-    let mut left: BTreeMap<&str, i64> = BTreeMap::new();
-    for l in so.lines.iter().filter(|l| l.kind.is_shippable()) {
-        if let Some(sku) = &l.sku {
-            let total = left.entry(sku).or_default();
-            *total = total.saturating_add(l.quantity - l.quantity_shipped);
-        }
-    }
-    let parts: Vec<String> = left.into_iter().filter(|(_, n)| *n > 0).map(|(sku, n)| format!("{sku}={n}")).collect();
-    if parts.is_empty() { "nothing, it has shipped completely".to_string() } else { parts.join(" ") }
 }
 
 fn print_shipment(s: &Shipment) {

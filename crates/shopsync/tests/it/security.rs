@@ -321,3 +321,41 @@ fn files(dir: &Path) -> std::collections::BTreeMap<std::ffi::OsString, Vec<u8>> 
         .map(|e| (e.file_name(), std::fs::read(e.path()).unwrap()))
         .collect()
 }
+
+#[test]
+fn an_api_token_is_shown_once_and_only_its_hash_is_stored() {
+    let dir = initialised();
+    let created = run(shopsync(dir.path()).args(["api-token", "create", "erp", "--scope", "read,write"]));
+    assert!(created.status.success(), "{}", stderr(&created));
+    let text = stdout(&created);
+    let token = text.lines().find(|l| l.starts_with("ssk_")).expect("the token is printed").trim().to_string();
+    assert!(text.contains("not shown again"), "{text}");
+    assert!(text.contains("read, write"), "{text}");
+
+    let listed = run(shopsync(dir.path()).args(["api-token", "list"]));
+    let listed = stdout(&listed);
+    assert!(listed.contains("erp") && listed.contains("read,write"), "{listed}");
+    let json = stdout(&run(shopsync(dir.path()).args(["api-token", "list", "--json"])));
+    assert!(!listed.contains(&token) && !json.contains(&token), "the token is never shown again");
+    assert!(!json.contains("secret_hash"), "{json}");
+    // The database holds no trace of the secret part, only its hash.
+    let database = std::fs::read(dir.path().join("shopsync.db")).unwrap();
+    let wal = std::fs::read(dir.path().join("shopsync.db-wal")).unwrap_or_default();
+    let secret = token.rsplit('_').next().unwrap().as_bytes();
+    for bytes in [&database, &wal] {
+        assert!(!bytes.windows(secret.len()).any(|w| w == secret), "the secret is stored in clear");
+    }
+
+    let again = run(shopsync(dir.path()).args(["api-token", "create", "erp", "--scope", "read"]));
+    assert_eq!(again.status.code(), Some(2));
+    assert!(stderr(&again).contains("exists already"), "{}", stderr(&again));
+    let bad = run(shopsync(dir.path()).args(["api-token", "create", "wms", "--scope", "admin"]));
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("read or write"), "{}", stderr(&bad));
+
+    let revoked = run(shopsync(dir.path()).args(["api-token", "revoke", "erp"]));
+    assert!(revoked.status.success(), "{}", stderr(&revoked));
+    let twice = run(shopsync(dir.path()).args(["api-token", "revoke", "erp"]));
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(stderr(&twice).contains("api-token list"), "{}", stderr(&twice));
+}

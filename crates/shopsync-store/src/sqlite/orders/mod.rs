@@ -10,6 +10,7 @@ mod filters;
 mod payments;
 mod rows;
 mod sales_orders;
+pub(super) use sales_orders::load_sales_orders;
 mod shipments;
 
 use std::collections::{BTreeMap, HashSet};

@@ -117,7 +117,6 @@ impl SalesOrderRow {
 #[derive(sqlx::FromRow)]
 pub(super) struct LineRow {
     pub(super) id: i64,
-    #[allow(dead_code)]
     pub(super) sales_order_id: i64,
     pub(super) line_no: i64,
     pub(super) kind: String,
