@@ -150,6 +150,8 @@ pub fn bulk_documents() -> Vec<(&'static str, String)> {
     vec![
         ("orders bulk query", order_import::orders_bulk_query(Some("updated_at:>='2026-01-01T00:00:00Z'"))),
         ("customers bulk query", customers::customers_bulk_query(None)),
+        ("products bulk query", products::products_bulk_query(Some("updated_at:>='2026-01-01T00:00:00Z'"))),
+        ("products bulk query (no search)", products::products_bulk_query(None)),
     ]
 }
 

@@ -54,8 +54,8 @@ use shopsync_store::{
 };
 
 pub use import::ImportedOrder;
-pub(crate) use read::bulk_wait;
 pub use read::{OBJECT, OVERLAP};
+pub(crate) use read::{bulk_wait, resume as resume_bulk};
 pub use recheck::{recheck_after, recheck_linked_skus, recheck_setting_change, setting_change_events};
 
 use crate::{FlowSummary, Progress, ShopContext, SyncError};

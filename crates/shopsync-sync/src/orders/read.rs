@@ -129,8 +129,9 @@ pub async fn bulk(
     checkpoint(ctx, &cursor).await
 }
 
-/// The operation a previous run started and did not read, when it can still be read.
-async fn resume(
+/// The operation a previous run started and did not read, when it can still be read (shared by every flow that
+/// keeps a bulk query's id in its cursor).
+pub(crate) async fn resume(
     client: &AdminClient,
     cursor: &SyncCursor,
 ) -> Result<Option<shopify_admin::ops::bulk::BulkOperation>, SyncError> {
