@@ -4,8 +4,9 @@
 //! of them orders the store already holds at that version (the overlap). The probe instead asks:
 //!
 //! 1. two counts in one request (about 2 points): orders changed at or after the cursor's second (`newer`), and
-//!    orders Shopify has in the overlap window before it. Past [`BULK_THRESHOLD`] newer orders (and unless the run
-//!    may not use bulk) the run switches to a bulk query by itself (about 20 points whatever the count).
+//!    orders Shopify has in the overlap window before it. Past [`BULK_THRESHOLD`] newer orders beyond those the
+//!    store holds at that second or later (and unless the run may not use bulk) the run switches to a bulk query by
+//!    itself (about 20 points whatever the count).
 //! 2. the ids and update times of the newer orders (1 point per order). The overlap window is probed the same way
 //!    only when its count differs from the orders the store holds at a version in that window (less those the
 //!    newer probe found moved out of it): so an unchanged overlap costs nothing per order, and an order Shopify's
@@ -92,7 +93,19 @@ pub async fn run(
     let held_in_window = store.count_shopify_orders(shop_id, &window).await?;
     let overlap_count = counts.overlap.as_ref().and_then(|c| c.exact());
     let newer_count = counts.newer.as_ref().and_then(|c| c.exact());
-    if allow_bulk && newer_count.is_none_or(|n| n > BULK_THRESHOLD) {
+    // A cursor a bulk export wrote (no last id) does not say its last second's orders were read after it ended.
+    let unsettled_from = cursor.last_id.is_none().then_some(second);
+    // Orders the store holds at the cursor's second or later are counted by Shopify too and are, as a rule, the
+    // same versions (the last run read them): they do not count towards the switch to a bulk query, or a second
+    // shared by many orders would switch every run.
+    let held_newer = if unsettled_from.is_some() {
+        0
+    } else {
+        let newer = OrderFilter { updated_from: window.updated_before.clone(), ..OrderFilter::default() };
+        store.count_shopify_orders(shop_id, &newer).await?
+    };
+    let changed_estimate = newer_count.map(|n| n.saturating_sub(held_newer));
+    if allow_bulk && changed_estimate.is_none_or(|n| n > BULK_THRESHOLD) {
         // The overlap is read again only when its count says something in it is not held.
         let from = if overlap_count == Some(held_in_window) { second } else { window_start };
         // The export reads each order after the changes counted here have settled, so few orders share a second
@@ -120,8 +133,6 @@ pub async fn run(
         probed.sort_by(|a, b| (a.updated_at, &a.id).cmp(&(b.updated_at, &b.id)));
     }
 
-    // A cursor a bulk export wrote (no last id) does not say its last second's orders were read after it ended.
-    let unsettled_from = cursor.last_id.is_none().then_some(second);
     let total = probed.len() as u64;
     let changed: Vec<&ProbedOrder> =
         probed.iter().filter(|p| is_changed(p, versions.get(p.id.as_str()), unsettled_from)).collect();

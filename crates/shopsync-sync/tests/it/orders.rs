@@ -684,6 +684,18 @@ async fn an_incremental_sync_reads_only_new_or_changed_orders_by_id_or_by_bulk_p
     let tags = h.store.shopify_order(h.shop.id, &many[0].id).await.unwrap().unwrap().tags;
     assert!(tags.iter().any(|t| t == "gift"), "{tags:?}");
     assert_eq!(sales_order_count(&h).await, sales_orders);
+
+    // Many orders placed in one second, read by id: the cursor stands at that second, and the next runs neither
+    // read them again nor switch to a bulk query because Shopify counts them at or after the cursor.
+    let burst: Vec<_> = (0..6).map(|_| control.create_order(&order_spec(&h, "paid")).unwrap()).collect();
+    let by_id = try_sync(&h, BulkChoice::Never).await.unwrap();
+    assert_eq!(by_id.created, burst.len() as u64, "{by_id}");
+    for _ in 0..2 {
+        let bulk_before = control.bulk_operations().len();
+        let again = sync(&h).await;
+        assert!(read_as(&again).starts_with("probe (0 changed"), "{again:?}");
+        assert_eq!(control.bulk_operations().len(), bulk_before, "no bulk query for orders already held");
+    }
 }
 
 #[tokio::test]

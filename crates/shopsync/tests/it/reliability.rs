@@ -649,7 +649,7 @@ async fn nothing_is_lost_or_duplicated_when_syncs_are_killed_under_faults() {
     sim.control().reset_stats();
     let last = run_to_completion(data, logs.path(), &sync_all, HELD_ORDERS_OK, &mut runs, &mut outputs).await;
     let stats = sim.control().stats();
-    assert_eq!(stats.mutations, 0, "a sync after a complete one sends no change: {:?}", stats.by_root_field);
+    assert_eq!(stats.mutations, 0, "a sync after a complete one sends no change: {:?}\n{last}", stats.by_root_field);
     for name in ["products", "inventory", "customers", "orders", "fulfillments"] {
         let summary = &flow(&last, name)["summary"];
         assert_eq!(summary["created"], 0, "{name}: {summary}");
