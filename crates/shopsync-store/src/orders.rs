@@ -100,6 +100,11 @@ pub struct OrderFilter {
     pub created_from: Option<String>,
     /// Created in Shopify before this timestamp.
     pub created_before: Option<String>,
+    /// Last evaluated at a Shopify `updatedAt` at or after this timestamp (store form or RFC 3339): what an
+    /// incremental order read compares with Shopify's count of the same window.
+    pub updated_from: Option<String>,
+    /// Last evaluated at a Shopify `updatedAt` before this timestamp.
+    pub updated_before: Option<String>,
     /// Only orders waiting to be reprocessed.
     pub reprocess_requested: bool,
     /// At most this many, newest first (0: no limit).

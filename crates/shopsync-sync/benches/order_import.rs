@@ -14,6 +14,12 @@
 //!
 //! Targets: at least 2,000 orders/s end to end, at most 300 MB. Run with
 //! `cargo bench -p shopsync-sync --bench order_import` (release build); `ORDER_IMPORT_COUNT=N` imports N orders.
+//!
+//! First, the incremental case (simulator in this process, standard plan): 2,000 orders imported, then 100 new
+//! ones found by an incremental `sync orders` (the probe switches to a bulk query), then 3 new ones (read by id),
+//! then a run that finds nothing. Each prints Shopify points, requests and wall time, and points per new order
+//! (target: at most 5) and per unchanged order of the overlap (target: at most 0.1). `ORDER_IMPORT_ONLY=incremental`
+//! runs this case alone.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
@@ -44,7 +50,110 @@ fn main() {
     }
     let orders: usize = std::env::var("ORDER_IMPORT_COUNT").ok().and_then(|n| n.parse().ok()).unwrap_or(DEFAULT_ORDERS);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    runtime.block_on(incremental());
+    if std::env::var("ORDER_IMPORT_ONLY").is_ok_and(|v| v == "incremental") {
+        return;
+    }
     runtime.block_on(import(orders));
+}
+
+/// 100 new orders on top of 2,000, then 3, then none: the incremental read's cost per order.
+async fn incremental() {
+    const BASE: usize = 2_000;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let config = SimConfig {
+        plan: Plan::Standard,
+        seed: Seed::Orders(BASE),
+        access_token: Some(SecretString::from(TOKEN)),
+        ..SimConfig::default()
+    };
+    let sim = Simulator::start(config).await.expect("simulator");
+    let control = sim.control();
+    let variants: Vec<(String, String, String, String)> = control
+        .products()
+        .into_iter()
+        .flat_map(|p| {
+            p.variants.into_iter().filter_map(move |v| Some((v.sku?, v.id, v.product_id, v.inventory_item_id)))
+        })
+        .collect();
+    let links_file = dir.path().join("links.json");
+    std::fs::write(&links_file, serde_json::to_vec(&variants).expect("json")).expect("links file");
+    let store = Arc::new(SqliteStore::open(&dir.path().join("shopsync.db")).await.expect("store"));
+    let cipher = TokenCipher::new(&MasterKey::generate());
+    let domain = sim.shop_domain().to_string();
+    let sealed = cipher.seal(&access_token_context(&domain, Some(sim.base_url())), &SecretString::from(TOKEN));
+    let shop = store
+        .add_shop(&NewShop {
+            domain: domain.clone(),
+            api_version: "2026-10".into(),
+            endpoint: Some(sim.base_url().to_string()),
+            access_token: Some(sealed),
+        })
+        .await
+        .expect("shop");
+    back_office(store.as_ref(), shop.id, &links_file).await;
+    for (key, value) in [("order-import-from", "all"), ("customer-template", "WEB"), ("logging", "errors")] {
+        store.save_setting(shop.id, key, value).await.expect("setting");
+    }
+    let engine = Engine::new(store.clone() as Arc<dyn Store>, cipher).expect("engine");
+    let context = engine.shop(&domain).await.expect("shop context");
+    let run = |label: &'static str, new: usize| {
+        let (engine, context, control) = (&engine, &context, &control);
+        async move {
+            control.reset_stats();
+            let started = Instant::now();
+            let options = OrderSyncOptions { bulk: BulkChoice::Auto };
+            let flow = sync_orders(context, &options, &shopsync_sync::NoProgress);
+            let summary = engine
+                .run_job(context, "orders", JobTrigger::Manual, &shopsync_sync::NoProgress, flow)
+                .await
+                .expect("sync orders");
+            let wall = started.elapsed().as_secs_f64();
+            let stats = control.stats();
+            let points = stats.cost_spent as f64;
+            let per = if new > 0 { format!("{:.2} points per new order", points / new as f64) } else { String::new() };
+            println!(
+                "{label:<34} {wall:>6.2} s  {} requests, {points:.0} points {per}\n{:<34} read as: {}; {summary}",
+                stats.graphql_requests,
+                "",
+                summary.notes.get("read as").map(String::as_str).unwrap_or("-"),
+            );
+            points
+        }
+    };
+    println!("incremental orders: {BASE} imported, then new ones (standard plan)");
+    run("first import (bulk)", BASE).await;
+    let sku = variants[0].0.clone();
+    let place = |n: usize| {
+        for i in 0..n {
+            let spec = shopify_sim::order_ops::OrderSpec {
+                lines: vec![shopify_sim::order_ops::LineSpec {
+                    sku: Some(sku.clone()),
+                    quantity: 1,
+                    ..Default::default()
+                }],
+                address: shopify_sim::order_ops::AddressSpec { first_name: Some("Ada".into()), ..Default::default() },
+                email: Some(format!("new-{i}@example.com")),
+                ..Default::default()
+            };
+            control.create_order(&spec).expect("order placed");
+        }
+    };
+    place(100);
+    let points = run("100 new on top of 2,000", 100).await;
+    println!("{:<34} {}", "", verdict(points / 100.0 <= 5.0, "target 5 points per new order"));
+    place(3);
+    run("3 new (read by id)", 3).await;
+    let points = run("nothing new", 0).await;
+    // The overlap (the five minutes before the cursor) holds the 103 orders just placed; the seed's history is older.
+    println!(
+        "{:<34} {:.4} points per unchanged order of the overlap ({})",
+        "",
+        points / 103.0,
+        verdict(points / 103.0 <= 0.1, "target 0.1")
+    );
+    engine.flush_logs().await;
+    sim.shutdown().await;
 }
 
 /// The child: a simulator with `n` orders, its variants written to `dir/links.json`, its address on stdout.

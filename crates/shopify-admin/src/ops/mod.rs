@@ -41,6 +41,8 @@
 //! | OrdersImportByIds | ≤ 20 orders as on a page | 900 |
 //! | OrderImportDetails | 50 lines, 10 shipping lines, refunds × 20 lines, 5 returns × 10 lines | 837 |
 //! | OrderShippingState | 5 fulfillment orders × 50 lines, 20 fulfillments × 50 lines | 627 |
+//! | OrdersProbe | 250 orders × (id, updatedAt) | 253 |
+//! | OrdersProbeCounts | 2 counts | 2 |
 //! | Nodes | ≤ 250 ids | 250 |
 //! | Payouts | 50 | 753 |
 //! | others (tags, webhooks, bulk) | — | ≤ 202 |
@@ -51,6 +53,7 @@ pub mod fulfillment;
 pub mod inventory;
 pub mod nodes;
 pub mod order_import;
+pub mod order_probe;
 pub mod orders;
 pub mod payouts;
 pub mod products;
@@ -150,6 +153,8 @@ pub fn bulk_documents() -> Vec<(&'static str, String)> {
     vec![
         ("orders bulk query", order_import::orders_bulk_query(Some("updated_at:>='2026-01-01T00:00:00Z'"))),
         ("customers bulk query", customers::customers_bulk_query(None)),
+        ("products bulk query", products::products_bulk_query(Some("updated_at:>='2026-01-01T00:00:00Z'"))),
+        ("products bulk query (no search)", products::products_bulk_query(None)),
     ]
 }
 
@@ -174,6 +179,8 @@ pub const ALL_DOCUMENTS: &[(&str, &str, u32)] = &[
     doc_entry::<order_import::OrdersImportByIds>(),
     doc_entry::<order_import::OrderImportDetails>(),
     doc_entry::<order_import::OrderShippingState>(),
+    doc_entry::<order_probe::OrdersProbe>(),
+    doc_entry::<order_probe::OrdersProbeCounts>(),
     doc_entry::<nodes::Nodes>(),
     doc_entry::<fulfillment::FulfillmentCreate>(),
     doc_entry::<tags::TagsAdd>(),

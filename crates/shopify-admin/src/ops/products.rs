@@ -86,6 +86,55 @@ pub struct Product {
     pub variants: Connection<ProductVariant>,
 }
 
+impl Product {
+    /// Builds a product from a root object of [`products_bulk_query`]'s result: its nested variant and media rows
+    /// become the (complete) variant and media lists, so nothing is truncated and no further read is needed.
+    pub fn from_bulk(object: crate::bulk::BulkObject) -> Result<Product, serde_json::Error> {
+        let crate::bulk::BulkObject { mut value, children } = object;
+        let mut variants = Vec::new();
+        let mut media = Vec::new();
+        for child in children {
+            match child.id().and_then(|id| Gid::new(id).resource().map(str::to_owned)).as_deref() {
+                Some("ProductVariant") => variants.push(child.value),
+                // Every other child is a media node (MediaImage, Video, ExternalVideo, Model3d).
+                Some(_) => media.push(child.value),
+                None => {}
+            }
+        }
+        if let serde_json::Value::Object(map) = &mut value {
+            map.insert("variants".into(), complete_connection(variants));
+            map.insert("media".into(), complete_connection(media));
+        }
+        serde_json::from_value(value)
+    }
+}
+
+/// A connection holding every node (a bulk result has no pages).
+fn complete_connection(nodes: Vec<serde_json::Value>) -> serde_json::Value {
+    serde_json::json!({ "nodes": nodes, "pageInfo": { "hasNextPage": false, "endCursor": null } })
+}
+
+/// The bulk query of a whole-catalog read (`graphql/bulk/products.graphql`): every product matching `search`
+/// (`None` for all) with every variant and media, sorted by update time. Read its result with
+/// [`Product::from_bulk`].
+pub fn products_bulk_query(search: Option<&str>) -> String {
+    match search {
+        Some(search) => PRODUCTS_BULK_QUERY.replacen(
+            "products(sortKey: UPDATED_AT)",
+            &format!(
+                "products(query: {}, sortKey: UPDATED_AT)",
+                serde_json::to_string(search).unwrap_or_else(|_| "\"\"".to_owned())
+            ),
+            1,
+        ),
+        None => PRODUCTS_BULK_QUERY.to_owned(),
+    }
+}
+
+/// The document, valid as it is (the search is added to its root connection's arguments).
+pub const PRODUCTS_BULK_QUERY: &str =
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/graphql/bulk/products.graphql"));
+
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProductOption {
@@ -586,6 +635,53 @@ pub struct UpdatedVariant {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bulk_query_takes_the_search_as_an_escaped_string_on_its_root_connection() {
+        let query = products_bulk_query(Some(r#"updated_at:>='2026-01-01T00:00:00Z' AND tag:"a""#));
+        assert!(query.contains(r#"products(query: "updated_at:>='2026-01-01T00:00:00Z' AND tag:\"a\"", sortKey"#));
+        assert!(products_bulk_query(None).contains("products(sortKey: UPDATED_AT)"));
+    }
+
+    #[test]
+    fn a_bulk_product_gets_its_variant_and_media_rows_back_as_complete_lists() {
+        use crate::bulk::BulkObject;
+        let leaf = |value: serde_json::Value| BulkObject { value, children: Vec::new() };
+        let variant = |n: u32| {
+            leaf(serde_json::json!({
+                "id": format!("gid://shopify/ProductVariant/{n}"), "legacyResourceId": n.to_string(),
+                "title": "S", "sku": format!("A-{n}"), "barcode": null, "price": "5.00", "compareAtPrice": null,
+                "position": n, "taxable": true, "inventoryPolicy": "DENY", "updatedAt": "2026-01-01T00:00:00Z",
+                "inventoryItem": {"id": format!("gid://shopify/InventoryItem/{n}"), "tracked": true,
+                    "requiresShipping": true, "measurement": {"weight": null}},
+                "selectedOptions": [{"name": "Size", "value": "S"}]
+            }))
+        };
+        let product = BulkObject {
+            value: serde_json::json!({
+                "id": "gid://shopify/Product/1", "legacyResourceId": "1", "title": "Tee", "handle": "tee",
+                "status": "ACTIVE", "vendor": "", "productType": "", "descriptionHtml": "", "tags": [],
+                "createdAt": "2026-01-01T00:00:00Z", "updatedAt": "2026-01-01T00:00:00Z", "options": []
+            }),
+            children: vec![
+                variant(1),
+                leaf(serde_json::json!({"id": "gid://shopify/MediaImage/7", "alt": "front",
+                    "image": {"url": "https://cdn.example.com/1.png", "altText": null, "width": 1, "height": 1}})),
+                leaf(serde_json::json!({"id": "gid://shopify/Video/8"})),
+                variant(2),
+            ],
+        };
+        let product = Product::from_bulk(product).unwrap();
+        let skus: Vec<_> = product.variants.nodes.iter().map(|v| v.sku.clone().unwrap()).collect();
+        assert_eq!(skus, ["A-1", "A-2"]);
+        assert!(!product.variants.is_truncated() && !product.media.is_truncated());
+        assert_eq!(product.media.nodes.len(), 2);
+        assert_eq!(
+            product.media.nodes[0].image.as_ref().map(|i| i.url.as_str()),
+            Some("https://cdn.example.com/1.png")
+        );
+        assert!(product.media.nodes[1].image.is_none(), "a video has no image");
+    }
 
     #[test]
     fn sku_search_joins_quoted_skus_with_or() {

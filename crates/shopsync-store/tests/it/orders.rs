@@ -273,6 +273,13 @@ async fn filters_select_by_status_code_and_creation_date() {
         ..Default::default()
     };
     assert_eq!(names(store.shopify_orders(shop, &combined).await.unwrap()), ["#5"]);
+    // The window an incremental order read compares with Shopify's count: by the version's `updatedAt`.
+    let window = OrderFilter {
+        updated_from: Some("2026-11-01T10:00:00Z".into()),
+        updated_before: Some("2026-11-03T10:00:00Z".into()),
+        ..Default::default()
+    };
+    assert_eq!(store.count_shopify_orders(shop, &window).await.unwrap(), 2, "#3 and #4, not #5 at the end");
     let page = OrderFilter { limit: 2, offset: 2, ..Default::default() };
     assert_eq!(names(store.shopify_orders(shop, &page).await.unwrap()), ["#3", "#2"]);
     assert_eq!(store.count_shopify_orders(shop, &errors).await.unwrap(), 3);

@@ -1,20 +1,24 @@
 //! First-time link: matching back-office items to the products already in Shopify by SKU, and bringing the
 //! Shopify products the back office does not know into it as items.
+//!
+//! Shopify's catalog is read by one bulk query when the read is large (see [`CatalogRead::choose`]): a bulk query
+//! costs about 15 points whatever the catalog's size and is not rate limited, where pages of products cost about
+//! 150 points per product. A small increment (a few unlinked SKUs once the catalog was read) searches by SKU.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use futures::TryStreamExt;
 use rust_decimal::Decimal;
 use shopify_admin::ops::products::{
-    Product, ProductVariant, ProductVariantsOfProduct, ProductVariantsOfProductVariables, ProductsPage,
-    SearchPageVariables, VariantsBySku, VariantsBySkuVariables,
+    Product, ProductVariant, ProductVariantsOfProduct, ProductVariantsOfProductVariables, VariantsBySku,
+    VariantsBySkuVariables, products_bulk_query,
 };
-use shopify_admin::{AdminClient, AdminError};
+use shopify_admin::{AdminClient, AdminError, BulkGrouping, BulkLimits};
 use shopsync_store::{Item, ItemInput, PriceInput, VariantInput, VariantLink, WeightUnit};
 
 use super::payload::{DEFAULT_OPTION, DEFAULT_OPTION_VALUE, handleize, item_status, money_text};
 use super::{Problem, objects};
-use crate::Progress;
+use crate::{Progress, ShopContext, SyncError};
 
 /// A Shopify variant found by SKU.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,19 +68,111 @@ pub(crate) async fn search_skus(
     Ok(index)
 }
 
-/// Every product in Shopify with all its variants (one paginated read, for `--import-unmatched`).
-pub(crate) async fn read_all_products(
-    client: &AdminClient,
-    progress: &dyn Progress,
-) -> Result<Vec<Product>, AdminError> {
-    let mut products = Vec::new();
-    let mut pages = client.paginate::<ProductsPage>(SearchPageVariables::default());
-    while let Some(page) = pages.try_next().await? {
-        progress.advance(page.nodes.len() as u64);
-        products.extend(page.nodes);
+/// The cursor object of the catalog read: its `updated_at` is when the last whole-catalog read started (the bulk
+/// operation's creation), and a bulk operation started and not read yet is kept in it. No cursor (or one reset with
+/// `reset-cursor products`) means the next product sync reads the whole catalog again.
+pub const OBJECT: &str = "products";
+
+/// Most unlinked SKUs matched by search (50 per request, about 150 points each); past it the whole catalog is read
+/// by one bulk query instead (about 15 points whatever its size). 500 SKUs are 10 searches, about 1,500 points, a
+/// few seconds on the standard plan: about what the bulk query's export takes on a small shop.
+pub const SKU_SEARCH_MAX: usize = 500;
+
+/// How the first-time link reads Shopify's catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CatalogRead {
+    /// Nothing to match.
+    None,
+    /// Search the unlinked SKUs, 50 per request (a small increment).
+    SkuSearch,
+    /// Read every product with every variant through one bulk query (a large read).
+    Bulk,
+}
+
+impl CatalogRead {
+    /// The rule: a bulk query for a large read, a search for a small increment. Large is `--import-unmatched` (every
+    /// product is needed), no products cursor yet (the shop's first link, or `reset-cursor products`), a bulk query a
+    /// previous run started and did not read, or more than [`SKU_SEARCH_MAX`] unlinked SKUs.
+    pub(crate) fn choose(
+        import_unmatched: bool,
+        cursor: &shopsync_store::SyncCursor,
+        unlinked_skus: usize,
+    ) -> CatalogRead {
+        if import_unmatched || cursor.bulk_operation_id.is_some() {
+            return CatalogRead::Bulk;
+        }
+        if unlinked_skus == 0 {
+            return CatalogRead::None;
+        }
+        if cursor.updated_at.is_none() || unlinked_skus > SKU_SEARCH_MAX {
+            CatalogRead::Bulk
+        } else {
+            CatalogRead::SkuSearch
+        }
     }
-    for product in &mut products {
-        complete_variants(client, product).await?;
+
+    /// How the summary names it.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            CatalogRead::None => "nothing to match",
+            CatalogRead::SkuSearch => "SKU search",
+            CatalogRead::Bulk => "bulk query",
+        }
+    }
+}
+
+/// Every product in Shopify with all its variants and media, through one bulk query (a few points, not rate
+/// limited, instead of a page of 5 products per 750 points). The result is read grouped: a product is complete when
+/// the next one starts, so reassembly holds one product at a time. With `persist` (not in a dry run) the operation's
+/// id is kept in the products cursor as soon as it starts, so a run that stops while Shopify works reads the same
+/// export when it runs again; after the read the cursor says when the catalog was read.
+pub(crate) async fn bulk_read_products(
+    ctx: &ShopContext,
+    persist: bool,
+    progress: &dyn Progress,
+) -> Result<Vec<Product>, SyncError> {
+    let client = ctx.client();
+    let store = ctx.store();
+    let mut cursor = store.cursor(ctx.shop.id, OBJECT).await?.unwrap_or_default();
+    cursor.object = OBJECT.to_string();
+    progress.phase("waiting for Shopify's bulk export of products", None);
+    let operation = match crate::orders::resume_bulk(client, &cursor).await? {
+        Some(operation) => operation,
+        None => {
+            let started = client.start_bulk_query(&products_bulk_query(None), BulkGrouping::Grouped).await?;
+            if persist {
+                cursor.bulk_operation_id = Some(started.id.to_string());
+                cursor.last_run_at = Some(shopsync_core::time::now_text());
+                store.save_cursor(ctx.shop.id, &cursor).await?;
+            }
+            started
+        }
+    };
+    let finished = client.wait_for_bulk_operation(&operation.id, &crate::orders::bulk_wait()).await?;
+    progress.phase("reading Shopify products", Some(finished.root_object_count));
+    let mut products = Vec::with_capacity(finished.root_object_count.min(100_000) as usize);
+    if let Some(url) = &finished.url {
+        let mut objects = client.bulk_result_objects(url, BulkGrouping::Grouped, BulkLimits::default());
+        while let Some(object) = objects.try_next().await? {
+            let product = Product::from_bulk(object).map_err(|e| {
+                SyncError::Shopify(AdminError::Decode {
+                    operation: "products bulk query".into(),
+                    message: format!("a row of the bulk result is not a product as the link reads it: {e}"),
+                    request_id: None,
+                })
+            })?;
+            products.push(product);
+            progress.advance(1);
+        }
+    }
+    if persist {
+        let now = shopsync_core::time::now_text();
+        cursor.bulk_operation_id = None;
+        cursor.updated_at = Some(shopsync_core::time::to_text(finished.created_at));
+        cursor.last_id = None;
+        cursor.last_run_at = Some(now.clone());
+        cursor.last_success_at = Some(now);
+        store.save_cursor(ctx.shop.id, &cursor).await?;
     }
     Ok(products)
 }

@@ -20,7 +20,7 @@ use shopsync_store::{
 };
 
 use super::diff::{FieldChange, product_changes};
-use super::link::{self, ImportedProduct, NewLink, SkuIndex};
+use super::link::{self, CatalogRead, ImportedProduct, NewLink, SkuIndex};
 use super::payload::{DEFAULT_OPTION_VALUE, DesiredProduct, PayloadSettings, money_text, product_set_variables};
 use super::{Problem, objects};
 use crate::{FlowSummary, Progress, ShopContext, SyncError};
@@ -161,7 +161,8 @@ pub async fn sync_products(
     let shop_id = ctx.shop.id;
 
     // First-time link, saved before anything is created.
-    let matching = Matching::find(ctx, &catalog, options.import_unmatched, progress).await?;
+    let matching = Matching::find(ctx, &catalog, options.import_unmatched, true, progress).await?;
+    summary.notes.insert("catalog read as".into(), matching.read.as_str().into());
     let now = shopsync_core::time::now_text();
     let product_links: Vec<ProductLink> = matching
         .links
@@ -242,7 +243,7 @@ pub async fn plan_products(
     ctx.require_enabled("the product sync", "sync-products", ctx.settings.sync_products)?;
     ctx.require_outgoing()?;
     let mut catalog = Catalog::load(ctx, options).await?;
-    let mut matching = Matching::find(ctx, &catalog, options.import_unmatched, progress).await?;
+    let mut matching = Matching::find(ctx, &catalog, options.import_unmatched, false, progress).await?;
     let mut plan = ProductPlan {
         shop: ctx.shop.domain.clone(),
         selection: catalog.selection.clone(),
@@ -449,13 +450,14 @@ async fn resolve_price_list(ctx: &ShopContext) -> Result<Option<String>, SyncErr
 }
 
 /// The first-time link: what was found in Shopify for the items without a product link.
-#[derive(Default)]
 struct Matching {
     links: Vec<NewLink>,
     problems: Vec<Problem>,
     imports: Vec<ImportedProduct>,
-    /// Every Shopify product, by id, when they were read in full (`--import-unmatched`).
+    /// Every Shopify product, by id, when the catalog was read in full (by a bulk query).
     products: HashMap<String, Product>,
+    /// How Shopify's catalog was read.
+    read: CatalogRead,
 }
 
 impl Matching {
@@ -463,6 +465,7 @@ impl Matching {
         ctx: &ShopContext,
         catalog: &Catalog,
         import_unmatched: bool,
+        persist: bool,
         progress: &dyn Progress,
     ) -> Result<Matching, SyncError> {
         let unlinked: Vec<&Item> =
@@ -470,32 +473,44 @@ impl Matching {
         let linked_products: HashSet<String> =
             catalog.product_links.values().map(|l| l.shopify_product_id.clone()).collect();
         let now = shopsync_core::time::now_text();
-        let mut matching = Matching::default();
-        let index: SkuIndex = if import_unmatched {
-            progress.phase("reading Shopify products", None);
-            let products = link::read_all_products(ctx.client(), progress).await?;
-            let index = link::index_products(&products);
-            let all_skus: Vec<String> = index.keys().cloned().collect();
-            let known: HashSet<String> =
-                ctx.store().variants_by_skus(&all_skus).await?.into_iter().map(|owner| owner.variant.sku).collect();
-            let mark = ctx.settings.item_selection == ItemSelection::Marked;
-            let candidates: Vec<&Product> =
-                products.iter().filter(|p| !linked_products.contains(p.id.as_str())).collect();
-            let candidates: Vec<Product> = candidates.into_iter().cloned().collect();
-            let taken = taken_numbers(ctx, &candidates).await?;
-            let (imports, problems) = link::unmatched_products(&candidates, &known, &taken, mark);
-            matching.imports = imports;
-            matching.problems.extend(problems);
-            matching.products = products.into_iter().map(|p| (p.id.0.clone(), p)).collect();
-            index
-        } else {
-            let skus: Vec<String> =
-                unlinked.iter().flat_map(|item| item.variants.iter().map(|v| v.sku.clone())).collect();
-            if skus.is_empty() {
-                SkuIndex::new()
-            } else {
+        let mut matching = Matching {
+            links: Vec::new(),
+            problems: Vec::new(),
+            imports: Vec::new(),
+            products: HashMap::new(),
+            read: CatalogRead::None,
+        };
+        let skus: Vec<String> = unlinked.iter().flat_map(|item| item.variants.iter().map(|v| v.sku.clone())).collect();
+        let cursor = ctx.store().cursor(ctx.shop.id, link::OBJECT).await?.unwrap_or_default();
+        matching.read = CatalogRead::choose(import_unmatched, &cursor, skus.len());
+        let index: SkuIndex = match matching.read {
+            CatalogRead::None => SkuIndex::new(),
+            CatalogRead::SkuSearch => {
                 progress.phase("matching SKUs in Shopify", Some(skus.len() as u64));
                 link::search_skus(ctx.client(), &skus, progress).await?
+            }
+            CatalogRead::Bulk => {
+                let products = link::bulk_read_products(ctx, persist, progress).await?;
+                let index = link::index_products(&products);
+                if import_unmatched {
+                    let all_skus: Vec<String> = index.keys().cloned().collect();
+                    let known: HashSet<String> = ctx
+                        .store()
+                        .variants_by_skus(&all_skus)
+                        .await?
+                        .into_iter()
+                        .map(|owner| owner.variant.sku)
+                        .collect();
+                    let mark = ctx.settings.item_selection == ItemSelection::Marked;
+                    let candidates: Vec<Product> =
+                        products.iter().filter(|p| !linked_products.contains(p.id.as_str())).cloned().collect();
+                    let taken = taken_numbers(ctx, &candidates).await?;
+                    let (imports, problems) = link::unmatched_products(&candidates, &known, &taken, mark);
+                    matching.imports = imports;
+                    matching.problems.extend(problems);
+                }
+                matching.products = products.into_iter().map(|p| (p.id.0.clone(), p)).collect();
+                index
             }
         };
         let (links, problems) = link::match_items(&unlinked, &index, &linked_products, &now);

@@ -69,6 +69,11 @@ pub async fn incremental(
             checkpoint(ctx, &cursor).await?;
         }
     }
+    // A page may have read an order in the second it changed: without a last id the next probe reads the orders of
+    // the cursor's second once more in full (see `probe.rs`).
+    if cursor.last_id.take().is_some() {
+        checkpoint(ctx, &cursor).await?;
+    }
     Ok(())
 }
 
@@ -129,8 +134,9 @@ pub async fn bulk(
     checkpoint(ctx, &cursor).await
 }
 
-/// The operation a previous run started and did not read, when it can still be read.
-async fn resume(
+/// The operation a previous run started and did not read, when it can still be read (shared by every flow that
+/// keeps a bulk query's id in its cursor).
+pub(crate) async fn resume(
     client: &AdminClient,
     cursor: &SyncCursor,
 ) -> Result<Option<shopify_admin::ops::bulk::BulkOperation>, SyncError> {
@@ -168,7 +174,7 @@ pub async fn by_ids(client: &AdminClient, ids: &[String]) -> Result<(Vec<ImportO
 }
 
 /// Moves the cursor forward (never back) to `updated_at` / `id`.
-fn advance(cursor: &mut SyncCursor, updated_at: Timestamp, id: &str) {
+pub(crate) fn advance(cursor: &mut SyncCursor, updated_at: Timestamp, id: &str) {
     let current = cursor.updated_at.as_deref().and_then(|t| t.parse::<Timestamp>().ok());
     if current.is_none_or(|c| updated_at >= c) {
         cursor.updated_at = Some(updated_at.to_string());
@@ -176,7 +182,7 @@ fn advance(cursor: &mut SyncCursor, updated_at: Timestamp, id: &str) {
     }
 }
 
-async fn checkpoint(ctx: &ShopContext, cursor: &SyncCursor) -> Result<(), SyncError> {
+pub(crate) async fn checkpoint(ctx: &ShopContext, cursor: &SyncCursor) -> Result<(), SyncError> {
     let mut cursor = cursor.clone();
     cursor.object = OBJECT.to_string();
     cursor.last_run_at = Some(shopsync_core::time::now_text());

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use shopify_sim::{Plan, Seed, SimConfig};
 use shopsync_store::{
-    CatalogStore, ItemInput, ItemQuery, ItemStatus, JobTrigger, PriceInput, PriceListInput, VariantInput,
+    CatalogStore, ItemInput, ItemQuery, ItemStatus, JobTrigger, PriceInput, PriceListInput, ShopStore, VariantInput,
 };
 use shopsync_sync::catalog::{ProductPlan, ProductSyncOptions, plan_products, sync_products};
 use shopsync_sync::{FlowSummary, NoProgress, SyncError};
@@ -90,6 +90,13 @@ fn edit_price_in_shopify(h: &Harness, sku: &str, price: &str) {
             variant.price = price;
         }
     });
+}
+
+/// Mutations that change the shop: every mutation but `bulkOperationRunQuery`, which only exports the shop's data
+/// into a file (a dry run's first link reads the catalog that way).
+fn writes(h: &Harness) -> u64 {
+    let stats = h.sim.control().stats();
+    stats.mutations - stats.by_root_field.get("bulkOperationRunQuery").copied().unwrap_or(0)
 }
 
 async fn item_stored(h: &Harness, number: &str) -> shopsync_store::Item {
@@ -301,7 +308,7 @@ async fn with_writes_off_nothing_is_sent_the_error_names_the_setting_and_a_dry_r
 
     let plan = plan(&h, ProductSyncOptions::default()).await;
     assert_eq!(plan.creates.len(), 1);
-    assert_eq!(h.sim.control().stats().mutations, 0, "a dry run reads only");
+    assert_eq!(writes(&h), 0, "a dry run reads only");
 
     // With outgoing requests off (the sandbox guard) not even a dry run sends anything.
     h.set("allow-outgoing-requests", "off").await;
@@ -334,7 +341,7 @@ async fn a_dry_run_shows_field_changes_and_writes_nothing_to_shopify_or_the_link
     assert_eq!((first.links.len(), first.creates.len(), first.updates.len()), (1, 1, 1), "{first:?}");
     assert_eq!(first.creates[0].images, 1);
     assert!(first.updates[0].changes.iter().any(|c| c.field == "SKU-00002-1 price" && c.new == "30.00"), "{first:?}");
-    assert_eq!(h.sim.control().stats().mutations, 0);
+    assert_eq!(writes(&h), 0);
     assert!(h.store.product_links(h.shop.id).await.unwrap().is_empty(), "a dry run links nothing");
 
     sync(&h, ProductSyncOptions::default()).await.unwrap();
@@ -411,4 +418,68 @@ async fn an_archived_item_is_not_created_but_archives_the_product_it_is_linked_t
     let summary = sync(&h, ProductSyncOptions::default()).await.unwrap();
     assert_eq!(summary.updated, 1, "{summary}");
     assert_eq!(product_with(&h, "SCARF-2").status, "ARCHIVED");
+}
+
+/// The catalog read's choice as the summary names it.
+fn read_as(summary: &FlowSummary) -> Option<&str> {
+    summary.notes.get("catalog read as").map(String::as_str)
+}
+
+#[tokio::test]
+async fn the_first_link_reads_the_catalog_by_one_bulk_query_and_later_increments_search_by_sku() {
+    let h = Harness::start(SimConfig { seed: Seed::Demo, plan: Plan::Plus, ..SimConfig::default() }).await;
+    let items: Vec<ItemInput> = (1..=3).map(|p| item_like_seeded(&h, p)).collect();
+    stock_catalog(&h, &items, "40.00").await;
+
+    // No products cursor yet: the whole catalog comes in one bulk query, never page by page.
+    let summary = sync(&h, ProductSyncOptions::default()).await.unwrap();
+    assert_eq!((summary.linked, summary.created, summary.skipped), (3, 0, 0), "{summary}");
+    assert_eq!(read_as(&summary), Some("bulk query"), "{summary:?}");
+    assert_eq!(h.sim.control().bulk_operations().len(), 1);
+    let cursor = h.store.cursor(h.shop.id, "products").await.unwrap().expect("the products cursor is saved");
+    assert!(cursor.updated_at.is_some() && cursor.bulk_operation_id.is_none(), "{cursor:?}");
+    assert!(cursor.last_success_at.is_some());
+
+    // A small increment after that searches the few new SKUs.
+    stock_catalog(&h, &[item_like_seeded(&h, 4)], "40.00").await;
+    let summary = sync(&h, ProductSyncOptions::default()).await.unwrap();
+    assert_eq!((summary.linked, summary.created), (1, 0), "{summary}");
+    assert_eq!(read_as(&summary), Some("SKU search"), "{summary:?}");
+    assert_eq!(h.sim.control().bulk_operations().len(), 1, "no second export");
+
+    // `reset-cursor products` makes the next link read the whole catalog again.
+    h.store.reset_cursor(h.shop.id, "products", None).await.unwrap();
+    stock_catalog(&h, &[item_like_seeded(&h, 5)], "40.00").await;
+    let summary = sync(&h, ProductSyncOptions::default()).await.unwrap();
+    assert_eq!((summary.linked, summary.created), (1, 0), "{summary}");
+    assert_eq!(read_as(&summary), Some("bulk query"), "{summary:?}");
+    assert_eq!(h.sim.control().bulk_operations().len(), 2);
+
+    // Nothing unlinked: nothing is read at all.
+    h.sim.control().reset_stats();
+    let summary = sync(&h, ProductSyncOptions::default()).await.unwrap();
+    assert_eq!(read_as(&summary), Some("nothing to match"), "{summary:?}");
+    assert_eq!(h.sim.control().stats().graphql_requests, 0, "{summary}");
+}
+
+#[tokio::test]
+async fn import_unmatched_reads_by_bulk_query_and_a_dry_run_keeps_no_cursor() {
+    let h = Harness::start(SimConfig { seed: Seed::Count(30), plan: Plan::Plus, ..SimConfig::default() }).await;
+    let shopify_variants: usize = h.sim.control().products().iter().map(|p| p.variants.len()).sum();
+
+    let planned = plan(&h, ProductSyncOptions { import_unmatched: true, ..ProductSyncOptions::default() }).await;
+    assert_eq!(planned.imports.len(), 30, "{planned:?}");
+    assert!(h.store.cursor(h.shop.id, "products").await.unwrap().is_none(), "a dry run stores no cursor");
+
+    h.sim.control().reset_stats();
+    let summary =
+        sync(&h, ProductSyncOptions { import_unmatched: true, ..ProductSyncOptions::default() }).await.unwrap();
+    assert_eq!(read_as(&summary), Some("bulk query"), "{summary:?}");
+    assert_eq!(summary.notes.get("imported into the back office").map(String::as_str), Some("30"), "{summary}");
+    let items = h.store.items(&ItemQuery::default()).await.unwrap();
+    assert_eq!(items.iter().map(|i| i.variants.len()).sum::<usize>(), shopify_variants, "every variant came in");
+    // A bulk query, its polls and nothing else: no page of products.
+    let stats = h.sim.control().stats();
+    assert!(stats.cost_spent <= 100, "{} points for 30 products: {stats:?}", stats.cost_spent);
+    assert_eq!(stats.mutations, 1, "the bulk query is the only mutation: {stats:?}");
 }

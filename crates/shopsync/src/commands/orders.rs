@@ -160,9 +160,9 @@ pub async fn run(data_dir: &DataDir, command: OrdersCommand) -> anyhow::Result<E
                 code,
                 created_from: since.as_deref().map(|d| parse_bound("--since", d)).transpose()?,
                 created_before: until.as_deref().map(|d| parse_bound("--until", d)).transpose()?,
-                reprocess_requested: false,
                 limit,
                 offset,
+                ..OrderFilter::default()
             };
             let orders = store.shopify_orders(shop.id, &filter).await?;
             if json {

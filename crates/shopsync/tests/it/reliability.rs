@@ -365,6 +365,9 @@ fn lost_update_cases(
     for case in 0..cases {
         found.tried += 1;
         let cancel = case % 2 == 1;
+        // Each case's first read is a first run read as pages, which may read an order in the second it changes;
+        // the incremental runs after it probe, and read an order in full only once its second has passed.
+        cli(data, &["shop", "reset-cursor", domain, "orders"]);
         runtime.block_on(next_second());
         let spec = OrderSpec {
             lines: vec![LineSpec { title: Some("Gift wrapping".into()), quantity: 1, ..LineSpec::default() }],
@@ -646,7 +649,7 @@ async fn nothing_is_lost_or_duplicated_when_syncs_are_killed_under_faults() {
     sim.control().reset_stats();
     let last = run_to_completion(data, logs.path(), &sync_all, HELD_ORDERS_OK, &mut runs, &mut outputs).await;
     let stats = sim.control().stats();
-    assert_eq!(stats.mutations, 0, "a sync after a complete one sends no change: {:?}", stats.by_root_field);
+    assert_eq!(stats.mutations, 0, "a sync after a complete one sends no change: {:?}\n{last}", stats.by_root_field);
     for name in ["products", "inventory", "customers", "orders", "fulfillments"] {
         let summary = &flow(&last, name)["summary"];
         assert_eq!(summary["created"], 0, "{name}: {summary}");
@@ -880,12 +883,14 @@ async fn nothing_is_lost_or_duplicated_when_syncs_are_killed_under_faults() {
     let released = failed.values().filter(|e| e.as_deref().is_some_and(|e| e.contains("stopped before it finished")));
     assert_eq!(released.count(), killed_jobs.len(), "one released job per kill that stopped a job");
 
-    // Cursors: the orders cursor stands at the newest order and no bulk query is left unread.
+    // Cursors: the orders cursor stands at the newest order or after it (a bulk export's start, when the last run
+    // switched to one), never in the future, and no bulk query is left unread.
     let cursors = cli_json(data, &["shop", "cursors", &domain, "--json"]);
     let time = |text: &str| text.parse::<jiff::Timestamp>().unwrap_or_else(|e| panic!("{text}: {e}"));
     let newest = sim.control().orders().iter().map(|o| time(&o.updated_at)).max().unwrap();
     let orders_cursor = cursors.as_array().unwrap().iter().find(|c| c["object"] == "orders").unwrap();
-    assert_eq!(time(orders_cursor["updated_at"].as_str().unwrap()), newest, "{orders_cursor}");
+    let at = time(orders_cursor["updated_at"].as_str().unwrap());
+    assert!(at >= newest && at <= jiff::Timestamp::now(), "newest order {newest}: {orders_cursor}");
     for cursor in cursors.as_array().unwrap() {
         assert!(cursor["bulk_operation_id"].is_null(), "a bulk query is left unread: {cursor}");
     }

@@ -96,6 +96,14 @@ pub(super) fn order_conditions(shop_id: i64, filter: &OrderFilter) -> (String, V
         conditions.push("o.shopify_created_at < ?");
         binds.push(Bind::Text(normalize_time(before)));
     }
+    if let Some(from) = &filter.updated_from {
+        conditions.push("o.shopify_updated_at >= ?");
+        binds.push(Bind::Text(normalize_time(from)));
+    }
+    if let Some(before) = &filter.updated_before {
+        conditions.push("o.shopify_updated_at < ?");
+        binds.push(Bind::Text(normalize_time(before)));
+    }
     if filter.reprocess_requested {
         conditions.push("o.reprocess_requested = 1");
     }
