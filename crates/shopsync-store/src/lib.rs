@@ -33,6 +33,7 @@ pub mod logs;
 pub mod orders;
 pub mod shops;
 mod sqlite;
+pub mod users;
 
 pub use app::{AppCredentials, AppStore, PendingWebhookEvent};
 pub use catalog::{
@@ -46,7 +47,7 @@ pub use customers::{
     CustomerTemplate, MatchedBy, NewCustomer, ShopifyCustomerInput, missing_required_fields,
 };
 pub use error::StoreError;
-pub use jobs::{Job, JobProcess, JobStatus, JobStore, JobTrigger, under_lease};
+pub use jobs::{Job, JobDay, JobProcess, JobStatus, JobStore, JobTrigger, under_lease};
 pub use logs::{Capture, CaptureInput, LogStore, RequestLogEntry, RequestLogFilter};
 pub use orders::{
     ConflictResolution, ConflictResolutionInput, ConflictSide, LineKind, NewShipment, OrderError, OrderEvaluation,
@@ -58,15 +59,36 @@ pub use orders::{
 };
 pub use shops::{AccessStatus, NewShop, Shop, ShopStore, SyncCursor};
 pub use sqlite::SqliteStore;
+pub use users::{ConsoleSession, ConsoleUser, UserRole, UserStore};
 
 /// Everything shopsync persists, implemented once per backend.
 pub trait Store:
-    ShopStore + LogStore + JobStore + CatalogStore + OrderStore + CustomerStore + AppStore + Send + Sync + 'static
+    ShopStore
+    + LogStore
+    + JobStore
+    + CatalogStore
+    + OrderStore
+    + CustomerStore
+    + AppStore
+    + UserStore
+    + Send
+    + Sync
+    + 'static
 {
 }
 
 impl<T> Store for T where
-    T: ShopStore + LogStore + JobStore + CatalogStore + OrderStore + CustomerStore + AppStore + Send + Sync + 'static
+    T: ShopStore
+        + LogStore
+        + JobStore
+        + CatalogStore
+        + OrderStore
+        + CustomerStore
+        + AppStore
+        + UserStore
+        + Send
+        + Sync
+        + 'static
 {
 }
 

@@ -1,7 +1,7 @@
 //! shopsync's HTTP front-end, run by `shopsync serve --listen ADDR` next to the schedules, on the same engine.
 //!
-//! Today it has two routes: `GET /health` and `POST /webhooks/shopify`, Shopify's webhook intake. The web console
-//! and the back-office REST API will be added here and share this server.
+//! It serves `GET /health`, `POST /webhooks/shopify` (Shopify's webhook intake) and the web console
+//! ([`console`], behind a login); the back-office REST API will be added here and share this server.
 //!
 //! This crate speaks HTTP and nothing else: it holds no sync logic. A verified delivery goes to
 //! [`shopsync_sync::webhooks::Intake`] (the application boundary), which stores the event once and runs the
@@ -14,7 +14,10 @@
 //! a delivery already seen (same `X-Shopify-Event-Id`) is answered 200 with nothing done; a new one is stored and
 //! answered 200 at once.
 
+pub mod console;
+
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -41,11 +44,13 @@ struct WebState {
 
 /// The server's routes. `verifier` checks webhook signatures; without it every delivery is answered 503.
 pub fn router(intake: Arc<Intake>, verifier: Option<WebhookVerifier>) -> Router {
+    let console = console::routes(intake.engine().clone(), console::ConsoleConfig::from_env());
     let state = WebState { intake, verifier: verifier.map(Arc::new) };
     Router::new()
         .route("/health", get(health))
         .route("/webhooks/shopify", post(shopify_webhook).layer(DefaultBodyLimit::max(MAX_WEBHOOK_BODY)))
         .with_state(state)
+        .merge(console)
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves; then stops accepting and waits for the requests in
@@ -55,7 +60,10 @@ pub async fn serve(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+    // The client's address reaches the handlers (the console's login limit counts failures per address).
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 async fn health() -> Response {

@@ -47,6 +47,9 @@ pub enum Command {
     /// The Shopify app's credentials: its client secret verifies the webhooks `serve` receives.
     #[command(subcommand, after_long_help = crate::commands::app::APP_HELP)]
     App(crate::commands::app::AppCommand),
+    /// The web console's accounts: add a user (password from standard input), list them.
+    #[command(subcommand, after_long_help = crate::commands::admin::ADMIN_HELP)]
+    Admin(crate::commands::admin::AdminCommand),
     /// Run the local Shopify store simulator (for trying shopsync without a real store).
     #[cfg(feature = "sim")]
     #[command(after_long_help = crate::commands::sim::SIM_HELP)]

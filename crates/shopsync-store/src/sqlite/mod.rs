@@ -11,6 +11,7 @@ mod jobs;
 mod logs;
 mod orders;
 mod shops;
+mod users;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

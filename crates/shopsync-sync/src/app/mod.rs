@@ -20,7 +20,10 @@
 //! # Ok(()) }
 //! ```
 
+pub mod actions;
+pub mod overview;
 pub mod read;
+pub mod users;
 
 use serde::Serialize;
 use shopsync_core::order_errors::OrderStatus;

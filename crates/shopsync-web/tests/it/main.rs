@@ -1,5 +1,7 @@
 //! The web front-end on a real listener (127.0.0.1:0), over a real SQLite file and the simulator's shop.
 
+mod browser;
+mod console;
 mod webhooks;
 
 use std::sync::Arc;
