@@ -38,4 +38,6 @@ mod sqlite {
     mod orders;
     #[path = "../shops.rs"]
     mod shops;
+    #[path = "../users.rs"]
+    mod users;
 }
