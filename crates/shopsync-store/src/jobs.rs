@@ -56,6 +56,18 @@ pub struct Job {
     pub process_start: Option<String>,
 }
 
+/// What a shop's jobs did on one day (UTC), for a chart of the last days.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct JobDay {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    /// Records created, updated or linked.
+    pub synced: i64,
+    /// Records skipped (held with an error) plus jobs that failed.
+    pub errors: i64,
+    pub jobs: i64,
+}
+
 /// The process that starts a job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobProcess {
@@ -119,6 +131,9 @@ pub trait JobStore: Send + Sync {
     async fn fail_stale_jobs(&self, before: &str) -> Result<u64>;
     /// The latest jobs of a shop (all kinds with `None`), newest first.
     async fn jobs(&self, shop_id: i64, kind: Option<&str>, limit: u32) -> Result<Vec<Job>>;
+    /// Per day since `since` (store text form), what the shop's jobs started that day did, oldest first; days
+    /// without a job are left out.
+    async fn job_days(&self, shop_id: i64, since: &str) -> Result<Vec<JobDay>>;
     /// The last job of a kind that finished successfully.
     async fn last_success(&self, shop_id: i64, kind: &str) -> Result<Option<Job>>;
 }

@@ -36,6 +36,7 @@ pub mod privacy;
 pub mod queue;
 pub mod shops;
 mod sqlite;
+pub mod users;
 
 pub use api::{ApiStore, ApiToken, Feed, FeedEntry, NewApiToken, StoredAnswer};
 pub use app::{AppCredentials, AppStore, OAuthState, PendingWebhookEvent, WebhookTopicDeliveries};
@@ -50,7 +51,7 @@ pub use customers::{
     CustomerTemplate, MatchedBy, NewCustomer, ShopifyCustomerInput, missing_required_fields,
 };
 pub use error::StoreError;
-pub use jobs::{Job, JobProcess, JobStatus, JobStore, JobTrigger, under_lease};
+pub use jobs::{Job, JobDay, JobProcess, JobStatus, JobStore, JobTrigger, under_lease};
 pub use logs::{Capture, CaptureInput, LogStore, RequestLogEntry, RequestLogFilter};
 pub use orders::{
     ConflictResolution, ConflictResolutionInput, ConflictSide, LineKind, NewShipment, OrderError, OrderEvaluation,
@@ -64,6 +65,7 @@ pub use privacy::{CustomerRedaction, PrivacyStore, RedactionReport};
 pub use queue::{JobRequest, QueueStore, RequestOutcome};
 pub use shops::{AccessStatus, ExpiringToken, NewShop, Shop, ShopStore, SyncCursor};
 pub use sqlite::SqliteStore;
+pub use users::{ConsoleSession, ConsoleUser, UserRole, UserStore};
 
 /// Everything shopsync persists, implemented once per backend.
 pub trait Store:
@@ -77,6 +79,7 @@ pub trait Store:
     + PrivacyStore
     + QueueStore
     + ApiStore
+    + UserStore
     + Send
     + Sync
     + 'static
@@ -94,6 +97,7 @@ impl<T> Store for T where
         + PrivacyStore
         + QueueStore
         + ApiStore
+        + UserStore
         + Send
         + Sync
         + 'static

@@ -1,8 +1,8 @@
 //! shopsync's HTTP front-end, run by `shopsync serve --listen ADDR` next to the schedules, on the same engine.
 //!
-//! Routes: `GET /health`, `POST /webhooks/shopify` (Shopify's webhook intake) and the back-office REST API under
-//! `/api/v1` with its OpenAPI document at `/api/openapi.json` ([`api`]). The web console will be added here and
-//! share this server.
+//! Routes: `GET /health`, `POST /webhooks/shopify` (Shopify's webhook intake), `GET /auth/callback` (OAuth
+//! installs), the back-office REST API under `/api/v1` with its OpenAPI document at `/api/openapi.json`
+//! ([`api`]), and the web console ([`console`], behind a login) on `/` and the other top-level paths.
 //!
 //! This crate speaks HTTP and nothing else: it holds no sync logic. A verified delivery goes to
 //! [`shopsync_sync::webhooks::Intake`] (the application boundary), which stores the event once and runs the
@@ -15,7 +15,10 @@
 //! a delivery already seen (same `X-Shopify-Event-Id`) is answered 200 with nothing done; a new one is stored and
 //! answered 200 at once.
 
+pub mod console;
+
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -45,6 +48,7 @@ struct WebState {
 /// The server's routes. `verifier` checks webhook signatures; without it every delivery is answered 503.
 pub fn router(intake: Arc<Intake>, verifier: Option<WebhookVerifier>) -> Router {
     let api = api::routes(intake.engine().clone(), api::ApiConfig::default());
+    let console = console::routes(intake.engine().clone(), console::ConsoleConfig::from_env());
     let state = WebState { intake, verifier: verifier.map(Arc::new) };
     Router::new()
         .route("/health", get(health))
@@ -52,6 +56,7 @@ pub fn router(intake: Arc<Intake>, verifier: Option<WebhookVerifier>) -> Router 
         .route(shopsync_sync::app::access::CALLBACK_PATH, get(oauth_callback))
         .with_state(state)
         .merge(api)
+        .merge(console)
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves; then stops accepting and waits for the requests in
@@ -61,7 +66,10 @@ pub async fn serve(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+    // The client's address reaches the handlers (the console's login limit counts failures per address).
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 async fn health() -> Response {

@@ -50,6 +50,9 @@ pub enum Command {
     /// Bearer tokens of the back-office REST API (/api/v1): create (shown once), list, revoke.
     #[command(subcommand, after_long_help = crate::commands::api_token::API_TOKEN_HELP)]
     ApiToken(crate::commands::api_token::ApiTokenCommand),
+    /// The web console's accounts: add a user (password from standard input), list them.
+    #[command(subcommand, after_long_help = crate::commands::admin::ADMIN_HELP)]
+    Admin(crate::commands::admin::AdminCommand),
     /// Run the local Shopify store simulator (for trying shopsync without a real store).
     #[cfg(feature = "sim")]
     #[command(after_long_help = crate::commands::sim::SIM_HELP)]

@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use sqlx::AssertSqlSafe;
 
 use super::{SqliteStore, now};
-use crate::jobs::{Job, JobProcess, JobStatus, JobStore, JobTrigger};
+use crate::jobs::{Job, JobDay, JobProcess, JobStatus, JobStore, JobTrigger};
 use crate::{Result, StoreError};
 
 const JOB_COLUMNS: &str = "id, shop_id, kind, trigger, status, queued_at, started_at, finished_at, heartbeat_at, summary, error, host, pid, \
@@ -150,6 +150,21 @@ impl JobStore for SqliteStore {
         .bind(shop_id)
         .bind(kind)
         .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn job_days(&self, shop_id: i64, since: &str) -> Result<Vec<JobDay>> {
+        Ok(sqlx::query_as(
+            "SELECT substr(started_at, 1, 10) AS day, \
+             SUM(COALESCE(json_extract(summary, '$.created'), 0) + COALESCE(json_extract(summary, '$.updated'), 0) \
+                 + COALESCE(json_extract(summary, '$.linked'), 0)) AS synced, \
+             SUM(COALESCE(json_extract(summary, '$.skipped'), 0) + (status = 'failed')) AS errors, \
+             COUNT(*) AS jobs \
+             FROM jobs WHERE shop_id = ? AND started_at >= ? GROUP BY day ORDER BY day",
+        )
+        .bind(shop_id)
+        .bind(since)
         .fetch_all(&self.pool)
         .await?)
     }

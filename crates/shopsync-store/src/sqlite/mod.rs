@@ -14,6 +14,7 @@ mod orders;
 mod privacy;
 mod queue;
 mod shops;
+mod users;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -40,4 +40,6 @@ mod sqlite {
     mod orders;
     #[path = "../shops.rs"]
     mod shops;
+    #[path = "../users.rs"]
+    mod users;
 }

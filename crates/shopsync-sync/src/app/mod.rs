@@ -21,11 +21,14 @@
 //! ```
 
 pub mod access;
+pub mod actions;
 pub mod api;
 pub mod housekeeping;
+pub mod overview;
 pub mod queue;
 pub mod read;
 pub mod shipments;
+pub mod users;
 pub mod webhooks;
 
 use serde::Serialize;

@@ -3,6 +3,8 @@
 mod api;
 mod api_feeds;
 mod api_schemathesis;
+mod browser;
+mod console;
 mod webhooks;
 
 use std::sync::Arc;

@@ -6,7 +6,8 @@
 //! products, inventory, customers, orders, then shipments back as fulfillments. It ends with a summary (what
 //! synced, what was skipped, the order errors by code with their remedies, the API cost spent and the share of
 //! the rate limit used) and the commands to look further. Without `--no-serve` the simulated store keeps
-//! running so those commands can be tried against it until Ctrl-C.
+//! running so those commands can be tried against it until Ctrl-C, and the web console is served on a free port of
+//! 127.0.0.1 with a one-time operator login printed once.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -134,15 +135,43 @@ pub async fn run(data_dir: Option<&Path>, args: DemoArgs) -> anyhow::Result<Exit
         }
         return Ok(ExitCode::SUCCESS);
     }
+    let console = start_console(engine, store.as_ref()).await?;
     println!();
     println!("The simulated store keeps running at {} until you press Ctrl-C.", sim.base_url());
+    println!();
+    println!("Web console: {}", console.url);
+    println!("  log in as {} with the one-time password {}", console.user, console.password);
+    println!("  (an operator made for this demo; the password is not shown again)");
     println!("Try the commands above in another terminal, or change something and sync again, e.g.:");
     println!("  {prefix} shop set {domain} order-countries all");
     println!("  {prefix} sync orders --shop {domain}");
     println!("  {prefix} sync products --shop {domain} --dry-run");
     tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
+    console.server.abort();
     sim.shutdown().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The console the demo serves while the simulated store runs.
+struct DemoConsole {
+    url: String,
+    user: String,
+    password: String,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Serves the web console on a free port of 127.0.0.1, with a new operator `demo` whose random password is
+/// printed once.
+async fn start_console(engine: Engine, store: &dyn Store) -> anyhow::Result<DemoConsole> {
+    let password = shopsync_sync::app::users::random_token()[..24].to_string();
+    let (user, _) =
+        shopsync_sync::app::users::add_user(store, "demo", shopsync_store::UserRole::Operator, &password).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("cannot listen on 127.0.0.1")?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let intake = shopsync_sync::webhooks::Intake::new(Arc::new(engine));
+    let router = shopsync_web::router(intake, None);
+    let server = tokio::spawn(shopsync_web::serve(listener, router, std::future::pending()));
+    Ok(DemoConsole { url, user: user.name, password, server })
 }
 
 /// The demo's data directory: the one given (which must not hold a database yet), or a temporary one.

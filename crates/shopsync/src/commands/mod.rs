@@ -1,5 +1,6 @@
 //! One module per command group; `run` dispatches.
 
+pub mod admin;
 pub mod api_token;
 pub mod app;
 pub mod backup;
@@ -45,6 +46,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Shop(command) => shop::run(&data_dir, command).await,
         Command::App(command) => app::run(&data_dir, command).await,
         Command::ApiToken(command) => api_token::run(&data_dir, command).await,
+        Command::Admin(command) => admin::run(&data_dir, command).await,
         Command::Log(command) => log::run_log(&data_dir, command).await,
         Command::Capture(command) => log::run_capture(&data_dir, command).await,
         Command::Items(command) => catalog::run_items(&data_dir, command).await,

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `shopsync` binary: each runs the real executable on a fresh data directory.
 
+mod admin;
 mod check;
 mod demo;
 mod integrity;
