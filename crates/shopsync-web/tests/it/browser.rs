@@ -83,8 +83,35 @@ async fn shot(client: &Client, name: &str) {
     std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
 }
 
+/// The text of the element `locator` finds, once it exists. A page that is still being replaced (the redirect
+/// after a form) can swap the element between finding and reading it: then it is found again.
 async fn text_of(client: &Client, locator: Locator<'_>) -> String {
-    client.wait().at_most(Duration::from_secs(30)).for_element(locator).await.unwrap().text().await.unwrap()
+    let started = std::time::Instant::now();
+    loop {
+        let element = client.wait().at_most(Duration::from_secs(30)).for_element(locator).await.unwrap();
+        match element.text().await {
+            Ok(text) => return text,
+            Err(error) if started.elapsed() < Duration::from_secs(30) => {
+                eprintln!("reading {locator:?} again: {error}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(error) => panic!("cannot read {locator:?}: {error}"),
+        }
+    }
+}
+
+/// Waits until the element `locator` finds has a text `wanted` accepts (the page after a click may still be the
+/// one before it for a moment), and gives that text; after 30 s it fails with the last text seen.
+async fn text_where(client: &Client, locator: Locator<'_>, wanted: impl Fn(&str) -> bool) -> String {
+    let started = std::time::Instant::now();
+    loop {
+        let text = text_of(client, locator).await;
+        if wanted(&text) {
+            return text;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "{locator:?} still reads {text:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// The back office and the store: one Shopify variant whose SKU the back office has but has not linked, a
@@ -153,7 +180,7 @@ async fn an_operator_links_a_product_reprocesses_an_order_changes_a_setting_and_
     client.find(Locator::Id("password")).await.unwrap().send_keys("correct horse battery staple").await.unwrap();
     shot(&client, "1-login").await;
     client.find(Locator::Id("login")).await.unwrap().click().await.unwrap();
-    assert_eq!(text_of(&client, Locator::Css("h1")).await, "Orders", "back where the login started");
+    text_where(&client, Locator::Css("h1"), |t| t == "Orders").await; // back where the login started
 
     client.goto(&format!("{url}/")).await.unwrap();
     assert_eq!(text_of(&client, Locator::Css("h1")).await, "Dashboard");
@@ -166,21 +193,20 @@ async fn an_operator_links_a_product_reprocesses_an_order_changes_a_setting_and_
     assert!(list.contains(&name) && list.contains("PRODUCT_NOT_LINKED"), "{list}");
     shot(&client, "3-orders-error-tab").await;
     client.find(Locator::LinkText(&name)).await.unwrap().click().await.unwrap();
-    assert_eq!(text_of(&client, Locator::Id("order-status")).await, "error");
+    text_where(&client, Locator::Id("order-status"), |t| t == "error").await;
     shot(&client, "4-order-held").await;
     client.find(Locator::Css("a.link-product")).await.unwrap().click().await.unwrap();
     let sku = client.find(Locator::Id("sku")).await.unwrap().prop("value").await.unwrap().unwrap_or_default();
     assert!(!sku.is_empty(), "the SKU of the order line is filled in");
     shot(&client, "5-link-form").await;
     client.find(Locator::Id("link")).await.unwrap().click().await.unwrap();
-    let flash = text_of(&client, Locator::Id("flash")).await;
-    assert!(flash.contains(&format!("Linked the Shopify variant to SKU {sku}")), "{flash}");
+    let linked = format!("Linked the Shopify variant to SKU {sku}");
+    text_where(&client, Locator::Id("flash"), |t| t.contains(&linked)).await;
 
     // Reprocess re-reads the order from Shopify: now it becomes a sales order.
     client.find(Locator::Id("reprocess")).await.unwrap().click().await.unwrap();
-    let flash = text_of(&client, Locator::Id("flash")).await;
-    assert!(flash.contains("synced"), "{flash}");
-    assert_eq!(text_of(&client, Locator::Id("order-status")).await, "synced");
+    text_where(&client, Locator::Id("flash"), |t| t.contains("synced")).await;
+    text_where(&client, Locator::Id("order-status"), |t| t == "synced").await;
     assert!(text_of(&client, Locator::Id("sales-order")).await.contains(&sku));
     shot(&client, "6-order-synced").await;
     let order = server.store.find_shopify_order(server.shop.id, &OrderKey::Gid(order_id)).await.unwrap().unwrap();
@@ -193,8 +219,7 @@ async fn an_operator_links_a_product_reprocesses_an_order_changes_a_setting_and_
     field.clear().await.unwrap();
     field.send_keys("de, nl").await.unwrap();
     client.find(Locator::Id("save-order-countries")).await.unwrap().click().await.unwrap();
-    let flash = text_of(&client, Locator::Id("flash")).await;
-    assert!(flash.contains("order-countries is now DE,NL."), "{flash}");
+    text_where(&client, Locator::Id("flash"), |t| t.contains("order-countries is now DE,NL.")).await;
     assert_eq!(server.store.settings(server.shop.id).await.unwrap().get("order-countries").unwrap(), "DE,NL");
     shot(&client, "7-shop-card").await;
 
@@ -203,8 +228,8 @@ async fn an_operator_links_a_product_reprocesses_an_order_changes_a_setting_and_
     assert!(client.find(Locator::Css("#log a")).await.is_ok(), "the sync's requests are listed");
     shot(&client, "8-request-log").await;
     client.find(Locator::Id("purge-all")).await.unwrap().click().await.unwrap();
-    assert!(text_of(&client, Locator::Id("flash")).await.starts_with("Purged "));
-    assert!(client.find(Locator::Id("log-empty")).await.is_ok());
+    text_where(&client, Locator::Id("flash"), |t| t.starts_with("Purged ")).await;
+    assert!(client.wait().at_most(Duration::from_secs(30)).for_element(Locator::Id("log-empty")).await.is_ok());
     shot(&client, "9-request-log-purged").await;
     let left = server.store.request_logs(&RequestLogFilter { limit: 10, ..Default::default() }).await.unwrap();
     assert!(left.is_empty(), "{} entries left", left.len());
