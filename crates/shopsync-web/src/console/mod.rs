@@ -97,6 +97,7 @@ pub fn routes(engine: Arc<Engine>, config: ConsoleConfig) -> Router {
         .route("/shops/{shop}", get(shops::card))
         .route("/shops/{shop}/settings", post(shops::set_setting))
         .route("/shops/{shop}/sync/{flow}", post(shops::sync_now))
+        .route("/shops/{shop}/queue/{flow}", post(shops::queue))
         .route("/shops/{shop}/cursor", post(shops::reset_cursor))
         .route("/shops/{shop}/check", post(shops::check))
         .route("/orders", get(orders::list))

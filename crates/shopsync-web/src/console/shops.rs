@@ -225,6 +225,36 @@ pub(crate) async fn sync_now(
     }
 }
 
+/// Hands a run of the flow to serve's workers (the durable queue) and comes back at once.
+pub(crate) async fn queue(
+    State(console): State<Console>,
+    Extension(ctx): Extension<Ctx>,
+    Path((domain, flow)): Path<(String, String)>,
+) -> Response {
+    let back = card_url(&domain);
+    let flow: Flow = match flow.parse() {
+        Ok(flow) => flow,
+        Err(error) => return done(&ctx, &back, "error", format!("{error}")),
+    };
+    match app::queue::enqueue(&console.engine, &domain, flow, JobTrigger::Manual).await {
+        Ok(queued) if queued.coalesced => done(
+            &ctx,
+            &back,
+            "ok",
+            format!("A {flow} sync was already waiting (request {}): it covers this one.", queued.request.id),
+        ),
+        Ok(queued) => done(
+            &ctx,
+            &back,
+            "ok",
+            format!("The {flow} sync is queued (request {}); a worker of serve runs it.", queued.request.id),
+        ),
+        Err(error) => {
+            done(&ctx, &back, "error", format!("The {flow} sync was not queued: {}", super::remedy::explain(&error)))
+        }
+    }
+}
+
 #[derive(Deserialize)]
 pub(crate) struct CursorForm {
     object: String,

@@ -269,3 +269,26 @@ async fn a_setting_changed_on_the_shop_card_persists_and_a_bad_value_is_refused_
     assert!(message.starts_with("order-countries was not changed:"), "{message}");
     assert_eq!(server.store.settings(server.shop.id).await.unwrap().get("order-countries").unwrap(), "NL,BE");
 }
+
+#[tokio::test]
+async fn queue_on_the_shop_card_stores_one_request_however_often_it_is_pressed() {
+    use shopsync_store::QueueStore;
+    let server = Server::start(empty()).await;
+    add_user(&server, "olivia", UserRole::Operator).await;
+    let me = login(&server, "olivia").await;
+    let csrf = me.csrf().await;
+    let path = format!("/shops/{}/queue/orders", server.shop.domain);
+    for press in 0..3 {
+        let answer = me.post(&path, &[("csrf", csrf.as_str())]).await;
+        assert_eq!(answer.status(), 303, "press {press}");
+        let (flash, _) = set_cookie(&answer, "shopsync_flash").unwrap();
+        let message = String::from_utf8(hex::decode(flash.split_once(':').unwrap().1).unwrap()).unwrap();
+        let expected = if press == 0 { "is queued (request 1)" } else { "was already waiting (request 1)" };
+        assert!(message.contains(expected), "press {press}: {message}");
+    }
+    let requests = server.store.job_requests(Some(server.shop.id), 10).await.unwrap();
+    assert_eq!(requests.len(), 1, "three presses, one run asked for");
+    assert_eq!((requests[0].flow.as_str(), requests[0].status.as_str()), ("orders", "queued"));
+    let refused = me.post(&path, &[]).await;
+    assert_eq!(refused.status(), 403, "no CSRF token, no request");
+}
