@@ -1,4 +1,4 @@
-//! Recording a back-office shipment of a sales order: the one path of `shopsync shipments create` and the REST
+//! Recording a back-office shipment of a sales order: the one path of the CLI's shipment command and the REST
 //! API's `POST /api/v1/shipments`. Each SKU's quantity is spread over the order's shippable lines with that SKU,
 //! in line order, and refused when more is asked than is left to ship.
 

@@ -1,6 +1,6 @@
 //! The web console's people: adding them, checking a password, and the sessions a login opens.
 //!
-//! Every front-end that lets a person in goes through here (`shopsync admin add-user`, the console's login), so
+//! Every front-end that lets a person in goes through here (the CLI's add-user command, the console's login), so
 //! the rules are kept once: passwords are hashed with argon2id (the `argon2` crate's defaults: 19 MiB, 2 passes),
 //! a session is a random 256-bit token of which the store keeps only the SHA-256, and the console's CSRF token is
 //! derived from the session's token, so it needs no storage and a copy of the database yields neither.
