@@ -294,8 +294,14 @@ fn a_read_only_data_directory_serves_read_commands_and_says_why_a_write_cannot_r
     assert!(add.status.success(), "{}", stderr(&add));
 
     let before = files(&dir);
+    // The user the copy is read as must be able to run shopsync: the build's directory may be private to root
+    // (a checkout in a `mktemp -d` directory is 0700), so a copy of the binary goes next to the data.
+    let binary = parent.path().join("shopsync");
+    std::fs::copy(env!("CARGO_BIN_EXE_shopsync"), &binary).unwrap();
+    set_mode(&binary, 0o755);
     let read_only = |args: &[&str]| {
-        let mut command = shopsync(&dir);
+        let mut command = std::process::Command::new(&binary);
+        command.arg("--data-dir").arg(&dir).env_remove("SHOPSYNC_MASTER_KEY").env_remove("SHOPSYNC_DATA_DIR");
         as_read_only_copy(&dir, &mut command);
         run(command.args(args))
     };
