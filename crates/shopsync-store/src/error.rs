@@ -15,6 +15,17 @@ pub enum StoreError {
          damaged; keep a copy and use a matching shopsync version"
     )]
     Migrate { path: PathBuf, source: sqlx::migrate::MigrateError },
+    #[error(
+        "cannot connect to the PostgreSQL database {target}: {source}. Check that the server runs and accepts this \
+         user, and that the address (--database-url or SHOPSYNC_DATABASE_URL) is right"
+    )]
+    Connect { target: String, source: sqlx::Error },
+    #[error(
+        "cannot bring the PostgreSQL database {target} up to date: {source}. It may have been migrated by a newer \
+         shopsync, or its user may lack the right to create tables; use a matching shopsync version or a user \
+         that owns the database"
+    )]
+    MigrateDatabase { target: String, source: sqlx::migrate::MigrateError },
     #[error("the shop {0} is already connected")]
     ShopExists(String),
     #[error("there is no shop {0}")]
@@ -95,10 +106,18 @@ const SQLITE_READONLY: i64 = 8;
 /// in the low byte too).
 const SQLITE_BUSY: i64 = 5;
 
+/// PostgreSQL's SQLSTATE for a write in a read-only transaction (a hot standby).
+const PG_READ_ONLY: &str = "25006";
+
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
+        // SQLite's result codes are numbers and PostgreSQL's SQLSTATEs often are too, so tell the backends apart
+        // before reading the code: 42501 (PostgreSQL's insufficient privilege) is 5 in its low byte.
         let code = match &err {
-            sqlx::Error::Database(db) => db.code().and_then(|code| code.parse::<i64>().ok()).map(|code| code & 0xff),
+            sqlx::Error::Database(db) if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() => {
+                db.code().and_then(|code| code.parse::<i64>().ok()).map(|code| code & 0xff)
+            }
+            sqlx::Error::Database(db) if db.code().as_deref() == Some(PG_READ_ONLY) => Some(SQLITE_READONLY),
             _ => None,
         };
         match code {

@@ -32,6 +32,7 @@ mod error;
 pub mod jobs;
 pub mod logs;
 pub mod orders;
+mod postgres;
 pub mod privacy;
 pub mod queue;
 pub mod shops;
@@ -61,6 +62,7 @@ pub use orders::{
     ShipmentLineInput, ShipmentQuery, ShipmentSyncStatus, ShopifyOrder, ShopifyOrderInput, StoredOrderVersion,
     WebhookEventInput,
 };
+pub use postgres::{PgStore, redact_url};
 pub use privacy::{CustomerRedaction, PrivacyStore, RedactionReport};
 pub use queue::{JobRequest, QueueStore, RequestOutcome};
 pub use shops::{AccessStatus, ExpiringToken, NewShop, Shop, ShopStore, SyncCursor};

@@ -1,0 +1,114 @@
+use async_trait::async_trait;
+
+use super::{PgStore, now};
+use crate::Result;
+use crate::app::{AppCredentials, AppStore, OAuthState, PendingWebhookEvent, WebhookTopicDeliveries};
+
+#[async_trait]
+impl AppStore for PgStore {
+    async fn app_credentials(&self) -> Result<Option<AppCredentials>> {
+        Ok(sqlx::query_as(
+            "SELECT client_id, client_secret, previous_client_secret, updated_at FROM app_credentials WHERE id = 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn set_app_credentials(&self, credentials: &AppCredentials) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO app_credentials (id, client_id, client_secret, previous_client_secret, updated_at) \
+             VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET client_id = excluded.client_id, \
+             client_secret = excluded.client_secret, previous_client_secret = excluded.previous_client_secret, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(&credentials.client_id)
+        .bind(&credentials.client_secret)
+        .bind(&credentials.previous_client_secret)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn mark_webhook_events_processed(&self, shop_id: i64, event_ids: &[String]) -> Result<()> {
+        if event_ids.is_empty() {
+            return Ok(());
+        }
+        let ids = serde_json::to_string(event_ids)?;
+        sqlx::query(
+            "UPDATE webhook_events SET processed_at = ? WHERE shop_id = ? AND processed_at IS NULL \
+             AND event_id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(now())
+        .bind(shop_id)
+        .bind(ids)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn pending_webhook_events(&self, limit: u32) -> Result<Vec<PendingWebhookEvent>> {
+        Ok(sqlx::query_as(
+            "SELECT shop_id, event_id, topic, received_at FROM webhook_events WHERE processed_at IS NULL \
+             ORDER BY received_at LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn app_public_url(&self) -> Result<Option<String>> {
+        let url: Option<Option<String>> = sqlx::query_scalar("SELECT public_url FROM app_credentials WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(url.flatten())
+    }
+
+    async fn set_app_public_url(&self, url: Option<&str>) -> Result<bool> {
+        let done = sqlx::query("UPDATE app_credentials SET public_url = ?, updated_at = ? WHERE id = 1")
+            .bind(url)
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn webhook_deliveries(&self, shop_id: i64) -> Result<Vec<WebhookTopicDeliveries>> {
+        Ok(sqlx::query_as(
+            "SELECT topic, COUNT(*) AS received, COUNT(*) - COUNT(processed_at) AS unprocessed, \
+             MAX(received_at) AS last_received_at FROM webhook_events WHERE shop_id = ? \
+             GROUP BY topic ORDER BY last_received_at DESC, topic",
+        )
+        .bind(shop_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn save_oauth_state(&self, state: &OAuthState) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO oauth_states (state, shop_domain, endpoint, api_version, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&state.state)
+        .bind(&state.shop_domain)
+        .bind(&state.endpoint)
+        .bind(&state.api_version)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn take_oauth_state(&self, state: &str, since: &str) -> Result<Option<OAuthState>> {
+        let mut tx = self.write().await?;
+        let found: Option<OAuthState> = sqlx::query_as(
+            "DELETE FROM oauth_states WHERE state = ? \
+             RETURNING state, shop_domain, endpoint, api_version, created_at",
+        )
+        .bind(state)
+        .fetch_optional(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM oauth_states WHERE created_at < ?").bind(since).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(found.filter(|found| found.created_at.as_str() >= since))
+    }
+}

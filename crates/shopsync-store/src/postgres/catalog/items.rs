@@ -1,0 +1,390 @@
+//! Items and their variants: reading, query conditions, and the planning and writing of an item batch.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{Value, json};
+use sqlx::{AssertSqlSafe, PgConnection};
+
+use super::rows::{ITEM_COLUMNS, ItemRow, SkuOwnerRow, VARIANT_COLUMNS, VariantRow};
+use crate::catalog::{FilterField, FilterOp, Item, ItemInput, ItemQuery, ItemsUpsert, SkuOwner, Variant, WeightUnit};
+use crate::postgres::now;
+use crate::{Result, StoreError};
+
+/// A list of texts as the JSON array `json_each` unpacks.
+pub(super) fn json_array(values: &[String]) -> String {
+    json!(values).to_string()
+}
+
+/// The variants of these items, by item id, each list by position.
+pub(super) async fn variants_of(conn: &mut PgConnection, item_ids: &[i64]) -> Result<HashMap<i64, Vec<Variant>>> {
+    let mut by_item: HashMap<i64, Vec<Variant>> = HashMap::new();
+    if item_ids.is_empty() {
+        return Ok(by_item);
+    }
+    let rows: Vec<VariantRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {VARIANT_COLUMNS} FROM item_variants v WHERE v.item_id IN (SELECT value FROM json_each(?)) \
+         ORDER BY v.item_id, v.position, v.id"
+    )))
+    .bind(json!(item_ids).to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in rows {
+        by_item.entry(row.item_id).or_default().push(row.into());
+    }
+    Ok(by_item)
+}
+
+pub(super) async fn sku_owners(conn: &mut PgConnection, skus: &[String]) -> Result<Vec<SkuOwner>> {
+    let rows: Vec<SkuOwnerRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT i.number AS item_number, i.name AS item_name, i.status AS item_status, i.inventory_tracked, \
+         {VARIANT_COLUMNS} FROM item_variants v JOIN items i ON i.id = v.item_id \
+         WHERE v.sku IN (SELECT value FROM json_each(?)) ORDER BY v.sku"
+    )))
+    .bind(json_array(skus))
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| SkuOwner {
+            item_number: row.item_number,
+            item_name: row.item_name,
+            item_status: row.item_status,
+            inventory_tracked: row.inventory_tracked,
+            variant: row.variant.into(),
+        })
+        .collect())
+}
+
+/// The SQL condition (on `items i`) and its bound values for a query; paging left out when `with_paging` is off.
+pub(super) fn item_conditions(query: &ItemQuery, with_paging: bool) -> (String, Vec<String>) {
+    let mut conditions = vec!["1 = 1".to_string()];
+    let mut binds = Vec::new();
+    if !query.numbers.is_empty() {
+        conditions.push("i.number IN (SELECT value FROM json_each(?))".into());
+        binds.push(json_array(&query.numbers));
+    }
+    if let Some(from) = &query.from {
+        conditions.push("i.number >= ?".into());
+        binds.push(from.clone());
+    }
+    if let Some(to) = &query.to {
+        conditions.push("i.number <= ?".into());
+        binds.push(to.clone());
+    }
+    if let Some(group) = &query.group {
+        conditions.push("lower(i.item_group) = lower(?)".into());
+        binds.push(group.clone());
+    }
+    if let Some(marked) = query.marked {
+        conditions.push(format!("i.marked_for_sync = {}", i64::from(marked)));
+    }
+    if let Some(since) = &query.changed_since {
+        conditions.push("i.updated_at > ?".into());
+        binds.push(since.clone());
+    }
+    if with_paging && let Some(after) = &query.after {
+        conditions.push("i.number > ?".into());
+        binds.push(after.clone());
+    }
+    for condition in &query.filter.conditions {
+        let compare = |expr: &str| match condition.op {
+            FilterOp::Equals => format!("lower(coalesce({expr}, '')) = lower(?)"),
+            FilterOp::Contains => format!("instr(lower(coalesce({expr}, '')), lower(?)) > 0"),
+        };
+        let sql = match condition.field {
+            FilterField::Number => compare("i.number"),
+            FilterField::Name => compare("i.name"),
+            FilterField::Description => compare("i.description"),
+            FilterField::Status => compare("i.status"),
+            FilterField::Group => compare("i.item_group"),
+            FilterField::Vendor => compare("i.vendor"),
+            FilterField::ProductType => compare("i.product_type"),
+            FilterField::Tag => format!("EXISTS (SELECT 1 FROM json_each(i.tags) t WHERE {})", compare("t.value")),
+            FilterField::Sku => {
+                format!("EXISTS (SELECT 1 FROM item_variants v WHERE v.item_id = i.id AND {})", compare("v.sku"))
+            }
+            FilterField::Barcode => {
+                format!("EXISTS (SELECT 1 FROM item_variants v WHERE v.item_id = i.id AND {})", compare("v.barcode"))
+            }
+        };
+        conditions.push(sql);
+        binds.push(condition.value.clone());
+    }
+    (conditions.join(" AND "), binds)
+}
+
+/// What writing a batch of items takes, decided against the stored rows.
+pub(super) struct ItemsPlan {
+    pub(super) summary: ItemsUpsert,
+    /// New and changed items, as the JSON rows the upsert statement reads.
+    pub(super) items: Vec<Value>,
+    /// New and changed variants, keyed by their item's number (ids of new items are known only once written).
+    pub(super) variants: Vec<(String, Value)>,
+    pub(super) removed_variant_ids: Vec<i64>,
+    /// Kept variants whose SKU changes: their SKU is set aside first so SKUs can move between variants.
+    pub(super) moving_variant_ids: Vec<i64>,
+}
+
+pub(super) async fn plan_items(conn: &mut PgConnection, items: &[ItemInput]) -> Result<ItemsPlan> {
+    check_batch_keys(items)?;
+    let numbers: Vec<String> = items.iter().map(|item| item.number.clone()).collect();
+    let rows: Vec<ItemRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {ITEM_COLUMNS} FROM items i WHERE i.number IN (SELECT value FROM json_each(?))"
+    )))
+    .bind(json_array(&numbers))
+    .fetch_all(&mut *conn)
+    .await?;
+    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    let mut variants = variants_of(conn, &ids).await?;
+    let mut stored: HashMap<String, Item> = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let own = variants.remove(&row.id).unwrap_or_default();
+        let item = row.into_item(own)?;
+        stored.insert(item.number.clone(), item);
+    }
+
+    // A SKU may move between items of the batch, but not take one from an item outside it.
+    let skus: Vec<String> = items.iter().flat_map(|item| item.variants.iter().map(|v| v.sku.clone())).collect();
+    // Only the conflicts come back (normally none), not every SKU's owner.
+    let taken: Option<(String, String)> = sqlx::query_as(
+        "SELECT v.sku, i.number FROM item_variants v JOIN items i ON i.id = v.item_id \
+         WHERE v.sku IN (SELECT value FROM json_each(?1)) AND i.number NOT IN (SELECT value FROM json_each(?2)) \
+         ORDER BY v.sku LIMIT 1",
+    )
+    .bind(json_array(&skus))
+    .bind(json_array(&numbers))
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some((sku, owner)) = taken {
+        return Err(StoreError::Conflict(format!(
+            "SKU {sku} belongs to item {owner}; a SKU can be on one variant only"
+        )));
+    }
+
+    let now = now();
+    let mut plan = ItemsPlan {
+        summary: ItemsUpsert::default(),
+        items: Vec::new(),
+        variants: Vec::new(),
+        removed_variant_ids: Vec::new(),
+        moving_variant_ids: Vec::new(),
+    };
+    for input in items {
+        let existing = stored.get(&input.number);
+        let stored_variants: HashMap<&str, &Variant> =
+            existing.map(|item| item.variants.iter().map(|v| (v.code.as_str(), v)).collect()).unwrap_or_default();
+        let mut variants_changed = false;
+        for variant in &input.variants {
+            match stored_variants.get(variant.code.as_str()) {
+                None => {
+                    plan.summary.variants.created += 1;
+                    variants_changed = true;
+                }
+                Some(old) if variant_differs(old, variant) => {
+                    plan.summary.variants.updated += 1;
+                    variants_changed = true;
+                    if old.sku != variant.sku {
+                        plan.moving_variant_ids.push(old.id);
+                    }
+                }
+                Some(_) => {
+                    plan.summary.variants.unchanged += 1;
+                    continue;
+                }
+            }
+            plan.variants.push((input.number.clone(), variant_row(variant, &now)));
+        }
+        let kept: HashSet<&str> = input.variants.iter().map(|v| v.code.as_str()).collect();
+        if let Some(item) = existing {
+            for old in item.variants.iter().filter(|v| !kept.contains(v.code.as_str())) {
+                plan.removed_variant_ids.push(old.id);
+                plan.summary.variants_removed += 1;
+                variants_changed = true;
+            }
+        }
+        let (created_at, updated_at, marked) = match existing {
+            None => {
+                plan.summary.items.created += 1;
+                (now.clone(), now.clone(), input.marked.unwrap_or(false))
+            }
+            Some(item) => {
+                let content_changed = variants_changed || item_differs(item, input);
+                let marked = input.marked.unwrap_or(item.marked);
+                if !content_changed && marked == item.marked {
+                    plan.summary.items.unchanged += 1;
+                    continue;
+                }
+                plan.summary.items.updated += 1;
+                // Marking is not content: it alone leaves updated_at where it was.
+                let updated_at = if content_changed { now.clone() } else { item.updated_at.clone() };
+                (item.created_at.clone(), updated_at, marked)
+            }
+        };
+        plan.items.push(item_row(input, marked, &created_at, &updated_at)?);
+    }
+    Ok(plan)
+}
+
+pub(super) async fn write_items(conn: &mut PgConnection, plan: &ItemsPlan) -> Result<()> {
+    if !plan.removed_variant_ids.is_empty() {
+        sqlx::query("DELETE FROM item_variants WHERE id IN (SELECT value FROM json_each(?))")
+            .bind(json!(plan.removed_variant_ids).to_string())
+            .execute(&mut *conn)
+            .await?;
+    }
+    if !plan.moving_variant_ids.is_empty() {
+        // A placeholder no SKU can equal (it holds a control character), unique per variant.
+        sqlx::query(
+            "UPDATE item_variants SET sku = char(1) || 'moving-' || id WHERE id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(json!(plan.moving_variant_ids).to_string())
+        .execute(&mut *conn)
+        .await?;
+    }
+    if plan.items.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<(i64, String)> = sqlx::query_as(
+        "INSERT INTO items (number, name, description, status, item_group, vendor, product_type, inventory_tracked, \
+         weight, weight_unit, option1_name, option2_name, option3_name, images, tags, marked_for_sync, created_at, \
+         updated_at) \
+         SELECT value ->> 'number', value ->> 'name', value ->> 'description', value ->> 'status', \
+         value ->> 'item_group', value ->> 'vendor', value ->> 'product_type', value ->> 'inventory_tracked', \
+         value ->> 'weight', value ->> 'weight_unit', value ->> 'option1_name', value ->> 'option2_name', \
+         value ->> 'option3_name', value ->> 'images', value ->> 'tags', value ->> 'marked', value ->> 'created_at', \
+         value ->> 'updated_at' FROM json_each(?) WHERE true \
+         ON CONFLICT (number) DO UPDATE SET name = excluded.name, description = excluded.description, \
+         status = excluded.status, item_group = excluded.item_group, vendor = excluded.vendor, \
+         product_type = excluded.product_type, inventory_tracked = excluded.inventory_tracked, \
+         weight = excluded.weight, weight_unit = excluded.weight_unit, option1_name = excluded.option1_name, \
+         option2_name = excluded.option2_name, option3_name = excluded.option3_name, images = excluded.images, \
+         tags = excluded.tags, marked_for_sync = excluded.marked_for_sync, updated_at = excluded.updated_at \
+         RETURNING id, number",
+    )
+    .bind(Value::Array(plan.items.clone()).to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    if plan.variants.is_empty() {
+        return Ok(());
+    }
+    let id_of: HashMap<String, i64> = ids.into_iter().map(|(id, number)| (number, id)).collect();
+    let mut rows = Vec::with_capacity(plan.variants.len());
+    for (number, row) in &plan.variants {
+        let item_id = id_of.get(number).ok_or_else(|| {
+            StoreError::Corrupt(format!("item {number} was written but the database did not return its id"))
+        })?;
+        let mut row = row.clone();
+        row["item_id"] = json!(item_id);
+        rows.push(row);
+    }
+    sqlx::query(
+        "INSERT INTO item_variants (item_id, code, sku, barcode, option1, option2, option3, position, created_at, \
+         updated_at) \
+         SELECT value ->> 'item_id', value ->> 'code', value ->> 'sku', value ->> 'barcode', value ->> 'option1', \
+         value ->> 'option2', value ->> 'option3', value ->> 'position', value ->> 'at', value ->> 'at' \
+         FROM json_each(?) WHERE true \
+         ON CONFLICT (item_id, code) DO UPDATE SET sku = excluded.sku, barcode = excluded.barcode, \
+         option1 = excluded.option1, option2 = excluded.option2, option3 = excluded.option3, \
+         position = excluded.position, updated_at = excluded.updated_at",
+    )
+    .bind(Value::Array(rows).to_string())
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| match e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Conflict(format!("two variants would share a SKU ({db})"))
+        }
+        other => other.into(),
+    })?;
+    Ok(())
+}
+
+/// Refuses a batch where two items share a number, two variants share a SKU, or an item repeats a code.
+pub(super) fn check_batch_keys(items: &[ItemInput]) -> Result<()> {
+    let mut numbers = HashSet::new();
+    let mut skus = HashMap::new();
+    for item in items {
+        if !numbers.insert(item.number.as_str()) {
+            return Err(StoreError::Conflict(format!("item {} is given twice in one batch", item.number)));
+        }
+        if item.option_names.len() > 3 {
+            return Err(StoreError::Conflict(format!("item {} has more than three options", item.number)));
+        }
+        let mut codes = HashSet::new();
+        for variant in &item.variants {
+            if let Some(other) = skus.insert(variant.sku.as_str(), item.number.as_str()) {
+                return Err(StoreError::Conflict(format!(
+                    "SKU {} is given for items {other} and {} in one batch",
+                    variant.sku, item.number
+                )));
+            }
+            if !codes.insert(variant.code.as_str()) {
+                return Err(StoreError::Conflict(format!(
+                    "item {} has two variants with code {}",
+                    item.number, variant.code
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn item_differs(stored: &Item, input: &ItemInput) -> bool {
+    stored.name != input.name
+        || stored.description != input.description
+        || stored.status != input.status
+        || stored.item_group != input.item_group
+        || stored.vendor != input.vendor
+        || stored.product_type != input.product_type
+        || stored.inventory_tracked != input.inventory_tracked
+        || stored.weight != input.weight
+        || stored.weight_unit != input.weight_unit
+        || stored.option_names != input.option_names
+        || stored.images != input.images
+        || stored.tags != input.tags
+}
+
+pub(super) fn variant_differs(stored: &Variant, input: &crate::catalog::VariantInput) -> bool {
+    stored.sku != input.sku
+        || stored.barcode != input.barcode
+        || stored.option_values != input.option_values
+        || stored.position != input.position
+}
+
+pub(super) fn item_row(input: &ItemInput, marked: bool, created_at: &str, updated_at: &str) -> Result<Value> {
+    let option = |n: usize| input.option_names.get(n).cloned();
+    Ok(json!({
+        "number": input.number,
+        "name": input.name,
+        "description": input.description,
+        "status": input.status.as_str(),
+        "item_group": input.item_group,
+        "vendor": input.vendor,
+        "product_type": input.product_type,
+        "inventory_tracked": i64::from(input.inventory_tracked),
+        "weight": input.weight,
+        "weight_unit": input.weight_unit.map(WeightUnit::as_str),
+        "option1_name": option(0),
+        "option2_name": option(1),
+        "option3_name": option(2),
+        "images": serde_json::to_string(&input.images)?,
+        "tags": serde_json::to_string(&input.tags)?,
+        "marked": i64::from(marked),
+        "created_at": created_at,
+        "updated_at": updated_at,
+    }))
+}
+
+pub(super) fn variant_row(input: &crate::catalog::VariantInput, now: &str) -> Value {
+    let option = |n: usize| input.option_values.get(n).cloned();
+    json!({
+        "code": input.code,
+        "sku": input.sku,
+        "barcode": input.barcode,
+        "option1": option(0),
+        "option2": option(1),
+        "option3": option(2),
+        "position": input.position,
+        "at": now,
+    })
+}
