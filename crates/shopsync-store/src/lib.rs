@@ -27,6 +27,7 @@
 pub mod api;
 pub mod app;
 pub mod catalog;
+pub mod copy;
 pub mod customers;
 mod error;
 pub mod jobs;

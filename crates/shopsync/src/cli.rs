@@ -26,6 +26,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "SHOPSYNC_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
+    /// Keep the hub's data in this PostgreSQL database (postgres://USER:PASSWORD@HOST:PORT/DATABASE) instead of the
+    /// data directory's SQLite file: for many processes or machines sharing one hub.
+    #[arg(long, global = true, env = "SHOPSYNC_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
     /// Print shopsync's debug diagnostics on stderr (RUST_LOG refines them).
     #[arg(short, long, global = true)]
     pub verbose: bool,

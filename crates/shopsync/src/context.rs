@@ -4,13 +4,18 @@
 //! (`~/.local/share/shopsync` on Linux). It holds the SQLite database `shopsync.db` and, unless the key comes
 //! from `SHOPSYNC_MASTER_KEY`, the key file `master.key` (mode 0600) that `shopsync init` writes. The directory is
 //! kept 0700 and the database 0600; a key file others can read is refused.
+//!
+//! A hub that outgrows one machine keeps its data in PostgreSQL instead: `--database-url postgres://...` (or
+//! `SHOPSYNC_DATABASE_URL`) picks it for every command. The data directory then only holds the key file, and every
+//! process sharing the database needs the same master key (the same `master.key` copied to each machine, or
+//! `SHOPSYNC_MASTER_KEY` from the secret store of each).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
 use shopsync_core::{MasterKey, TokenCipher};
-use shopsync_store::SqliteStore;
+use shopsync_store::{PgStore, SqliteStore, Store};
 
 use crate::exit::Failure;
 
@@ -18,34 +23,66 @@ pub const DATABASE_FILE: &str = "shopsync.db";
 pub const KEY_FILE: &str = "master.key";
 pub const MASTER_KEY_ENV: &str = "SHOPSYNC_MASTER_KEY";
 
+/// A store this process opened, of either backend, kept to be closed before the process exits.
+#[derive(Clone)]
+enum Opened {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
 /// Every store this process opened, closed by [`close_stores`] before it exits.
-static OPENED: Mutex<Vec<SqliteStore>> = Mutex::new(Vec::new());
+static OPENED: Mutex<Vec<Opened>> = Mutex::new(Vec::new());
 
 /// Closes every store this process opened, so the database file holds everything committed (nothing left in the
 /// WAL only) and a plain copy of `shopsync.db` is whole. Called once the command is done, whether it failed or not.
 pub async fn close_stores() {
     let stores = std::mem::take(&mut *OPENED.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
     for store in stores {
-        store.close().await;
+        match store {
+            Opened::Sqlite(store) => store.close().await,
+            Opened::Postgres(store) => store.close().await,
+        }
     }
 }
 
-/// The data directory chosen for this run.
+/// The data directory chosen for this run, and the PostgreSQL database when one was named.
 #[derive(Debug, Clone)]
 pub struct DataDir {
     pub path: PathBuf,
+    /// `--database-url` / `SHOPSYNC_DATABASE_URL`: the hub's data is in this PostgreSQL database, not in the
+    /// directory's SQLite file. It may hold a password: never printed (see [`DataDir::database_label`]).
+    pub database_url: Option<String>,
 }
 
 impl DataDir {
     /// Resolves the data directory from the flag (clap already read `SHOPSYNC_DATA_DIR` into it) or the platform.
-    pub fn resolve(flag: Option<&Path>) -> anyhow::Result<DataDir> {
+    pub fn resolve(flag: Option<&Path>, database_url: Option<&str>) -> anyhow::Result<DataDir> {
+        let database_url = database_url.map(str::trim).filter(|url| !url.is_empty()).map(str::to_string);
+        if let Some(url) = &database_url
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            return Err(Failure::setup(format!(
+                "--database-url (or SHOPSYNC_DATABASE_URL) names {}, which is not a PostgreSQL address; give \
+                 postgres://USER:PASSWORD@HOST:PORT/DATABASE, or leave it out to keep the data in the data \
+                 directory's SQLite file",
+                shopsync_store::redact_url(url)
+            )));
+        }
         if let Some(path) = flag {
-            return Ok(DataDir { path: path.to_path_buf() });
+            return Ok(DataDir { path: path.to_path_buf(), database_url });
         }
         let base = dirs::data_dir().ok_or_else(|| {
             Failure::setup("no data directory is known for this platform; pass --data-dir or set SHOPSYNC_DATA_DIR")
         })?;
-        Ok(DataDir { path: base.join("shopsync") })
+        Ok(DataDir { path: base.join("shopsync"), database_url })
+    }
+
+    /// Where the data is, for a person: the SQLite file, or the PostgreSQL address without its password.
+    pub fn database_label(&self) -> String {
+        match &self.database_url {
+            Some(url) => shopsync_store::redact_url(url),
+            None => self.database().display().to_string(),
+        }
     }
 
     pub fn database(&self) -> PathBuf {
@@ -56,8 +93,19 @@ impl DataDir {
         self.path.join(KEY_FILE)
     }
 
-    /// Opens the store of an initialised data directory.
-    pub async fn open_store(&self) -> anyhow::Result<Arc<SqliteStore>> {
+    /// Opens the store: the PostgreSQL database when one was named (its schema brought up to date), else the
+    /// SQLite file of an initialised data directory.
+    pub async fn open_store(&self) -> anyhow::Result<Arc<dyn Store>> {
+        if let Some(url) = &self.database_url {
+            let store = PgStore::connect(url).await?;
+            OPENED.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(Opened::Postgres(store.clone()));
+            return Ok(Arc::new(store));
+        }
+        Ok(self.open_sqlite().await?)
+    }
+
+    /// Opens the SQLite file of an initialised data directory, for what only SQLite has (its backup copy).
+    pub async fn open_sqlite(&self) -> anyhow::Result<Arc<SqliteStore>> {
         let db = self.database();
         if !db.exists() {
             return Err(Failure::setup(format!(
@@ -72,7 +120,7 @@ impl DataDir {
             return Ok(Arc::new(SqliteStore::open_read_only(&db).await?));
         }
         let store = SqliteStore::open(&db).await?;
-        OPENED.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(store.clone());
+        OPENED.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(Opened::Sqlite(store.clone()));
         Ok(Arc::new(store))
     }
 

@@ -168,6 +168,11 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// The connection pool, for the tools that work on the database as a whole (`db copy`).
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path

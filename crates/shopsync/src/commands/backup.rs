@@ -36,7 +36,15 @@ pub async fn run(data_dir: &DataDir, args: BackupArgs) -> anyhow::Result<ExitCod
         }
         .into());
     }
-    let store = data_dir.open_store().await?;
+    if data_dir.database_url.is_some() {
+        return Err(Failure::setup(format!(
+            "backup copies the data directory's SQLite database, but this hub keeps its data in PostgreSQL ({}); \
+             back that up with PostgreSQL's own tools (pg_dump, or your provider's snapshots), which copy it \
+             consistently while syncs run",
+            data_dir.database_label()
+        )));
+    }
+    let store = data_dir.open_sqlite().await?;
     let dir = match target.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),

@@ -396,7 +396,7 @@ fn print_summary(file: &str, report: &ImportReport) {
     }
 }
 
-async fn mark(store: &impl CatalogStore, selection: Selection, marked: bool) -> anyhow::Result<ExitCode> {
+async fn mark(store: &(impl CatalogStore + ?Sized), selection: Selection, marked: bool) -> anyhow::Result<ExitCode> {
     if !selection.numbers.is_empty() {
         let missing = store.missing_item_numbers(&selection.numbers).await?;
         if !missing.is_empty() {
@@ -458,7 +458,7 @@ struct ShopLink {
     link: ProductLink,
 }
 
-async fn show_item<S: CatalogStore + ShopStore>(store: &S, item: Item, json: bool) -> anyhow::Result<()> {
+async fn show_item<S: CatalogStore + ShopStore + ?Sized>(store: &S, item: Item, json: bool) -> anyhow::Result<()> {
     let skus: Vec<String> = item.variants.iter().map(|v| v.sku.clone()).collect();
     let prices = store.prices_of_skus(&skus).await?;
     let stock = store.stock_of_skus(&skus).await?;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use serde::Serialize;
 use shopsync_core::gid::{Gid, admin_url};
-use shopsync_store::{Customer, CustomerLink, CustomerQuery, CustomerStore, ShopStore, StoreError};
+use shopsync_store::{Customer, CustomerLink, CustomerQuery, StoreError};
 
 use super::print_json;
 use crate::context::DataDir;

@@ -54,7 +54,7 @@ pub struct DemoArgs {
 pub async fn run(data_dir: Option<&Path>, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let (dir, _temporary) = demo_directory(data_dir)?;
-    let data_dir = DataDir { path: dir.clone() };
+    let data_dir = DataDir { path: dir.clone(), database_url: None };
     data_dir.initialise()?;
 
     let sim = Simulator::start(SimConfig {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use shopsync_store::{JobStore, LogStore, RequestLogFilter, ShopStore, StoreError};
+use shopsync_store::{RequestLogFilter, ShopStore, StoreError};
 
 use super::print_json;
 use crate::context::DataDir;

@@ -38,7 +38,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sim(args) => return sim::run(args).await,
         command => command,
     };
-    let data_dir = DataDir::resolve(cli.data_dir.as_deref())?;
+    let data_dir = DataDir::resolve(cli.data_dir.as_deref(), cli.database_url.as_deref())?;
     match command {
         #[cfg(feature = "sim")]
         Command::Demo(_) | Command::Sim(_) => unreachable!("handled above"),

@@ -369,7 +369,7 @@ impl<'a> OrderRow<'a> {
 }
 
 async fn print_list(
-    store: &impl OrderStore,
+    store: &(impl OrderStore + ?Sized),
     shop: &Shop,
     orders: &[ShopifyOrder],
     total: u64,

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use shopsync_store::{OrderStore, SalesOrder, Shipment, ShipmentQuery, ShipmentSyncStatus, ShopStore, StoreError};
+use shopsync_store::{OrderStore, SalesOrder, Shipment, ShipmentQuery, ShipmentSyncStatus, StoreError};
 use shopsync_sync::app::shipments::{ShipmentRequest, create_shipment};
 use shopsync_sync::import::records::RecordsError;
 
@@ -195,7 +195,7 @@ pub async fn run(data_dir: &DataDir, command: ShipmentsCommand) -> anyhow::Resul
     Ok(ExitCode::SUCCESS)
 }
 
-async fn find_sales_order(store: &impl OrderStore, number: &str) -> anyhow::Result<SalesOrder> {
+async fn find_sales_order(store: &(impl OrderStore + ?Sized), number: &str) -> anyhow::Result<SalesOrder> {
     store.sales_order(number).await?.ok_or_else(|| {
         StoreError::NotFound {
             what: "sales order",

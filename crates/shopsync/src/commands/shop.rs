@@ -11,7 +11,7 @@ use shopify_admin::{ApiVersion, Endpoint, ShopDomain};
 use shopsync_core::secret::access_token_context;
 use shopsync_core::settings::SETTINGS;
 use shopsync_core::{ShopSettings, time};
-use shopsync_store::{NewShop, Shop, ShopStore, SyncCursor};
+use shopsync_store::{NewShop, Shop, SyncCursor};
 
 use super::print_json;
 use crate::context::DataDir;

@@ -13,7 +13,7 @@ use serde::Serialize;
 use shopsync_core::order_errors::RecheckEvent;
 use shopsync_store::customers::customer_field;
 use shopsync_store::{
-    CUSTOMER_FIELDS, CustomerStore, CustomerTemplate, OrderStore, ShopStore, StoreError, missing_required_fields,
+    CUSTOMER_FIELDS, CustomerTemplate, ShopStore, StoreError, missing_required_fields,
 };
 
 use super::print_json;
@@ -209,7 +209,7 @@ fn apply_assignments(fields: &mut BTreeMap<String, String>, assignments: &[Strin
     Ok(())
 }
 
-async fn shops_using(store: &impl ShopStore, code: &str) -> anyhow::Result<Vec<String>> {
+async fn shops_using(store: &(impl ShopStore + ?Sized), code: &str) -> anyhow::Result<Vec<String>> {
     let mut users = Vec::new();
     for shop in store.shops().await? {
         if store.settings(shop.id).await?.customer_template.as_deref() == Some(code) {
