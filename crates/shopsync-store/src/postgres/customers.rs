@@ -70,17 +70,17 @@ impl CustomerStore for PgStore {
     async fn customer_templates(&self) -> Result<Vec<CustomerTemplate>> {
         let rows: Vec<TemplateRow> =
             sqlx::query_as(AssertSqlSafe(format!("SELECT {TEMPLATE_COLUMNS} FROM customer_templates ORDER BY code")))
-        .fetch_all(&self.pool)
-        .await?;
+                .fetch_all(&self.pool)
+                .await?;
         rows.into_iter().map(TemplateRow::into_template).collect()
     }
 
     async fn customer_template(&self, code: &str) -> Result<Option<CustomerTemplate>> {
         let row: Option<TemplateRow> =
             sqlx::query_as(AssertSqlSafe(format!("SELECT {TEMPLATE_COLUMNS} FROM customer_templates WHERE code = $1")))
-        .bind(code)
-        .fetch_optional(&self.pool)
-        .await?;
+                .bind(code)
+                .fetch_optional(&self.pool)
+                .await?;
         row.map(TemplateRow::into_template).transpose()
     }
 
@@ -528,12 +528,11 @@ pub(super) async fn load_customers(conn: &mut PgConnection, ids: &[i64]) -> Resu
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<CustomerRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id = ANY($1)"
-    )))
-    .bind(ids)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows: Vec<CustomerRow> =
+        sqlx::query_as(AssertSqlSafe(format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id = ANY($1)")))
+            .bind(ids)
+            .fetch_all(&mut *conn)
+            .await?;
     let mut by_id: HashMap<i64, Customer> = HashMap::new();
     for row in rows {
         let customer = row.into_customer()?;

@@ -55,15 +55,16 @@ pub(super) enum ItemBind {
     Texts(Vec<String>),
 }
 
-/// The bound values of an item query, in the order of their `$n` placeholders, for the `query_*_with_result`
-/// functions (the same conditions serve a select, a count and an update).
-pub(super) fn item_arguments(binds: &[ItemBind]) -> std::result::Result<PgArguments, sqlx::error::BoxDynError> {
+/// The bound values of an item query, in the order of their `$n` placeholders, for the `query_*_with` functions
+/// (the same conditions serve a select, a count and an update).
+pub(super) fn item_arguments(binds: &[ItemBind]) -> Result<PgArguments> {
     let mut arguments = PgArguments::default();
     for bind in binds {
         match bind {
-            ItemBind::Text(text) => arguments.add(text.clone())?,
-            ItemBind::Texts(texts) => arguments.add(texts.clone())?,
+            ItemBind::Text(text) => arguments.add(text.clone()),
+            ItemBind::Texts(texts) => arguments.add(texts.clone()),
         }
+        .map_err(sqlx::Error::Encode)?;
     }
     Ok(arguments)
 }
@@ -74,7 +75,7 @@ pub(super) fn item_conditions(query: &ItemQuery, with_paging: bool) -> (String, 
     let mut conditions = vec!["TRUE".to_string()];
     let mut binds = Vec::new();
     // Pushes a value and gives its placeholder.
-    let mut bind = |binds: &mut Vec<ItemBind>, value: ItemBind| {
+    let bind = |binds: &mut Vec<ItemBind>, value: ItemBind| {
         binds.push(value);
         format!("${}", binds.len())
     };

@@ -59,7 +59,7 @@ impl CatalogStore for PgStore {
         let (conditions, binds) = item_conditions(query, true);
         let limit = query.limit.map(|limit| format!(" LIMIT {limit}")).unwrap_or_default();
         let sql = format!("SELECT {ITEM_COLUMNS} FROM items i WHERE {conditions} ORDER BY i.number{limit}");
-        let select = sqlx::query_as_with_result::<_, ItemRow, _>(AssertSqlSafe(sql), item_arguments(&binds));
+        let select = sqlx::query_as_with::<_, ItemRow, _>(AssertSqlSafe(sql), item_arguments(&binds)?);
         let mut conn = self.pool.acquire().await?;
         let rows = select.fetch_all(&mut *conn).await?;
         let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
@@ -74,21 +74,20 @@ impl CatalogStore for PgStore {
 
     async fn count_items(&self, query: &ItemQuery) -> Result<u64> {
         let (conditions, binds) = item_conditions(query, false);
-        let count = sqlx::query_scalar_with_result::<_, i64, _>(
+        let count = sqlx::query_scalar_with::<_, i64, _>(
             AssertSqlSafe(format!("SELECT count(*) FROM items i WHERE {conditions}")),
-            item_arguments(&binds),
+            item_arguments(&binds)?,
         );
         Ok(count.fetch_one(&self.pool).await? as u64)
     }
 
     async fn missing_item_numbers(&self, numbers: &[String]) -> Result<Vec<String>> {
-        let found: HashSet<String> =
-            sqlx::query_scalar("SELECT number FROM items WHERE number = ANY($1)")
-                .bind(numbers)
-                .fetch_all(&self.pool)
-                .await?
-                .into_iter()
-                .collect();
+        let found: HashSet<String> = sqlx::query_scalar("SELECT number FROM items WHERE number = ANY($1)")
+            .bind(numbers)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .collect();
         let mut missing: Vec<String> = numbers.iter().filter(|n| !found.contains(*n)).cloned().collect();
         missing.dedup();
         Ok(missing)
@@ -97,15 +96,15 @@ impl CatalogStore for PgStore {
     async fn set_marked(&self, query: &ItemQuery, marked: bool) -> Result<MarkOutcome> {
         let (conditions, binds) = item_conditions(query, false);
         let mut tx = self.write().await?;
-        let count = sqlx::query_scalar_with_result::<_, i64, _>(
+        let count = sqlx::query_scalar_with::<_, i64, _>(
             AssertSqlSafe(format!("SELECT count(*) FROM items i WHERE {conditions}")),
-            item_arguments(&binds),
+            item_arguments(&binds)?,
         );
         let matched = count.fetch_one(&mut *tx).await? as u64;
         let sql = format!(
             "UPDATE items AS i SET marked_for_sync = {marked} WHERE i.marked_for_sync <> {marked} AND {conditions}"
         );
-        let update = sqlx::query_with_result(AssertSqlSafe(sql), item_arguments(&binds));
+        let update = sqlx::query_with(AssertSqlSafe(sql), item_arguments(&binds)?);
         let changed = update.execute(&mut *tx).await?.rows_affected();
         tx.commit().await?;
         Ok(MarkOutcome { matched, changed })
@@ -570,13 +569,12 @@ impl CatalogStore for PgStore {
     }
 
     async fn clear_skipped(&self, shop_id: i64, object: &str, keys: &[String]) -> Result<u64> {
-        let done =
-            sqlx::query("DELETE FROM sync_errors WHERE shop_id = $1 AND object = $2 AND object_key = ANY($3)")
-                .bind(shop_id)
-                .bind(object)
-                .bind(keys)
-                .execute(&self.pool)
-                .await?;
+        let done = sqlx::query("DELETE FROM sync_errors WHERE shop_id = $1 AND object = $2 AND object_key = ANY($3)")
+            .bind(shop_id)
+            .bind(object)
+            .bind(keys)
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected())
     }
 }

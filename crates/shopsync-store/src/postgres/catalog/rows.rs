@@ -18,8 +18,7 @@ pub(super) const PRICE_LIST_COLUMNS: &str =
 pub(super) const WAREHOUSE_COLUMNS: &str =
     "id, code, name, ts_text(created_at) AS created_at, ts_text(updated_at) AS updated_at";
 
-pub(super) const PRODUCT_LINK_COLUMNS: &str =
-    "item_id, shopify_product_id, last_hash, ts_text(synced_at) AS synced_at";
+pub(super) const PRODUCT_LINK_COLUMNS: &str = "item_id, shopify_product_id, last_hash, ts_text(synced_at) AS synced_at";
 
 /// A stored item as PostgreSQL returns it: options in three columns, lists as JSON text.
 #[derive(sqlx::FromRow)]

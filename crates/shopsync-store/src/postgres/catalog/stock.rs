@@ -26,13 +26,12 @@ pub(super) async fn plan_stock<'a>(conn: &mut PgConnection, levels: &'a [StockIn
             codes.push(level.warehouse.clone());
         }
     }
-    let known: HashSet<String> =
-        sqlx::query_scalar("SELECT code FROM warehouses WHERE code = ANY($1)")
-            .bind(&codes)
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .collect();
+    let known: HashSet<String> = sqlx::query_scalar("SELECT code FROM warehouses WHERE code = ANY($1)")
+        .bind(&codes)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect();
     let skus: Vec<String> = levels.iter().map(|s| s.sku.clone()).collect::<BTreeSet<_>>().into_iter().collect();
     let rows: Vec<(String, String, i64)> = sqlx::query_as(
         "SELECT w.code, s.sku, s.quantity FROM stock s JOIN warehouses w ON w.id = s.warehouse_id \
