@@ -1,4 +1,4 @@
-//! Customers, customer templates and customer links in SQLite.
+//! Customers, customer templates and customer links in PostgreSQL.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -13,10 +13,12 @@ use crate::customers::{
 };
 use crate::{Result, StoreError};
 
-const CUSTOMER_COLUMNS: &str =
-    "id, number, name, email, phone, addresses, fields, template_code, created_at, updated_at";
-const LINK_COLUMNS: &str =
-    "shop_id, shopify_customer_id, customer_id, matched_by, shopify_updated_at, shopify_hash, linked_at";
+const CUSTOMER_COLUMNS: &str = "id, number, name, email, phone, addresses, fields, template_code, \
+                                ts_text(created_at) AS created_at, ts_text(updated_at) AS updated_at";
+const LINK_COLUMNS: &str = "shop_id, shopify_customer_id, customer_id, matched_by, shopify_updated_at, shopify_hash, \
+                            ts_text(linked_at) AS linked_at";
+const TEMPLATE_COLUMNS: &str =
+    "code, description, fields, ts_text(created_at) AS created_at, ts_text(updated_at) AS updated_at";
 
 #[async_trait]
 impl CustomerStore for PgStore {
@@ -29,7 +31,7 @@ impl CustomerStore for PgStore {
 
     async fn customer(&self, number: &str) -> Result<Option<Customer>> {
         let row: Option<CustomerRow> =
-            sqlx::query_as(AssertSqlSafe(format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE number = ?")))
+            sqlx::query_as(AssertSqlSafe(format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE number = $1")))
                 .bind(number)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -44,11 +46,13 @@ impl CustomerStore for PgStore {
     async fn customers(&self, query: &CustomerQuery) -> Result<Vec<Customer>> {
         let limit = if query.limit == 0 { 50 } else { query.limit };
         let pattern = query.search.as_ref().map(|s| format!("%{}%", s.trim().to_lowercase()));
+        // SQLite's LIKE ignores ASCII case and has no escape character: ILIKE, and ESCAPE '' so that a backslash
+        // in a search is a backslash.
         let rows: Vec<CustomerRow> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT {CUSTOMER_COLUMNS} FROM customers \
-             WHERE ?1 IS NULL OR lower(number) LIKE ?1 OR lower(name) LIKE ?1 OR email_normalized LIKE ?1 \
-             OR phone_normalized LIKE ?1 \
-             ORDER BY number LIMIT ?2 OFFSET ?3"
+             WHERE $1::text IS NULL OR number ILIKE $1 ESCAPE '' OR name ILIKE $1 ESCAPE '' \
+             OR email_normalized ILIKE $1 ESCAPE '' OR phone_normalized ILIKE $1 ESCAPE '' \
+             ORDER BY number LIMIT $2 OFFSET $3"
         )))
         .bind(pattern)
         .bind(i64::from(limit))
@@ -64,21 +68,19 @@ impl CustomerStore for PgStore {
     }
 
     async fn customer_templates(&self) -> Result<Vec<CustomerTemplate>> {
-        let rows: Vec<TemplateRow> = sqlx::query_as(
-            "SELECT code, description, fields, created_at, updated_at FROM customer_templates ORDER BY code",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<TemplateRow> =
+            sqlx::query_as(AssertSqlSafe(format!("SELECT {TEMPLATE_COLUMNS} FROM customer_templates ORDER BY code")))
+                .fetch_all(&self.pool)
+                .await?;
         rows.into_iter().map(TemplateRow::into_template).collect()
     }
 
     async fn customer_template(&self, code: &str) -> Result<Option<CustomerTemplate>> {
-        let row: Option<TemplateRow> = sqlx::query_as(
-            "SELECT code, description, fields, created_at, updated_at FROM customer_templates WHERE code = ?",
-        )
-        .bind(code)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<TemplateRow> =
+            sqlx::query_as(AssertSqlSafe(format!("SELECT {TEMPLATE_COLUMNS} FROM customer_templates WHERE code = $1")))
+                .bind(code)
+                .fetch_optional(&self.pool)
+                .await?;
         row.map(TemplateRow::into_template).transpose()
     }
 
@@ -89,13 +91,13 @@ impl CustomerStore for PgStore {
         fields: &BTreeMap<String, String>,
     ) -> Result<CustomerTemplate> {
         let now = now();
-        let row: TemplateRow = sqlx::query_as(
+        let row: TemplateRow = sqlx::query_as(AssertSqlSafe(format!(
             "INSERT INTO customer_templates (code, description, fields, created_at, updated_at) \
-             VALUES (?1, COALESCE(?2, ''), ?3, ?4, ?4) \
-             ON CONFLICT (code) DO UPDATE SET description = COALESCE(?2, description), fields = excluded.fields, \
-             updated_at = excluded.updated_at \
-             RETURNING code, description, fields, created_at, updated_at",
-        )
+             VALUES ($1, COALESCE($2::text, ''), $3, $4::timestamptz, $4::timestamptz) \
+             ON CONFLICT (code) DO UPDATE SET description = COALESCE($2::text, customer_templates.description), \
+             fields = excluded.fields, updated_at = excluded.updated_at \
+             RETURNING {TEMPLATE_COLUMNS}"
+        )))
         .bind(code)
         .bind(description)
         .bind(serde_json::to_string(fields)?)
@@ -106,7 +108,7 @@ impl CustomerStore for PgStore {
     }
 
     async fn remove_customer_template(&self, code: &str) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM customer_templates WHERE code = ?").bind(code).execute(&self.pool).await?;
+        let done = sqlx::query("DELETE FROM customer_templates WHERE code = $1").bind(code).execute(&self.pool).await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -117,7 +119,7 @@ impl CustomerStore for PgStore {
 
     async fn customer_links_of(&self, customer_id: i64) -> Result<Vec<CustomerLink>> {
         let rows: Vec<LinkRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {LINK_COLUMNS} FROM customer_links WHERE customer_id = ? ORDER BY shop_id, shopify_customer_id"
+            "SELECT {LINK_COLUMNS} FROM customer_links WHERE customer_id = $1 ORDER BY shop_id, shopify_customer_id"
         )))
         .bind(customer_id)
         .fetch_all(&self.pool)
@@ -171,15 +173,17 @@ async fn linked_customers(
     customers: &[ShopifyCustomerInput],
 ) -> Result<HashMap<String, (CustomerLink, Customer)>> {
     let ids: BTreeSet<&str> = customers.iter().map(|c| c.shopify_customer_id.as_str()).collect();
+    let ids: Vec<&str> = ids.into_iter().collect();
     let rows: Vec<LinkedRow> = sqlx::query_as(
         "SELECT l.shop_id, l.shopify_customer_id, l.customer_id, l.matched_by, l.shopify_updated_at, l.shopify_hash, \
-         l.linked_at, \
-         c.id, c.number, c.name, c.email, c.phone, c.addresses, c.fields, c.template_code, c.created_at, \
-         c.updated_at FROM json_each(?2) AS j CROSS JOIN customer_links AS l CROSS JOIN customers AS c \
-         WHERE l.shop_id = ?1 AND l.shopify_customer_id = j.value AND c.id = l.customer_id",
+         ts_text(l.linked_at) AS linked_at, \
+         c.id, c.number, c.name, c.email, c.phone, c.addresses, c.fields, c.template_code, \
+         ts_text(c.created_at) AS created_at, ts_text(c.updated_at) AS updated_at \
+         FROM customer_links AS l JOIN customers AS c ON c.id = l.customer_id \
+         WHERE l.shop_id = $1 AND l.shopify_customer_id = ANY($2)",
     )
     .bind(shop_id)
-    .bind(serde_json::to_string(&ids)?)
+    .bind(ids)
     .fetch_all(&mut *conn)
     .await?;
     rows.into_iter()
@@ -230,8 +234,8 @@ async fn resolve_one(
         let customer_id = link.customer_id;
         update_contact(conn, customer_id, input, now).await?;
         sqlx::query(
-            "UPDATE customer_links SET shopify_updated_at = ?, shopify_hash = ? \
-             WHERE shop_id = ? AND shopify_customer_id = ?",
+            "UPDATE customer_links SET shopify_updated_at = $1, shopify_hash = $2 \
+             WHERE shop_id = $3 AND shopify_customer_id = $4",
         )
         .bind(&updated_at)
         .bind(&hash)
@@ -296,7 +300,8 @@ async fn insert_customer(conn: &mut PgConnection, customer: &NewCustomer, now: &
     let number = next_number(conn, "customer").await?;
     let row: CustomerRow = sqlx::query_as(AssertSqlSafe(format!(
         "INSERT INTO customers (number, name, email, email_normalized, phone, phone_normalized, addresses, fields, \
-         template_code, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {CUSTOMER_COLUMNS}"
+         template_code, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::timestamptz, $10::timestamptz) RETURNING {CUSTOMER_COLUMNS}"
     )))
     .bind(&number)
     .bind(&customer.name)
@@ -308,7 +313,6 @@ async fn insert_customer(conn: &mut PgConnection, customer: &NewCustomer, now: &
     .bind(serde_json::to_string(&customer.fields)?)
     .bind(&customer.template_code)
     .bind(now)
-    .bind(now)
     .fetch_one(&mut *conn)
     .await?;
     row.into_customer()
@@ -316,8 +320,8 @@ async fn insert_customer(conn: &mut PgConnection, customer: &NewCustomer, now: &
 
 async fn update_contact(conn: &mut PgConnection, id: i64, input: &ShopifyCustomerInput, now: &str) -> Result<()> {
     sqlx::query(
-        "UPDATE customers SET name = ?, email = ?, email_normalized = ?, phone = ?, phone_normalized = ?, \
-         addresses = ?, updated_at = ? WHERE id = ?",
+        "UPDATE customers SET name = $1, email = $2, email_normalized = $3, phone = $4, phone_normalized = $5, \
+         addresses = $6, updated_at = $7::timestamptz WHERE id = $8",
     )
     .bind(&input.name)
     .bind(&input.email)
@@ -340,7 +344,7 @@ async fn find_customer(
     let email = email.and_then(normalize_email);
     if let Some(email) = &email {
         let row: Option<CustomerRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE email_normalized = ? ORDER BY id LIMIT 1"
+            "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE email_normalized = $1 ORDER BY id LIMIT 1"
         )))
         .bind(email)
         .fetch_optional(&mut *conn)
@@ -352,8 +356,8 @@ async fn find_customer(
     if let Some(phone) = phone.and_then(normalize_phone) {
         // Two different emails are two people, even on one phone number (a family, a shared office line).
         let row: Option<CustomerRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE phone_normalized = ?1 \
-             AND (?2 IS NULL OR email_normalized IS NULL) ORDER BY id LIMIT 1"
+            "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE phone_normalized = $1 \
+             AND ($2::text IS NULL OR email_normalized IS NULL) ORDER BY id LIMIT 1"
         )))
         .bind(phone)
         .bind(&email)
@@ -368,7 +372,7 @@ async fn find_customer(
 
 async fn customer_by_id(conn: &mut PgConnection, id: i64) -> Result<Option<Customer>> {
     let row: Option<CustomerRow> =
-        sqlx::query_as(AssertSqlSafe(format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id = ?")))
+        sqlx::query_as(AssertSqlSafe(format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id = $1")))
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;
@@ -381,7 +385,7 @@ async fn customer_link(
     shopify_customer_id: &str,
 ) -> Result<Option<CustomerLink>> {
     let row: Option<LinkRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {LINK_COLUMNS} FROM customer_links WHERE shop_id = ? AND shopify_customer_id = ?"
+        "SELECT {LINK_COLUMNS} FROM customer_links WHERE shop_id = $1 AND shopify_customer_id = $2"
     )))
     .bind(shop_id)
     .bind(shopify_customer_id)
@@ -401,7 +405,7 @@ async fn save_link(
 ) -> Result<()> {
     let done = sqlx::query(
         "INSERT INTO customer_links (shop_id, shopify_customer_id, customer_id, matched_by, shopify_updated_at, \
-         shopify_hash, linked_at) VALUES (?, ?, ?, ?, ?, ?, ?) \
+         shopify_hash, linked_at) VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz) \
          ON CONFLICT (shop_id, shopify_customer_id) DO UPDATE SET customer_id = excluded.customer_id, \
          matched_by = excluded.matched_by, linked_at = excluded.linked_at",
     )
@@ -524,12 +528,11 @@ pub(super) async fn load_customers(conn: &mut PgConnection, ids: &[i64]) -> Resu
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<CustomerRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id IN (SELECT value FROM json_each(?))"
-    )))
-    .bind(serde_json::to_string(ids)?)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows: Vec<CustomerRow> =
+        sqlx::query_as(AssertSqlSafe(format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id = ANY($1)")))
+            .bind(ids)
+            .fetch_all(&mut *conn)
+            .await?;
     let mut by_id: HashMap<i64, Customer> = HashMap::new();
     for row in rows {
         let customer = row.into_customer()?;

@@ -355,3 +355,41 @@ async fn skipped_records_are_replaced_per_record_and_cleared_when_it_syncs() {
     assert_eq!(store.skipped_records(shop, None).await.unwrap().len(), 1);
     assert!(store.skipped_records(shop, Some("inventory")).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_key_given_twice_in_one_link_or_state_batch_keeps_its_last_row() {
+    let (store, _dir) = fresh_store().await;
+    let shop = shop(&*store).await;
+    store.upsert_items(&[shirt("I-1", "G")]).await.unwrap();
+    let one = store.item("I-1").await.unwrap().unwrap();
+    let link = |product: &str| ProductLink {
+        item_id: one.id,
+        shopify_product_id: product.into(),
+        last_hash: None,
+        synced_at: None,
+    };
+    let batch = [link("gid://shopify/Product/1"), link("gid://shopify/Product/2")];
+    store.save_product_links(shop, &batch).await.unwrap();
+    assert_eq!(store.product_links(shop).await.unwrap(), [link("gid://shopify/Product/2")]);
+
+    let state = |quantity| InventoryState {
+        sku: "I-1-S".into(),
+        location_id: "L1".into(),
+        quantity,
+        synced_at: "2026-01-01T00:00:00.000000Z".into(),
+    };
+    store.save_inventory_states(shop, &[state(5), state(6)]).await.unwrap();
+    assert_eq!(store.inventory_states(shop, None).await.unwrap(), [state(6)]);
+}
+
+#[tokio::test]
+async fn a_ten_thousand_variant_batch_is_written_and_read_back() {
+    let (store, _dir) = fresh_store().await;
+    let items: Vec<ItemInput> = (1..=5_000).map(|n| shirt(&format!("I-{n:05}"), "G")).collect();
+    let summary = store.upsert_items(&items).await.unwrap();
+    assert_eq!((summary.items.created, summary.variants.created), (5_000, 10_000));
+    assert_eq!(store.count_items(&ItemQuery::default()).await.unwrap(), 5_000);
+    assert_eq!(store.variant_by_sku("I-05000-M").await.unwrap().unwrap().item_number, "I-05000");
+    let again = store.upsert_items(&items).await.unwrap();
+    assert_eq!((again.items.unchanged, again.variants.unchanged), (5_000, 10_000));
+}

@@ -237,3 +237,12 @@ async fn customers_are_listed_by_number_and_searched() {
     }
     assert_eq!(store.customer("C-000001").await.unwrap().unwrap().email.as_deref(), Some("anna@example.com"));
 }
+
+#[tokio::test]
+async fn a_search_takes_a_backslash_as_it_is() {
+    let (store, _dir) = fresh_store().await;
+    existing(&*store, r"Back\slash Ltd", None, None).await;
+    existing(&*store, "Backslash Ltd", None, None).await;
+    let found = store.customers(&CustomerQuery { search: Some(r"k\s".into()), ..Default::default() }).await.unwrap();
+    assert_eq!(found.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), [r"Back\slash Ltd"]);
+}

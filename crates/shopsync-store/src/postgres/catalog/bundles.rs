@@ -4,7 +4,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sqlx::PgConnection;
 
-use super::items::json_array;
 use crate::catalog::{BundleInput, UpsertCounts};
 use crate::{Result, StoreError};
 
@@ -21,9 +20,9 @@ pub(super) async fn plan_bundles(conn: &mut PgConnection, bundles: &[BundleInput
     let skus: Vec<String> = bundles.iter().map(|b| b.bundle_sku.clone()).collect();
     let rows: Vec<(String, String, i64)> = sqlx::query_as(
         "SELECT bundle_sku, component_sku, quantity FROM bundle_components \
-         WHERE bundle_sku IN (SELECT value FROM json_each(?))",
+         WHERE bundle_sku = ANY($1)",
     )
-    .bind(json_array(&skus))
+    .bind(&skus)
     .fetch_all(&mut *conn)
     .await?;
     let mut stored: HashMap<String, BTreeMap<String, i64>> = HashMap::new();

@@ -1,10 +1,14 @@
-//! The catalog in SQLite.
+//! The catalog in PostgreSQL.
 //!
-//! Batches are written with one statement per table whatever their size: the rows travel as one JSON array
-//! bound to the statement and are unpacked by SQLite's `json_each`, so a 10,000-variant import is a handful of
-//! statements in one transaction rather than tens of thousands of round trips. What changed is decided in
-//! memory first, against the stored rows read in one query per table, so unchanged rows are never written
-//! and keep their `updated_at`.
+//! Batches are written with one statement per table whatever their size: the rows travel as one array per
+//! column bound to the statement and are unpacked by PostgreSQL's `UNNEST`, so a 10,000-variant import is a
+//! handful of statements in one transaction rather than tens of thousands of round trips, and no batch comes near
+//! PostgreSQL's limit of 65,535 bound values. What changed is decided in memory first, against the stored rows
+//! read in one query per table, so unchanged rows are never written and keep their `updated_at`.
+//!
+//! One `INSERT ... ON CONFLICT DO UPDATE` may not touch a row twice in PostgreSQL, where SQLite applies the rows
+//! one after another; batches that may repeat a key (links, inventory states) keep the last row per key, which
+//! is what SQLite ends with.
 
 mod bundles;
 mod items;
@@ -12,10 +16,10 @@ mod prices;
 mod rows;
 mod stock;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
 
 use async_trait::async_trait;
-use serde_json::{Value, json};
 use sqlx::AssertSqlSafe;
 
 use super::{PgStore, now};
@@ -26,9 +30,9 @@ use crate::catalog::{
 };
 use crate::{Result, StoreError};
 use bundles::plan_bundles;
-use items::{item_conditions, json_array, plan_items, sku_owners, variants_of, write_items};
+use items::{item_arguments, item_conditions, plan_items, sku_owners, variants_of, write_items};
 use prices::{plan_prices, price_list};
-use rows::{ITEM_COLUMNS, ItemRow, PRICE_LIST_COLUMNS};
+use rows::{ITEM_COLUMNS, ItemRow, PRICE_LIST_COLUMNS, PRODUCT_LINK_COLUMNS, WAREHOUSE_COLUMNS};
 use stock::plan_stock;
 
 #[async_trait]
@@ -55,10 +59,7 @@ impl CatalogStore for PgStore {
         let (conditions, binds) = item_conditions(query, true);
         let limit = query.limit.map(|limit| format!(" LIMIT {limit}")).unwrap_or_default();
         let sql = format!("SELECT {ITEM_COLUMNS} FROM items i WHERE {conditions} ORDER BY i.number{limit}");
-        let mut select = sqlx::query_as::<_, ItemRow>(AssertSqlSafe(sql));
-        for bind in &binds {
-            select = select.bind(bind);
-        }
+        let select = sqlx::query_as_with::<_, ItemRow, _>(AssertSqlSafe(sql), item_arguments(&binds)?);
         let mut conn = self.pool.acquire().await?;
         let rows = select.fetch_all(&mut *conn).await?;
         let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
@@ -73,22 +74,20 @@ impl CatalogStore for PgStore {
 
     async fn count_items(&self, query: &ItemQuery) -> Result<u64> {
         let (conditions, binds) = item_conditions(query, false);
-        let mut count =
-            sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!("SELECT count(*) FROM items i WHERE {conditions}")));
-        for bind in &binds {
-            count = count.bind(bind);
-        }
+        let count = sqlx::query_scalar_with::<_, i64, _>(
+            AssertSqlSafe(format!("SELECT count(*) FROM items i WHERE {conditions}")),
+            item_arguments(&binds)?,
+        );
         Ok(count.fetch_one(&self.pool).await? as u64)
     }
 
     async fn missing_item_numbers(&self, numbers: &[String]) -> Result<Vec<String>> {
-        let found: HashSet<String> =
-            sqlx::query_scalar("SELECT number FROM items WHERE number IN (SELECT value FROM json_each(?))")
-                .bind(json_array(numbers))
-                .fetch_all(&self.pool)
-                .await?
-                .into_iter()
-                .collect();
+        let found: HashSet<String> = sqlx::query_scalar("SELECT number FROM items WHERE number = ANY($1)")
+            .bind(numbers)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .collect();
         let mut missing: Vec<String> = numbers.iter().filter(|n| !found.contains(*n)).cloned().collect();
         missing.dedup();
         Ok(missing)
@@ -97,21 +96,15 @@ impl CatalogStore for PgStore {
     async fn set_marked(&self, query: &ItemQuery, marked: bool) -> Result<MarkOutcome> {
         let (conditions, binds) = item_conditions(query, false);
         let mut tx = self.write().await?;
-        let mut count =
-            sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!("SELECT count(*) FROM items i WHERE {conditions}")));
-        for bind in &binds {
-            count = count.bind(bind);
-        }
+        let count = sqlx::query_scalar_with::<_, i64, _>(
+            AssertSqlSafe(format!("SELECT count(*) FROM items i WHERE {conditions}")),
+            item_arguments(&binds)?,
+        );
         let matched = count.fetch_one(&mut *tx).await? as u64;
         let sql = format!(
-            "UPDATE items AS i SET marked_for_sync = {} WHERE marked_for_sync <> {} AND {conditions}",
-            i64::from(marked),
-            i64::from(marked)
+            "UPDATE items AS i SET marked_for_sync = {marked} WHERE i.marked_for_sync <> {marked} AND {conditions}"
         );
-        let mut update = sqlx::query(AssertSqlSafe(sql));
-        for bind in &binds {
-            update = update.bind(bind);
-        }
+        let update = sqlx::query_with(AssertSqlSafe(sql), item_arguments(&binds)?);
         let changed = update.execute(&mut *tx).await?.rows_affected();
         tx.commit().await?;
         Ok(MarkOutcome { matched, changed })
@@ -144,7 +137,7 @@ impl CatalogStore for PgStore {
         let list_id = match &plan.list {
             Some(existing) => {
                 if let Some(name) = list.name.as_deref().filter(|name| *name != existing.name) {
-                    sqlx::query("UPDATE price_lists SET name = ?, updated_at = ? WHERE id = ?")
+                    sqlx::query("UPDATE price_lists SET name = $1, updated_at = $2::timestamptz WHERE id = $3")
                         .bind(name)
                         .bind(&now)
                         .bind(existing.id)
@@ -156,33 +149,31 @@ impl CatalogStore for PgStore {
             None => {
                 // plan_prices made sure a currency is there.
                 sqlx::query_scalar(
-                    "INSERT INTO price_lists (code, name, currency, created_at, updated_at) VALUES (?, ?, ?, ?, ?) \
-                     RETURNING id",
+                    "INSERT INTO price_lists (code, name, currency, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4::timestamptz, $4::timestamptz) RETURNING id",
                 )
                 .bind(&list.code)
                 .bind(list.name.as_deref().unwrap_or(&list.code))
                 .bind(list.currency.as_deref().unwrap_or_default())
-                .bind(&now)
                 .bind(&now)
                 .fetch_one(&mut *tx)
                 .await?
             }
         };
         if !plan.writes.is_empty() {
-            let rows: Vec<Value> = plan
-                .writes
-                .iter()
-                .map(|p| json!({"sku": p.sku, "price": p.price, "compare_at_price": p.compare_at_price}))
-                .collect();
+            // plan_prices refused a SKU given twice, so no row is touched twice.
             sqlx::query(
                 "INSERT INTO prices (price_list_id, sku, price, compare_at_price, updated_at) \
-                 SELECT ?1, value ->> 'sku', value ->> 'price', value ->> 'compare_at_price', ?2 FROM json_each(?3) \
-                 WHERE true ON CONFLICT (price_list_id, sku) DO UPDATE SET price = excluded.price, \
+                 SELECT $1, sku, price, compare_at_price, $2::timestamptz \
+                 FROM UNNEST($3::text[], $4::text[], $5::text[]) AS t(sku, price, compare_at_price) \
+                 ON CONFLICT (price_list_id, sku) DO UPDATE SET price = excluded.price, \
                  compare_at_price = excluded.compare_at_price, updated_at = excluded.updated_at",
             )
             .bind(list_id)
             .bind(&now)
-            .bind(Value::Array(rows).to_string())
+            .bind(plan.writes.iter().map(|p| p.sku.clone()).collect::<Vec<_>>())
+            .bind(plan.writes.iter().map(|p| p.price.clone()).collect::<Vec<_>>())
+            .bind(plan.writes.iter().map(|p| p.compare_at_price.clone()).collect::<Vec<_>>())
             .execute(&mut *tx)
             .await?;
         }
@@ -197,41 +188,41 @@ impl CatalogStore for PgStore {
 
     async fn prices(&self, price_list: &str, skus: &[String]) -> Result<Vec<Price>> {
         Ok(sqlx::query_as(
-            "SELECT l.code AS price_list, p.sku, p.price, p.compare_at_price, p.updated_at \
+            "SELECT l.code AS price_list, p.sku, p.price, p.compare_at_price, ts_text(p.updated_at) AS updated_at \
              FROM prices p JOIN price_lists l ON l.id = p.price_list_id \
-             WHERE l.code = ?1 AND (json_array_length(?2) = 0 OR p.sku IN (SELECT value FROM json_each(?2))) \
+             WHERE l.code = $1 AND (cardinality($2::text[]) = 0 OR p.sku = ANY($2)) \
              ORDER BY p.sku",
         )
         .bind(price_list)
-        .bind(json_array(skus))
+        .bind(skus)
         .fetch_all(&self.pool)
         .await?)
     }
 
     async fn prices_of_skus(&self, skus: &[String]) -> Result<Vec<Price>> {
         Ok(sqlx::query_as(
-            "SELECT l.code AS price_list, p.sku, p.price, p.compare_at_price, p.updated_at \
+            "SELECT l.code AS price_list, p.sku, p.price, p.compare_at_price, ts_text(p.updated_at) AS updated_at \
              FROM prices p JOIN price_lists l ON l.id = p.price_list_id \
-             WHERE p.sku IN (SELECT value FROM json_each(?)) ORDER BY l.code, p.sku",
+             WHERE p.sku = ANY($1) ORDER BY l.code, p.sku",
         )
-        .bind(json_array(skus))
+        .bind(skus)
         .fetch_all(&self.pool)
         .await?)
     }
 
     async fn warehouses(&self) -> Result<Vec<Warehouse>> {
-        Ok(sqlx::query_as("SELECT id, code, name, created_at, updated_at FROM warehouses ORDER BY code")
+        Ok(sqlx::query_as(AssertSqlSafe(format!("SELECT {WAREHOUSE_COLUMNS} FROM warehouses ORDER BY code")))
             .fetch_all(&self.pool)
             .await?)
     }
 
     async fn save_warehouse(&self, code: &str, name: &str) -> Result<Warehouse> {
         let now = now();
-        Ok(sqlx::query_as(
-            "INSERT INTO warehouses (code, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?3) \
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "INSERT INTO warehouses (code, name, created_at, updated_at) VALUES ($1, $2, $3::timestamptz, $3::timestamptz) \
              ON CONFLICT (code) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at \
-             RETURNING id, code, name, created_at, updated_at",
-        )
+             RETURNING {WAREHOUSE_COLUMNS}"
+        )))
         .bind(code)
         .bind(name)
         .bind(&now)
@@ -246,28 +237,27 @@ impl CatalogStore for PgStore {
         if !plan.summary.warehouses_created.is_empty() {
             sqlx::query(
                 "INSERT INTO warehouses (code, name, created_at, updated_at) \
-                 SELECT value, value, ?1, ?1 FROM json_each(?2)",
+                 SELECT code, code, $1::timestamptz, $1::timestamptz FROM UNNEST($2::text[]) AS t(code)",
             )
             .bind(&now)
-            .bind(json_array(&plan.summary.warehouses_created))
+            .bind(&plan.summary.warehouses_created)
             .execute(&mut *tx)
             .await?;
         }
         if !plan.writes.is_empty() {
-            let rows: Vec<Value> = plan
-                .writes
-                .iter()
-                .map(|s| json!({"warehouse": s.warehouse, "sku": s.sku, "quantity": s.quantity}))
-                .collect();
+            // plan_stock refused a (warehouse, SKU) given twice, so no row is touched twice.
             sqlx::query(
                 "INSERT INTO stock (warehouse_id, sku, quantity, updated_at) \
-                 SELECT w.id, j.value ->> 'sku', j.value ->> 'quantity', ?1 \
-                 FROM json_each(?2) j JOIN warehouses w ON w.code = j.value ->> 'warehouse' \
-                 WHERE true ON CONFLICT (warehouse_id, sku) DO UPDATE SET quantity = excluded.quantity, \
+                 SELECT w.id, t.sku, t.quantity, $1::timestamptz \
+                 FROM UNNEST($2::text[], $3::text[], $4::bigint[]) AS t(warehouse, sku, quantity) \
+                 JOIN warehouses w ON w.code = t.warehouse \
+                 ON CONFLICT (warehouse_id, sku) DO UPDATE SET quantity = excluded.quantity, \
                  updated_at = excluded.updated_at",
             )
             .bind(&now)
-            .bind(Value::Array(rows).to_string())
+            .bind(plan.writes.iter().map(|s| s.warehouse.clone()).collect::<Vec<_>>())
+            .bind(plan.writes.iter().map(|s| s.sku.clone()).collect::<Vec<_>>())
+            .bind(plan.writes.iter().map(|s| s.quantity).collect::<Vec<i64>>())
             .execute(&mut *tx)
             .await?;
         }
@@ -282,24 +272,24 @@ impl CatalogStore for PgStore {
 
     async fn stock(&self, warehouse: &str, skus: &[String]) -> Result<Vec<StockLevel>> {
         Ok(sqlx::query_as(
-            "SELECT w.code AS warehouse, s.sku, s.quantity, s.updated_at \
+            "SELECT w.code AS warehouse, s.sku, s.quantity, ts_text(s.updated_at) AS updated_at \
              FROM stock s JOIN warehouses w ON w.id = s.warehouse_id \
-             WHERE w.code = ?1 AND (json_array_length(?2) = 0 OR s.sku IN (SELECT value FROM json_each(?2))) \
+             WHERE w.code = $1 AND (cardinality($2::text[]) = 0 OR s.sku = ANY($2)) \
              ORDER BY s.sku",
         )
         .bind(warehouse)
-        .bind(json_array(skus))
+        .bind(skus)
         .fetch_all(&self.pool)
         .await?)
     }
 
     async fn stock_of_skus(&self, skus: &[String]) -> Result<Vec<StockLevel>> {
         Ok(sqlx::query_as(
-            "SELECT w.code AS warehouse, s.sku, s.quantity, s.updated_at \
+            "SELECT w.code AS warehouse, s.sku, s.quantity, ts_text(s.updated_at) AS updated_at \
              FROM stock s JOIN warehouses w ON w.id = s.warehouse_id \
-             WHERE s.sku IN (SELECT value FROM json_each(?)) ORDER BY w.code, s.sku",
+             WHERE s.sku = ANY($1) ORDER BY w.code, s.sku",
         )
-        .bind(json_array(skus))
+        .bind(skus)
         .fetch_all(&self.pool)
         .await?)
     }
@@ -309,22 +299,19 @@ impl CatalogStore for PgStore {
         let plan = plan_bundles(&mut tx, bundles).await?;
         if !plan.writes.is_empty() {
             let skus: Vec<String> = plan.writes.iter().map(|b| b.bundle_sku.clone()).collect();
-            sqlx::query("DELETE FROM bundle_components WHERE bundle_sku IN (SELECT value FROM json_each(?))")
-                .bind(json_array(&skus))
+            sqlx::query("DELETE FROM bundle_components WHERE bundle_sku = ANY($1)")
+                .bind(&skus)
                 .execute(&mut *tx)
                 .await?;
-            let rows: Vec<Value> = plan
-                .writes
-                .iter()
-                .flat_map(|b| {
-                    b.components.iter().map(|c| json!({"bundle": b.bundle_sku, "sku": c.sku, "quantity": c.quantity}))
-                })
-                .collect();
+            let components = || plan.writes.iter().flat_map(|b| b.components.iter().map(move |c| (b, c)));
             sqlx::query(
                 "INSERT INTO bundle_components (bundle_sku, component_sku, quantity) \
-                 SELECT value ->> 'bundle', value ->> 'sku', value ->> 'quantity' FROM json_each(?)",
+                 SELECT bundle_sku, component_sku, quantity \
+                 FROM UNNEST($1::text[], $2::text[], $3::bigint[]) AS t(bundle_sku, component_sku, quantity)",
             )
-            .bind(Value::Array(rows).to_string())
+            .bind(components().map(|(b, _)| b.bundle_sku.clone()).collect::<Vec<_>>())
+            .bind(components().map(|(_, c)| c.sku.clone()).collect::<Vec<_>>())
+            .bind(components().map(|(_, c)| c.quantity).collect::<Vec<i64>>())
             .execute(&mut *tx)
             .await?;
         }
@@ -339,7 +326,7 @@ impl CatalogStore for PgStore {
 
     async fn bundle_components(&self, bundle_sku: &str) -> Result<Vec<BundleComponent>> {
         Ok(sqlx::query_as(
-            "SELECT component_sku AS sku, quantity FROM bundle_components WHERE bundle_sku = ? ORDER BY component_sku",
+            "SELECT component_sku AS sku, quantity FROM bundle_components WHERE bundle_sku = $1 ORDER BY component_sku",
         )
         .bind(bundle_sku)
         .fetch_all(&self.pool)
@@ -363,20 +350,18 @@ impl CatalogStore for PgStore {
     }
 
     async fn product_links(&self, shop_id: i64) -> Result<Vec<ProductLink>> {
-        Ok(sqlx::query_as(
-            "SELECT item_id, shopify_product_id, last_hash, synced_at FROM product_links WHERE shop_id = ? \
-             ORDER BY item_id",
-        )
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {PRODUCT_LINK_COLUMNS} FROM product_links WHERE shop_id = $1 ORDER BY item_id"
+        )))
         .bind(shop_id)
         .fetch_all(&self.pool)
         .await?)
     }
 
     async fn product_link(&self, shop_id: i64, item_id: i64) -> Result<Option<ProductLink>> {
-        Ok(sqlx::query_as(
-            "SELECT item_id, shopify_product_id, last_hash, synced_at FROM product_links \
-             WHERE shop_id = ? AND item_id = ?",
-        )
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {PRODUCT_LINK_COLUMNS} FROM product_links WHERE shop_id = $1 AND item_id = $2"
+        )))
         .bind(shop_id)
         .bind(item_id)
         .fetch_optional(&self.pool)
@@ -387,35 +372,32 @@ impl CatalogStore for PgStore {
         if links.is_empty() {
             return Ok(());
         }
-        let rows: Vec<Value> = links
-            .iter()
-            .map(|l| {
-                json!({"item_id": l.item_id, "product": l.shopify_product_id, "hash": l.last_hash, "at": l.synced_at})
-            })
-            .collect();
-        let rows = Value::Array(rows).to_string();
         let mut tx = self.write().await?;
-        // A Shopify product linked to another item before is moved, not duplicated.
+        // A Shopify product linked to another item before is moved, not duplicated. Every row of the batch takes
+        // part here, as each one did in SQLite before a later row for its item replaced it.
         sqlx::query(
-            // Driven from the batch (CROSS JOIN keeps it the outer loop) so each row is one index probe, not a
-            // scan of every link per row.
-            "DELETE FROM product_links WHERE rowid IN (SELECT l.rowid FROM json_each(?2) AS j \
-             CROSS JOIN product_links AS l WHERE l.shop_id = ?1 AND l.shopify_product_id = j.value ->> 'product' \
-             AND l.item_id <> j.value ->> 'item_id')",
+            "DELETE FROM product_links AS l USING UNNEST($2::bigint[], $3::text[]) AS t(item_id, product) \
+             WHERE l.shop_id = $1 AND l.shopify_product_id = t.product AND l.item_id <> t.item_id",
         )
         .bind(shop_id)
-        .bind(&rows)
+        .bind(links.iter().map(|l| l.item_id).collect::<Vec<i64>>())
+        .bind(links.iter().map(|l| l.shopify_product_id.clone()).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await?;
+        let links = last_per_key(links, |l| l.item_id);
         sqlx::query(
             "INSERT INTO product_links (shop_id, item_id, shopify_product_id, last_hash, synced_at) \
-             SELECT ?1, value ->> 'item_id', value ->> 'product', value ->> 'hash', value ->> 'at' \
-             FROM json_each(?2) WHERE true ON CONFLICT (shop_id, item_id) DO UPDATE SET \
+             SELECT $1, item_id, product, hash, at::timestamptz \
+             FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[]) AS t(item_id, product, hash, at) \
+             ON CONFLICT (shop_id, item_id) DO UPDATE SET \
              shopify_product_id = excluded.shopify_product_id, last_hash = excluded.last_hash, \
              synced_at = excluded.synced_at",
         )
         .bind(shop_id)
-        .bind(&rows)
+        .bind(links.iter().map(|l| l.item_id).collect::<Vec<i64>>())
+        .bind(links.iter().map(|l| l.shopify_product_id.clone()).collect::<Vec<_>>())
+        .bind(links.iter().map(|l| l.last_hash.clone()).collect::<Vec<_>>())
+        .bind(links.iter().map(|l| l.synced_at.clone()).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await
         .map_err(|e| link_conflict(e, "product"))?;
@@ -426,14 +408,14 @@ impl CatalogStore for PgStore {
     async fn remove_product_link(&self, shop_id: i64, item_id: i64) -> Result<bool> {
         let mut tx = self.write().await?;
         sqlx::query(
-            "DELETE FROM variant_links WHERE shop_id = ? \
-             AND variant_id IN (SELECT id FROM item_variants WHERE item_id = ?)",
+            "DELETE FROM variant_links WHERE shop_id = $1 \
+             AND variant_id IN (SELECT id FROM item_variants WHERE item_id = $2)",
         )
         .bind(shop_id)
         .bind(item_id)
         .execute(&mut *tx)
         .await?;
-        let done = sqlx::query("DELETE FROM product_links WHERE shop_id = ? AND item_id = ?")
+        let done = sqlx::query("DELETE FROM product_links WHERE shop_id = $1 AND item_id = $2")
             .bind(shop_id)
             .bind(item_id)
             .execute(&mut *tx)
@@ -445,7 +427,8 @@ impl CatalogStore for PgStore {
     async fn variant_links(&self, shop_id: i64) -> Result<Vec<VariantLink>> {
         Ok(sqlx::query_as(
             "SELECT variant_id, shopify_variant_id, shopify_product_id, shopify_inventory_item_id, last_price, \
-             last_compare_at_price, linked_at FROM variant_links WHERE shop_id = ? ORDER BY variant_id",
+             last_compare_at_price, ts_text(linked_at) AS linked_at FROM variant_links WHERE shop_id = $1 \
+             ORDER BY variant_id",
         )
         .bind(shop_id)
         .fetch_all(&self.pool)
@@ -456,44 +439,37 @@ impl CatalogStore for PgStore {
         if links.is_empty() {
             return Ok(());
         }
-        let rows: Vec<Value> = links
-            .iter()
-            .map(|l| {
-                json!({
-                    "variant_id": l.variant_id,
-                    "variant": l.shopify_variant_id,
-                    "product": l.shopify_product_id,
-                    "inventory_item": l.shopify_inventory_item_id,
-                    "price": l.last_price,
-                    "compare_at": l.last_compare_at_price,
-                    "at": l.linked_at,
-                })
-            })
-            .collect();
-        let rows = Value::Array(rows).to_string();
         let mut tx = self.write().await?;
+        // Moved, not duplicated, as for product links.
         sqlx::query(
-            // Driven from the batch, as for product links: one index probe per row.
-            "DELETE FROM variant_links WHERE rowid IN (SELECT l.rowid FROM json_each(?2) AS j \
-             CROSS JOIN variant_links AS l WHERE l.shop_id = ?1 AND l.shopify_variant_id = j.value ->> 'variant' \
-             AND l.variant_id <> j.value ->> 'variant_id')",
+            "DELETE FROM variant_links AS l USING UNNEST($2::bigint[], $3::text[]) AS t(variant_id, variant) \
+             WHERE l.shop_id = $1 AND l.shopify_variant_id = t.variant AND l.variant_id <> t.variant_id",
         )
         .bind(shop_id)
-        .bind(&rows)
+        .bind(links.iter().map(|l| l.variant_id).collect::<Vec<i64>>())
+        .bind(links.iter().map(|l| l.shopify_variant_id.clone()).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await?;
+        let links = last_per_key(links, |l| l.variant_id);
         sqlx::query(
             "INSERT INTO variant_links (shop_id, variant_id, shopify_variant_id, shopify_product_id, \
              shopify_inventory_item_id, last_price, last_compare_at_price, linked_at) \
-             SELECT ?1, value ->> 'variant_id', value ->> 'variant', value ->> 'product', value ->> 'inventory_item', \
-             value ->> 'price', value ->> 'compare_at', value ->> 'at' FROM json_each(?2) \
-             WHERE true ON CONFLICT (shop_id, variant_id) DO UPDATE SET \
+             SELECT $1, variant_id, variant, product, inventory_item, price, compare_at, at::timestamptz \
+             FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) \
+             AS t(variant_id, variant, product, inventory_item, price, compare_at, at) \
+             ON CONFLICT (shop_id, variant_id) DO UPDATE SET \
              shopify_variant_id = excluded.shopify_variant_id, shopify_product_id = excluded.shopify_product_id, \
              shopify_inventory_item_id = excluded.shopify_inventory_item_id, last_price = excluded.last_price, \
              last_compare_at_price = excluded.last_compare_at_price, linked_at = excluded.linked_at",
         )
         .bind(shop_id)
-        .bind(&rows)
+        .bind(links.iter().map(|l| l.variant_id).collect::<Vec<i64>>())
+        .bind(links.iter().map(|l| l.shopify_variant_id.clone()).collect::<Vec<_>>())
+        .bind(links.iter().map(|l| l.shopify_product_id.clone()).collect::<Vec<_>>())
+        .bind(links.iter().map(|l| l.shopify_inventory_item_id.clone()).collect::<Vec<_>>())
+        .bind(links.iter().map(|l| l.last_price.clone()).collect::<Vec<_>>())
+        .bind(links.iter().map(|l| l.last_compare_at_price.clone()).collect::<Vec<_>>())
+        .bind(links.iter().map(|l| l.linked_at.clone()).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await
         .map_err(|e| link_conflict(e, "variant"))?;
@@ -502,20 +478,18 @@ impl CatalogStore for PgStore {
     }
 
     async fn remove_variant_links(&self, shop_id: i64, variant_ids: &[i64]) -> Result<u64> {
-        let done = sqlx::query(
-            "DELETE FROM variant_links WHERE shop_id = ? AND variant_id IN (SELECT value FROM json_each(?))",
-        )
-        .bind(shop_id)
-        .bind(json!(variant_ids).to_string())
-        .execute(&self.pool)
-        .await?;
+        let done = sqlx::query("DELETE FROM variant_links WHERE shop_id = $1 AND variant_id = ANY($2)")
+            .bind(shop_id)
+            .bind(variant_ids)
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected())
     }
 
     async fn inventory_states(&self, shop_id: i64, location_id: Option<&str>) -> Result<Vec<InventoryState>> {
         Ok(sqlx::query_as(
-            "SELECT sku, location_id, quantity, synced_at FROM inventory_sync_state \
-             WHERE shop_id = ?1 AND (?2 IS NULL OR location_id = ?2) ORDER BY location_id, sku",
+            "SELECT sku, location_id, quantity, ts_text(synced_at) AS synced_at FROM inventory_sync_state \
+             WHERE shop_id = $1 AND ($2::text IS NULL OR location_id = $2) ORDER BY location_id, sku",
         )
         .bind(shop_id)
         .bind(location_id)
@@ -527,19 +501,20 @@ impl CatalogStore for PgStore {
         if states.is_empty() {
             return Ok(());
         }
-        let rows: Vec<Value> = states
-            .iter()
-            .map(|s| json!({"sku": s.sku, "location": s.location_id, "quantity": s.quantity, "at": s.synced_at}))
-            .collect();
+        let states = last_per_key(states, |s| (s.sku.clone(), s.location_id.clone()));
         let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO inventory_sync_state (shop_id, sku, location_id, quantity, synced_at) \
-             SELECT ?1, value ->> 'sku', value ->> 'location', value ->> 'quantity', value ->> 'at' \
-             FROM json_each(?2) WHERE true ON CONFLICT (shop_id, sku, location_id) DO UPDATE SET \
+             SELECT $1, sku, location_id, quantity, at::timestamptz \
+             FROM UNNEST($2::text[], $3::text[], $4::bigint[], $5::text[]) AS t(sku, location_id, quantity, at) \
+             ON CONFLICT (shop_id, sku, location_id) DO UPDATE SET \
              quantity = excluded.quantity, synced_at = excluded.synced_at",
         )
         .bind(shop_id)
-        .bind(Value::Array(rows).to_string())
+        .bind(states.iter().map(|s| s.sku.clone()).collect::<Vec<_>>())
+        .bind(states.iter().map(|s| s.location_id.clone()).collect::<Vec<_>>())
+        .bind(states.iter().map(|s| s.quantity).collect::<Vec<i64>>())
+        .bind(states.iter().map(|s| s.synced_at.clone()).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -550,31 +525,31 @@ impl CatalogStore for PgStore {
         if errors.is_empty() {
             return Ok(());
         }
-        let rows: Vec<Value> = errors
-            .iter()
-            .map(|e| {
-                json!({"object": e.object, "key": e.object_key, "field": e.field, "code": e.code, "message": e.message})
-            })
-            .collect();
-        let rows = Value::Array(rows).to_string();
+        let objects: Vec<String> = errors.iter().map(|e| e.object.clone()).collect();
+        let keys: Vec<String> = errors.iter().map(|e| e.object_key.clone()).collect();
         let mut tx = self.write().await?;
         sqlx::query(
-            // Driven from the batch: one probe of the (shop, object, key) index per row.
-            "DELETE FROM sync_errors WHERE rowid IN (SELECT e.rowid FROM json_each(?2) AS j \
-             CROSS JOIN sync_errors AS e WHERE e.shop_id = ?1 AND e.object = j.value ->> 'object' \
-             AND e.object_key = j.value ->> 'key')",
+            "DELETE FROM sync_errors AS e USING UNNEST($2::text[], $3::text[]) AS t(object, object_key) \
+             WHERE e.shop_id = $1 AND e.object = t.object AND e.object_key = t.object_key",
         )
         .bind(shop_id)
-        .bind(&rows)
+        .bind(&objects)
+        .bind(&keys)
         .execute(&mut *tx)
         .await?;
+        // In the batch's order, so ids (and the newest-first listing) follow it.
         sqlx::query(
             "INSERT INTO sync_errors (shop_id, object, object_key, field, code, message, created_at) \
-             SELECT ?1, value ->> 'object', value ->> 'key', value ->> 'field', value ->> 'code', \
-             value ->> 'message', ?3 FROM json_each(?2)",
+             SELECT $1, object, object_key, field, code, message, $7::timestamptz \
+             FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) \
+             WITH ORDINALITY AS t(object, object_key, field, code, message, n) ORDER BY n",
         )
         .bind(shop_id)
-        .bind(&rows)
+        .bind(&objects)
+        .bind(&keys)
+        .bind(errors.iter().map(|e| e.field.clone()).collect::<Vec<_>>())
+        .bind(errors.iter().map(|e| e.code.clone()).collect::<Vec<_>>())
+        .bind(errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>())
         .bind(now())
         .execute(&mut *tx)
         .await?;
@@ -584,8 +559,8 @@ impl CatalogStore for PgStore {
 
     async fn skipped_records(&self, shop_id: i64, object: Option<&str>) -> Result<Vec<SkippedRecord>> {
         Ok(sqlx::query_as(
-            "SELECT id, object, object_key, field, code, message, created_at FROM sync_errors \
-             WHERE shop_id = ?1 AND (?2 IS NULL OR object = ?2) ORDER BY id DESC",
+            "SELECT id, object, object_key, field, code, message, ts_text(created_at) AS created_at \
+             FROM sync_errors WHERE shop_id = $1 AND ($2::text IS NULL OR object = $2) ORDER BY id DESC",
         )
         .bind(shop_id)
         .bind(object)
@@ -594,17 +569,21 @@ impl CatalogStore for PgStore {
     }
 
     async fn clear_skipped(&self, shop_id: i64, object: &str, keys: &[String]) -> Result<u64> {
-        let done = sqlx::query(
-            "DELETE FROM sync_errors WHERE shop_id = ? AND object = ? \
-             AND object_key IN (SELECT value FROM json_each(?))",
-        )
-        .bind(shop_id)
-        .bind(object)
-        .bind(json_array(keys))
-        .execute(&self.pool)
-        .await?;
+        let done = sqlx::query("DELETE FROM sync_errors WHERE shop_id = $1 AND object = $2 AND object_key = ANY($3)")
+            .bind(shop_id)
+            .bind(object)
+            .bind(keys)
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected())
     }
+}
+
+/// The rows of a batch with only the last one of each key, in the order of those last rows: what SQLite ends with
+/// after upserting the rows one by one, and what one PostgreSQL upsert (which may touch a row once) can write.
+fn last_per_key<T, K: Eq + Hash>(rows: &[T], key: impl Fn(&T) -> K) -> Vec<&T> {
+    let last: HashMap<K, usize> = rows.iter().enumerate().map(|(at, row)| (key(row), at)).collect();
+    rows.iter().enumerate().filter(|(at, row)| last.get(&key(row)) == Some(at)).map(|(_, row)| row).collect()
 }
 
 fn link_conflict(err: sqlx::Error, what: &str) -> StoreError {

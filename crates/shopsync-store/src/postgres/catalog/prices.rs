@@ -4,13 +4,12 @@ use std::collections::{HashMap, HashSet};
 
 use sqlx::{AssertSqlSafe, PgConnection};
 
-use super::items::json_array;
 use super::rows::PRICE_LIST_COLUMNS;
 use crate::catalog::{PriceInput, PriceList, PriceListInput, PricesUpsert};
 use crate::{Result, StoreError};
 
 pub(super) async fn price_list(conn: &mut PgConnection, code: &str) -> Result<Option<PriceList>> {
-    Ok(sqlx::query_as(AssertSqlSafe(format!("SELECT {PRICE_LIST_COLUMNS} FROM price_lists WHERE code = ?")))
+    Ok(sqlx::query_as(AssertSqlSafe(format!("SELECT {PRICE_LIST_COLUMNS} FROM price_lists WHERE code = $1")))
         .bind(code)
         .fetch_optional(&mut *conn)
         .await?)
@@ -52,10 +51,10 @@ pub(super) async fn plan_prices<'a>(
         let skus: Vec<String> = prices.iter().map(|p| p.sku.clone()).collect();
         let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
             "SELECT sku, price, compare_at_price FROM prices \
-             WHERE price_list_id = ? AND sku IN (SELECT value FROM json_each(?))",
+             WHERE price_list_id = $1 AND sku = ANY($2)",
         )
         .bind(list.id)
-        .bind(json_array(&skus))
+        .bind(&skus)
         .fetch_all(&mut *conn)
         .await?;
         stored = rows.into_iter().map(|(sku, price, compare)| (sku, (price, compare))).collect();

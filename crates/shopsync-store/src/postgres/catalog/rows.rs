@@ -1,19 +1,26 @@
-//! The row types SQLite returns for items, variants and SKU owners, and the columns they are read from.
+//! The row types PostgreSQL returns for items, variants and SKU owners, and the columns they are read from (times
+//! through `ts_text`, in the store's text form).
 
 use crate::Result;
 use crate::catalog::{Item, ItemStatus, Variant, WeightUnit};
 
 pub(super) const ITEM_COLUMNS: &str = "i.id, i.number, i.name, i.description, i.status, i.item_group, i.vendor, \
                             i.product_type, i.inventory_tracked, i.weight, i.weight_unit, i.option1_name, \
-                            i.option2_name, i.option3_name, i.images, i.tags, i.marked_for_sync, i.created_at, \
-                            i.updated_at";
+                            i.option2_name, i.option3_name, i.images, i.tags, i.marked_for_sync, \
+                            ts_text(i.created_at) AS created_at, ts_text(i.updated_at) AS updated_at";
 
 pub(super) const VARIANT_COLUMNS: &str = "v.id, v.item_id, v.code, v.sku, v.barcode, v.option1, v.option2, v.option3, \
-                               v.position, v.created_at, v.updated_at";
+                               v.position, ts_text(v.created_at) AS created_at, ts_text(v.updated_at) AS updated_at";
 
-pub(super) const PRICE_LIST_COLUMNS: &str = "id, code, name, currency, created_at, updated_at";
+pub(super) const PRICE_LIST_COLUMNS: &str =
+    "id, code, name, currency, ts_text(created_at) AS created_at, ts_text(updated_at) AS updated_at";
 
-/// A stored item as SQLite returns it: options in three columns, lists as JSON text.
+pub(super) const WAREHOUSE_COLUMNS: &str =
+    "id, code, name, ts_text(created_at) AS created_at, ts_text(updated_at) AS updated_at";
+
+pub(super) const PRODUCT_LINK_COLUMNS: &str = "item_id, shopify_product_id, last_hash, ts_text(synced_at) AS synced_at";
+
+/// A stored item as PostgreSQL returns it: options in three columns, lists as JSON text.
 #[derive(sqlx::FromRow)]
 pub(super) struct ItemRow {
     pub(super) id: i64,

@@ -4,7 +4,6 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use sqlx::PgConnection;
 
-use super::items::json_array;
 use crate::catalog::{StockInput, StockUpsert};
 use crate::{Result, StoreError};
 
@@ -27,20 +26,19 @@ pub(super) async fn plan_stock<'a>(conn: &mut PgConnection, levels: &'a [StockIn
             codes.push(level.warehouse.clone());
         }
     }
-    let known: HashSet<String> =
-        sqlx::query_scalar("SELECT code FROM warehouses WHERE code IN (SELECT value FROM json_each(?))")
-            .bind(json_array(&codes))
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .collect();
+    let known: HashSet<String> = sqlx::query_scalar("SELECT code FROM warehouses WHERE code = ANY($1)")
+        .bind(&codes)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect();
     let skus: Vec<String> = levels.iter().map(|s| s.sku.clone()).collect::<BTreeSet<_>>().into_iter().collect();
     let rows: Vec<(String, String, i64)> = sqlx::query_as(
         "SELECT w.code, s.sku, s.quantity FROM stock s JOIN warehouses w ON w.id = s.warehouse_id \
-         WHERE w.code IN (SELECT value FROM json_each(?1)) AND s.sku IN (SELECT value FROM json_each(?2))",
+         WHERE w.code = ANY($1) AND s.sku = ANY($2)",
     )
-    .bind(json_array(&codes))
-    .bind(json_array(&skus))
+    .bind(&codes)
+    .bind(&skus)
     .fetch_all(&mut *conn)
     .await?;
     let stored: HashMap<(String, String), i64> = rows.into_iter().map(|(w, sku, q)| ((w, sku), q)).collect();
