@@ -135,10 +135,9 @@ pub async fn sqlite_to_postgres(
     // No other shopsync process writes while the copy runs: it holds the write lock every write takes.
     sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(crate::postgres::WRITE_LOCK).execute(&mut *target).await?;
     for table in TABLES.iter().filter(|t| !SEEDED.contains(t)) {
-        let has_rows: bool =
-            sqlx::query_scalar(AssertSqlSafe(format!("SELECT EXISTS (SELECT 1 FROM {table})")))
-                .fetch_one(&mut *target)
-                .await?;
+        let has_rows: bool = sqlx::query_scalar(AssertSqlSafe(format!("SELECT EXISTS (SELECT 1 FROM {table})")))
+            .fetch_one(&mut *target)
+            .await?;
         if has_rows {
             return Err(StoreError::Conflict(format!(
                 "the PostgreSQL database {} already holds shopsync data (its table {table} has rows), and a copy \
@@ -299,11 +298,8 @@ async fn target_checksum(target: &mut sqlx::PgConnection, table: &str, columns: 
         sqlx::query(AssertSqlSafe(format!("SELECT {list} FROM {table}"))).fetch_all(&mut *target).await?;
     let mut sum = 0u64;
     for row in &rows {
-        let values = columns
-            .iter()
-            .enumerate()
-            .map(|(i, c)| pg_value(row, i, c, table))
-            .collect::<Result<Vec<Value>>>()?;
+        let values =
+            columns.iter().enumerate().map(|(i, c)| pg_value(row, i, c, table)).collect::<Result<Vec<Value>>>()?;
         sum = sum.wrapping_add(row_hash(&values));
     }
     Ok(sum)

@@ -104,6 +104,13 @@ pub enum Command {
     /// Shopify's webhooks to `serve`: subscribe the shops' topics to the public address, see what arrived.
     #[command(subcommand, after_long_help = crate::commands::webhooks::WEBHOOKS_HELP)]
     Webhooks(crate::commands::webhooks::WebhooksCommand),
+    /// The database: status, migrations, and the copy of a SQLite hub into PostgreSQL.
+    #[command(subcommand, after_long_help = crate::commands::db::DB_HELP)]
+    Db(crate::commands::db::DbCommand),
+    /// Take queued runs (`shopsync queue add`, the console's Queue) without a web server or schedules: more
+    /// worker processes, on this machine or others sharing a PostgreSQL hub.
+    #[command(after_long_help = crate::commands::serve::WORKER_HELP)]
+    Worker(crate::commands::serve::WorkerArgs),
     /// Write a consistent copy of the database to FILE, safe while syncs run (it holds customer data and sealed
     /// tokens, so it is readable by you only); refuses an existing FILE unless --force.
     Backup(crate::commands::backup::BackupArgs),

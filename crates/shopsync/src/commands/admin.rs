@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Subcommand, ValueEnum};
-use shopsync_store::{UserRole};
+use shopsync_store::UserRole;
 use shopsync_sync::app::users;
 
 use crate::context::DataDir;

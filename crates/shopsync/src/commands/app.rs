@@ -9,7 +9,7 @@ use clap::Subcommand;
 use secrecy::SecretString;
 use serde::Serialize;
 use shopsync_core::secret::app_secret_context;
-use shopsync_store::{AppCredentials};
+use shopsync_store::AppCredentials;
 
 use super::print_json;
 use crate::context::DataDir;

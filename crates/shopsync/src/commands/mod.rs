@@ -6,6 +6,7 @@ pub mod app;
 pub mod backup;
 pub mod catalog;
 pub mod customers;
+pub mod db;
 #[cfg(feature = "sim")]
 pub mod demo;
 pub mod init;
@@ -60,6 +61,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sync(command) => sync::run(&data_dir, command).await,
         Command::Serve(args) => serve::run(&data_dir, args).await,
         Command::Backup(args) => backup::run(&data_dir, args).await,
+        Command::Db(command) => db::run(&data_dir, command).await,
+        Command::Worker(args) => serve::run_worker(&data_dir, args).await,
         Command::Webhooks(command) => webhooks::run(&data_dir, command).await,
         Command::Queue(command) => queue::run(&data_dir, command).await,
         Command::Jobs { shop, kind, limit, json } => log::run_jobs(&data_dir, shop, kind, limit, json).await,

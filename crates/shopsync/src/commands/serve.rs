@@ -48,6 +48,43 @@ pub struct ServeArgs {
     workers: usize,
 }
 
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Workers in this process, each taking one queued run at a time.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    workers: usize,
+}
+
+pub const WORKER_HELP: &str = "\
+Workers claim queued runs from the database, one run per shop and flow at a time across every process: on
+PostgreSQL a claim skips requests another worker holds (FOR UPDATE SKIP LOCKED), so workers on several machines
+never wait on each other. A claim is a lease renewed while the run goes on; a worker killed mid-run lets it lapse
+and another takes the request over, the flow resuming from its last checkpoint. Ctrl-C or SIGTERM stops after the
+runs in progress. `shopsync queue list` shows what was taken by which worker (host:pid:number).";
+
+/// `shopsync worker`: only the queue's workers, until a signal.
+pub async fn run_worker(data_dir: &DataDir, args: WorkerArgs) -> anyhow::Result<ExitCode> {
+    if args.workers == 0 {
+        return Err(crate::exit::Failure::usage("--workers 0 would take no run; give at least 1"));
+    }
+    let engine = Arc::new(data_dir.engine().await?);
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown().await;
+        let _ = stop_tx.send(true);
+    });
+    println!(
+        "shopsync worker: {} workers taking queued runs from {}; Ctrl-C stops after the runs in progress.",
+        args.workers,
+        data_dir.database_label()
+    );
+    for worker in start_workers(&engine, args.workers, &stop) {
+        let _ = worker.await;
+    }
+    engine.flush_logs().await;
+    Ok(ExitCode::SUCCESS)
+}
+
 pub const SERVE_HELP: &str = "\
 Each flow runs when its schedule is due: `shopsync shop set SHOP schedule.orders \"every 15m\"` (default every
 3 hours; `off` stops it). Shops that are disabled or have allow-background-sync off are left alone, and so is

@@ -12,9 +12,7 @@ use clap::Subcommand;
 use serde::Serialize;
 use shopsync_core::order_errors::RecheckEvent;
 use shopsync_store::customers::customer_field;
-use shopsync_store::{
-    CUSTOMER_FIELDS, CustomerTemplate, ShopStore, StoreError, missing_required_fields,
-};
+use shopsync_store::{CUSTOMER_FIELDS, CustomerTemplate, ShopStore, StoreError, missing_required_fields};
 
 use super::print_json;
 use crate::context::DataDir;
