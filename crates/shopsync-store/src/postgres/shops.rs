@@ -7,8 +7,13 @@ use crate::shops::{AccessStatus, ExpiringToken, NewShop, Shop, ShopStore, SyncCu
 use crate::{Result, StoreError};
 
 const SHOP_COLUMNS: &str = "id, domain, api_version, endpoint, access_token, client_secret, previous_client_secret, \
-                            access_status, access_error, scopes, created_at, updated_at, access_token_expires_at, \
-                            refresh_token, refresh_token_expires_at";
+                            access_status, access_error, scopes, ts_text(created_at) AS created_at, \
+                            ts_text(updated_at) AS updated_at, \
+                            ts_text(access_token_expires_at) AS access_token_expires_at, refresh_token, \
+                            ts_text(refresh_token_expires_at) AS refresh_token_expires_at";
+
+const CURSOR_COLUMNS: &str = "object, updated_at, last_id, bulk_operation_id, ts_text(last_run_at) AS last_run_at, \
+                              ts_text(last_success_at) AS last_success_at";
 
 #[async_trait]
 impl ShopStore for PgStore {
@@ -16,7 +21,7 @@ impl ShopStore for PgStore {
         let now = now();
         let inserted = sqlx::query_as::<_, Shop>(AssertSqlSafe(format!(
             "INSERT INTO shops (domain, api_version, endpoint, access_token, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING {SHOP_COLUMNS}"
+             VALUES ($1, $2, $3, $4, $5::timestamptz, $6::timestamptz) RETURNING {SHOP_COLUMNS}"
         )))
         .bind(&shop.domain)
         .bind(&shop.api_version)
@@ -42,14 +47,14 @@ impl ShopStore for PgStore {
     }
 
     async fn shop(&self, domain: &str) -> Result<Option<Shop>> {
-        Ok(sqlx::query_as(AssertSqlSafe(format!("SELECT {SHOP_COLUMNS} FROM shops WHERE domain = ?")))
+        Ok(sqlx::query_as(AssertSqlSafe(format!("SELECT {SHOP_COLUMNS} FROM shops WHERE domain = $1")))
             .bind(domain)
             .fetch_optional(&self.pool)
             .await?)
     }
 
     async fn shop_by_id(&self, id: i64) -> Result<Option<Shop>> {
-        Ok(sqlx::query_as(AssertSqlSafe(format!("SELECT {SHOP_COLUMNS} FROM shops WHERE id = ?")))
+        Ok(sqlx::query_as(AssertSqlSafe(format!("SELECT {SHOP_COLUMNS} FROM shops WHERE id = $1")))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?)
@@ -57,7 +62,7 @@ impl ShopStore for PgStore {
 
     async fn remove_shop(&self, domain: &str) -> Result<bool> {
         let mut tx = self.write().await?;
-        let Some(id) = sqlx::query_scalar::<_, i64>("SELECT id FROM shops WHERE domain = ?")
+        let Some(id) = sqlx::query_scalar::<_, i64>("SELECT id FROM shops WHERE domain = $1")
             .bind(domain)
             .fetch_optional(&mut *tx)
             .await?
@@ -65,8 +70,8 @@ impl ShopStore for PgStore {
             return Ok(false);
         };
         // order_errors hangs off shopify_orders by a composite key; everything else cascades from shops.
-        sqlx::query("DELETE FROM order_errors WHERE shop_id = ?").bind(id).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM shops WHERE id = ?").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM order_errors WHERE shop_id = $1").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM shops WHERE id = $1").bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -121,9 +126,9 @@ impl ShopStore for PgStore {
         // One statement: the access token and the refresh token that goes with it are never stored apart, and a
         // refresh that lost the race to another process (`replacing_refresh` no longer stored) changes nothing.
         let done = sqlx::query(
-            "UPDATE shops SET access_token = ?, access_token_expires_at = ?, refresh_token = ?, \
-             refresh_token_expires_at = ?, access_status = 'ok', access_error = NULL, updated_at = ? \
-             WHERE id = ? AND (? IS NULL OR refresh_token = ?)",
+            "UPDATE shops SET access_token = $1, access_token_expires_at = $2::timestamptz, refresh_token = $3, \
+             refresh_token_expires_at = $4::timestamptz, access_status = 'ok', access_error = NULL, \
+             updated_at = $5::timestamptz WHERE id = $6 AND ($7::text IS NULL OR refresh_token = $7)",
         )
         .bind(&token.access_token)
         .bind(&token.access_token_expires_at)
@@ -131,7 +136,6 @@ impl ShopStore for PgStore {
         .bind(&token.refresh_token_expires_at)
         .bind(now())
         .bind(shop_id)
-        .bind(replacing_refresh)
         .bind(replacing_refresh)
         .execute(&self.pool)
         .await?;
@@ -146,7 +150,7 @@ impl ShopStore for PgStore {
 
     async fn set_key_check(&self, check: &str) -> Result<()> {
         sqlx::query(
-            "INSERT INTO installation (name, value, updated_at) VALUES ('key_check', ?, ?) \
+            "INSERT INTO installation (name, value, updated_at) VALUES ('key_check', $1, $2::timestamptz) \
              ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
         )
         .bind(check)
@@ -180,7 +184,7 @@ impl ShopStore for PgStore {
     }
 
     async fn settings(&self, shop_id: i64) -> Result<ShopSettings> {
-        let pairs: Vec<(String, String)> = sqlx::query_as("SELECT key, value FROM shop_settings WHERE shop_id = ?")
+        let pairs: Vec<(String, String)> = sqlx::query_as("SELECT key, value FROM shop_settings WHERE shop_id = $1")
             .bind(shop_id)
             .fetch_all(&self.pool)
             .await?;
@@ -189,9 +193,10 @@ impl ShopStore for PgStore {
 
     async fn save_setting(&self, shop_id: i64, key: &str, value: &str) -> Result<()> {
         sqlx::query(
-            "INSERT INTO shop_settings (shop_id, key, value, updated_at) VALUES (?, ?, ?, ?) \
+            "INSERT INTO shop_settings (shop_id, key, value, updated_at) VALUES ($1, $2, $3, $4::timestamptz) \
              ON CONFLICT (shop_id, key) DO UPDATE SET value = excluded.value, \
-             updated_at = CASE WHEN value = excluded.value THEN updated_at ELSE excluded.updated_at END",
+             updated_at = CASE WHEN shop_settings.value = excluded.value THEN shop_settings.updated_at \
+             ELSE excluded.updated_at END",
         )
         .bind(shop_id)
         .bind(key)
@@ -203,7 +208,7 @@ impl ShopStore for PgStore {
     }
 
     async fn setting_changed_at(&self, shop_id: i64, key: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT updated_at FROM shop_settings WHERE shop_id = ? AND key = ?")
+        Ok(sqlx::query_scalar("SELECT ts_text(updated_at) FROM shop_settings WHERE shop_id = $1 AND key = $2")
             .bind(shop_id)
             .bind(key)
             .fetch_optional(&self.pool)
@@ -211,10 +216,9 @@ impl ShopStore for PgStore {
     }
 
     async fn cursor(&self, shop_id: i64, object: &str) -> Result<Option<SyncCursor>> {
-        Ok(sqlx::query_as(
-            "SELECT object, updated_at, last_id, bulk_operation_id, last_run_at, last_success_at \
-             FROM sync_cursors WHERE shop_id = ? AND object = ?",
-        )
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {CURSOR_COLUMNS} FROM sync_cursors WHERE shop_id = $1 AND object = $2"
+        )))
         .bind(shop_id)
         .bind(object)
         .fetch_optional(&self.pool)
@@ -226,7 +230,7 @@ impl ShopStore for PgStore {
         let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO sync_cursors (shop_id, object, updated_at, last_id, bulk_operation_id, last_run_at, last_success_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) \
+             VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $7::timestamptz) \
              ON CONFLICT (shop_id, object) DO UPDATE SET updated_at = excluded.updated_at, last_id = excluded.last_id, \
              bulk_operation_id = excluded.bulk_operation_id, last_run_at = excluded.last_run_at, \
              last_success_at = excluded.last_success_at",
@@ -246,7 +250,7 @@ impl ShopStore for PgStore {
 
     async fn reset_cursor(&self, shop_id: i64, object: &str, updated_at: Option<&str>) -> Result<()> {
         sqlx::query(
-            "INSERT INTO sync_cursors (shop_id, object, updated_at) VALUES (?, ?, ?) \
+            "INSERT INTO sync_cursors (shop_id, object, updated_at) VALUES ($1, $2, $3) \
              ON CONFLICT (shop_id, object) DO UPDATE SET updated_at = excluded.updated_at, last_id = NULL, \
              bulk_operation_id = NULL",
         )
@@ -259,19 +263,28 @@ impl ShopStore for PgStore {
     }
 
     async fn cursors(&self, shop_id: i64) -> Result<Vec<SyncCursor>> {
-        Ok(sqlx::query_as(
-            "SELECT object, updated_at, last_id, bulk_operation_id, last_run_at, last_success_at \
-             FROM sync_cursors WHERE shop_id = ? ORDER BY object",
-        )
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {CURSOR_COLUMNS} FROM sync_cursors WHERE shop_id = $1 ORDER BY object"
+        )))
         .bind(shop_id)
         .fetch_all(&self.pool)
         .await?)
     }
 }
 
-/// Runs `UPDATE shops SET {assignments}, updated_at = now WHERE id = shop_id` with `values` bound in order.
+/// Runs `UPDATE shops SET {assignments}, updated_at = now WHERE id = shop_id` with `values` bound in order: each
+/// `?` in `assignments` is numbered here, in PostgreSQL's `$n` form.
 async fn update_shop(store: &PgStore, shop_id: i64, assignments: &str, values: &[Option<String>]) -> Result<()> {
-    let sql = format!("UPDATE shops SET {assignments}, updated_at = ? WHERE id = ?");
+    let mut numbered = String::with_capacity(assignments.len() + 8);
+    let mut n = 0;
+    for part in assignments.split('?') {
+        if n > 0 {
+            numbered.push_str(&format!("${n}"));
+        }
+        numbered.push_str(part);
+        n += 1;
+    }
+    let sql = format!("UPDATE shops SET {numbered}, updated_at = ${n}::timestamptz WHERE id = ${}", n + 1);
     let mut query = sqlx::query(AssertSqlSafe(sql));
     for value in values {
         query = query.bind(value);
