@@ -182,13 +182,11 @@ pub(super) async fn save_page(
         .await?;
     }
     if !settled.is_empty() {
-        sqlx::query(
-            "UPDATE sales_orders SET conflict = NULL, updated_at = $1::timestamptz WHERE id = ANY($2)",
-        )
-        .bind(now)
-        .bind(&settled)
-        .execute(&mut *conn)
-        .await?;
+        sqlx::query("UPDATE sales_orders SET conflict = NULL, updated_at = $1::timestamptz WHERE id = ANY($2)")
+            .bind(now)
+            .bind(&settled)
+            .execute(&mut *conn)
+            .await?;
     }
 
     // The orders' headers and statuses.
@@ -234,13 +232,11 @@ pub(super) async fn save_page(
 
     // Problems and the events they wait for replace the previous ones as a whole.
     for table in ["order_errors", "order_rechecks"] {
-        sqlx::query(AssertSqlSafe(format!(
-            "DELETE FROM {table} WHERE shop_id = $1 AND order_id = ANY($2)"
-        )))
-        .bind(shop_id)
-        .bind(&order_ids)
-        .execute(&mut *conn)
-        .await?;
+        sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE shop_id = $1 AND order_id = ANY($2)")))
+            .bind(shop_id)
+            .bind(&order_ids)
+            .execute(&mut *conn)
+            .await?;
     }
     let mut problems = Vec::new();
     let mut rechecks = Vec::new();

@@ -30,7 +30,10 @@ pub(super) fn normalize_time(text: &str) -> String {
 /// The last item of each key, in the order of those last items: what a batch upsert of `items` writes. SQLite
 /// applies a key given twice in turn (the later version wins); PostgreSQL refuses to upsert one row twice in one
 /// statement, so the earlier versions are left out first.
-pub(super) fn last_of_each<'a, T>(items: impl IntoIterator<Item = &'a T>, key: impl Fn(&'a T) -> &'a str) -> Vec<&'a T> {
+pub(super) fn last_of_each<'a, T>(
+    items: impl IntoIterator<Item = &'a T>,
+    key: impl Fn(&'a T) -> &'a str,
+) -> Vec<&'a T> {
     let items: Vec<&'a T> = items.into_iter().collect();
     let last: HashMap<&str, usize> = items.iter().enumerate().map(|(index, item)| (key(item), index)).collect();
     items.iter().enumerate().filter(|(index, item)| last.get(key(item)) == Some(index)).map(|(_, item)| *item).collect()

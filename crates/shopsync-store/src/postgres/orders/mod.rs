@@ -418,12 +418,13 @@ impl OrderStore for PgStore {
     async fn resolve_conflict(&self, shop_id: i64, input: &ConflictResolutionInput) -> Result<ConflictResolution> {
         let now = now();
         let mut tx = self.write().await?;
-        let row: Option<(i64, String, Option<String>)> =
-            sqlx::query_as("SELECT id, number, conflict FROM sales_orders WHERE shop_id = $1 AND shopify_order_id = $2")
-                .bind(shop_id)
-                .bind(&input.order_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let row: Option<(i64, String, Option<String>)> = sqlx::query_as(
+            "SELECT id, number, conflict FROM sales_orders WHERE shop_id = $1 AND shopify_order_id = $2",
+        )
+        .bind(shop_id)
+        .bind(&input.order_id)
+        .fetch_optional(&mut *tx)
+        .await?;
         let Some((id, number, Some(conflict))) = row else {
             return Err(StoreError::Conflict(format!(
                 "order {} has no conflict to settle (only orders with the status conflict have one)",
@@ -736,12 +737,12 @@ impl OrderStore for PgStore {
         let done = sqlx::query(
             "UPDATE shipments SET sync_status = $1, sync_error = $2, updated_at = $3::timestamptz WHERE id = $4",
         )
-            .bind(status.as_str())
-            .bind(reason)
-            .bind(now())
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        .bind(status.as_str())
+        .bind(reason)
+        .bind(now())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         found(done.rows_affected(), "shipment", id)
     }
 

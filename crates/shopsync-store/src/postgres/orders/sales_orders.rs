@@ -337,12 +337,11 @@ pub(in crate::postgres) async fn load_sales_orders(conn: &mut PgConnection, ids:
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<SalesOrderRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {SALES_ORDER_COLUMNS} FROM sales_orders WHERE id = ANY($1)"
-    )))
-    .bind(ids)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows: Vec<SalesOrderRow> =
+        sqlx::query_as(AssertSqlSafe(format!("SELECT {SALES_ORDER_COLUMNS} FROM sales_orders WHERE id = ANY($1)")))
+            .bind(ids)
+            .fetch_all(&mut *conn)
+            .await?;
     let lines: Vec<LineRow> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {LINE_COLUMNS} FROM sales_order_lines WHERE sales_order_id = ANY($1) ORDER BY sales_order_id, line_no"
     )))
