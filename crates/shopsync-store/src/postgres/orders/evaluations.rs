@@ -42,7 +42,8 @@ pub(super) async fn save_page(
     let rows: Vec<(String, i64, String, Option<String>, i64, bool)> = sqlx::query_as(
         "SELECT so.shopify_order_id, so.id, so.number, so.content_hash, \
          ((SELECT COUNT(*) FROM shipments s WHERE s.sales_order_id = so.id) \
-         + (SELECT COALESCE(SUM(l.quantity_shipped), 0) FROM sales_order_lines l WHERE l.sales_order_id = so.id))::bigint, \
+         + (SELECT COALESCE(SUM(l.quantity_shipped), 0) FROM sales_order_lines l \
+            WHERE l.sales_order_id = so.id))::bigint, \
          so.conflict IS NOT NULL \
          FROM sales_orders so WHERE so.shop_id = $1 AND so.shopify_order_id = ANY($2)",
     )

@@ -270,8 +270,8 @@ pub(super) async fn apply_after_shipping(
     insert_line_rows(conn, &rows).await?;
     sqlx::query(
         "UPDATE sales_orders SET customer_id = COALESCE($1, customer_id), currency = $2, subtotal = $3, \
-         discount_total = $4, tax_total = $5, shipping_total = $6, total = $7, payment_status = $8, payment_terms = $9, \
-         ship_to = $10, bill_to = $11, email = $12, shopify_updated_at = $13::timestamptz, content_hash = $14, \
+         discount_total = $4, tax_total = $5, shipping_total = $6, total = $7, payment_status = $8, \
+         payment_terms = $9, ship_to = $10, bill_to = $11, email = $12, shopify_updated_at = $13::timestamptz, content_hash = $14, \
          conflict = NULL, updated_at = $15::timestamptz WHERE id = $16",
     )
     .bind(order.customer_id)
