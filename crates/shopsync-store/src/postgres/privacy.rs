@@ -116,7 +116,8 @@ async fn strip_sales_orders(
     order_ids: &[String],
     customers: &[i64],
 ) -> Result<u64> {
-    // Addresses are JSON text: edited as jsonb and stored back as text (compact key order is PostgreSQL's).
+    // Addresses are JSON text: edited as jsonb and stored back in jsonb's text form (its key order and spacing,
+    // not SQLite's compact one), which reads back as the same address.
     let sql = format!(
         "UPDATE sales_orders SET email = NULL, \
          ship_to = (ship_to::jsonb - {PERSONAL_ADDRESS_PARTS})::text, \
