@@ -38,6 +38,8 @@ mod sqlite {
     mod only;
     #[path = "../orders.rs"]
     mod orders;
+    #[path = "../privacy.rs"]
+    mod privacy;
     #[path = "../shops.rs"]
     mod shops;
     #[path = "../users.rs"]
@@ -132,6 +134,8 @@ mod postgres {
     mod only;
     #[path = "../orders.rs"]
     mod orders;
+    #[path = "../privacy.rs"]
+    mod privacy;
     #[path = "../shops.rs"]
     mod shops;
     #[path = "../users.rs"]

@@ -689,3 +689,92 @@ async fn a_page_numbers_its_new_sales_orders_in_order_and_takes_an_order_twice_i
     let stored = store.shopify_order(shop, "gid://shopify/Order/1").await.unwrap().unwrap();
     assert_eq!(stored.shopify_updated_at, "2026-11-01T11:00:00.000000Z");
 }
+
+#[tokio::test]
+async fn a_child_given_twice_in_one_batch_is_kept_as_its_last_version() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(&*store).await;
+    let id = "gid://shopify/Order/1";
+    let pending = OrderTransactionInput {
+        transaction_id: "gid://shopify/OrderTransaction/10".into(),
+        order_id: id.into(),
+        kind: "SALE".into(),
+        status: "PENDING".into(),
+        amount: "29.20".into(),
+        currency: "EUR".into(),
+        ..Default::default()
+    };
+    let done = OrderTransactionInput { status: "SUCCESS".into(), ..pending.clone() };
+    store.save_order_transactions(shop, &[pending, done]).await.unwrap();
+    let stored = store.order_transactions(shop, id).await.unwrap();
+    assert_eq!(stored.iter().map(|t| t.status.as_str()).collect::<Vec<_>>(), ["SUCCESS"]);
+
+    let scheduled = Payout {
+        payout_id: "gid://shopify/ShopifyPaymentsPayout/1".into(),
+        status: "SCHEDULED".into(),
+        issued_at: None,
+        net: "29.20".into(),
+        currency: "EUR".into(),
+    };
+    let paid = Payout { status: "PAID".into(), ..scheduled.clone() };
+    store.save_payouts(shop, &[scheduled, paid]).await.unwrap();
+    let payouts = store.payouts(shop, 10).await.unwrap();
+    assert_eq!(payouts.iter().map(|p| p.status.as_str()).collect::<Vec<_>>(), ["PAID"]);
+}
+
+#[tokio::test]
+async fn children_without_a_time_sort_as_the_oldest() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(&*store).await;
+    let id = "gid://shopify/Order/1";
+    let transactions: Vec<OrderTransactionInput> = [("1", Some("2026-11-02T10:00:00Z")), ("2", None)]
+        .into_iter()
+        .map(|(n, processed_at)| OrderTransactionInput {
+            transaction_id: format!("gid://shopify/OrderTransaction/{n}"),
+            order_id: id.into(),
+            kind: "SALE".into(),
+            status: "SUCCESS".into(),
+            amount: "1.00".into(),
+            currency: "EUR".into(),
+            processed_at: processed_at.map(str::to_string),
+            ..Default::default()
+        })
+        .collect();
+    store.save_order_transactions(shop, &transactions).await.unwrap();
+    let stored = store.order_transactions(shop, id).await.unwrap();
+    assert_eq!(stored[0].processed_at, None, "oldest first, the one without a time before any other");
+
+    let payouts: Vec<Payout> = [("1", Some("2026-11-01T00:00:00Z")), ("2", None), ("3", Some("2026-11-08T00:00:00Z"))]
+        .into_iter()
+        .map(|(n, issued_at)| Payout {
+            payout_id: format!("gid://shopify/ShopifyPaymentsPayout/{n}"),
+            status: "PAID".into(),
+            issued_at: issued_at.map(str::to_string),
+            net: "1.00".into(),
+            currency: "EUR".into(),
+        })
+        .collect();
+    store.save_payouts(shop, &payouts).await.unwrap();
+    let ids: Vec<String> = store.payouts(shop, 0).await.unwrap().into_iter().map(|p| p.payout_id).collect();
+    assert_eq!(
+        ids,
+        [
+            "gid://shopify/ShopifyPaymentsPayout/3",
+            "gid://shopify/ShopifyPaymentsPayout/1",
+            "gid://shopify/ShopifyPaymentsPayout/2"
+        ],
+        "newest first, the one without a date last"
+    );
+}
+
+#[tokio::test]
+async fn an_offset_without_a_limit_skips_and_returns_the_rest() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(&*store).await;
+    let page: Vec<OrderEvaluation> =
+        (1..=3).map(|n| failing(order(n, &format!("2026-11-0{n}T10:00:00Z")), vec![not_linked(1, "A")])).collect();
+    store.save_order_evaluations(shop, &page).await.unwrap();
+    let rest = OrderFilter { offset: 1, ..Default::default() };
+    let names: Vec<String> = store.shopify_orders(shop, &rest).await.unwrap().into_iter().map(|o| o.name).collect();
+    assert_eq!(names, ["#2", "#1"]);
+}

@@ -1,4 +1,8 @@
 //! The batch save of order evaluations: one page of orders, their problems and their sales orders per statement.
+//!
+//! Each batch is one bound JSON document of objects read back with `jsonb_to_recordset`, which names and types
+//! every column once; `ROWS FROM (...) WITH ORDINALITY` ordered by the ordinality keeps the page's order where ids
+//! are handed out.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -33,18 +37,18 @@ pub(super) async fn save_page(
     now: &str,
 ) -> Result<Vec<SavedEvaluation>> {
     let order_ids: Vec<&str> = page.iter().map(|e| e.order.order_id.as_str()).collect();
-    let order_ids_json = serde_json::to_string(&order_ids)?;
 
-    // What exists already, in one read.
+    // What exists already, in one read. SUM of a bigint is numeric in PostgreSQL: the total is cast back.
     let rows: Vec<(String, i64, String, Option<String>, i64, bool)> = sqlx::query_as(
         "SELECT so.shopify_order_id, so.id, so.number, so.content_hash, \
-         (SELECT COUNT(*) FROM shipments s WHERE s.sales_order_id = so.id) \
-         + (SELECT COALESCE(SUM(l.quantity_shipped), 0) FROM sales_order_lines l WHERE l.sales_order_id = so.id), \
+         ((SELECT COUNT(*) FROM shipments s WHERE s.sales_order_id = so.id) \
+         + (SELECT COALESCE(SUM(l.quantity_shipped), 0) FROM sales_order_lines l \
+            WHERE l.sales_order_id = so.id))::bigint, \
          so.conflict IS NOT NULL \
-         FROM sales_orders so WHERE so.shop_id = ?1 AND so.shopify_order_id IN (SELECT value FROM json_each(?2))",
+         FROM sales_orders so WHERE so.shop_id = $1 AND so.shopify_order_id = ANY($2)",
     )
     .bind(shop_id)
-    .bind(&order_ids_json)
+    .bind(&order_ids)
     .fetch_all(&mut *conn)
     .await?;
     let mut existing: HashMap<String, ExistingSalesOrder> = rows
@@ -71,12 +75,12 @@ pub(super) async fn save_page(
             (Some(input), Some(so)) => {
                 let hash = content_hash(input);
                 let change = if so.content_hash.as_deref() == Some(hash.as_str()) {
-                    quiet_updates.push(json!([
-                        so.id,
-                        input.payment_status,
-                        input.payment_terms,
-                        input.shopify_updated_at.as_deref().map(normalize_time)
-                    ]));
+                    quiet_updates.push(json!({
+                        "id": so.id,
+                        "payment_status": input.payment_status,
+                        "payment_terms": input.payment_terms,
+                        "shopify_updated_at": input.shopify_updated_at.as_deref().map(normalize_time),
+                    }));
                     if so.has_conflict {
                         // Shopify's content matches the sales order again (an edit undone): nothing to settle.
                         settled.push(so.id);
@@ -109,33 +113,39 @@ pub(super) async fn save_page(
         for ((index, hash), number) in creates.iter().zip(&numbers) {
             let evaluation = &page[*index];
             let Some(so) = &evaluation.sales_order else { continue };
-            headers.push(json!([
-                number,
-                evaluation.order.order_id,
-                evaluation.order.name,
-                so.customer_id,
-                so.currency,
-                so.subtotal,
-                so.discount_total,
-                so.tax_total,
-                so.shipping_total,
-                so.total,
-                so.payment_status,
-                so.payment_terms,
-                address_json(&so.ship_to)?,
-                address_json(&so.bill_to)?,
-                so.email,
-                so.shopify_updated_at.as_deref().map(normalize_time),
-                hash
-            ]));
+            headers.push(json!({
+                "number": number,
+                "shopify_order_id": evaluation.order.order_id,
+                "shopify_order_name": evaluation.order.name,
+                "customer_id": so.customer_id,
+                "currency": so.currency,
+                "subtotal": so.subtotal,
+                "discount_total": so.discount_total,
+                "tax_total": so.tax_total,
+                "shipping_total": so.shipping_total,
+                "total": so.total,
+                "payment_status": so.payment_status,
+                "payment_terms": so.payment_terms,
+                "ship_to": address_json(&so.ship_to)?,
+                "bill_to": address_json(&so.bill_to)?,
+                "email": so.email,
+                "shopify_updated_at": so.shopify_updated_at.as_deref().map(normalize_time),
+                "content_hash": hash,
+            }));
         }
+        // In number order, so ids rise with numbers as they do when orders are created one by one.
         let ids: Vec<(i64, String)> = sqlx::query_as(
             "INSERT INTO sales_orders (number, shop_id, shopify_order_id, shopify_order_name, customer_id, currency, \
              subtotal, discount_total, tax_total, shipping_total, total, payment_status, payment_terms, ship_to, \
              bill_to, email, status, shopify_updated_at, content_hash, created_at, updated_at) \
-             SELECT value->>0, ?1, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, \
-             value->>8, value->>9, value->>10, value->>11, value->>12, value->>13, value->>14, 'open', value->>15, \
-             value->>16, ?2, ?2 FROM json_each(?3) RETURNING id, shopify_order_id",
+             SELECT h.number, $1, h.shopify_order_id, h.shopify_order_name, h.customer_id, h.currency, h.subtotal, \
+             h.discount_total, h.tax_total, h.shipping_total, h.total, h.payment_status, h.payment_terms, h.ship_to, \
+             h.bill_to, h.email, 'open', h.shopify_updated_at, h.content_hash, $2::timestamptz, $2::timestamptz \
+             FROM ROWS FROM (jsonb_to_recordset($3::jsonb) AS (number text, shopify_order_id text, \
+             shopify_order_name text, customer_id bigint, currency text, subtotal text, discount_total text, \
+             tax_total text, shipping_total text, total text, payment_status text, payment_terms text, ship_to text, \
+             bill_to text, email text, shopify_updated_at timestamptz, content_hash text)) WITH ORDINALITY AS h \
+             ORDER BY h.ordinality RETURNING id, shopify_order_id",
         )
         .bind(shop_id)
         .bind(now)
@@ -159,10 +169,13 @@ pub(super) async fn save_page(
     }
     if !quiet_updates.is_empty() {
         sqlx::query(
-            "UPDATE sales_orders SET payment_status = j.value->>1, payment_terms = j.value->>2, \
-             shopify_updated_at = j.value->>3, updated_at = ?1 FROM json_each(?2) j \
-             WHERE sales_orders.id = j.value->>0 AND (sales_orders.payment_status IS NOT j.value->>1 \
-             OR sales_orders.payment_terms IS NOT j.value->>2 OR sales_orders.shopify_updated_at IS NOT j.value->>3)",
+            "UPDATE sales_orders so SET payment_status = q.payment_status, payment_terms = q.payment_terms, \
+             shopify_updated_at = q.shopify_updated_at, updated_at = $1::timestamptz \
+             FROM jsonb_to_recordset($2::jsonb) AS q(id bigint, payment_status text, payment_terms text, \
+             shopify_updated_at timestamptz) \
+             WHERE so.id = q.id AND (so.payment_status IS DISTINCT FROM q.payment_status \
+             OR so.payment_terms IS DISTINCT FROM q.payment_terms \
+             OR so.shopify_updated_at IS DISTINCT FROM q.shopify_updated_at)",
         )
         .bind(now)
         .bind(serde_json::to_string(&quiet_updates)?)
@@ -170,45 +183,47 @@ pub(super) async fn save_page(
         .await?;
     }
     if !settled.is_empty() {
-        sqlx::query(
-            "UPDATE sales_orders SET conflict = NULL, updated_at = ?1 WHERE id IN (SELECT value FROM json_each(?2))",
-        )
-        .bind(now)
-        .bind(serde_json::to_string(&settled)?)
-        .execute(&mut *conn)
-        .await?;
+        sqlx::query("UPDATE sales_orders SET conflict = NULL, updated_at = $1::timestamptz WHERE id = ANY($2)")
+            .bind(now)
+            .bind(&settled)
+            .execute(&mut *conn)
+            .await?;
     }
 
     // The orders' headers and statuses.
     let mut orders = Vec::with_capacity(page.len());
     for (evaluation, result) in page.iter().zip(&saved) {
         let o = &evaluation.order;
-        orders.push(json!([
-            o.order_id,
-            o.name,
-            result.status.as_str(),
-            result.sales_order_id,
-            o.financial_status,
-            o.fulfillment_status,
-            o.cancelled_at.as_deref().map(normalize_time),
-            serde_json::to_string(&o.tags)?,
-            normalize_time(&o.created_at),
-            normalize_time(&o.updated_at),
-            evaluation.import_hash
-        ]));
+        orders.push(json!({
+            "order_id": o.order_id,
+            "name": o.name,
+            "status": result.status.as_str(),
+            "sales_order_id": result.sales_order_id,
+            "financial_status": o.financial_status,
+            "fulfillment_status": o.fulfillment_status,
+            "cancelled_at": o.cancelled_at.as_deref().map(normalize_time),
+            "tags": serde_json::to_string(&o.tags)?,
+            "shopify_created_at": normalize_time(&o.created_at),
+            "shopify_updated_at": normalize_time(&o.updated_at),
+            "import_hash": evaluation.import_hash,
+        }));
     }
+    // The page holds each order once (the caller splits it otherwise), as one upsert statement requires.
     sqlx::query(
         "INSERT INTO shopify_orders (shop_id, order_id, name, status, sales_order_id, financial_status, \
          fulfillment_status, cancelled_at, tags, shopify_created_at, shopify_updated_at, reprocess_requested, checked_at, \
          import_hash) \
-         SELECT ?1, value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, value->>8, \
-         value->>9, 0, ?2, value->>10 FROM json_each(?3) WHERE true \
+         SELECT $1, o.order_id, o.name, o.status, o.sales_order_id, o.financial_status, o.fulfillment_status, \
+         o.cancelled_at, o.tags, o.shopify_created_at, o.shopify_updated_at, FALSE, $2::timestamptz, o.import_hash \
+         FROM jsonb_to_recordset($3::jsonb) AS o(order_id text, name text, status text, sales_order_id bigint, \
+         financial_status text, fulfillment_status text, cancelled_at text, tags text, shopify_created_at text, \
+         shopify_updated_at text, import_hash text) \
          ON CONFLICT (shop_id, order_id) DO UPDATE SET name = excluded.name, status = excluded.status, \
-         sales_order_id = COALESCE(excluded.sales_order_id, sales_order_id), \
+         sales_order_id = COALESCE(excluded.sales_order_id, shopify_orders.sales_order_id), \
          financial_status = excluded.financial_status, fulfillment_status = excluded.fulfillment_status, \
          cancelled_at = excluded.cancelled_at, tags = excluded.tags, shopify_created_at = excluded.shopify_created_at, \
-         shopify_updated_at = excluded.shopify_updated_at, reprocess_requested = 0, checked_at = excluded.checked_at, \
-         import_hash = excluded.import_hash",
+         shopify_updated_at = excluded.shopify_updated_at, reprocess_requested = FALSE, \
+         checked_at = excluded.checked_at, import_hash = excluded.import_hash",
     )
     .bind(shop_id)
     .bind(now)
@@ -218,33 +233,34 @@ pub(super) async fn save_page(
 
     // Problems and the events they wait for replace the previous ones as a whole.
     for table in ["order_errors", "order_rechecks"] {
-        sqlx::query(AssertSqlSafe(format!(
-            "DELETE FROM {table} WHERE shop_id = ?1 AND order_id IN (SELECT value FROM json_each(?2))"
-        )))
-        .bind(shop_id)
-        .bind(&order_ids_json)
-        .execute(&mut *conn)
-        .await?;
+        sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE shop_id = $1 AND order_id = ANY($2)")))
+            .bind(shop_id)
+            .bind(&order_ids)
+            .execute(&mut *conn)
+            .await?;
     }
     let mut problems = Vec::new();
     let mut rechecks = Vec::new();
     for evaluation in page {
         let mut keys = BTreeSet::new();
         for problem in &evaluation.problems {
-            problems.push(json!([
-                evaluation.order.order_id,
-                problem.code().as_str(),
-                problem.message(),
-                problem.detail_json()
-            ]));
+            problems.push(json!({
+                "order_id": evaluation.order.order_id,
+                "code": problem.code().as_str(),
+                "message": problem.message(),
+                "detail": problem.detail_json(),
+            }));
             keys.extend(problem.rechecks().iter().map(RecheckEvent::key));
         }
-        rechecks.extend(keys.into_iter().map(|key| json!([evaluation.order.order_id, key])));
+        rechecks.extend(keys.into_iter().map(|key| json!({"order_id": evaluation.order.order_id, "event": key})));
     }
     if !problems.is_empty() {
+        // Inserted in the order found: order_errors.id numbers them so, and the reads order by it.
         sqlx::query(
             "INSERT INTO order_errors (shop_id, order_id, code, message, detail, created_at) \
-             SELECT ?1, value->>0, value->>1, value->>2, value->>3, ?2 FROM json_each(?3)",
+             SELECT $1, p.order_id, p.code, p.message, p.detail, $2::timestamptz \
+             FROM ROWS FROM (jsonb_to_recordset($3::jsonb) AS (order_id text, code text, message text, detail text)) \
+             WITH ORDINALITY AS p ORDER BY p.ordinality",
         )
         .bind(shop_id)
         .bind(now)
@@ -252,8 +268,9 @@ pub(super) async fn save_page(
         .execute(&mut *conn)
         .await?;
         sqlx::query(
-            "INSERT OR IGNORE INTO order_rechecks (shop_id, order_id, event) \
-             SELECT ?1, value->>0, value->>1 FROM json_each(?2)",
+            "INSERT INTO order_rechecks (shop_id, order_id, event) \
+             SELECT $1, r.order_id, r.event FROM jsonb_to_recordset($2::jsonb) AS r(order_id text, event text) \
+             ON CONFLICT DO NOTHING",
         )
         .bind(shop_id)
         .bind(serde_json::to_string(&rechecks)?)
@@ -289,7 +306,7 @@ pub(super) async fn write_conflict_note(
         order.name,
         normalize_time(&order.updated_at)
     );
-    sqlx::query("UPDATE sales_orders SET conflict = ?, updated_at = ? WHERE id = ?")
+    sqlx::query("UPDATE sales_orders SET conflict = $1, updated_at = $2::timestamptz WHERE id = $3")
         .bind(note)
         .bind(now)
         .bind(id)
@@ -302,8 +319,8 @@ pub(super) async fn write_conflict_note(
 pub(super) async fn reserve_numbers(conn: &mut PgConnection, series: &str, count: usize) -> Result<Vec<String>> {
     let count = i64::try_from(count).map_err(|_| StoreError::Corrupt("too many numbers asked for at once".into()))?;
     let row: Option<(String, i64, i64)> = sqlx::query_as(
-        "UPDATE number_series SET next_value = next_value + ?2 WHERE code = ?1 \
-         RETURNING prefix, next_value - ?2, width",
+        "UPDATE number_series SET next_value = next_value + $2 WHERE code = $1 \
+         RETURNING prefix, next_value - $2, width",
     )
     .bind(series)
     .bind(count)

@@ -1,5 +1,7 @@
 //! The WHERE clauses of order filters, their bound values, and the small conversions the other parts share.
 
+use std::collections::HashMap;
+
 use crate::customers::Address;
 use crate::orders::{LineKind, OrderFilter};
 use crate::{Result, StoreError};
@@ -25,10 +27,22 @@ pub(super) fn normalize_time(text: &str) -> String {
     shopsync_core::time::normalize(text).unwrap_or_else(|_| text.to_string())
 }
 
+/// The last item of each key, in the order of those last items: what a batch upsert of `items` writes. SQLite
+/// applies a key given twice in turn (the later version wins); PostgreSQL refuses to upsert one row twice in one
+/// statement, so the earlier versions are left out first.
+pub(super) fn last_of_each<'a, T>(
+    items: impl IntoIterator<Item = &'a T>,
+    key: impl Fn(&'a T) -> &'a str,
+) -> Vec<&'a T> {
+    let items: Vec<&'a T> = items.into_iter().collect();
+    let last: HashMap<&str, usize> = items.iter().enumerate().map(|(index, item)| (key(item), index)).collect();
+    items.iter().enumerate().filter(|(index, item)| last.get(key(item)) == Some(index)).map(|(_, item)| *item).collect()
+}
+
 pub(super) fn limit_clause(limit: u32, offset: u32) -> String {
     match (limit, offset) {
         (0, 0) => String::new(),
-        (0, offset) => format!(" LIMIT -1 OFFSET {offset}"),
+        (0, offset) => format!(" OFFSET {offset}"),
         (limit, offset) => format!(" LIMIT {limit} OFFSET {offset}"),
     }
 }
@@ -73,39 +87,43 @@ impl Bind {
     }
 }
 
-/// The WHERE clause of an order filter (on `shopify_orders o`) and its values.
+/// The WHERE clause of an order filter (on `shopify_orders o`) and its values, numbered `$1`, `$2` ... in the
+/// order of the values; the statements that use it bind nothing else.
 pub(super) fn order_conditions(shop_id: i64, filter: &OrderFilter) -> (String, Vec<Bind>) {
-    let mut conditions = vec!["o.shop_id = ?"];
-    let mut binds = vec![Bind::Int(shop_id)];
+    let mut conditions = Vec::new();
+    let mut binds = Vec::new();
+    // Each condition is text around one placeholder, numbered as its value is added.
+    let mut add = |before: &str, after: &str, value: Bind| {
+        binds.push(value);
+        conditions.push(format!("{before}${}{after}", binds.len()));
+    };
+    add("o.shop_id = ", "", Bind::Int(shop_id));
     if let Some(status) = filter.status {
-        conditions.push("o.status = ?");
-        binds.push(Bind::Text(status.as_str().to_string()));
+        add("o.status = ", "", Bind::Text(status.as_str().to_string()));
     }
     if let Some(code) = filter.code {
-        conditions.push(
+        add(
             "EXISTS (SELECT 1 FROM order_errors e WHERE e.shop_id = o.shop_id AND e.order_id = o.order_id \
-             AND e.code = ?)",
+             AND e.code = ",
+            ")",
+            Bind::Text(code.as_str().to_string()),
         );
-        binds.push(Bind::Text(code.as_str().to_string()));
     }
+    // Shopify's times are kept as text in the store's form, which sorts as the times do.
     if let Some(from) = &filter.created_from {
-        conditions.push("o.shopify_created_at >= ?");
-        binds.push(Bind::Text(normalize_time(from)));
+        add("o.shopify_created_at >= ", "", Bind::Text(normalize_time(from)));
     }
     if let Some(before) = &filter.created_before {
-        conditions.push("o.shopify_created_at < ?");
-        binds.push(Bind::Text(normalize_time(before)));
+        add("o.shopify_created_at < ", "", Bind::Text(normalize_time(before)));
     }
     if let Some(from) = &filter.updated_from {
-        conditions.push("o.shopify_updated_at >= ?");
-        binds.push(Bind::Text(normalize_time(from)));
+        add("o.shopify_updated_at >= ", "", Bind::Text(normalize_time(from)));
     }
     if let Some(before) = &filter.updated_before {
-        conditions.push("o.shopify_updated_at < ?");
-        binds.push(Bind::Text(normalize_time(before)));
+        add("o.shopify_updated_at < ", "", Bind::Text(normalize_time(before)));
     }
     if filter.reprocess_requested {
-        conditions.push("o.reprocess_requested = 1");
+        conditions.push("o.reprocess_requested".to_string());
     }
     (conditions.join(" AND "), binds)
 }

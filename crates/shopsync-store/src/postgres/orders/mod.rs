@@ -1,9 +1,10 @@
-//! Shopify orders, sales orders, shipments and webhook events in SQLite.
+//! Shopify orders, sales orders, shipments and webhook events in PostgreSQL.
 //!
-//! An evaluation batch is one write transaction with a handful of statements per order: the header upsert, the
-//! replacement of its problems and recheck keys, and (for an importable order) the sales order with all its lines
-//! in one `INSERT ... SELECT FROM json_each`. Statements are prepared once per connection and reused, which is
-//! what keeps a page of orders in the low milliseconds.
+//! An evaluation batch is one write transaction with a fixed number of statements per page, whatever its size:
+//! the headers' upsert, the replacement of their problems and recheck keys, and the new sales orders with all
+//! their lines, each one `INSERT ... SELECT FROM jsonb_to_recordset` of the whole page (one bound document, far
+//! below PostgreSQL's 65,535 parameters). Statements are prepared once per connection and reused, which is what
+//! keeps a page of orders in the low milliseconds.
 
 mod evaluations;
 mod filters;
@@ -28,7 +29,7 @@ use crate::orders::{
 };
 use crate::{Result, StoreError};
 use evaluations::save_page;
-use filters::{found, limit_clause, normalize_time, order_conditions};
+use filters::{found, last_of_each, limit_clause, normalize_time, order_conditions};
 use payments::{link_children, save_refunds, save_returns, save_transactions};
 use rows::{OrderRow, RefundRow};
 use sales_orders::{
@@ -36,20 +37,23 @@ use sales_orders::{
 };
 use shipments::{insert_shipment, load_shipments};
 
+// Problems keep the order they were found in through order_errors.id (migration 0003), as SQLite's rowid does.
 const ORDER_COLUMNS: &str = "o.shop_id, o.order_id, o.name, o.status, o.sales_order_id, so.number AS sales_order_number, \
      o.financial_status, o.fulfillment_status, o.cancelled_at, o.tags, o.shopify_created_at, o.shopify_updated_at, \
-     o.reprocess_requested, o.checked_at, \
-     (SELECT group_concat(e.code, ',' ORDER BY e.rowid) FROM order_errors e \
+     o.reprocess_requested, ts_text(o.checked_at) AS checked_at, \
+     (SELECT string_agg(e.code, ',' ORDER BY e.id) FROM order_errors e \
       WHERE e.shop_id = o.shop_id AND e.order_id = o.order_id) AS error_codes";
 const ORDER_FROM: &str = "shopify_orders o LEFT JOIN sales_orders so ON so.id = o.sales_order_id";
 const SALES_ORDER_COLUMNS: &str = "id, number, shop_id, shopify_order_id, shopify_order_name, customer_id, currency, \
      subtotal, discount_total, tax_total, shipping_total, total, payment_status, payment_terms, ship_to, bill_to, \
-     email, status, conflict, shopify_updated_at, created_at, updated_at";
+     email, status, conflict, ts_text(shopify_updated_at) AS shopify_updated_at, ts_text(created_at) AS created_at, \
+     ts_text(updated_at) AS updated_at";
 const LINE_COLUMNS: &str = "id, sales_order_id, line_no, kind, sku, description, quantity, unit_price, discount, tax, \
      shopify_line_item_id, parent_line_no, quantity_shipped";
 const SHIPMENT_COLUMNS: &str = "s.id, s.number, s.sales_order_id, so.number AS sales_order_number, so.shop_id, \
-     so.shopify_order_id, s.tracking_number, s.carrier, s.tracking_url, s.shipped_at, s.sync_status, s.sync_error, \
-     s.shopify_fulfillment_ids, s.created_at, s.updated_at";
+     so.shopify_order_id, s.tracking_number, s.carrier, s.tracking_url, ts_text(s.shipped_at) AS shipped_at, \
+     s.sync_status, s.sync_error, s.shopify_fulfillment_ids, ts_text(s.created_at) AS created_at, \
+     ts_text(s.updated_at) AS updated_at";
 
 #[async_trait]
 impl OrderStore for PgStore {
@@ -64,7 +68,7 @@ impl OrderStore for PgStore {
         let now = now();
         let mut tx = self.write().await?;
         // A page of an unknown shop is refused as such, not as a foreign key failure.
-        let _: i64 = sqlx::query_scalar("SELECT 1 FROM shops WHERE id = ?")
+        let _: i64 = sqlx::query_scalar("SELECT 1::bigint FROM shops WHERE id = $1")
             .bind(shop_id)
             .fetch_optional(&mut *tx)
             .await?
@@ -98,7 +102,8 @@ impl OrderStore for PgStore {
             let inserted = sqlx::query(
                 "INSERT INTO shopify_orders (shop_id, order_id, name, status, financial_status, fulfillment_status, \
                  cancelled_at, tags, shopify_created_at, shopify_updated_at, checked_at) \
-                 VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (shop_id, order_id) DO NOTHING",
+                 VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $10::timestamptz) \
+                 ON CONFLICT (shop_id, order_id) DO NOTHING",
             )
             .bind(shop_id)
             .bind(&order.order_id)
@@ -117,9 +122,9 @@ impl OrderStore for PgStore {
                 continue;
             }
             sqlx::query(
-                "UPDATE shopify_orders SET name = ?, financial_status = ?, fulfillment_status = ?, cancelled_at = ?, \
-                 tags = ?, shopify_created_at = ?, shopify_updated_at = ? \
-                 WHERE shop_id = ? AND order_id = ? AND shopify_updated_at <= ?",
+                "UPDATE shopify_orders SET name = $1, financial_status = $2, fulfillment_status = $3, \
+                 cancelled_at = $4, tags = $5, shopify_created_at = $6, shopify_updated_at = $7 \
+                 WHERE shop_id = $8 AND order_id = $9 AND shopify_updated_at <= $10",
             )
             .bind(&order.name)
             .bind(&order.financial_status)
@@ -140,7 +145,7 @@ impl OrderStore for PgStore {
 
     async fn shopify_order(&self, shop_id: i64, order_id: &str) -> Result<Option<ShopifyOrder>> {
         let row: Option<OrderRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {ORDER_COLUMNS} FROM {ORDER_FROM} WHERE o.shop_id = ? AND o.order_id = ?"
+            "SELECT {ORDER_COLUMNS} FROM {ORDER_FROM} WHERE o.shop_id = $1 AND o.order_id = $2"
         )))
         .bind(shop_id)
         .bind(order_id)
@@ -166,7 +171,7 @@ impl OrderStore for PgStore {
         }
         for name in &names {
             let row: Option<OrderRow> = sqlx::query_as(AssertSqlSafe(format!(
-                "SELECT {ORDER_COLUMNS} FROM {ORDER_FROM} WHERE o.shop_id = ? AND o.name = ? \
+                "SELECT {ORDER_COLUMNS} FROM {ORDER_FROM} WHERE o.shop_id = $1 AND o.name = $2 \
                  ORDER BY o.shopify_created_at DESC LIMIT 1"
             )))
             .bind(shop_id)
@@ -179,7 +184,7 @@ impl OrderStore for PgStore {
         }
         if let Some(number) = sales_order {
             let row: Option<OrderRow> = sqlx::query_as(AssertSqlSafe(format!(
-                "SELECT {ORDER_COLUMNS} FROM {ORDER_FROM} WHERE o.shop_id = ? AND so.number = ?"
+                "SELECT {ORDER_COLUMNS} FROM {ORDER_FROM} WHERE o.shop_id = $1 AND so.number = $2"
             )))
             .bind(shop_id)
             .bind(number)
@@ -237,14 +242,13 @@ impl OrderStore for PgStore {
         if order_ids.is_empty() {
             return Ok(BTreeMap::new());
         }
+        // `= ANY` of the bound array is looked up through the primary key, one probe per id of the page.
         let rows: Vec<(String, String, Option<i64>, Option<String>)> = sqlx::query_as(
-            // CROSS JOIN keeps the batch as the outer loop: SQLite otherwise may scan every stored order and
-            // probe the batch for each, which made a page of 250 take seconds once 100,000 orders were stored.
-            "SELECT o.order_id, o.shopify_updated_at, o.sales_order_id, o.import_hash FROM json_each(?2) AS j \
-             CROSS JOIN shopify_orders AS o WHERE o.shop_id = ?1 AND o.order_id = j.value",
+            "SELECT o.order_id, o.shopify_updated_at, o.sales_order_id, o.import_hash FROM shopify_orders AS o \
+             WHERE o.shop_id = $1 AND o.order_id = ANY($2)",
         )
         .bind(shop_id)
-        .bind(serde_json::to_string(order_ids)?)
+        .bind(order_ids)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
@@ -257,7 +261,7 @@ impl OrderStore for PgStore {
 
     async fn order_status_counts(&self, shop_id: i64) -> Result<Vec<(OrderStatus, u64)>> {
         let rows: Vec<(String, i64)> =
-            sqlx::query_as("SELECT status, COUNT(*) FROM shopify_orders WHERE shop_id = ? GROUP BY status")
+            sqlx::query_as("SELECT status, COUNT(*) FROM shopify_orders WHERE shop_id = $1 GROUP BY status")
                 .bind(shop_id)
                 .fetch_all(&self.pool)
                 .await?;
@@ -271,7 +275,7 @@ impl OrderStore for PgStore {
 
     async fn order_error_counts(&self, shop_id: i64) -> Result<Vec<(String, u64)>> {
         let rows: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT code, COUNT(DISTINCT order_id) FROM order_errors WHERE shop_id = ? GROUP BY code ORDER BY code",
+            "SELECT code, COUNT(DISTINCT order_id) FROM order_errors WHERE shop_id = $1 GROUP BY code ORDER BY code",
         )
         .bind(shop_id)
         .fetch_all(&self.pool)
@@ -281,8 +285,8 @@ impl OrderStore for PgStore {
 
     async fn order_errors(&self, shop_id: i64, order_id: &str) -> Result<Vec<OrderError>> {
         let rows: Vec<(String, String, String, String)> = sqlx::query_as(
-            "SELECT code, message, detail, created_at FROM order_errors WHERE shop_id = ? AND order_id = ? \
-             ORDER BY rowid",
+            "SELECT code, message, detail, ts_text(created_at) FROM order_errors WHERE shop_id = $1 AND order_id = $2 \
+             ORDER BY id",
         )
         .bind(shop_id)
         .bind(order_id)
@@ -299,11 +303,10 @@ impl OrderStore for PgStore {
             return Ok(0);
         }
         let done = sqlx::query(
-            "UPDATE shopify_orders SET reprocess_requested = 1 \
-             WHERE shop_id = ?1 AND order_id IN (SELECT value FROM json_each(?2))",
+            "UPDATE shopify_orders SET reprocess_requested = TRUE WHERE shop_id = $1 AND order_id = ANY($2)",
         )
         .bind(shop_id)
-        .bind(serde_json::to_string(order_ids)?)
+        .bind(order_ids)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected())
@@ -311,7 +314,7 @@ impl OrderStore for PgStore {
 
     async fn request_reprocess_matching(&self, shop_id: i64, filter: &OrderFilter) -> Result<u64> {
         let (conditions, binds) = order_conditions(shop_id, filter);
-        let sql = format!("UPDATE shopify_orders AS o SET reprocess_requested = 1 WHERE {conditions}");
+        let sql = format!("UPDATE shopify_orders AS o SET reprocess_requested = TRUE WHERE {conditions}");
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for bind in binds {
             query = bind.apply(query);
@@ -325,11 +328,10 @@ impl OrderStore for PgStore {
         }
         let keys: Vec<String> = events.iter().map(RecheckEvent::key).collect();
         Ok(sqlx::query_scalar(
-            "SELECT DISTINCT order_id FROM order_rechecks \
-             WHERE shop_id = ?1 AND event IN (SELECT value FROM json_each(?2)) ORDER BY order_id",
+            "SELECT DISTINCT order_id FROM order_rechecks WHERE shop_id = $1 AND event = ANY($2) ORDER BY order_id",
         )
         .bind(shop_id)
-        .bind(serde_json::to_string(&keys)?)
+        .bind(&keys)
         .fetch_all(&self.pool)
         .await?)
     }
@@ -385,7 +387,7 @@ impl OrderStore for PgStore {
     async fn set_sales_order_conflict(&self, id: i64, note: Option<&str>) -> Result<()> {
         let now = now();
         let mut tx = self.write().await?;
-        let status: Option<String> = sqlx::query_scalar("SELECT status FROM sales_orders WHERE id = ?")
+        let status: Option<String> = sqlx::query_scalar("SELECT status FROM sales_orders WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
@@ -397,14 +399,14 @@ impl OrderStore for PgStore {
             tx.rollback().await?;
             return Ok(());
         }
-        sqlx::query("UPDATE sales_orders SET conflict = ?, updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE sales_orders SET conflict = $1, updated_at = $2::timestamptz WHERE id = $3")
             .bind(note)
             .bind(&now)
             .bind(id)
             .execute(&mut *tx)
             .await?;
         let status = if note.is_some() { OrderStatus::Conflict } else { OrderStatus::Synced };
-        sqlx::query("UPDATE shopify_orders SET status = ? WHERE sales_order_id = ?")
+        sqlx::query("UPDATE shopify_orders SET status = $1 WHERE sales_order_id = $2")
             .bind(status.as_str())
             .bind(id)
             .execute(&mut *tx)
@@ -416,12 +418,13 @@ impl OrderStore for PgStore {
     async fn resolve_conflict(&self, shop_id: i64, input: &ConflictResolutionInput) -> Result<ConflictResolution> {
         let now = now();
         let mut tx = self.write().await?;
-        let row: Option<(i64, String, Option<String>)> =
-            sqlx::query_as("SELECT id, number, conflict FROM sales_orders WHERE shop_id = ? AND shopify_order_id = ?")
-                .bind(shop_id)
-                .bind(&input.order_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let row: Option<(i64, String, Option<String>)> = sqlx::query_as(
+            "SELECT id, number, conflict FROM sales_orders WHERE shop_id = $1 AND shopify_order_id = $2",
+        )
+        .bind(shop_id)
+        .bind(&input.order_id)
+        .fetch_optional(&mut *tx)
+        .await?;
         let Some((id, number, Some(conflict))) = row else {
             return Err(StoreError::Conflict(format!(
                 "order {} has no conflict to settle (only orders with the status conflict have one)",
@@ -432,7 +435,8 @@ impl OrderStore for PgStore {
             (ConflictSide::Shopify, None) => {
                 // Cancelled or refunded in full in Shopify: the back office stops the order.
                 sqlx::query(
-                    "UPDATE sales_orders SET status = 'cancelled', conflict = NULL, updated_at = ? WHERE id = ?",
+                    "UPDATE sales_orders SET status = 'cancelled', conflict = NULL, updated_at = $1::timestamptz \
+                     WHERE id = $2",
                 )
                 .bind(&now)
                 .bind(id)
@@ -448,8 +452,9 @@ impl OrderStore for PgStore {
                 // The sales order stays; Shopify's current version is the one later versions are compared with.
                 let hash = shopify.as_ref().map(content_hash);
                 sqlx::query(
-                    "UPDATE sales_orders SET conflict = NULL, content_hash = COALESCE(?, content_hash), \
-                     shopify_updated_at = COALESCE(?, shopify_updated_at), updated_at = ? WHERE id = ?",
+                    "UPDATE sales_orders SET conflict = NULL, content_hash = COALESCE($1, content_hash), \
+                     shopify_updated_at = COALESCE($2::timestamptz, shopify_updated_at), \
+                     updated_at = $3::timestamptz WHERE id = $4",
                 )
                 .bind(hash)
                 .bind(shopify.as_ref().and_then(|s| s.shopify_updated_at.as_deref()).map(normalize_time))
@@ -460,7 +465,7 @@ impl OrderStore for PgStore {
                 OrderStatus::Synced
             }
         };
-        sqlx::query("UPDATE shopify_orders SET status = ? WHERE shop_id = ? AND order_id = ?")
+        sqlx::query("UPDATE shopify_orders SET status = $1 WHERE shop_id = $2 AND order_id = $3")
             .bind(order_status.as_str())
             .bind(shop_id)
             .bind(&input.order_id)
@@ -468,7 +473,7 @@ impl OrderStore for PgStore {
             .await?;
         sqlx::query(
             "INSERT INTO conflict_resolutions (shop_id, order_id, sales_order_id, resolution, conflict, resolved_by, \
-             note, resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             note, resolved_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz)",
         )
         .bind(shop_id)
         .bind(&input.order_id)
@@ -494,9 +499,9 @@ impl OrderStore for PgStore {
 
     async fn conflict_resolutions(&self, shop_id: i64, order_id: &str) -> Result<Vec<ConflictResolution>> {
         let rows: Vec<(String, Option<String>, String, String, String, Option<String>, String)> = sqlx::query_as(
-            "SELECT r.order_id, so.number, r.resolution, r.conflict, r.resolved_by, r.note, r.resolved_at \
+            "SELECT r.order_id, so.number, r.resolution, r.conflict, r.resolved_by, r.note, ts_text(r.resolved_at) \
              FROM conflict_resolutions r LEFT JOIN sales_orders so ON so.id = r.sales_order_id \
-             WHERE r.shop_id = ? AND r.order_id = ? ORDER BY r.id",
+             WHERE r.shop_id = $1 AND r.order_id = $2 ORDER BY r.id",
         )
         .bind(shop_id)
         .bind(order_id)
@@ -518,7 +523,7 @@ impl OrderStore for PgStore {
 
     async fn sales_order(&self, number: &str) -> Result<Option<SalesOrder>> {
         let mut conn = self.pool.acquire().await?;
-        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM sales_orders WHERE number = ?")
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM sales_orders WHERE number = $1")
             .bind(number.trim())
             .fetch_optional(&mut *conn)
             .await?;
@@ -531,7 +536,7 @@ impl OrderStore for PgStore {
     async fn sales_order_by_id(&self, id: i64) -> Result<Option<SalesOrder>> {
         let mut conn = self.pool.acquire().await?;
         let exists: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM sales_orders WHERE id = ?").bind(id).fetch_optional(&mut *conn).await?;
+            sqlx::query_scalar("SELECT id FROM sales_orders WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?;
         match exists {
             Some(id) => Ok(Some(load_sales_order(&mut conn, id).await?)),
             None => Ok(None),
@@ -580,22 +585,24 @@ impl OrderStore for PgStore {
         if payouts.is_empty() {
             return Ok(());
         }
+        // One statement for the batch; a payout given twice is written once, as its last version (PostgreSQL's
+        // upsert refuses to touch a row twice in one statement).
+        let payouts = last_of_each(payouts, |p| p.payout_id.as_str());
         let mut tx = self.write().await?;
-        for p in payouts {
-            sqlx::query(
-                "INSERT INTO payouts (shop_id, payout_id, status, issued_at, net, currency) VALUES (?, ?, ?, ?, ?, ?) \
-                 ON CONFLICT (shop_id, payout_id) DO UPDATE SET status = excluded.status, \
-                 issued_at = excluded.issued_at, net = excluded.net, currency = excluded.currency",
-            )
-            .bind(shop_id)
-            .bind(&p.payout_id)
-            .bind(&p.status)
-            .bind(p.issued_at.as_deref().map(normalize_time))
-            .bind(&p.net)
-            .bind(&p.currency)
-            .execute(&mut *tx)
-            .await?;
-        }
+        sqlx::query(
+            "INSERT INTO payouts (shop_id, payout_id, status, issued_at, net, currency) \
+             SELECT $1, * FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) \
+             ON CONFLICT (shop_id, payout_id) DO UPDATE SET status = excluded.status, \
+             issued_at = excluded.issued_at, net = excluded.net, currency = excluded.currency",
+        )
+        .bind(shop_id)
+        .bind(payouts.iter().map(|p| p.payout_id.as_str()).collect::<Vec<_>>())
+        .bind(payouts.iter().map(|p| p.status.as_str()).collect::<Vec<_>>())
+        .bind(payouts.iter().map(|p| p.issued_at.as_deref().map(normalize_time)).collect::<Vec<_>>())
+        .bind(payouts.iter().map(|p| p.net.as_str()).collect::<Vec<_>>())
+        .bind(payouts.iter().map(|p| p.currency.as_str()).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -603,7 +610,8 @@ impl OrderStore for PgStore {
     async fn order_transactions(&self, shop_id: i64, order_id: &str) -> Result<Vec<OrderTransaction>> {
         Ok(sqlx::query_as(
             "SELECT transaction_id, order_id, sales_order_id, kind, status, gateway, amount, currency, processed_at \
-             FROM order_transactions WHERE shop_id = ? AND order_id = ? ORDER BY processed_at, transaction_id",
+             FROM order_transactions WHERE shop_id = $1 AND order_id = $2 \
+             ORDER BY processed_at NULLS FIRST, transaction_id",
         )
         .bind(shop_id)
         .bind(order_id)
@@ -614,7 +622,7 @@ impl OrderStore for PgStore {
     async fn order_refunds(&self, shop_id: i64, order_id: &str) -> Result<Vec<OrderRefund>> {
         let rows: Vec<RefundRow> = sqlx::query_as(
             "SELECT refund_id, order_id, sales_order_id, total, currency, note, lines, created_at \
-             FROM order_refunds WHERE shop_id = ? AND order_id = ? ORDER BY created_at, refund_id",
+             FROM order_refunds WHERE shop_id = $1 AND order_id = $2 ORDER BY created_at, refund_id",
         )
         .bind(shop_id)
         .bind(order_id)
@@ -639,7 +647,7 @@ impl OrderStore for PgStore {
     async fn order_returns(&self, shop_id: i64, order_id: &str) -> Result<Vec<OrderReturn>> {
         let rows: Vec<(String, String, Option<i64>, Option<String>, String, String)> = sqlx::query_as(
             "SELECT return_id, order_id, sales_order_id, name, status, lines FROM order_returns \
-             WHERE shop_id = ? AND order_id = ? ORDER BY return_id",
+             WHERE shop_id = $1 AND order_id = $2 ORDER BY return_id",
         )
         .bind(shop_id)
         .bind(order_id)
@@ -662,8 +670,8 @@ impl OrderStore for PgStore {
     async fn payouts(&self, shop_id: i64, limit: u32) -> Result<Vec<Payout>> {
         let limit = if limit == 0 { 50 } else { limit };
         Ok(sqlx::query_as(
-            "SELECT payout_id, status, issued_at, net, currency FROM payouts WHERE shop_id = ? \
-             ORDER BY issued_at DESC, payout_id DESC LIMIT ?",
+            "SELECT payout_id, status, issued_at, net, currency FROM payouts WHERE shop_id = $1 \
+             ORDER BY issued_at DESC NULLS LAST, payout_id DESC LIMIT $2",
         )
         .bind(shop_id)
         .bind(i64::from(limit))
@@ -682,7 +690,7 @@ impl OrderStore for PgStore {
 
     async fn shipment(&self, number: &str) -> Result<Option<Shipment>> {
         let mut conn = self.pool.acquire().await?;
-        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM shipments WHERE number = ?")
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM shipments WHERE number = $1")
             .bind(number.trim())
             .fetch_optional(&mut *conn)
             .await?;
@@ -710,8 +718,8 @@ impl OrderStore for PgStore {
 
     async fn mark_shipment_synced(&self, id: i64, fulfillment_ids: &[String]) -> Result<()> {
         let done = sqlx::query(
-            "UPDATE shipments SET sync_status = 'synced', sync_error = NULL, shopify_fulfillment_ids = ?, \
-             updated_at = ? WHERE id = ?",
+            "UPDATE shipments SET sync_status = 'synced', sync_error = NULL, shopify_fulfillment_ids = $1, \
+             updated_at = $2::timestamptz WHERE id = $3",
         )
         .bind(serde_json::to_string(fulfillment_ids)?)
         .bind(now())
@@ -726,20 +734,22 @@ impl OrderStore for PgStore {
     }
 
     async fn set_shipment_sync_status(&self, id: i64, status: ShipmentSyncStatus, reason: Option<&str>) -> Result<()> {
-        let done = sqlx::query("UPDATE shipments SET sync_status = ?, sync_error = ?, updated_at = ? WHERE id = ?")
-            .bind(status.as_str())
-            .bind(reason)
-            .bind(now())
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE shipments SET sync_status = $1, sync_error = $2, updated_at = $3::timestamptz WHERE id = $4",
+        )
+        .bind(status.as_str())
+        .bind(reason)
+        .bind(now())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         found(done.rows_affected(), "shipment", id)
     }
 
     async fn record_webhook_event(&self, shop_id: i64, event: &WebhookEventInput) -> Result<bool> {
         let done = sqlx::query(
             "INSERT INTO webhook_events (shop_id, event_id, topic, webhook_id, triggered_at, received_at) \
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (shop_id, event_id) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6::timestamptz) ON CONFLICT (shop_id, event_id) DO NOTHING",
         )
         .bind(shop_id)
         .bind(&event.event_id)
@@ -753,7 +763,7 @@ impl OrderStore for PgStore {
     }
 
     async fn mark_webhook_event_processed(&self, shop_id: i64, event_id: &str) -> Result<()> {
-        sqlx::query("UPDATE webhook_events SET processed_at = ? WHERE shop_id = ? AND event_id = ?")
+        sqlx::query("UPDATE webhook_events SET processed_at = $1::timestamptz WHERE shop_id = $2 AND event_id = $3")
             .bind(now())
             .bind(shop_id)
             .bind(event_id)
@@ -763,7 +773,7 @@ impl OrderStore for PgStore {
     }
 
     async fn purge_webhook_events(&self, shop_id: i64, before: &str) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM webhook_events WHERE shop_id = ? AND received_at < ?")
+        let done = sqlx::query("DELETE FROM webhook_events WHERE shop_id = $1 AND received_at < $2::timestamptz")
             .bind(shop_id)
             .bind(before)
             .execute(&self.pool)
@@ -776,7 +786,7 @@ impl OrderStore for PgStore {
 /// document gives its number back.
 pub(super) async fn next_number(conn: &mut PgConnection, series: &str) -> Result<String> {
     let row: Option<(String, i64, i64)> = sqlx::query_as(
-        "UPDATE number_series SET next_value = next_value + 1 WHERE code = ? RETURNING prefix, next_value - 1, width",
+        "UPDATE number_series SET next_value = next_value + 1 WHERE code = $1 RETURNING prefix, next_value - 1, width",
     )
     .bind(series)
     .fetch_optional(&mut *conn)

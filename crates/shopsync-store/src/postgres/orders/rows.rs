@@ -1,4 +1,4 @@
-//! The row types SQLite returns for orders, sales orders, lines, refunds and shipments, and their conversions.
+//! The row types PostgreSQL returns for orders, sales orders, lines, refunds and shipments, and their conversions.
 
 use super::filters::parse_kind;
 use crate::customers::Address;

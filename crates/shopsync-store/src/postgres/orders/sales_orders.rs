@@ -17,7 +17,7 @@ pub(super) async fn sales_order_id_for(
     shop_id: i64,
     shopify_order_id: &str,
 ) -> Result<Option<i64>> {
-    Ok(sqlx::query_scalar("SELECT id FROM sales_orders WHERE shop_id = ? AND shopify_order_id = ?")
+    Ok(sqlx::query_scalar("SELECT id FROM sales_orders WHERE shop_id = $1 AND shopify_order_id = $2")
         .bind(shop_id)
         .bind(shopify_order_id)
         .fetch_optional(&mut *conn)
@@ -38,7 +38,8 @@ pub(super) async fn insert_sales_order(
         "INSERT INTO sales_orders (number, shop_id, shopify_order_id, shopify_order_name, customer_id, currency, \
          subtotal, discount_total, tax_total, shipping_total, total, payment_status, payment_terms, ship_to, bill_to, \
          email, status, shopify_updated_at, content_hash, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'open', $17::timestamptz, $18, \
+         $19::timestamptz, $20::timestamptz) RETURNING id",
     )
     .bind(&number)
     .bind(shop_id)
@@ -73,19 +74,19 @@ pub(super) async fn insert_lines(conn: &mut PgConnection, sales_order_id: i64, o
 }
 
 pub(super) fn line_json(sales_order_id: i64, l: &SalesOrderLineInput) -> serde_json::Value {
-    json!([
-        sales_order_id,
-        l.line_no,
-        l.kind.as_str(),
-        l.sku,
-        l.description,
-        l.quantity,
-        l.unit_price,
-        l.discount,
-        l.tax,
-        l.shopify_line_item_id,
-        l.parent_line_no
-    ])
+    json!({
+        "sales_order_id": sales_order_id,
+        "line_no": l.line_no,
+        "kind": l.kind.as_str(),
+        "sku": l.sku,
+        "description": l.description,
+        "quantity": l.quantity,
+        "unit_price": l.unit_price,
+        "discount": l.discount,
+        "tax": l.tax,
+        "shopify_line_item_id": l.shopify_line_item_id,
+        "parent_line_no": l.parent_line_no,
+    })
 }
 
 /// Lines of any number of sales orders, as rows built by [`line_json`], in one statement.
@@ -93,11 +94,15 @@ pub(super) async fn insert_line_rows(conn: &mut PgConnection, rows: &[serde_json
     if rows.is_empty() {
         return Ok(());
     }
+    // In the rows' order, so line ids rise with line numbers as they always have.
     sqlx::query(
         "INSERT INTO sales_order_lines (sales_order_id, line_no, kind, sku, description, quantity, unit_price, \
          discount, tax, shopify_line_item_id, parent_line_no) \
-         SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, value->>8, \
-         value->>9, value->>10 FROM json_each(?1)",
+         SELECT l.sales_order_id, l.line_no, l.kind, l.sku, l.description, l.quantity, l.unit_price, l.discount, \
+         l.tax, l.shopify_line_item_id, l.parent_line_no \
+         FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (sales_order_id bigint, line_no bigint, kind text, sku text, \
+         description text, quantity bigint, unit_price text, discount text, tax text, shopify_line_item_id text, \
+         parent_line_no bigint)) WITH ORDINALITY AS l ORDER BY l.ordinality",
     )
     .bind(serde_json::to_string(rows)?)
     .execute(&mut *conn)
@@ -113,11 +118,12 @@ pub(super) async fn apply_update(
     order: &SalesOrderInput,
     now: &str,
 ) -> Result<SalesOrderChange> {
+    // SUM of a bigint is numeric in PostgreSQL: the total is cast back.
     let row: Option<(Option<String>, i64)> = sqlx::query_as(
         "SELECT content_hash, \
-         (SELECT COUNT(*) FROM shipments WHERE sales_order_id = so.id) \
-         + (SELECT COALESCE(SUM(quantity_shipped), 0) FROM sales_order_lines WHERE sales_order_id = so.id) \
-         FROM sales_orders so WHERE id = ?",
+         ((SELECT COUNT(*) FROM shipments WHERE sales_order_id = so.id) \
+         + (SELECT COALESCE(SUM(quantity_shipped), 0) FROM sales_order_lines WHERE sales_order_id = so.id))::bigint \
+         FROM sales_orders so WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(&mut *conn)
@@ -127,8 +133,9 @@ pub(super) async fn apply_update(
     let hash = content_hash(order);
     if stored_hash.as_deref() == Some(hash.as_str()) {
         sqlx::query(
-            "UPDATE sales_orders SET payment_status = ?1, payment_terms = ?2, shopify_updated_at = ?3, updated_at = ?4 \
-             WHERE id = ?5 AND (payment_status IS NOT ?1 OR payment_terms IS NOT ?2 OR shopify_updated_at IS NOT ?3)",
+            "UPDATE sales_orders SET payment_status = $1, payment_terms = $2, shopify_updated_at = $3::timestamptz, \
+             updated_at = $4::timestamptz WHERE id = $5 AND (payment_status IS DISTINCT FROM $1 \
+             OR payment_terms IS DISTINCT FROM $2 OR shopify_updated_at IS DISTINCT FROM $3::timestamptz)",
         )
         .bind(&order.payment_status)
         .bind(&order.payment_terms)
@@ -143,9 +150,10 @@ pub(super) async fn apply_update(
         return Ok(SalesOrderChange::Conflict);
     }
     sqlx::query(
-        "UPDATE sales_orders SET customer_id = ?, currency = ?, subtotal = ?, discount_total = ?, tax_total = ?, \
-         shipping_total = ?, total = ?, payment_status = ?, payment_terms = ?, ship_to = ?, bill_to = ?, email = ?, \
-         shopify_updated_at = ?, content_hash = ?, conflict = NULL, updated_at = ? WHERE id = ?",
+        "UPDATE sales_orders SET customer_id = $1, currency = $2, subtotal = $3, discount_total = $4, tax_total = $5, \
+         shipping_total = $6, total = $7, payment_status = $8, payment_terms = $9, ship_to = $10, bill_to = $11, \
+         email = $12, shopify_updated_at = $13::timestamptz, content_hash = $14, conflict = NULL, \
+         updated_at = $15::timestamptz WHERE id = $16",
     )
     .bind(order.customer_id)
     .bind(&order.currency)
@@ -165,7 +173,7 @@ pub(super) async fn apply_update(
     .bind(id)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("DELETE FROM sales_order_lines WHERE sales_order_id = ?").bind(id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM sales_order_lines WHERE sales_order_id = $1").bind(id).execute(&mut *conn).await?;
     insert_lines(conn, id, order).await?;
     Ok(SalesOrderChange::Updated)
 }
@@ -190,7 +198,7 @@ pub(super) async fn apply_after_shipping(
 ) -> Result<()> {
     let stored: Vec<StoredLine> = sqlx::query_as(
         "SELECT id, line_no, kind, sku, shopify_line_item_id, quantity_shipped FROM sales_order_lines \
-         WHERE sales_order_id = ? ORDER BY line_no",
+         WHERE sales_order_id = $1 ORDER BY line_no",
     )
     .bind(id)
     .fetch_all(&mut *conn)
@@ -235,12 +243,12 @@ pub(super) async fn apply_after_shipping(
         )));
     }
     for (line_id, _, _) in by_key.values() {
-        sqlx::query("DELETE FROM sales_order_lines WHERE id = ?").bind(line_id).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM sales_order_lines WHERE id = $1").bind(line_id).execute(&mut *conn).await?;
     }
     for (line_id, line) in updates {
         sqlx::query(
-            "UPDATE sales_order_lines SET description = ?, quantity = ?, unit_price = ?, discount = ?, tax = ?, \
-             parent_line_no = ? WHERE id = ?",
+            "UPDATE sales_order_lines SET description = $1, quantity = $2, unit_price = $3, discount = $4, tax = $5, \
+             parent_line_no = $6 WHERE id = $7",
         )
         .bind(&line.description)
         .bind(line.quantity)
@@ -261,10 +269,10 @@ pub(super) async fn apply_after_shipping(
         .collect();
     insert_line_rows(conn, &rows).await?;
     sqlx::query(
-        "UPDATE sales_orders SET customer_id = COALESCE(?, customer_id), currency = ?, subtotal = ?, \
-         discount_total = ?, tax_total = ?, shipping_total = ?, total = ?, payment_status = ?, payment_terms = ?, \
-         ship_to = ?, bill_to = ?, email = ?, shopify_updated_at = ?, content_hash = ?, conflict = NULL, \
-         updated_at = ? WHERE id = ?",
+        "UPDATE sales_orders SET customer_id = COALESCE($1, customer_id), currency = $2, subtotal = $3, \
+         discount_total = $4, tax_total = $5, shipping_total = $6, total = $7, payment_status = $8, \
+         payment_terms = $9, ship_to = $10, bill_to = $11, email = $12, shopify_updated_at = $13::timestamptz, content_hash = $14, \
+         conflict = NULL, updated_at = $15::timestamptz WHERE id = $16",
     )
     .bind(order.customer_id)
     .bind(&order.currency)
@@ -308,13 +316,13 @@ pub(super) fn content_hash(order: &SalesOrderInput) -> String {
 
 pub(super) async fn load_sales_order(conn: &mut PgConnection, id: i64) -> Result<SalesOrder> {
     let row: SalesOrderRow =
-        sqlx::query_as(AssertSqlSafe(format!("SELECT {SALES_ORDER_COLUMNS} FROM sales_orders WHERE id = ?")))
+        sqlx::query_as(AssertSqlSafe(format!("SELECT {SALES_ORDER_COLUMNS} FROM sales_orders WHERE id = $1")))
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?
             .ok_or_else(|| StoreError::NotFound { what: "sales order", key: format!("id {id}") })?;
     let lines: Vec<LineRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {LINE_COLUMNS} FROM sales_order_lines WHERE sales_order_id = ? ORDER BY line_no"
+        "SELECT {LINE_COLUMNS} FROM sales_order_lines WHERE sales_order_id = $1 ORDER BY line_no"
     )))
     .bind(id)
     .fetch_all(&mut *conn)
@@ -329,18 +337,15 @@ pub(in crate::postgres) async fn load_sales_orders(conn: &mut PgConnection, ids:
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let ids_json = serde_json::to_string(ids)?;
-    let rows: Vec<SalesOrderRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {SALES_ORDER_COLUMNS} FROM sales_orders WHERE id IN (SELECT value FROM json_each(?))"
-    )))
-    .bind(&ids_json)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows: Vec<SalesOrderRow> =
+        sqlx::query_as(AssertSqlSafe(format!("SELECT {SALES_ORDER_COLUMNS} FROM sales_orders WHERE id = ANY($1)")))
+            .bind(ids)
+            .fetch_all(&mut *conn)
+            .await?;
     let lines: Vec<LineRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {LINE_COLUMNS} FROM sales_order_lines WHERE sales_order_id IN (SELECT value FROM json_each(?)) \
-         ORDER BY sales_order_id, line_no"
+        "SELECT {LINE_COLUMNS} FROM sales_order_lines WHERE sales_order_id = ANY($1) ORDER BY sales_order_id, line_no"
     )))
-    .bind(&ids_json)
+    .bind(ids)
     .fetch_all(&mut *conn)
     .await?;
     let mut lines_of: HashMap<i64, Vec<SalesOrderLine>> = HashMap::new();

@@ -12,7 +12,7 @@ use crate::{Result, StoreError};
 
 pub(super) async fn insert_shipment(conn: &mut PgConnection, shipment: &NewShipment, now: &str) -> Result<i64> {
     let header: Option<(String, Option<i64>, Option<String>, String)> =
-        sqlx::query_as("SELECT number, shop_id, shopify_order_id, status FROM sales_orders WHERE id = ?")
+        sqlx::query_as("SELECT number, shop_id, shopify_order_id, status FROM sales_orders WHERE id = $1")
             .bind(shipment.sales_order_id)
             .fetch_optional(&mut *conn)
             .await?;
@@ -39,7 +39,7 @@ pub(super) async fn insert_shipment(conn: &mut PgConnection, shipment: &NewShipm
     }
     for (&line_id, &quantity) in &quantities {
         let line: Option<(i64, i64, String, Option<String>, i64, i64)> = sqlx::query_as(
-            "SELECT sales_order_id, line_no, kind, sku, quantity, quantity_shipped FROM sales_order_lines WHERE id = ?",
+            "SELECT sales_order_id, line_no, kind, sku, quantity, quantity_shipped FROM sales_order_lines WHERE id = $1",
         )
         .bind(line_id)
         .fetch_optional(&mut *conn)
@@ -70,7 +70,8 @@ pub(super) async fn insert_shipment(conn: &mut PgConnection, shipment: &NewShipm
     };
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO shipments (number, sales_order_id, tracking_number, carrier, tracking_url, shipped_at, \
-         sync_status, sync_error, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         sync_status, sync_error, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $7, $8, $9::timestamptz, $10::timestamptz) RETURNING id",
     )
     .bind(&number)
     .bind(shipment.sales_order_id)
@@ -85,13 +86,13 @@ pub(super) async fn insert_shipment(conn: &mut PgConnection, shipment: &NewShipm
     .fetch_one(&mut *conn)
     .await?;
     for (&line_id, &quantity) in &quantities {
-        sqlx::query("INSERT INTO shipment_lines (shipment_id, sales_order_line_id, quantity) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO shipment_lines (shipment_id, sales_order_line_id, quantity) VALUES ($1, $2, $3)")
             .bind(id)
             .bind(line_id)
             .bind(quantity)
             .execute(&mut *conn)
             .await?;
-        sqlx::query("UPDATE sales_order_lines SET quantity_shipped = quantity_shipped + ? WHERE id = ?")
+        sqlx::query("UPDATE sales_order_lines SET quantity_shipped = quantity_shipped + $1 WHERE id = $2")
             .bind(quantity)
             .bind(line_id)
             .execute(&mut *conn)
@@ -101,18 +102,18 @@ pub(super) async fn insert_shipment(conn: &mut PgConnection, shipment: &NewShipm
     sqlx::query(
         "UPDATE sales_order_lines AS b SET quantity_shipped = COALESCE((SELECT MIN(c.quantity_shipped * b.quantity / \
          c.quantity) FROM sales_order_lines c WHERE c.sales_order_id = b.sales_order_id AND c.parent_line_no = b.line_no \
-         AND c.quantity > 0), 0) WHERE b.sales_order_id = ? AND b.kind = 'bundle'",
+         AND c.quantity > 0), 0) WHERE b.sales_order_id = $1 AND b.kind = 'bundle'",
     )
     .bind(shipment.sales_order_id)
     .execute(&mut *conn)
     .await?;
     sqlx::query(
         "UPDATE sales_orders SET status = CASE \
-         WHEN NOT EXISTS (SELECT 1 FROM sales_order_lines WHERE sales_order_id = ?1 \
+         WHEN NOT EXISTS (SELECT 1 FROM sales_order_lines WHERE sales_order_id = $1 \
               AND kind IN ('item', 'bundle_component') AND quantity_shipped < quantity) THEN 'shipped' \
-         WHEN EXISTS (SELECT 1 FROM sales_order_lines WHERE sales_order_id = ?1 AND quantity_shipped > 0) \
+         WHEN EXISTS (SELECT 1 FROM sales_order_lines WHERE sales_order_id = $1 AND quantity_shipped > 0) \
               THEN 'partially_shipped' \
-         ELSE 'open' END, updated_at = ?2 WHERE id = ?1",
+         ELSE 'open' END, updated_at = $2::timestamptz WHERE id = $1",
     )
     .bind(shipment.sales_order_id)
     .bind(now)
@@ -138,9 +139,9 @@ pub(super) async fn load_shipments(conn: &mut PgConnection, conditions: &str, li
         "SELECT sl.shipment_id, sl.sales_order_line_id, l.line_no, l.kind, l.sku, l.description, sl.quantity, \
          l.shopify_line_item_id, l.parent_line_no FROM shipment_lines sl \
          JOIN sales_order_lines l ON l.id = sl.sales_order_line_id \
-         WHERE sl.shipment_id IN (SELECT value FROM json_each(?)) ORDER BY sl.shipment_id, l.line_no",
+         WHERE sl.shipment_id = ANY($1) ORDER BY sl.shipment_id, l.line_no",
     )
-    .bind(serde_json::to_string(&ids)?)
+    .bind(&ids)
     .fetch_all(&mut *conn)
     .await?;
     let mut by_shipment: BTreeMap<i64, Vec<ShipmentLine>> = BTreeMap::new();
