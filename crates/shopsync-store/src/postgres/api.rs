@@ -90,11 +90,12 @@ impl ApiStore for PgStore {
 
     async fn revoke_api_token(&self, name: &str) -> Result<bool> {
         let mut tx = self.write().await?;
-        let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1::timestamptz WHERE name = $2 AND revoked_at IS NULL")
-            .bind(now())
-            .bind(name)
-            .execute(&mut *tx)
-            .await?;
+        let done =
+            sqlx::query("UPDATE api_tokens SET revoked_at = $1::timestamptz WHERE name = $2 AND revoked_at IS NULL")
+                .bind(now())
+                .bind(name)
+                .execute(&mut *tx)
+                .await?;
         tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
@@ -147,8 +148,10 @@ impl ApiStore for PgStore {
 
     async fn purge_idempotent_answers(&self, before: &str) -> Result<u64> {
         let mut tx = self.write().await?;
-        let done =
-            sqlx::query("DELETE FROM api_idempotency_keys WHERE created_at < $1::timestamptz").bind(before).execute(&mut *tx).await?;
+        let done = sqlx::query("DELETE FROM api_idempotency_keys WHERE created_at < $1::timestamptz")
+            .bind(before)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(done.rows_affected())
     }

@@ -69,12 +69,11 @@ impl AppStore for PgStore {
     }
 
     async fn set_app_public_url(&self, url: Option<&str>) -> Result<bool> {
-        let done =
-            sqlx::query("UPDATE app_credentials SET public_url = $1, updated_at = $2::timestamptz WHERE id = 1")
-                .bind(url)
-                .bind(now())
-                .execute(&self.pool)
-                .await?;
+        let done = sqlx::query("UPDATE app_credentials SET public_url = $1, updated_at = $2::timestamptz WHERE id = 1")
+            .bind(url)
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -116,10 +115,17 @@ impl AppStore for PgStore {
         .bind(since)
         .fetch_optional(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM oauth_states WHERE created_at < $1::timestamptz").bind(since).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM oauth_states WHERE created_at < $1::timestamptz")
+            .bind(since)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
-        Ok(found.filter(|found| found.5).map(|(state, shop_domain, endpoint, api_version, created_at, _)| {
-            OAuthState { state, shop_domain, endpoint, api_version, created_at }
+        Ok(found.filter(|found| found.5).map(|(state, shop_domain, endpoint, api_version, created_at, _)| OAuthState {
+            state,
+            shop_domain,
+            endpoint,
+            api_version,
+            created_at,
         }))
     }
 }

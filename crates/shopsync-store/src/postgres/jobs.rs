@@ -100,12 +100,14 @@ impl JobStore for PgStore {
     }
 
     async fn heartbeat_job(&self, job_id: i64, summary: &str) -> Result<bool> {
-        let done = sqlx::query("UPDATE jobs SET heartbeat_at = $1::timestamptz, summary = $2 WHERE id = $3 AND status = 'running'",)
-            .bind(now())
-            .bind(summary)
-            .bind(job_id)
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE jobs SET heartbeat_at = $1::timestamptz, summary = $2 WHERE id = $3 AND status = 'running'",
+        )
+        .bind(now())
+        .bind(summary)
+        .bind(job_id)
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -217,12 +219,14 @@ fn count(key: &str) -> String {
 
 /// Why job `job_id` cannot be written as running: another run took it over (its row says how), or it is gone.
 pub(super) async fn not_running(tx: &mut sqlx::PgConnection, job_id: i64) -> StoreError {
-    let row: Option<(String, Option<String>)> =
-        match sqlx::query_as("SELECT status, error FROM jobs WHERE id = $1").bind(job_id).fetch_optional(&mut *tx).await
-        {
-            Ok(row) => row,
-            Err(err) => return err.into(),
-        };
+    let row: Option<(String, Option<String>)> = match sqlx::query_as("SELECT status, error FROM jobs WHERE id = $1")
+        .bind(job_id)
+        .fetch_optional(&mut *tx)
+        .await
+    {
+        Ok(row) => row,
+        Err(err) => return err.into(),
+    };
     match row {
         None => StoreError::NotFound { what: "job", key: job_id.to_string() },
         Some((status, error)) => StoreError::LeaseLost {

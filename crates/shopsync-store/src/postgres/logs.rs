@@ -14,8 +14,7 @@ const LOG_COLUMNS: &str = "id, shop_id, ts_text(started_at) AS started_at, metho
                            status, request_id, requested_cost, actual_cost, duration_ms, attempt, failed, error, \
                            response_body";
 
-const CAPTURE_COLUMNS: &str =
-    "id, object_type, object_id, content_hash, payload, ts_text(captured_at) AS captured_at";
+const CAPTURE_COLUMNS: &str = "id, object_type, object_id, content_hash, payload, ts_text(captured_at) AS captured_at";
 
 #[async_trait]
 impl LogStore for PgStore {

@@ -58,14 +58,16 @@ impl UserStore for PgStore {
 
     async fn create_session(&self, token_hash: &str, user_id: i64, expires_at: &str) -> Result<()> {
         let mut tx = self.write().await?;
-        sqlx::query("INSERT INTO console_sessions (token_hash, user_id, created_at, expires_at) \
-             VALUES ($1, $2, $3::timestamptz, $4::timestamptz)",)
-            .bind(token_hash)
-            .bind(user_id)
-            .bind(now())
-            .bind(expires_at)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO console_sessions (token_hash, user_id, created_at, expires_at) \
+             VALUES ($1, $2, $3::timestamptz, $4::timestamptz)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(now())
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
