@@ -57,7 +57,8 @@ impl ApiStore for PgStore {
             )));
         }
         let row: TokenRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO api_tokens (name, public_id, secret_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5::timestamptz) \
+            "INSERT INTO api_tokens (name, public_id, secret_hash, scopes, created_at) \
+             VALUES ($1, $2, $3, $4, $5::timestamptz) \
              RETURNING {TOKEN_COLUMNS}"
         )))
         .bind(&token.name)

@@ -161,11 +161,11 @@ impl JobStore for PgStore {
 
     async fn fail_stale_jobs(&self, before: &str) -> Result<u64> {
         let done = sqlx::query(
-            "UPDATE jobs SET status = 'failed', finished_at = $1::timestamptz, \
-             error = 'the process running this job stopped before it finished; the next run resumes from the last checkpoint' \
-             WHERE status = 'running' AND heartbeat_at < $2::timestamptz",
+            "UPDATE jobs SET status = 'failed', finished_at = $1::timestamptz, error = $2 \
+             WHERE status = 'running' AND heartbeat_at < $3::timestamptz",
         )
         .bind(now())
+        .bind("the process running this job stopped before it finished; the next run resumes from the last checkpoint")
         .bind(before)
         .execute(&self.pool)
         .await?;
@@ -174,7 +174,8 @@ impl JobStore for PgStore {
 
     async fn jobs(&self, shop_id: i64, kind: Option<&str>, limit: u32) -> Result<Vec<Job>> {
         Ok(sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE shop_id = $1 AND ($2::text IS NULL OR kind = $2) ORDER BY id DESC LIMIT $3"
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE shop_id = $1 AND ($2::text IS NULL OR kind = $2) \
+             ORDER BY id DESC LIMIT $3"
         )))
         .bind(shop_id)
         .bind(kind)
