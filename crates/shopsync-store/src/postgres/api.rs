@@ -1,7 +1,8 @@
-//! The back-office API's tokens, idempotency keys and feeds in SQLite.
+//! The back-office API's tokens, idempotency keys and feeds in PostgreSQL.
 
 use async_trait::async_trait;
-use sqlx::PgConnection;
+use sqlx::postgres::PgPool;
+use sqlx::{PgConnection, Postgres, Transaction};
 
 use super::customers::load_customers;
 use super::orders::load_sales_orders;
@@ -11,7 +12,8 @@ use crate::customers::Customer;
 use crate::orders::SalesOrder;
 use crate::{Result, StoreError};
 
-const TOKEN_COLUMNS: &str = "id, name, public_id, secret_hash, scopes, created_at, last_used_at, revoked_at";
+const TOKEN_COLUMNS: &str = "id, name, public_id, secret_hash, scopes, ts_text(created_at) AS created_at, \
+                             ts_text(last_used_at) AS last_used_at, ts_text(revoked_at) AS revoked_at";
 
 #[derive(sqlx::FromRow)]
 struct TokenRow {
@@ -44,7 +46,7 @@ impl TokenRow {
 impl ApiStore for PgStore {
     async fn create_api_token(&self, token: &NewApiToken) -> Result<ApiToken> {
         let mut tx = self.write().await?;
-        let live: Option<i64> = sqlx::query_scalar("SELECT id FROM api_tokens WHERE name = ? AND revoked_at IS NULL")
+        let live: Option<i64> = sqlx::query_scalar("SELECT id FROM api_tokens WHERE name = $1 AND revoked_at IS NULL")
             .bind(&token.name)
             .fetch_optional(&mut *tx)
             .await?;
@@ -55,7 +57,8 @@ impl ApiStore for PgStore {
             )));
         }
         let row: TokenRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO api_tokens (name, public_id, secret_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?) \
+            "INSERT INTO api_tokens (name, public_id, secret_hash, scopes, created_at) \
+             VALUES ($1, $2, $3, $4, $5::timestamptz) \
              RETURNING {TOKEN_COLUMNS}"
         )))
         .bind(&token.name)
@@ -79,7 +82,7 @@ impl ApiStore for PgStore {
 
     async fn api_token_by_public_id(&self, public_id: &str) -> Result<Option<ApiToken>> {
         let row: Option<TokenRow> =
-            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE public_id = ?")))
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE public_id = $1")))
                 .bind(public_id)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -88,18 +91,19 @@ impl ApiStore for PgStore {
 
     async fn revoke_api_token(&self, name: &str) -> Result<bool> {
         let mut tx = self.write().await?;
-        let done = sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL")
-            .bind(now())
-            .bind(name)
-            .execute(&mut *tx)
-            .await?;
+        let done =
+            sqlx::query("UPDATE api_tokens SET revoked_at = $1::timestamptz WHERE name = $2 AND revoked_at IS NULL")
+                .bind(now())
+                .bind(name)
+                .execute(&mut *tx)
+                .await?;
         tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 
     async fn touch_api_token(&self, id: i64) -> Result<()> {
         let mut tx = self.write().await?;
-        sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1::timestamptz WHERE id = $2")
             .bind(now())
             .bind(id)
             .execute(&mut *tx)
@@ -110,8 +114,8 @@ impl ApiStore for PgStore {
 
     async fn idempotent_answer(&self, consumer: &str, key: &str) -> Result<Option<StoredAnswer>> {
         let row: Option<(String, i64, String, String)> = sqlx::query_as(
-            "SELECT request_hash, status, response, created_at FROM api_idempotency_keys \
-             WHERE consumer = ? AND key = ?",
+            "SELECT request_hash, status, response, ts_text(created_at) FROM api_idempotency_keys \
+             WHERE consumer = $1 AND key = $2",
         )
         .bind(consumer)
         .bind(key)
@@ -129,7 +133,7 @@ impl ApiStore for PgStore {
         let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO api_idempotency_keys (consumer, key, request_hash, status, response, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (consumer, key) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6::timestamptz) ON CONFLICT (consumer, key) DO NOTHING",
         )
         .bind(consumer)
         .bind(key)
@@ -145,15 +149,17 @@ impl ApiStore for PgStore {
 
     async fn purge_idempotent_answers(&self, before: &str) -> Result<u64> {
         let mut tx = self.write().await?;
-        let done =
-            sqlx::query("DELETE FROM api_idempotency_keys WHERE created_at < ?").bind(before).execute(&mut *tx).await?;
+        let done = sqlx::query("DELETE FROM api_idempotency_keys WHERE created_at < $1::timestamptz")
+            .bind(before)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(done.rows_affected())
     }
 
     async fn sales_order_feed(&self, after: i64, limit: u32) -> Result<Vec<FeedEntry<SalesOrder>>> {
-        // One read transaction: the positions and the records come from the same snapshot.
-        let mut tx = self.pool.begin().await?;
+        // The positions and the records come from the same snapshot.
+        let mut tx = snapshot(&self.pool).await?;
         let changes = changes(&mut tx, Feed::SalesOrders, after, limit).await?;
         let ids: Vec<i64> = changes.iter().map(|(_, id)| *id).collect();
         let orders = load_sales_orders(&mut tx, &ids).await?;
@@ -162,7 +168,7 @@ impl ApiStore for PgStore {
     }
 
     async fn customer_feed(&self, after: i64, limit: u32) -> Result<Vec<FeedEntry<Customer>>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = snapshot(&self.pool).await?;
         let changes = changes(&mut tx, Feed::Customers, after, limit).await?;
         let ids: Vec<i64> = changes.iter().map(|(_, id)| *id).collect();
         let customers = load_customers(&mut tx, &ids).await?;
@@ -171,7 +177,7 @@ impl ApiStore for PgStore {
     }
 
     async fn feed_head(&self, feed: Feed) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM feed_changes WHERE feed = ?")
+        Ok(sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM feed_changes WHERE feed = $1")
             .bind(feed.as_str())
             .fetch_one(&self.pool)
             .await?)
@@ -179,7 +185,7 @@ impl ApiStore for PgStore {
 
     async fn feed_position(&self, consumer: &str, feed: Feed) -> Result<i64> {
         let position: Option<i64> =
-            sqlx::query_scalar("SELECT position FROM feed_positions WHERE consumer = ? AND feed = ?")
+            sqlx::query_scalar("SELECT position FROM feed_positions WHERE consumer = $1 AND feed = $2")
                 .bind(consumer)
                 .bind(feed.as_str())
                 .fetch_optional(&self.pool)
@@ -190,7 +196,7 @@ impl ApiStore for PgStore {
     async fn set_feed_position(&self, consumer: &str, feed: Feed, position: i64) -> Result<()> {
         let mut tx = self.write().await?;
         sqlx::query(
-            "INSERT INTO feed_positions (consumer, feed, position, updated_at) VALUES (?, ?, ?, ?) \
+            "INSERT INTO feed_positions (consumer, feed, position, updated_at) VALUES ($1, $2, $3, $4::timestamptz) \
              ON CONFLICT (consumer, feed) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
         )
         .bind(consumer)
@@ -204,9 +210,18 @@ impl ApiStore for PgStore {
     }
 }
 
+/// A read-only transaction whose statements all read one snapshot. PostgreSQL's default (read committed) takes a
+/// new snapshot per statement, so a record written between reading the positions and reading the records would
+/// come out newer than its position says.
+async fn snapshot(pool: &PgPool) -> Result<Transaction<'static, Postgres>> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
+    Ok(tx)
+}
+
 /// The (position, record id) of a feed's changes after `after`.
 async fn changes(conn: &mut PgConnection, feed: Feed, after: i64, limit: u32) -> Result<Vec<(i64, i64)>> {
-    Ok(sqlx::query_as("SELECT seq, record_id FROM feed_changes WHERE feed = ? AND seq > ? ORDER BY seq LIMIT ?")
+    Ok(sqlx::query_as("SELECT seq, record_id FROM feed_changes WHERE feed = $1 AND seq > $2 ORDER BY seq LIMIT $3")
         .bind(feed.as_str())
         .bind(after)
         .bind(i64::from(limit))

@@ -1,3 +1,6 @@
+//! The Shopify app's credentials and public address, installation (OAuth) states and webhook deliveries in
+//! PostgreSQL.
+
 use async_trait::async_trait;
 
 use super::{PgStore, now};
@@ -8,16 +11,18 @@ use crate::app::{AppCredentials, AppStore, OAuthState, PendingWebhookEvent, Webh
 impl AppStore for PgStore {
     async fn app_credentials(&self) -> Result<Option<AppCredentials>> {
         Ok(sqlx::query_as(
-            "SELECT client_id, client_secret, previous_client_secret, updated_at FROM app_credentials WHERE id = 1",
+            "SELECT client_id, client_secret, previous_client_secret, ts_text(updated_at) AS updated_at \
+             FROM app_credentials WHERE id = 1",
         )
         .fetch_optional(&self.pool)
         .await?)
     }
 
     async fn set_app_credentials(&self, credentials: &AppCredentials) -> Result<()> {
+        // The public address is left out of the update: a new secret keeps it.
         sqlx::query(
             "INSERT INTO app_credentials (id, client_id, client_secret, previous_client_secret, updated_at) \
-             VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET client_id = excluded.client_id, \
+             VALUES (1, $1, $2, $3, $4::timestamptz) ON CONFLICT (id) DO UPDATE SET client_id = excluded.client_id, \
              client_secret = excluded.client_secret, previous_client_secret = excluded.previous_client_secret, \
              updated_at = excluded.updated_at",
         )
@@ -34,14 +39,13 @@ impl AppStore for PgStore {
         if event_ids.is_empty() {
             return Ok(());
         }
-        let ids = serde_json::to_string(event_ids)?;
         sqlx::query(
-            "UPDATE webhook_events SET processed_at = ? WHERE shop_id = ? AND processed_at IS NULL \
-             AND event_id IN (SELECT value FROM json_each(?))",
+            "UPDATE webhook_events SET processed_at = $1::timestamptz WHERE shop_id = $2 AND processed_at IS NULL \
+             AND event_id = ANY($3::text[])",
         )
         .bind(now())
         .bind(shop_id)
-        .bind(ids)
+        .bind(event_ids)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -49,8 +53,8 @@ impl AppStore for PgStore {
 
     async fn pending_webhook_events(&self, limit: u32) -> Result<Vec<PendingWebhookEvent>> {
         Ok(sqlx::query_as(
-            "SELECT shop_id, event_id, topic, received_at FROM webhook_events WHERE processed_at IS NULL \
-             ORDER BY received_at LIMIT ?",
+            "SELECT shop_id, event_id, topic, ts_text(received_at) AS received_at FROM webhook_events \
+             WHERE processed_at IS NULL ORDER BY webhook_events.received_at LIMIT $1",
         )
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
@@ -65,7 +69,7 @@ impl AppStore for PgStore {
     }
 
     async fn set_app_public_url(&self, url: Option<&str>) -> Result<bool> {
-        let done = sqlx::query("UPDATE app_credentials SET public_url = ?, updated_at = ? WHERE id = 1")
+        let done = sqlx::query("UPDATE app_credentials SET public_url = $1, updated_at = $2::timestamptz WHERE id = 1")
             .bind(url)
             .bind(now())
             .execute(&self.pool)
@@ -76,8 +80,8 @@ impl AppStore for PgStore {
     async fn webhook_deliveries(&self, shop_id: i64) -> Result<Vec<WebhookTopicDeliveries>> {
         Ok(sqlx::query_as(
             "SELECT topic, COUNT(*) AS received, COUNT(*) - COUNT(processed_at) AS unprocessed, \
-             MAX(received_at) AS last_received_at FROM webhook_events WHERE shop_id = ? \
-             GROUP BY topic ORDER BY last_received_at DESC, topic",
+             ts_text(MAX(received_at)) AS last_received_at FROM webhook_events WHERE shop_id = $1 \
+             GROUP BY topic ORDER BY MAX(received_at) DESC, topic",
         )
         .bind(shop_id)
         .fetch_all(&self.pool)
@@ -86,7 +90,8 @@ impl AppStore for PgStore {
 
     async fn save_oauth_state(&self, state: &OAuthState) -> Result<()> {
         sqlx::query(
-            "INSERT INTO oauth_states (state, shop_domain, endpoint, api_version, created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO oauth_states (state, shop_domain, endpoint, api_version, created_at) \
+             VALUES ($1, $2, $3, $4, $5::timestamptz)",
         )
         .bind(&state.state)
         .bind(&state.shop_domain)
@@ -100,15 +105,27 @@ impl AppStore for PgStore {
 
     async fn take_oauth_state(&self, state: &str, since: &str) -> Result<Option<OAuthState>> {
         let mut tx = self.write().await?;
-        let found: Option<OAuthState> = sqlx::query_as(
-            "DELETE FROM oauth_states WHERE state = ? \
-             RETURNING state, shop_domain, endpoint, api_version, created_at",
+        // The state is deleted whether or not it is still fresh: it is good for one callback at most. Freshness is
+        // judged as a time, not as text, so a `since` written with another offset or precision compares right.
+        let found: Option<(String, String, Option<String>, String, String, bool)> = sqlx::query_as(
+            "DELETE FROM oauth_states WHERE state = $1 \
+             RETURNING state, shop_domain, endpoint, api_version, ts_text(created_at), created_at >= $2::timestamptz",
         )
         .bind(state)
+        .bind(since)
         .fetch_optional(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM oauth_states WHERE created_at < ?").bind(since).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM oauth_states WHERE created_at < $1::timestamptz")
+            .bind(since)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
-        Ok(found.filter(|found| found.created_at.as_str() >= since))
+        Ok(found.filter(|found| found.5).map(|(state, shop_domain, endpoint, api_version, created_at, _)| OAuthState {
+            state,
+            shop_domain,
+            endpoint,
+            api_version,
+            created_at,
+        }))
     }
 }

@@ -90,6 +90,23 @@ async fn a_failure_is_recorded_briefly_when_the_full_record_cannot_be_and_only_o
     assert_eq!((kept.id, kept.error), (done.id, None));
 }
 
+#[tokio::test]
+async fn a_day_of_jobs_adds_up_what_they_synced_and_what_went_wrong() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(store.as_ref()).await;
+    let first = store.start_job(shop, "orders", JobTrigger::Manual).await.unwrap();
+    store.finish_job(first.id, JobStatus::Succeeded, r#"{"created":2,"updated":1,"skipped":1}"#, None).await.unwrap();
+    let second = store.start_job(shop, "products", JobTrigger::Schedule).await.unwrap();
+    store.finish_job(second.id, JobStatus::Failed, r#"{"linked":3}"#, Some("network")).await.unwrap();
+    // A job without counts counts as a job.
+    store.start_job(shop, "customers", JobTrigger::Manual).await.unwrap();
+
+    let days = store.job_days(shop, "2000-01-01T00:00:00.000000Z").await.unwrap();
+    let day = first.started_at.as_deref().unwrap()[..10].to_string();
+    assert_eq!(days, [shopsync_store::JobDay { day, synced: 6, errors: 2, jobs: 3 }]);
+    assert!(store.job_days(shop, "9999-01-01T00:00:00.000000Z").await.unwrap().is_empty(), "none started since");
+}
+
 mod queue {
     use shopsync_store::RequestOutcome;
 

@@ -1,8 +1,14 @@
-//! What only the PostgreSQL backend has: its migrations, its time columns, its address handling.
+//! What only the PostgreSQL backend has: its migrations, its time columns, its address handling, and what several
+//! processes sharing one database do at the same moment (queue claims, job starts).
 
-use shopsync_store::PgStore;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use shopsync_store::{JobProcess, JobStatus, JobStore, JobTrigger, PgStore, QueueStore, ShopStore, StoreError};
 
 use super::fresh_pg;
+use super::shops::new_shop;
 
 #[tokio::test]
 async fn a_fresh_database_gets_every_migration_once() {
@@ -32,4 +38,121 @@ async fn a_wrong_address_says_which_database_without_its_password() {
     let text = err.to_string();
     assert!(text.contains("postgres://shopsync:***@127.0.0.1:1/hub"), "{text}");
     assert!(!text.contains("hunter2"), "{text}");
+}
+
+/// Requests far in the future: a claim's lease that does not lapse during a test.
+const LATER: &str = "2999-01-01T00:00:00.000000Z";
+
+/// The key of the write lock every `write()` transaction takes (`postgres::WRITE_LOCK`): "shopsync" in ASCII.
+const WRITE_LOCK: i64 = 0x73686f7073796e63;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_workers_claim_different_requests_and_none_twice() {
+    let (store, db) = fresh_pg().await;
+    let shop = store.add_shop(&new_shop("a.myshopify.com")).await.unwrap();
+    for n in 0..20 {
+        store.enqueue_request(shop.id, &format!("flow-{n:02}"), "manual").await.unwrap();
+    }
+    // Two worker processes: a store, and so a connection pool, each.
+    let other = PgStore::connect(&db.url).await.unwrap();
+    let now = shopsync_core::time::now_text();
+    let start = Arc::new(tokio::sync::Barrier::new(2));
+    let worker = |store: PgStore, name: &'static str| {
+        let (now, start) = (now.clone(), start.clone());
+        tokio::spawn(async move {
+            start.wait().await;
+            let mut claimed = Vec::new();
+            while let Some(request) = store.claim_request(name, &now, LATER).await.unwrap() {
+                assert_eq!(request.claimed_by.as_deref(), Some(name));
+                claimed.push(request.id);
+            }
+            claimed
+        })
+    };
+    let (first, second) = tokio::join!(worker(store.clone(), "w1"), worker(other, "w2"));
+    let (first, second) = (first.unwrap(), second.unwrap());
+    // Started together, each worker takes its share while the other claims (about half each in practice).
+    assert!(!first.is_empty() && !second.is_empty(), "both workers claimed: {first:?} {second:?}");
+    let all: BTreeSet<i64> = first.iter().chain(&second).copied().collect();
+    assert_eq!(first.len() + second.len(), 20, "every request claimed once: {first:?} {second:?}");
+    assert_eq!(all.len(), 20, "no request claimed by both: {first:?} {second:?}");
+    let stored = store.job_requests(Some(shop.id), 50).await.unwrap();
+    assert!(stored.iter().all(|r| r.status == "claimed" && r.attempts == 1), "{stored:?}");
+}
+
+#[tokio::test]
+async fn a_claim_skips_a_request_another_claimer_has_locked_and_does_not_wait_for_writers() {
+    let (store, _db) = fresh_pg().await;
+    let shop = store.add_shop(&new_shop("a.myshopify.com")).await.unwrap();
+    let (oldest, _) = store.enqueue_request(shop.id, "orders", "manual").await.unwrap();
+    let (next, _) = store.enqueue_request(shop.id, "products", "manual").await.unwrap();
+    // Another process is in the middle of claiming the oldest request, and a writer holds the write lock.
+    let mut busy = store.pool().begin().await.unwrap();
+    sqlx::query("SELECT id FROM job_requests WHERE id = $1 FOR UPDATE")
+        .bind(oldest.id)
+        .execute(&mut *busy)
+        .await
+        .unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITE_LOCK).execute(&mut *busy).await.unwrap();
+
+    let now = shopsync_core::time::now_text();
+    let claim = store.claim_request("w1", &now, LATER);
+    let claimed = tokio::time::timeout(Duration::from_secs(5), claim)
+        .await
+        .expect("the claim neither waits for the locked request nor for the write lock")
+        .unwrap()
+        .expect("the next request is free");
+    assert_eq!(claimed.id, next.id);
+    busy.rollback().await.unwrap();
+    assert_eq!(store.claim_request("w2", &now, LATER).await.unwrap().map(|r| r.id), Some(oldest.id));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lapsed_claim_beside_a_queued_request_goes_to_one_worker_of_two() {
+    let (store, db) = fresh_pg().await;
+    let other = PgStore::connect(&db.url).await.unwrap();
+    let shop = store.add_shop(&new_shop("a.myshopify.com")).await.unwrap();
+    for round in 0..10 {
+        // A request of the orders flow whose worker died, and a new request of the same flow waiting behind it.
+        let lapsed_at = format!("{}-01-01T00:00:00.000000Z", 2100 + round * 2);
+        let due_at = format!("{}-01-01T00:00:00.000000Z", 2101 + round * 2);
+        store.enqueue_request(shop.id, "orders", "manual").await.unwrap();
+        store.claim_request("dead", &lapsed_at, &lapsed_at).await.unwrap().expect("the queued request");
+        store.enqueue_request(shop.id, "orders", "manual").await.unwrap();
+        let (a, b) = tokio::join!(store.claim_request("w1", &due_at, LATER), other.claim_request("w2", &due_at, LATER));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert!(a.is_some() != b.is_some(), "round {round}: one run of a shop's flow at a time: {a:?} {b:?}");
+        // The run ends: the other request of the flow is left for the next round's (later) time.
+        let (worker, id) = a.map(|r| ("w1", r.id)).or(b.map(|r| ("w2", r.id))).unwrap();
+        let done = shopsync_store::RequestOutcome::Done { job_id: None };
+        assert!(store.finish_request(id, worker, &done).await.unwrap());
+        let left = store.claim_request("w3", &due_at, &due_at).await.unwrap().expect("the other request");
+        assert!(store.finish_request(left.id, "w3", &done).await.unwrap());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_starting_the_same_flow_at_once_start_it_once() {
+    let (store, db) = fresh_pg().await;
+    let other = PgStore::connect(&db.url).await.unwrap();
+    let shop = store.add_shop(&new_shop("a.myshopify.com")).await.unwrap();
+    let process = |host: &str| JobProcess { host: host.into(), pid: 1, started: None };
+    let (first, second) = (process("a"), process("b"));
+    for _ in 0..10 {
+        let (a, b) = tokio::join!(
+            store.start_job_exclusive(shop.id, "orders", JobTrigger::Manual, &first),
+            other.start_job_exclusive(shop.id, "orders", JobTrigger::Schedule, &second)
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        let (started, refused) = match (a, b) {
+            (Ok(started), Err(refused)) | (Err(refused), Ok(started)) => (started, refused),
+            (a, b) => panic!("exactly one start: {a:?} {b:?}"),
+        };
+        assert_eq!(refused.id, started.id, "the refused start names the running job");
+        store.finish_job(started.id, JobStatus::Succeeded, "{}", None).await.unwrap();
+    }
+    // A plain start beside a running job of the same flow is refused by the schema too.
+    store.start_job_exclusive(shop.id, "orders", JobTrigger::Manual, &first).await.unwrap().unwrap();
+    let err = store.start_job(shop.id, "orders", JobTrigger::Manual).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
 }
