@@ -233,7 +233,24 @@ async fn copy_rows(
     table: &str,
     columns: &[Column],
 ) -> Result<(u64, u64)> {
-    let list = columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ");
+    // A PostgreSQL id SQLite keeps as the hidden rowid (order_errors, whose problems are read in the order found)
+    // is read from the rowid.
+    let present: Vec<String> =
+        sqlx::query_scalar(AssertSqlSafe(format!("SELECT name FROM pragma_table_info('{table}')")))
+            .fetch_all(&mut *source)
+            .await?;
+    let list = columns
+        .iter()
+        .map(|c| match c.name.as_str() {
+            "id" if !present.iter().any(|p| p == "id") => Ok("rowid AS id".to_string()),
+            name if present.iter().any(|p| p == name) => Ok(name.to_string()),
+            name => Err(StoreError::Corrupt(format!(
+                "the SQLite database has no column {table}.{name}, which PostgreSQL's schema has; is it from an \
+                 older shopsync? Open it once with this version (any command does) and copy again"
+            ))),
+        })
+        .collect::<Result<Vec<_>>>()?
+        .join(", ");
     let mut rows = 0u64;
     let mut sum = 0u64;
     let mut offset = 0i64;

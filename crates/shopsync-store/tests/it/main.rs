@@ -5,6 +5,9 @@
 //! includes the same suite files with `#[path]`, so one test is one test per backend. What only one backend has
 //! (SQLite's file on disk, its migrations, raw SQL checks of its constraints) sits in that backend's directory.
 
+// Including each suite file once per backend is the point of this layout, which clippy's duplicate_mod flags.
+#![allow(clippy::duplicate_mod)]
+
 /// The embedded default: a SQLite file in a temporary directory.
 mod sqlite {
     use std::sync::Arc;
