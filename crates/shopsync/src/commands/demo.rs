@@ -51,10 +51,10 @@ pub struct DemoArgs {
     plan: Plan,
 }
 
-pub async fn run(data_dir: Option<&Path>, args: DemoArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(data_dir: Option<&Path>, database_url: Option<&str>, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let (dir, _temporary) = demo_directory(data_dir)?;
-    let data_dir = DataDir { path: dir.clone(), database_url: None };
+    let (dir, _temporary) = demo_directory(data_dir, database_url.is_some())?;
+    let data_dir = DataDir::resolve(Some(&dir), database_url)?;
     data_dir.initialise()?;
 
     let sim = Simulator::start(SimConfig {
@@ -64,13 +64,28 @@ pub async fn run(data_dir: Option<&Path>, args: DemoArgs) -> anyhow::Result<Exit
         ..SimConfig::default()
     })
     .await?;
-    let store = Arc::new(shopsync_store::SqliteStore::open(&data_dir.database()).await?);
-    let engine = Engine::new(store.clone() as Arc<dyn Store>, data_dir.cipher()?)?;
+    // The embedded default, or the PostgreSQL database named, which must hold no hub yet.
+    let store: Arc<dyn Store> = match database_url {
+        Some(_) => {
+            let store = data_dir.open_store().await?;
+            if !store.shops().await?.is_empty() {
+                return Err(Failure::usage(format!(
+                    "{} already holds a shopsync hub; the demo sets up a fresh back office, so give it an empty \
+                     database",
+                    data_dir.database_label()
+                )));
+            }
+            store
+        }
+        None => Arc::new(shopsync_store::SqliteStore::open(&data_dir.database()).await?),
+    };
+    let engine = Engine::new(store.clone(), data_dir.cipher()?)?;
     let domain = sim.shop_domain().to_string();
+    let backend = if database_url.is_some() { "PostgreSQL" } else { "SQLite" };
 
     println!("shopsync demo");
     println!("  simulated Shopify store  {domain} ({} plan) at {}", plan_name(args.plan), sim.base_url());
-    println!("  back office (SQLite)     {}", data_dir.database().display());
+    println!("  back office ({backend}){:width$}{}", "", data_dir.database_label(), width = 11 - backend.len());
     println!();
 
     connect_shop(&data_dir, store.as_ref(), &sim).await?;
@@ -114,7 +129,11 @@ pub async fn run(data_dir: Option<&Path>, args: DemoArgs) -> anyhow::Result<Exit
     print_orders(store.as_ref(), &shop).await?;
     print_cost(&shop, &results, elapsed.as_secs_f64());
 
-    let prefix = format!("shopsync --data-dir {}", shell_path(&dir));
+    let prefix = match database_url {
+        // The address may hold a password: the commands name the variable instead.
+        Some(_) => format!("shopsync --data-dir {} --database-url \"$SHOPSYNC_DATABASE_URL\"", shell_path(&dir)),
+        None => format!("shopsync --data-dir {}", shell_path(&dir)),
+    };
     println!();
     println!("Look further");
     println!("  {prefix} orders list --shop {domain} --status error");
@@ -174,11 +193,12 @@ async fn start_console(engine: Engine, store: &dyn Store) -> anyhow::Result<Demo
     Ok(DemoConsole { url, user: user.name, password, server })
 }
 
-/// The demo's data directory: the one given (which must not hold a database yet), or a temporary one.
-fn demo_directory(given: Option<&Path>) -> anyhow::Result<(PathBuf, Option<tempfile::TempDir>)> {
+/// The demo's data directory: the one given (which must not hold a database yet, unless the data goes to
+/// PostgreSQL and the directory only keeps the key), or a temporary one.
+fn demo_directory(given: Option<&Path>, postgres: bool) -> anyhow::Result<(PathBuf, Option<tempfile::TempDir>)> {
     match given {
         Some(path) => {
-            if path.join(crate::context::DATABASE_FILE).exists() {
+            if !postgres && path.join(crate::context::DATABASE_FILE).exists() {
                 return Err(Failure::usage(format!(
                     "{} already holds a shopsync database; the demo sets up a fresh back office, so pass an empty \
                      or new --data-dir",

@@ -34,7 +34,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // The demo and the simulator need no data directory of their own (the demo makes a temporary one).
     let command = match cli.command {
         #[cfg(feature = "sim")]
-        Command::Demo(args) => return demo::run(cli.data_dir.as_deref(), args).await,
+        Command::Demo(args) => return demo::run(cli.data_dir.as_deref(), cli.database_url.as_deref(), args).await,
         #[cfg(feature = "sim")]
         Command::Sim(args) => return sim::run(args).await,
         command => command,

@@ -87,7 +87,17 @@ fn the_demo_runs_every_flow_and_keeps_its_database_for_inspection() {
         "--json",
     ]));
     assert!(listed.status.success(), "{}", stderr(&listed));
-    let orders: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_orders_end_as_seeded(&listed.stdout);
+
+    // A second demo into the same directory is refused rather than mixing data.
+    let again = run(shopsync(&data).args(["demo", "--no-serve"]));
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+}
+
+/// Asserts that `orders list --json` output shows each of the demo's orders with the status and codes the seed
+/// means it to have.
+pub fn assert_orders_end_as_seeded(listed: &[u8]) {
+    let orders: serde_json::Value = serde_json::from_slice(listed).unwrap();
     let found: BTreeMap<String, (String, Vec<String>)> = orders
         .as_array()
         .unwrap()
@@ -113,8 +123,4 @@ fn the_demo_runs_every_flow_and_keeps_its_database_for_inspection() {
         .collect();
     assert!(wrong.is_empty(), "orders that did not end as the seed means them to:\n{}", wrong.join("\n"));
     assert_eq!(found.len(), expected.len(), "{found:?}");
-
-    // A second demo into the same directory is refused rather than mixing data.
-    let again = run(shopsync(&data).args(["demo", "--no-serve"]));
-    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
 }

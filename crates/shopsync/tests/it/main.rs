@@ -2,6 +2,7 @@
 
 mod admin;
 mod check;
+mod database;
 mod demo;
 mod integrity;
 mod items;
