@@ -3,15 +3,18 @@
 //! Writes 20,000 orders in pages of 250 into a fresh SQLite file (90% importable, each with a 3-line sales
 //! order and a payment; 10% held with two problems), then saves the same pages again (an overlapping sync:
 //! every sales order is unchanged). Prints orders per second for both and the process's peak memory.
+//! Then the same on PostgreSQL, in a database created for the run on the server at `SHOPSYNC_BENCH_POSTGRES_URL`
+//! (default postgres://postgres@127.0.0.1:5432/test, as `scripts/test-deps` sets up) and dropped after it.
 //! Run with `cargo bench -p shopsync-store --bench order_evaluations`.
 
 use std::time::Instant;
 
 use shopsync_core::order_errors::{OrderLine, OrderProblem, OrderStatus};
 use shopsync_store::{
-    Address, LineKind, NewShop, OrderEvaluation, OrderStore, OrderTransactionInput, SalesOrderInput,
-    SalesOrderLineInput, ShopStore, ShopifyOrderInput, SqliteStore,
+    Address, LineKind, NewShop, OrderEvaluation, OrderTransactionInput, PgStore, SalesOrderInput, SalesOrderLineInput,
+    ShopifyOrderInput, SqliteStore, Store,
 };
+use sqlx::Connection;
 
 const ORDERS: usize = 20_000;
 const PAGE: usize = 250;
@@ -100,7 +103,7 @@ fn evaluation(n: usize) -> OrderEvaluation {
     }
 }
 
-async fn save_all(store: &SqliteStore, shop: i64, pages: &[Vec<OrderEvaluation>]) -> f64 {
+async fn save_all(store: &dyn Store, shop: i64, pages: &[Vec<OrderEvaluation>]) -> f64 {
     let start = Instant::now();
     for page in pages {
         store.save_order_evaluations(shop, page).await.expect("page saved");
@@ -119,22 +122,40 @@ fn peak_memory_mb() -> Option<f64> {
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     runtime.block_on(async {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let store = SqliteStore::open(&dir.path().join("bench.db")).await.expect("store");
-        let shop =
-            NewShop { domain: "bench.myshopify.com".into(), api_version: "2026-10".into(), ..Default::default() };
-        let shop = store.add_shop(&shop).await.expect("shop").id;
         let evaluations: Vec<OrderEvaluation> = (0..ORDERS).map(evaluation).collect();
         let pages: Vec<Vec<OrderEvaluation>> = evaluations.chunks(PAGE).map(<[_]>::to_vec).collect();
 
-        let first = save_all(&store, shop, &pages).await;
-        let again = save_all(&store, shop, &pages).await;
-        println!("order evaluations into SQLite, {ORDERS} orders in pages of {PAGE} (90% with a 3-line sales order):");
-        println!("  first import     {first:>8.0} orders/s");
-        println!("  overlapping sync {again:>8.0} orders/s (every sales order unchanged)");
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let store = SqliteStore::open(&dir.path().join("bench.db")).await.expect("store");
+        run("SQLite", &store, &pages).await;
         if let Some(mb) = peak_memory_mb() {
             println!("  peak memory      {mb:>8.0} MB (the evaluations themselves included)");
         }
         store.close().await;
+
+        let admin = std::env::var("SHOPSYNC_BENCH_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+        let name = format!("shopsync_bench_{}", std::process::id());
+        let mut conn = sqlx::PgConnection::connect(&admin).await.expect("PostgreSQL for the second half");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("db");
+        let base = admin.rsplit_once('/').map(|(base, _)| base.to_string()).unwrap_or(admin.clone());
+        let store = PgStore::connect(&format!("{base}/{name}")).await.expect("PostgreSQL store");
+        run("PostgreSQL", &store, &pages).await;
+        store.close().await;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
+            .execute(&mut conn)
+            .await
+            .expect("drop the bench database");
     });
+}
+
+/// Saves every page twice into `store` (a first import, then an overlapping sync) and prints both rates.
+async fn run(backend: &str, store: &dyn Store, pages: &[Vec<OrderEvaluation>]) {
+    let shop = NewShop { domain: "bench.myshopify.com".into(), api_version: "2026-10".into(), ..Default::default() };
+    let shop = store.add_shop(&shop).await.expect("shop").id;
+    let first = save_all(store, shop, pages).await;
+    let again = save_all(store, shop, pages).await;
+    println!("order evaluations into {backend}, {ORDERS} orders in pages of {PAGE} (90% with a 3-line sales order):");
+    println!("  first import     {first:>8.0} orders/s");
+    println!("  overlapping sync {again:>8.0} orders/s (every sales order unchanged)");
 }
