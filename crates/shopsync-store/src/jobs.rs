@@ -102,8 +102,9 @@ pub trait JobStore: Send + Sync {
     /// Records a job that starts now (status running) and returns it.
     async fn start_job(&self, shop_id: i64, kind: &str, trigger: JobTrigger) -> Result<Job>;
     /// Records a job that starts now for `process`, unless a job of the same shop and kind is still marked
-    /// running: then nothing is written and that job is returned as the error. Check and insert happen under
-    /// the write lock, so two processes can never both start the same flow of the same shop.
+    /// running: then nothing is written and that job is returned as the error. Check and insert are one step for
+    /// every process sharing the database (under SQLite's write lock; on PostgreSQL a unique index on running
+    /// jobs), so two processes can never both start the same flow of the same shop.
     async fn start_job_exclusive(
         &self,
         shop_id: i64,

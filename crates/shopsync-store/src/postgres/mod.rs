@@ -8,8 +8,10 @@
 //! Writes keep the SQLite backend's guarantee that the engine is written against: a write transaction runs alone.
 //! SQLite gets that from its single writer; here every write transaction first takes one transaction-level
 //! advisory lock ([`WRITE_LOCK`]), released at commit or rollback, so a check and the write that depends on it
-//! (a number taken from a series, a job started only if none runs, a lease checked before a run's writes) can
-//! never interleave with another process's. Reads never take it and never wait for it. One hub-wide writer is what
+//! (a number taken from a series, a sales order's conflict decision, a lease checked before a run's writes) can
+//! never interleave with another process's. What must hold across processes without that lock has its own
+//! guard: queue claims use `FOR UPDATE SKIP LOCKED` (they never wait on writers), one running job per shop and
+//! flow is a unique index, webhook events dedupe on their key. Reads never take it and never wait for it. One hub-wide writer is what
 //! SQLite has always had (3,000 orders/s into one file); narrowing it to one lock per shop is the step after,
 //! where measurements show writers queueing.
 
