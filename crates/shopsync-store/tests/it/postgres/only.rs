@@ -5,7 +5,9 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use shopsync_store::{JobProcess, JobStatus, JobStore, JobTrigger, PgStore, QueueStore, ShopStore, StoreError};
+use shopsync_store::{
+    JobProcess, JobStatus, JobStore, JobTrigger, OrderStore, PgStore, QueueStore, ShopStore, StoreError,
+};
 
 use super::fresh_pg;
 use super::shops::new_shop;
@@ -155,4 +157,25 @@ async fn two_processes_starting_the_same_flow_at_once_start_it_once() {
     store.start_job_exclusive(shop.id, "orders", JobTrigger::Manual, &first).await.unwrap().unwrap();
     let err = store.start_job(shop.id, "orders", JobTrigger::Manual).await.unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_delivered_to_two_processes_at_once_is_recorded_once() {
+    let (store, db) = fresh_pg().await;
+    let other = PgStore::connect(&db.url).await.unwrap();
+    let shop = store.add_shop(&new_shop("a.myshopify.com")).await.unwrap();
+    for n in 0..20 {
+        // Shopify retries a delivery it thinks failed; behind a load balancer the retry may reach another process
+        // while the first is still storing it.
+        let event = shopsync_store::WebhookEventInput {
+            event_id: format!("evt-{n}"),
+            topic: "orders/updated".into(),
+            webhook_id: Some(format!("wh-{n}")),
+            triggered_at: Some("2026-12-03T10:00:00Z".into()),
+        };
+        let (a, b) =
+            tokio::join!(store.record_webhook_event(shop.id, &event), other.record_webhook_event(shop.id, &event));
+        let new = [a.unwrap(), b.unwrap()];
+        assert_eq!(new.iter().filter(|new| **new).count(), 1, "event {n}: exactly one process takes it: {new:?}");
+    }
 }
