@@ -187,6 +187,8 @@ pub enum ServeEvent<'a> {
     FlowRunningElsewhere { shop: &'a str, flow: Flow },
     /// A due flow failed.
     FlowFailed { shop: &'a str, flow: Flow, error: &'a SyncError },
+    /// A due flow was handed to the queue's workers (`joined`: a run of it was already waiting).
+    FlowQueued { shop: &'a str, flow: Flow, request: i64, joined: bool },
 }
 
 /// What a scheduled round did.
@@ -251,6 +253,52 @@ pub async fn run_due(
                         // Every later flow of this shop would be refused the same way.
                         break;
                     }
+                }
+            }
+        }
+    }
+    Ok(round)
+}
+
+/// Hands every flow that is due now to the durable queue instead of running it here (serve with workers): any
+/// worker of any process sharing the database takes it, so the schedules of a hub on several machines run where
+/// there is room, and a due flow whose run is still waiting is joined, not queued twice. Returns how many flows
+/// were due; a shop that cannot be opened or queued for counts as failed.
+pub async fn queue_due(
+    engine: &Engine,
+    only: Option<&str>,
+    on_event: &mut (dyn FnMut(ServeEvent<'_>) + Send),
+) -> Result<Round, SyncError> {
+    let mut round = Round::default();
+    for shop in engine.store().shops().await? {
+        if only.is_some_and(|domain| domain != shop.domain) {
+            continue;
+        }
+        let context = match engine.shop(&shop.domain).await {
+            Ok(context) => context,
+            Err(error) => {
+                on_event(ServeEvent::ShopUnavailable { shop: &shop.domain, error: &error });
+                round.failed += 1;
+                continue;
+            }
+        };
+        if let Some(reason) = LeftOut::of(&context.settings) {
+            on_event(ServeEvent::ShopLeftOut { shop: &shop.domain, reason });
+            continue;
+        }
+        let due = due_flows(engine.store().as_ref(), &context.shop, &context.settings, jiff::Timestamp::now()).await?;
+        for flow in due {
+            round.ran += 1;
+            match queue::enqueue(engine, &shop.domain, flow, JobTrigger::Schedule).await {
+                Ok(queued) => on_event(ServeEvent::FlowQueued {
+                    shop: &shop.domain,
+                    flow,
+                    request: queued.request.id,
+                    joined: queued.coalesced,
+                }),
+                Err(error) => {
+                    round.failed += 1;
+                    on_event(ServeEvent::FlowFailed { shop: &shop.domain, flow, error: &error });
                 }
             }
         }

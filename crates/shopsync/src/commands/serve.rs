@@ -5,7 +5,8 @@
 //! customers, orders, fulfillments; a flow already running elsewhere (a manual `shopsync sync`) is left to it.
 //!
 //! `--once` runs what is due now and exits, for a cron job or a systemd timer; without it shopsync keeps
-//! checking until Ctrl-C or SIGTERM, finishing the flow in progress first.
+//! checking until Ctrl-C or SIGTERM, finishing the flow in progress first. With workers (the default), a due flow
+//! is queued for them instead of run in the loop, so on a hub shared by several processes any worker takes it.
 //!
 //! Next to the schedules, on the same engine, serve runs the HTTP front-end (`shopsync-web`) on `--listen`:
 //! Shopify's webhooks arrive there and start their flow at once. On SIGTERM it stops accepting, lets the runs
@@ -89,6 +90,8 @@ pub const SERVE_HELP: &str = "\
 Each flow runs when its schedule is due: `shopsync shop set SHOP schedule.orders \"every 15m\"` (default every
 3 hours; `off` stops it). Shops that are disabled or have allow-background-sync off are left alone, and so is
 a flow whose sync-* setting is off. Every run is a job with trigger `schedule`: `shopsync jobs --shop SHOP`.
+With workers (--workers N, default 2) a due flow is queued for them (`shopsync queue list`), so the workers of
+any process sharing the database run it; with --once or --workers 0 it runs in this process.
 Shopify's webhooks are received on --listen at /webhooks/shopify (set the app's secret with `shopsync app set`);
 each starts its flow at once, as a job with trigger `webhook`.
 Exit codes: 0 stopped normally, or --once ran cleanly; with --once also 5 some records were held or skipped
@@ -127,7 +130,13 @@ pub async fn run(data_dir: &DataDir, args: ServeArgs) -> anyhow::Result<ExitCode
             housekeeping(&engine, only.as_deref()).await;
             housekept = Some(std::time::Instant::now());
         }
-        let outcome = run_due(&engine, only.as_deref(), &stop).await?;
+        // With workers, the schedules go through the durable queue like every other run, so any worker of any
+        // process sharing the database takes them; without (--once, --workers 0) they run here.
+        let outcome = if workers.is_empty() {
+            run_due(&engine, only.as_deref(), &stop).await?
+        } else {
+            queue_due(&engine, only.as_deref()).await?
+        };
         engine.flush_logs().await;
         if args.once {
             if outcome.ran == 0 && outcome.failed == 0 {
@@ -300,6 +309,30 @@ async fn housekeeping(engine: &Engine, only: Option<&str>) {
     }
 }
 
+/// One scheduled round handed to the queue, each flow queued printed as it happens.
+async fn queue_due(engine: &Engine, only: Option<&str>) -> anyhow::Result<Round> {
+    let mut print = |event: ServeEvent<'_>| print_event(event);
+    Ok(app::queue_due(engine, only, &mut print).await?)
+}
+
+/// Prints one event of a scheduled round: a line per flow, failures on stderr.
+fn print_event(event: ServeEvent<'_>) {
+    let stamp = shopsync_core::time::now_text();
+    match event {
+        ServeEvent::ShopLeftOut { .. } => {}
+        ServeEvent::ShopUnavailable { shop, error } => eprintln!("{shop}: {}", explain(error)),
+        ServeEvent::FlowFinished { shop, flow, summary } => println!("{stamp} {shop} {flow}: {summary}"),
+        ServeEvent::FlowRunningElsewhere { shop, flow } => {
+            println!("{stamp} {shop} {flow}: already running in another process, left to it")
+        }
+        ServeEvent::FlowFailed { shop, flow, error } => eprintln!("{stamp} {shop} {flow} failed: {}", explain(error)),
+        ServeEvent::FlowQueued { shop, flow, request, joined } => {
+            let joined = if joined { ", joining the run already waiting" } else { "" };
+            println!("{stamp} {shop} {flow}: due, queued for the workers as request {request}{joined}")
+        }
+    }
+}
+
 /// What one round of due flows came to.
 /// One scheduled round, each event printed as it happens: a line per flow, failures on stderr.
 async fn run_due(
@@ -307,20 +340,7 @@ async fn run_due(
     only: Option<&str>,
     stop: &tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<Round> {
-    let mut print = |event: ServeEvent<'_>| {
-        let stamp = shopsync_core::time::now_text();
-        match event {
-            ServeEvent::ShopLeftOut { .. } => {}
-            ServeEvent::ShopUnavailable { shop, error } => eprintln!("{shop}: {}", explain(error)),
-            ServeEvent::FlowFinished { shop, flow, summary } => println!("{stamp} {shop} {flow}: {summary}"),
-            ServeEvent::FlowRunningElsewhere { shop, flow } => {
-                println!("{stamp} {shop} {flow}: already running in another process, left to it")
-            }
-            ServeEvent::FlowFailed { shop, flow, error } => {
-                eprintln!("{stamp} {shop} {flow} failed: {}", explain(error))
-            }
-        }
-    };
+    let mut print = |event: ServeEvent<'_>| print_event(event);
     Ok(app::run_due(engine, only, stop, &|_| Box::new(Bars::new()), &mut print).await?)
 }
 

@@ -397,3 +397,52 @@ async fn queued_runs_are_taken_by_serves_workers_once_and_a_revoked_token_is_giv
     let status = tokio::task::spawn_blocking(move || serve.wait().unwrap()).await.unwrap();
     assert!(status.success(), "serve stops cleanly with its workers");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_with_workers_queues_the_due_flows_and_its_workers_run_each_once() {
+    let sim = Simulator::start(SimConfig { seed: Seed::Empty, ..SimConfig::default() }).await.unwrap();
+    let dir = with_catalog(&sim).await;
+    let domain = sim.shop_domain().to_string();
+    for (key, value) in [("allow-data-sync-to-shopify", "on"), ("schedule.inventory", "off")] {
+        let out = shopsync_run(dir.path(), &["shop", "set", &domain, key, value]).await;
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let mut serve = shopsync(dir.path())
+        .args(["serve", "--no-listen", "--workers", "1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let requests = || async {
+        let out = shopsync_run(dir.path(), &["queue", "list", "--json"]).await;
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap().as_array().unwrap().clone()
+    };
+    // Every scheduled flow (all but inventory, set to off) is queued by the schedule and run by the worker.
+    let started = std::time::Instant::now();
+    loop {
+        let list = requests().await;
+        if list.len() >= 4 && list.iter().all(|r| r["status"] == "done") {
+            let mut flows: Vec<&str> = list.iter().map(|r| r["flow"].as_str().unwrap()).collect();
+            flows.sort();
+            assert_eq!(flows, ["customers", "fulfillments", "orders", "products"], "each due flow once: {list:?}");
+            assert!(list.iter().all(|r| r["trigger"] == "schedule"), "{list:?}");
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "the schedule's runs are queued: {list:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(sim.control().products().len(), 2, "the queued product sync ran");
+    let out = shopsync_run(dir.path(), &["jobs", "--shop", &domain, "--json"]).await;
+    let jobs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let products: Vec<&serde_json::Value> =
+        jobs.as_array().unwrap().iter().filter(|j| j["kind"] == "products").collect();
+    assert_eq!(products.len(), 1, "{jobs}");
+    assert_eq!(products[0]["trigger"], "schedule", "{jobs}");
+
+    std::process::Command::new("kill").args(["-TERM", &serve.id().to_string()]).status().unwrap();
+    let output = tokio::task::spawn_blocking(move || serve.wait_with_output().unwrap()).await.unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains(&format!("{domain} products: due, queued for the workers as request")), "{text}");
+    sim.shutdown().await;
+}
