@@ -407,7 +407,7 @@ async fn serve_with_workers_queues_the_due_flows_and_its_workers_run_each_once()
         let out = shopsync_run(dir.path(), &["shop", "set", &domain, key, value]).await;
         assert!(out.status.success(), "{}", stderr(&out));
     }
-    let mut serve = shopsync(dir.path())
+    let serve = shopsync(dir.path())
         .args(["serve", "--no-listen", "--workers", "1"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
