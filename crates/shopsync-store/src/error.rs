@@ -2,6 +2,42 @@ use std::path::PathBuf;
 
 use shopsync_core::remedy::{RemedyAction, RemedyStep};
 
+/// What the database driver reported, kept as the cause of a [`StoreError`] without naming the driver's types, so
+/// the engine and the front-ends depend on the store's errors only, whichever backend runs.
+#[derive(Debug)]
+pub struct BackendError(Box<dyn std::error::Error + Send + Sync + 'static>);
+
+impl BackendError {
+    /// Wraps any driver or migration error.
+    pub fn new(err: impl std::error::Error + Send + Sync + 'static) -> BackendError {
+        BackendError(Box::new(err))
+    }
+}
+
+impl std::fmt::Display for BackendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for BackendError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl From<sqlx::Error> for BackendError {
+    fn from(err: sqlx::Error) -> Self {
+        BackendError::new(err)
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for BackendError {
+    fn from(err: sqlx::migrate::MigrateError) -> Self {
+        BackendError::new(err)
+    }
+}
+
 /// What went wrong in the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -9,23 +45,23 @@ pub enum StoreError {
         "cannot open the shopsync database at {path}: {source}. Check that the data directory exists and is \
          writable (set it with --data-dir or SHOPSYNC_DATA_DIR)"
     )]
-    Open { path: PathBuf, source: sqlx::Error },
+    Open { path: PathBuf, source: BackendError },
     #[error(
         "cannot bring the database at {path} up to date: {source}. The file may come from a newer shopsync or be \
          damaged; keep a copy and use a matching shopsync version"
     )]
-    Migrate { path: PathBuf, source: sqlx::migrate::MigrateError },
+    Migrate { path: PathBuf, source: BackendError },
     #[error(
         "cannot connect to the PostgreSQL database {target}: {source}. Check that the server runs and accepts this \
          user, and that the address (--database-url or SHOPSYNC_DATABASE_URL) is right"
     )]
-    Connect { target: String, source: sqlx::Error },
+    Connect { target: String, source: BackendError },
     #[error(
         "cannot bring the PostgreSQL database {target} up to date: {source}. It may have been migrated by a newer \
          shopsync, or its user may lack the right to create tables; use a matching shopsync version or a user \
          that owns the database"
     )]
-    MigrateDatabase { target: String, source: sqlx::migrate::MigrateError },
+    MigrateDatabase { target: String, source: BackendError },
     #[error("the shop {0} is already connected")]
     ShopExists(String),
     #[error("there is no shop {0}")]
@@ -73,8 +109,12 @@ pub enum StoreError {
          then run this command again"
     )]
     Busy,
+    /// A write met a unique key already held: callers that race on purpose (two processes creating the same
+    /// sales order) read this as "the other one won".
+    #[error("the database refused a duplicate: {0}")]
+    Duplicate(BackendError),
     #[error("database error: {0}")]
-    Database(sqlx::Error),
+    Database(BackendError),
 }
 
 impl StoreError {
@@ -120,10 +160,12 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Database(db) if db.code().as_deref() == Some(PG_READ_ONLY) => Some(SQLITE_READONLY),
             _ => None,
         };
+        let unique = matches!(&err, sqlx::Error::Database(db) if db.is_unique_violation());
         match code {
             Some(SQLITE_READONLY) => StoreError::ReadOnly,
             Some(SQLITE_BUSY) => StoreError::Busy,
-            _ => StoreError::Database(err),
+            _ if unique => StoreError::Duplicate(err.into()),
+            _ => StoreError::Database(err.into()),
         }
     }
 }

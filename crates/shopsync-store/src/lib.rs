@@ -52,7 +52,7 @@ pub use customers::{
     Address, CUSTOMER_FIELDS, Customer, CustomerField, CustomerLink, CustomerQuery, CustomerResolution, CustomerStore,
     CustomerTemplate, MatchedBy, NewCustomer, ShopifyCustomerInput, missing_required_fields,
 };
-pub use error::StoreError;
+pub use error::{BackendError, StoreError};
 pub use jobs::{Job, JobDay, JobProcess, JobStatus, JobStore, JobTrigger, under_lease};
 pub use logs::{Capture, CaptureInput, LogStore, RequestLogEntry, RequestLogFilter};
 pub use orders::{

@@ -67,7 +67,7 @@ impl PgStore {
     /// Connects without touching the schema: for tools that report on a database before changing it.
     pub async fn connect_only(url: &str) -> Result<PgStore> {
         let target = redact_url(url);
-        let connect_err = |source| StoreError::Connect { target: target.clone(), source };
+        let connect_err = |source: sqlx::Error| StoreError::Connect { target: target.clone(), source: source.into() };
         let options = PgConnectOptions::from_str(url)
             .map_err(connect_err)?
             .application_name("shopsync")
@@ -90,7 +90,7 @@ impl PgStore {
         MIGRATOR
             .run(&self.pool)
             .await
-            .map_err(|source| StoreError::MigrateDatabase { target: self.target.clone(), source })?;
+            .map_err(|source| StoreError::MigrateDatabase { target: self.target.clone(), source: source.into() })?;
         Ok(self.applied_migrations().await?.len().saturating_sub(before))
     }
 

@@ -67,7 +67,7 @@ impl std::fmt::Debug for SqliteStore {
 impl SqliteStore {
     /// Opens (creating it if needed) the database at `path` and brings its schema up to date.
     pub async fn open(path: &Path) -> Result<SqliteStore> {
-        let open_err = |source| StoreError::Open { path: path.to_path_buf(), source };
+        let open_err = |source: sqlx::Error| StoreError::Open { path: path.to_path_buf(), source: source.into() };
         create_private_file(path).map_err(|err| open_err(sqlx::Error::Io(err)))?;
         let options = SqliteConnectOptions::from_str("sqlite:")
             .map_err(open_err)?
@@ -90,7 +90,10 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(open_err)?;
-        MIGRATOR.run(&pool).await.map_err(|source| StoreError::Migrate { path: path.to_path_buf(), source })?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|source| StoreError::Migrate { path: path.to_path_buf(), source: source.into() })?;
         let identity = FileIdentity::of(path).map_err(|err| open_err(sqlx::Error::Io(err)))?;
         Ok(SqliteStore { pool, path: path.to_path_buf(), identity })
     }
@@ -101,7 +104,7 @@ impl SqliteStore {
         let store = SqliteStore::open(path).await?;
         store.pool.close().await;
         let options = SqliteConnectOptions::from_str("sqlite:")
-            .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?
+            .map_err(|source| StoreError::Open { path: path.to_path_buf(), source: source.into() })?
             .filename(path)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
@@ -112,7 +115,7 @@ impl SqliteStore {
             .max_connections(4)
             .connect_with(options)
             .await
-            .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+            .map_err(|source| StoreError::Open { path: path.to_path_buf(), source: source.into() })?;
         Ok(SqliteStore { pool, ..store })
     }
 
@@ -139,7 +142,7 @@ impl SqliteStore {
     /// it read-only when its `-shm` is there; without one the file is opened `immutable`, which needs no lock
     /// file in the directory.
     pub async fn open_read_only(path: &Path) -> Result<SqliteStore> {
-        let open_err = |source| StoreError::Open { path: path.to_path_buf(), source };
+        let open_err = |source: sqlx::Error| StoreError::Open { path: path.to_path_buf(), source: source.into() };
         let mut wal = path.as_os_str().to_owned();
         wal.push("-wal");
         let has_wal = std::fs::metadata(PathBuf::from(wal)).is_ok_and(|m| m.len() > 0);

@@ -359,7 +359,7 @@ impl OrderStore for PgStore {
             }
             // The unique key is the guarantee; the check above only avoids spending a number. A writer that got
             // past it (another process, a deferred transaction) lands here and gets the order that won.
-            Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => {
+            Err(StoreError::Duplicate(_)) => {
                 tx.rollback().await?;
                 let existing = self
                     .sales_order_for(shop_id, shopify_order_id)
