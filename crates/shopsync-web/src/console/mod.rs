@@ -303,9 +303,8 @@ pub(crate) fn refuse(status: StatusCode, message: &str) -> Response {
 /// An engine error as a page: what happened, why and what to do.
 pub(crate) fn failure(error: &SyncError) -> Response {
     let status = match error {
-        SyncError::Store(shopsync_store::StoreError::ShopNotFound(_)) | SyncError::UnknownShop(_) => {
-            StatusCode::NOT_FOUND
-        }
+        SyncError::Store(shopsync_store::StoreError::ShopNotFound(_) | shopsync_store::StoreError::NotFound { .. })
+        | SyncError::UnknownShop(_) => StatusCode::NOT_FOUND,
         SyncError::Invalid(_) => StatusCode::BAD_REQUEST,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };

@@ -292,3 +292,15 @@ async fn queue_on_the_shop_card_stores_one_request_however_often_it_is_pressed()
     let refused = me.post(&path, &[]).await;
     assert_eq!(refused.status(), 403, "no CSRF token, no request");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_order_or_log_entry_that_does_not_exist_is_a_404_that_says_so() {
+    let server = Server::start(empty()).await;
+    add_user(&server, "olivia", UserRole::Viewer).await;
+    let me = login(&server, "olivia").await;
+    for path in [format!("/orders/{}/999999", server.shop.domain), "/logs/999999".to_string()] {
+        let answer = me.get(&path).await;
+        assert_eq!(answer.status(), 404, "{path}");
+        assert!(answer.text().await.unwrap().contains("not found"), "{path}");
+    }
+}
