@@ -180,7 +180,8 @@ async fn run(options: &Options, processes: usize) -> Figures {
     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
     let (commits_before, inserted_before) = database_counters(&mut conn, &name).await;
     // The orders are placed last, just before the workers start: their latency is the queue's, not the setup's.
-    let mut placed: HashMap<String, SystemTime> = HashMap::new();
+    // Keyed by shop and order id: each simulator numbers its orders from the same start.
+    let mut placed: HashMap<(String, String), SystemTime> = HashMap::new();
     for (shop, sim) in sims.iter().enumerate() {
         for n in 0..options.orders {
             let spec = OrderSpec {
@@ -194,7 +195,7 @@ async fn run(options: &Options, processes: usize) -> Figures {
                 ..OrderSpec::default()
             };
             let order = sim.control().create_order(&spec).expect("the simulator places the order");
-            placed.insert(order.id, SystemTime::now());
+            placed.insert((sim.shop_domain().to_string(), order.id), SystemTime::now());
         }
         sim.control().set_faults(Faults { latency_ms: options.latency_ms, ..Faults::default() });
         sim.control().reset_stats();
@@ -240,9 +241,9 @@ async fn run(options: &Options, processes: usize) -> Figures {
         .fetch_one(&mut conn)
         .await
         .unwrap();
-    let imported: Vec<(String, f64)> = sqlx::query_as(
-        "SELECT shopify_order_id, extract(epoch FROM created_at)::float8 FROM sales_orders \
-         WHERE shopify_order_id IS NOT NULL",
+    let imported: Vec<(String, String, f64)> = sqlx::query_as(
+        "SELECT s.domain, so.shopify_order_id, extract(epoch FROM so.created_at)::float8 FROM sales_orders so \
+         JOIN shops s ON s.id = so.shop_id WHERE so.shopify_order_id IS NOT NULL",
     )
     .fetch_all(&mut conn)
     .await
@@ -250,8 +251,9 @@ async fn run(options: &Options, processes: usize) -> Figures {
     conn.close().await.ok();
     let mut latencies: Vec<f64> = imported
         .iter()
-        .filter_map(|(id, at)| {
-            let placed = placed.get(id)?.duration_since(SystemTime::UNIX_EPOCH).ok()?.as_secs_f64();
+        .filter_map(|(shop, id, at)| {
+            let placed =
+                placed.get(&(shop.clone(), id.clone()))?.duration_since(SystemTime::UNIX_EPOCH).ok()?.as_secs_f64();
             Some(at - placed)
         })
         .collect();

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use shopify_sim::order_ops::{AddressSpec, LineSpec, OrderSpec};
-use shopify_sim::{Faults, Seed, SimConfig, SimHandle, Simulator};
+use shopify_sim::{BucketConfig, Faults, Seed, SimConfig, SimHandle, Simulator};
 use sqlx::Connection;
 
 use crate::{run_async, run_with_stdin, shopsync, stderr, stdout};
@@ -17,8 +17,10 @@ use crate::{run_async, run_with_stdin, shopsync, stderr, stdout};
 const SHOPS: usize = 20;
 const ORDERS_PER_SHOP: usize = 6;
 const WORKER_PROCESSES: usize = 3;
-/// The flows queued for every shop: the orders import, and a product sync beside it.
-const FLOWS: [&str; 2] = ["orders", "products"];
+/// The flows queued for every shop: the orders import, and the customers' beside it (both read from Shopify).
+const FLOWS: [&str; 2] = ["orders", "customers"];
+/// A small cost bucket per shop, so two processes spending one shop's bucket at once would be answered THROTTLED.
+const BUCKET: BucketConfig = BucketConfig { maximum_available: 15.0, restore_rate: 5.0 };
 /// The whole test's guard against a hang; it says nothing about speed.
 const GIVE_UP: Duration = Duration::from_secs(100);
 
@@ -214,10 +216,11 @@ async fn three_worker_processes_do_twenty_shops_queued_runs_once_though_one_is_k
             connection.await;
         }
     }
-    let mut orders: BTreeMap<String, String> = BTreeMap::new();
+    // Keyed by shop and order id: each simulator numbers its orders from the same start.
+    let mut orders: BTreeSet<(String, String)> = BTreeSet::new();
     for (shop, sim) in sims.iter().enumerate() {
         for id in place_orders(sim, shop) {
-            orders.insert(id, sim.shop_domain().to_string());
+            orders.insert((sim.shop_domain().to_string(), id));
         }
         // Every answer a little slow, so runs overlap and a worker is caught mid-run.
         sim.control().set_faults(Faults { latency_ms: 60, ..Faults::default() });
@@ -303,19 +306,34 @@ async fn three_worker_processes_do_twenty_shops_queued_runs_once_though_one_is_k
 
     // Every order placed in "Shopify" became exactly one sales order.
     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-    let counted: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT shopify_order_id, COUNT(*) FROM sales_orders WHERE shopify_order_id IS NOT NULL GROUP BY 1",
+    let counted: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT s.domain, so.shopify_order_id, COUNT(*) FROM sales_orders so JOIN shops s ON s.id = so.shop_id \
+         WHERE so.shopify_order_id IS NOT NULL GROUP BY 1, 2",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    // One running request per shop: no two of a shop's runs overlapped in time, whatever their flows (as
+    // `shopsync jobs --shop SHOP` shows their start and end), the killed worker's abandoned run aside.
+    let overlapping: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT s.domain, a.kind, b.kind FROM jobs a JOIN jobs b ON b.shop_id = a.shop_id AND b.id > a.id \
+         JOIN shops s ON s.id = a.shop_id \
+         WHERE a.status = 'succeeded' AND b.status = 'succeeded' \
+         AND a.started_at < b.finished_at AND b.started_at < a.finished_at",
     )
     .fetch_all(&mut conn)
     .await
     .unwrap();
     conn.close().await.unwrap();
-    let counted: BTreeMap<String, i64> = counted.into_iter().collect();
+    let counted: BTreeMap<(String, String), i64> =
+        counted.into_iter().map(|(shop, id, count)| ((shop, id), count)).collect();
     let twice: Vec<_> = counted.iter().filter(|(_, n)| **n > 1).collect();
     assert!(twice.is_empty(), "orders imported twice: {twice:?}\n{logs_text}");
-    let missing: Vec<_> = orders.iter().filter(|(id, _)| !counted.contains_key(*id)).collect();
+    let missing: Vec<_> = orders.iter().filter(|order| !counted.contains_key(*order)).collect();
     assert!(missing.is_empty(), "orders that became no sales order: {missing:?}\n{logs_text}");
     assert_eq!(counted.len(), orders.len(), "sales orders of no placed order: {counted:?}");
+
+    assert!(overlapping.is_empty(), "runs of one shop at once: {overlapping:?}\n{logs_text}");
 
     // No shop was answered THROTTLED: each shop's requests came from one process at a time, whose budget knew them.
     let throttled: BTreeMap<&str, u64> =
