@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use shopify_sim::order_ops::{AddressSpec, LineSpec, OrderSpec};
-use shopify_sim::{BucketConfig, Faults, Seed, SimConfig, SimHandle, Simulator};
+use shopify_sim::{Faults, Seed, SimConfig, SimHandle, Simulator};
 use sqlx::Connection;
 
 use crate::{run_async, run_with_stdin, shopsync, stderr, stdout};
@@ -19,8 +19,6 @@ const ORDERS_PER_SHOP: usize = 6;
 const WORKER_PROCESSES: usize = 3;
 /// The flows queued for every shop: the orders import, and the customers' beside it (both read from Shopify).
 const FLOWS: [&str; 2] = ["orders", "customers"];
-/// A small cost bucket per shop, so two processes spending one shop's bucket at once would be answered THROTTLED.
-const BUCKET: BucketConfig = BucketConfig { maximum_available: 15.0, restore_rate: 5.0 };
 /// The whole test's guard against a hang; it says nothing about speed.
 const GIVE_UP: Duration = Duration::from_secs(100);
 
