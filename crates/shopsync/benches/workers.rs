@@ -26,8 +26,8 @@ I-100,Everyday Hoodie,active,Fabrikam,Size,S,HOOD-S,
 I-100,,,,,M,HOOD-M,
 ";
 const PRICES: &str = "sku,price,compare_at_price\nHOOD-S,49.00,\nHOOD-M,49.00,\n";
-/// The flows queued per shop.
-const FLOWS: [&str; 2] = ["orders", "products"];
+/// The flows queued per shop: both read from Shopify (a product sync with nothing to change sends nothing).
+const FLOWS: [&str; 2] = ["orders", "customers"];
 
 struct Options {
     shops: usize,
