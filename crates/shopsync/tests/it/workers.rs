@@ -221,7 +221,7 @@ async fn three_worker_processes_do_twenty_shops_queued_runs_once_though_one_is_k
             orders.insert((sim.shop_domain().to_string(), id));
         }
         // Every answer a little slow, so runs overlap and a worker is caught mid-run.
-        sim.control().set_faults(Faults { latency_ms: 60, ..Faults::default() });
+        sim.control().set_faults(Faults { latency_ms: 150, ..Faults::default() });
         sim.control().reset_stats();
     }
     for sim in &sims {
