@@ -41,8 +41,9 @@ pub trait QueueStore: Send + Sync {
     /// Queues a run of `flow` for the shop, unless one is queued already: returns the request and whether it was
     /// already waiting (coalesced).
     async fn enqueue_request(&self, shop_id: i64, flow: &str, trigger: &str) -> Result<(JobRequest, bool)>;
-    /// Claims the oldest request due at `now` whose shop and flow no other worker holds, for `worker` until
-    /// `lease_until`; a claimed request whose lease lapsed (its worker died) is claimed again.
+    /// Claims the oldest request due at `now` whose shop no other worker holds (one running request per shop,
+    /// whatever the flow: Shopify's rate limit is per shop, and each process budgets only its own requests), for
+    /// `worker` until `lease_until`; a claimed request whose lease lapsed (its worker died) is claimed again.
     async fn claim_request(&self, worker: &str, now: &str, lease_until: &str) -> Result<Option<JobRequest>>;
     /// Extends a claim while its run goes on; `false` when the claim is no longer this worker's.
     async fn renew_claim(&self, id: i64, worker: &str, lease_until: &str) -> Result<bool>;

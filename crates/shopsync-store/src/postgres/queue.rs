@@ -3,8 +3,13 @@
 //!
 //! A claim does not take the global write lock (see the backend's overview): it runs in a transaction of its own
 //! that locks the request it takes with `FOR UPDATE SKIP LOCKED`, so workers claiming at the same moment take
-//! different requests instead of queueing behind each other. One run per shop and flow is kept by a
-//! transaction-level advisory lock on the shop and flow, taken without waiting before the claim is written.
+//! different requests instead of queueing behind each other. One running request per shop, whatever its flow, is
+//! kept by a transaction-level advisory lock on the shop, taken without waiting before the claim is written.
+//!
+//! Why per shop and not per shop and flow: Shopify's cost bucket is per shop (per app and shop), and each process
+//! models only its own requests in its cost budget. While one claim at a time exists for a shop, every request to
+//! that shop comes from the one process holding it, so that process's budget is the whole truth and no THROTTLED
+//! answer comes from two processes spending the same bucket. It costs one check per claim, nothing per request.
 
 use async_trait::async_trait;
 
@@ -17,7 +22,7 @@ const COLUMNS: &str = "id, shop_id, flow, trigger, status, attempts, ts_text(run
                        ts_text(updated_at) AS updated_at";
 
 /// How many due requests one claim looks at before it gives up until the next poll: each one passed over is a
-/// shop and flow another worker is claiming at that very moment.
+/// shop another worker is claiming at that very moment.
 const CLAIM_TRIES: usize = 16;
 
 #[async_trait]
@@ -53,44 +58,44 @@ impl QueueStore for PgStore {
 
     async fn claim_request(&self, worker: &str, now: &str, lease_until: &str) -> Result<Option<JobRequest>> {
         let mut tx = self.pool.begin().await?;
-        // Shops and flows passed over because another worker holds them right now.
+        // Shops passed over because another worker is claiming for them right now.
         let mut held_shops: Vec<i64> = Vec::new();
-        let mut held_flows: Vec<String> = Vec::new();
         for _ in 0..CLAIM_TRIES {
-            // The oldest due request nobody else is locking; a request another claimer has locked is skipped, not
-            // waited for.
-            let candidate: Option<(i64, i64, String)> = sqlx::query_as(
-                "SELECT r.id, r.shop_id, r.flow FROM job_requests r \
+            // The oldest due request of a shop without a live claim that nobody else is locking; a request another
+            // claimer has locked is skipped, not waited for.
+            let candidate: Option<(i64, i64)> = sqlx::query_as(
+                "SELECT r.id, r.shop_id FROM job_requests r \
                  WHERE ((r.status = 'queued' AND r.run_after <= $1::timestamptz) \
                      OR (r.status = 'claimed' AND r.claimed_until < $1::timestamptz)) \
-                 AND NOT EXISTS (SELECT 1 FROM job_requests o WHERE o.shop_id = r.shop_id AND o.flow = r.flow \
+                 AND NOT EXISTS (SELECT 1 FROM job_requests o WHERE o.shop_id = r.shop_id \
                      AND o.id <> r.id AND o.status = 'claimed' AND o.claimed_until >= $1::timestamptz) \
-                 AND NOT EXISTS (SELECT 1 FROM UNNEST($2::bigint[], $3::text[]) AS h(shop_id, flow) \
-                     WHERE h.shop_id = r.shop_id AND h.flow = r.flow) \
+                 AND r.shop_id <> ALL($2::bigint[]) \
                  ORDER BY r.run_after, r.id LIMIT 1 \
                  FOR UPDATE OF r SKIP LOCKED",
             )
             .bind(now)
             .bind(&held_shops)
-            .bind(&held_flows)
             .fetch_optional(&mut *tx)
             .await?;
-            let Some((id, shop_id, flow)) = candidate else { break };
-            // A shop and flow can have two due requests (a lapsed claim and a queued request): the row lock alone
-            // would let two workers take one each. The advisory lock on the shop and flow, held to commit, lets
-            // one claimer at a time decide for it; the claim below then reads anew whether it is free.
-            let mine: bool =
-                sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtext('shopsync.queue'), hashtext($1))")
-                    .bind(format!("{shop_id}/{flow}"))
-                    .fetch_one(&mut *tx)
-                    .await?;
+            let Some((id, shop_id)) = candidate else { break };
+            // A shop can have several due requests (other flows, a lapsed claim beside a queued request): the row
+            // lock alone would let two workers take one each. The advisory lock on the shop, held to commit, lets
+            // one claimer at a time decide for it; the claim below then reads anew whether the shop is free (its
+            // statement starts after any claim committed by the lock's previous holder, so it sees that claim).
+            // Keyed by the shop alone; two shops whose ids hash alike only make one wait for the next poll.
+            let mine: bool = sqlx::query_scalar(
+                "SELECT pg_try_advisory_xact_lock(hashtext('shopsync.queue'), hashtext($1::bigint::text))",
+            )
+            .bind(shop_id)
+            .fetch_one(&mut *tx)
+            .await?;
             let claimed: Option<JobRequest> = if mine {
                 sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "UPDATE job_requests SET status = 'claimed', claimed_by = $1, claimed_until = $3::timestamptz, \
                      attempts = attempts + 1, updated_at = $2::timestamptz \
                      WHERE id = $4 AND NOT EXISTS (SELECT 1 FROM job_requests o \
-                         WHERE o.shop_id = job_requests.shop_id AND o.flow = job_requests.flow \
-                         AND o.id <> job_requests.id AND o.status = 'claimed' AND o.claimed_until >= $2::timestamptz) \
+                         WHERE o.shop_id = job_requests.shop_id AND o.id <> job_requests.id \
+                         AND o.status = 'claimed' AND o.claimed_until >= $2::timestamptz) \
                      RETURNING {COLUMNS}"
                 )))
                 .bind(worker)
@@ -107,7 +112,6 @@ impl QueueStore for PgStore {
                 return Ok(Some(claimed));
             }
             held_shops.push(shop_id);
-            held_flows.push(flow);
         }
         tx.commit().await?;
         Ok(None)

@@ -41,13 +41,15 @@ impl QueueStore for SqliteStore {
 
     async fn claim_request(&self, worker: &str, now: &str, lease_until: &str) -> Result<Option<JobRequest>> {
         let mut tx = self.write().await?;
-        // Under the write lock: the choice and the claim are one step, so two workers never take one request.
+        // Under the write lock: the choice and the claim are one step, so two workers never take one request. A shop
+        // with a live claim is passed over whatever the flow asked for: one running request per shop, so the shop's
+        // requests to Shopify come from one process at a time and that process's cost budget sees all of them.
         let claimed: Option<JobRequest> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "UPDATE job_requests SET status = 'claimed', claimed_by = ?1, claimed_until = ?3, \
              attempts = attempts + 1, updated_at = ?2 \
              WHERE id = (SELECT r.id FROM job_requests r \
                  WHERE ((r.status = 'queued' AND r.run_after <= ?2) OR (r.status = 'claimed' AND r.claimed_until < ?2)) \
-                 AND NOT EXISTS (SELECT 1 FROM job_requests o WHERE o.shop_id = r.shop_id AND o.flow = r.flow \
+                 AND NOT EXISTS (SELECT 1 FROM job_requests o WHERE o.shop_id = r.shop_id \
                      AND o.id <> r.id AND o.status = 'claimed' AND o.claimed_until >= ?2) \
                  ORDER BY r.run_after, r.id LIMIT 1) \
              RETURNING {COLUMNS}"

@@ -174,4 +174,71 @@ mod queue {
         let stored = store.job_requests(None, 10).await.unwrap();
         assert_eq!((stored[0].status.as_str(), stored[0].error.as_deref()), ("failed", Some("token revoked")));
     }
+
+    /// Shopify's cost bucket is per shop and each process budgets only its own requests: a shop with a live claim
+    /// is passed over whatever flow is asked for, so a shop's requests come from one process at a time.
+    #[tokio::test]
+    async fn a_shop_with_a_live_claim_is_not_claimed_again_for_any_flow_until_it_ends_or_its_lease_lapses() {
+        let (store, _dir) = fresh_store().await;
+        let a = store.add_shop(&new_shop("a.myshopify.com")).await.unwrap();
+        let b = store.add_shop(&new_shop("b.myshopify.com")).await.unwrap();
+        let (a_orders, _) = store.enqueue_request(a.id, "orders", "manual").await.unwrap();
+        let (a_products, _) = store.enqueue_request(a.id, "products", "manual").await.unwrap();
+        let (b_orders, _) = store.enqueue_request(b.id, "orders", "manual").await.unwrap();
+        let now = shopsync_core::time::now_text();
+        let lease = "2999-01-01T00:00:00.000000Z";
+
+        let first = store.claim_request("w1", &now, lease).await.unwrap().expect("due now");
+        assert_eq!(first.id, a_orders.id, "the oldest request first");
+        let second = store.claim_request("w2", &now, lease).await.unwrap().expect("shop b is free");
+        assert_eq!(second.id, b_orders.id, "a's products wait for a's orders run: another shop goes first");
+        assert!(store.claim_request("w3", &now, lease).await.unwrap().is_none(), "one running request per shop");
+
+        // A lapsed claim frees its shop, and the take-over is still one claim for the shop.
+        let past_lease = "3000-01-01T00:00:00.000000Z";
+        let taken_over = store.claim_request("w3", past_lease, "3000-01-01T00:01:00.000000Z").await.unwrap().unwrap();
+        assert_eq!(taken_over.id, a_orders.id, "the lapsed claim first, then nothing more of shop a");
+        let other = store.claim_request("w4", past_lease, "3000-01-01T00:01:00.000000Z").await.unwrap().unwrap();
+        assert_eq!(other.id, b_orders.id, "b's lapsed claim: b again, never a second run of a");
+        assert!(store.claim_request("w5", past_lease, LATER).await.unwrap().is_none());
+
+        let done = RequestOutcome::Done { job_id: None };
+        assert!(store.finish_request(a_orders.id, "w3", &done).await.unwrap());
+        let next = store.claim_request("w5", past_lease, LATER).await.unwrap().expect("shop a is free again");
+        assert_eq!(next.id, a_products.id);
+    }
+
+    /// Claims racing from many workers at once (separate connections on PostgreSQL) never hold one shop twice.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn workers_claiming_at_once_never_hold_two_requests_of_one_shop() {
+        let (store, _dir) = fresh_store().await;
+        let mut shops = Vec::new();
+        for n in 0..4 {
+            let shop = store.add_shop(&new_shop(&format!("s{n}.myshopify.com"))).await.unwrap();
+            for flow in ["orders", "products", "inventory", "customers"] {
+                store.enqueue_request(shop.id, flow, "manual").await.unwrap();
+            }
+            shops.push(shop.id);
+        }
+        let now = shopsync_core::time::now_text();
+        let mut claims = tokio::task::JoinSet::new();
+        for worker in 0..12 {
+            let (store, now) = (store.clone(), now.clone());
+            claims.spawn(async move { store.claim_request(&format!("w{worker}"), &now, LATER).await.unwrap() });
+        }
+        let mut held: Vec<i64> = Vec::new();
+        while let Some(claimed) = claims.join_next().await {
+            if let Some(request) = claimed.unwrap() {
+                assert!(!held.contains(&request.shop_id), "shop {} claimed twice at once", request.shop_id);
+                held.push(request.shop_id);
+            }
+        }
+        // Whatever the race left unclaimed, claiming on until nothing is due ends with each shop held once.
+        while let Some(request) = store.claim_request("late", &now, LATER).await.unwrap() {
+            assert!(!held.contains(&request.shop_id), "shop {} claimed twice", request.shop_id);
+            held.push(request.shop_id);
+        }
+        held.sort_unstable();
+        assert_eq!(held, shops, "every shop runs one request, none two");
+    }
 }

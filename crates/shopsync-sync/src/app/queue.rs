@@ -2,8 +2,10 @@
 //! take the requests.
 //!
 //! A request lives in the store (`QueueStore`), so it survives a stop, a crash and a restart. A worker claims the
-//! oldest request that is due and whose shop and flow no other worker holds, for a lease of [`LEASE`] that it
-//! renews every [`RENEW_EVERY`] while the run goes on; a worker that dies lets its lease lapse and another worker
+//! oldest request that is due and whose shop no other worker holds (one running request per shop, whatever the
+//! flow: Shopify's cost bucket is per shop and each process budgets only its own requests, so a shop served by one
+//! process at a time is a shop whose budget is exact), for a lease of [`LEASE`] that it renews every
+//! [`RENEW_EVERY`] while the run goes on; a worker that dies lets its lease lapse and another worker
 //! takes the request again, the flow resuming from its last checkpoint. How a run ended decides what follows:
 //! done; tried again after a backoff (a passing failure; the flow running in another process); or failed for good
 //! (after [`MAX_ATTEMPTS`], or at once when Shopify refused access or a setting stops it: retrying could not help,
@@ -25,6 +27,23 @@ use crate::{Engine, FlowSummary, NoProgress, SyncError};
 pub const LEASE: Duration = Duration::from_secs(60);
 /// How often a running worker renews its claim.
 pub const RENEW_EVERY: Duration = Duration::from_secs(15);
+/// Replaces [`LEASE`] (whole seconds), so tests can let a killed worker's claim lapse without waiting a minute.
+pub const LEASE_ENV: &str = "SHOPSYNC_QUEUE_LEASE_SECS";
+
+/// The lease of this process's claims: [`LEASE`], or the seconds [`LEASE_ENV`] names.
+fn lease() -> Duration {
+    std::env::var(LEASE_ENV)
+        .ok()
+        .and_then(|secs| secs.trim().parse::<u64>().ok())
+        .filter(|secs| *secs > 0)
+        .map_or(LEASE, Duration::from_secs)
+}
+
+/// How often a claim of `lease` is renewed: [`RENEW_EVERY`], or a quarter of a shorter lease so a live run never
+/// lets its claim lapse.
+fn renew_every(lease: Duration) -> Duration {
+    RENEW_EVERY.min(lease / 4)
+}
 /// Runs of one request before it is given up.
 pub const MAX_ATTEMPTS: i64 = 5;
 /// How long a request waits when its flow runs in another process.
@@ -94,7 +113,7 @@ pub fn worker_name(number: usize) -> String {
 /// Claims one due request and runs it; `None` when nothing is due.
 pub async fn work_once(engine: &Engine, worker: &str) -> Result<Option<WorkDone>, SyncError> {
     let now = Timestamp::now();
-    let lease = |from: Timestamp| shopsync_core::time::to_text(from + signed(LEASE));
+    let lease = |from: Timestamp| shopsync_core::time::to_text(from + signed(lease()));
     let store = engine.store();
     let Some(request) = store.claim_request(worker, &shopsync_core::time::to_text(now), &lease(now)).await? else {
         return Ok(None);
@@ -154,10 +173,11 @@ async fn run_request(
     };
     let store = engine.store().clone();
     let (id, worker_name) = (request.id, worker.to_string());
+    let lease = lease();
     let renewal = tokio::spawn(async move {
         loop {
-            tokio::time::sleep(RENEW_EVERY).await;
-            let until = shopsync_core::time::to_text(Timestamp::now() + signed(LEASE));
+            tokio::time::sleep(renew_every(lease)).await;
+            let until = shopsync_core::time::to_text(Timestamp::now() + signed(lease));
             match store.renew_claim(id, &worker_name, &until).await {
                 Ok(true) => {}
                 Ok(false) => break,

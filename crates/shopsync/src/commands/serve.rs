@@ -57,9 +57,9 @@ pub struct WorkerArgs {
 }
 
 pub const WORKER_HELP: &str = "\
-Workers claim queued runs from the database, one run per shop and flow at a time across every process: on
-PostgreSQL a claim skips requests another worker holds (FOR UPDATE SKIP LOCKED), so workers on several machines
-never wait on each other. A claim is a lease renewed while the run goes on; a worker killed mid-run lets it lapse
+Workers claim queued runs from the database, one run per shop at a time across every process (Shopify's rate
+limit is per shop, and a shop served by one process at a time stays within it): on PostgreSQL a claim skips
+requests another worker holds (FOR UPDATE SKIP LOCKED), so workers on several machines never wait on each other. A claim is a lease renewed while the run goes on; a worker killed mid-run lets it lapse
 and another takes the request over, the flow resuming from its last checkpoint. Ctrl-C or SIGTERM stops after the
 runs in progress. `shopsync queue list` shows what was taken by which worker (host:pid:number).";
 

@@ -14,6 +14,7 @@ mod security;
 mod shop;
 mod sync;
 mod webhooks;
+mod workers;
 
 use std::io::Write;
 use std::path::Path;

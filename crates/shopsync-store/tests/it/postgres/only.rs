@@ -51,9 +51,10 @@ const WRITE_LOCK: i64 = 0x73686f7073796e63;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_workers_claim_different_requests_and_none_twice() {
     let (store, db) = fresh_pg().await;
-    let shop = store.add_shop(&new_shop("a.myshopify.com")).await.unwrap();
+    // Twenty shops, a request each: one running request per shop, so every request can be claimed at once.
     for n in 0..20 {
-        store.enqueue_request(shop.id, &format!("flow-{n:02}"), "manual").await.unwrap();
+        let shop = store.add_shop(&new_shop(&format!("s{n:02}.myshopify.com"))).await.unwrap();
+        store.enqueue_request(shop.id, "orders", "manual").await.unwrap();
     }
     // Two worker processes: a store, and so a connection pool, each.
     let other = PgStore::connect(&db.url).await.unwrap();
@@ -78,7 +79,7 @@ async fn concurrent_workers_claim_different_requests_and_none_twice() {
     let all: BTreeSet<i64> = first.iter().chain(&second).copied().collect();
     assert_eq!(first.len() + second.len(), 20, "every request claimed once: {first:?} {second:?}");
     assert_eq!(all.len(), 20, "no request claimed by both: {first:?} {second:?}");
-    let stored = store.job_requests(Some(shop.id), 50).await.unwrap();
+    let stored = store.job_requests(None, 50).await.unwrap();
     assert!(stored.iter().all(|r| r.status == "claimed" && r.attempts == 1), "{stored:?}");
 }
 
@@ -86,8 +87,10 @@ async fn concurrent_workers_claim_different_requests_and_none_twice() {
 async fn a_claim_skips_a_request_another_claimer_has_locked_and_does_not_wait_for_writers() {
     let (store, _db) = fresh_pg().await;
     let shop = store.add_shop(&new_shop("a.myshopify.com")).await.unwrap();
+    let other_shop = store.add_shop(&new_shop("b.myshopify.com")).await.unwrap();
     let (oldest, _) = store.enqueue_request(shop.id, "orders", "manual").await.unwrap();
-    let (next, _) = store.enqueue_request(shop.id, "products", "manual").await.unwrap();
+    // Another shop's: a request of the same shop would wait for the oldest's run (one running request per shop).
+    let (next, _) = store.enqueue_request(other_shop.id, "orders", "manual").await.unwrap();
     // Another process is in the middle of claiming the oldest request, and a writer holds the write lock.
     let mut busy = store.pool().begin().await.unwrap();
     sqlx::query("SELECT id FROM job_requests WHERE id = $1 FOR UPDATE")
