@@ -5,13 +5,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use shopify_sim::order_ops::{AddressSpec, LineSpec, OrderSpec};
 use shopify_sim::{Faults, Seed, SimConfig, SimHandle, Simulator};
 use sqlx::Connection;
 
+use crate::database::FreshDatabase;
 use crate::{run_async, run_with_stdin, shopsync, stderr, stdout};
 
 const SHOPS: usize = 20;
@@ -29,53 +29,6 @@ I-100,,,,,M,HOOD-M,
 ";
 
 const PRICES: &str = "sku,price,compare_at_price\nHOOD-S,49.00,\nHOOD-M,49.00,\n";
-
-/// The PostgreSQL server's address, naming a database that exists (tests create theirs next to it).
-fn admin_url() -> String {
-    std::env::var("SHOPSYNC_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
-}
-
-/// A database of its own for one test, dropped (with any connection left) when the guard goes.
-pub struct FreshDatabase {
-    pub name: String,
-    pub url: String,
-}
-
-impl FreshDatabase {
-    pub async fn create() -> FreshDatabase {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let admin = admin_url();
-        let name = format!("shopsync_cli_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|err| {
-            panic!("PostgreSQL at {admin} is needed for this test (scripts/test starts one): {err}")
-        });
-        // One statement each: PostgreSQL runs several sent together in one transaction, which these refuse.
-        for statement in [format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), format!("CREATE DATABASE {name}")] {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(statement)).execute(&mut conn).await.expect("create the test database");
-        }
-        let base = admin.rsplit_once('/').map(|(base, _)| base.to_string()).unwrap_or(admin.clone());
-        FreshDatabase { url: format!("{base}/{name}"), name }
-    }
-}
-
-impl Drop for FreshDatabase {
-    fn drop(&mut self) {
-        let name = self.name.clone();
-        // The test's runtime is going away: drop the database from a thread with a runtime of its own.
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
-            runtime.block_on(async {
-                let mut conn = sqlx::PgConnection::connect(&admin_url()).await.ok()?;
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                    .execute(&mut conn)
-                    .await
-                    .ok()
-            })
-        });
-        let _ = dropped.join();
-    }
-}
 
 /// The binary on the shared data directory (its key file) and the PostgreSQL hub.
 fn hub(dir: &Path, url: &str) -> Command {
@@ -172,7 +125,7 @@ fn worker_logs(logs: &Path) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn three_worker_processes_do_twenty_shops_queued_runs_once_though_one_is_killed_mid_run_unthrottled() {
     let started = Instant::now();
-    let db = FreshDatabase::create().await;
+    let db = FreshDatabase::create();
     let url = db.url.clone();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
