@@ -10,8 +10,11 @@
 //! processed when the run that covers it ended well; an event stored but not processed (serve stopped, the run
 //! failed) is picked up by [`Intake::resume`] at the next start.
 //!
-//! The runner is in-process: the stored events are its only durable state. A front-end (the web crate) calls
-//! this module and holds no sync logic of its own.
+//! The runner is in-process: the stored events are its only durable state. Serve with workers makes the intake
+//! hand each run to the durable queue instead ([`Intake::with_queue`]): the event is marked processed once its run
+//! is queued (joining a run of the shop and flow already waiting), and a worker of any process sharing the
+//! database runs it, one run per shop at a time, so a shop's Shopify requests keep coming from one process. A
+//! front-end (the web crate) calls this module and holds no sync logic of its own.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -89,6 +92,8 @@ pub struct Intake {
     /// Connected shops by domain, read again after [`SHOP_CACHE_FOR`]: a delivery costs no shop lookup.
     shops: Mutex<HashMap<String, (i64, Instant)>>,
     tasks: TaskTracker,
+    /// Runs go onto the durable queue for the workers instead of running here.
+    queue_runs: bool,
 }
 
 impl std::fmt::Debug for Intake {
@@ -100,11 +105,21 @@ impl std::fmt::Debug for Intake {
 impl Intake {
     /// An intake running its work on `engine`; must be created inside a tokio runtime.
     pub fn new(engine: Arc<Engine>) -> Arc<Intake> {
+        Intake::build(engine, false)
+    }
+
+    /// An intake that queues each run for the queue's workers (serve with workers) instead of running it here.
+    pub fn with_queue(engine: Arc<Engine>) -> Arc<Intake> {
+        Intake::build(engine, true)
+    }
+
+    fn build(engine: Arc<Engine>, queue_runs: bool) -> Arc<Intake> {
         Arc::new(Intake {
             engine,
             slots: Mutex::new(HashMap::new()),
             shops: Mutex::new(HashMap::new()),
             tasks: TaskTracker::new(),
+            queue_runs,
         })
     }
 
@@ -280,6 +295,11 @@ impl Intake {
         }
         if !flow.enabled(&shop.settings) {
             tracing::info!(shop = domain, %flow, "webhook left alone: the flow is switched off");
+            return Ok(());
+        }
+        if self.queue_runs {
+            let queued = crate::app::queue::enqueue(&self.engine, domain, flow, JobTrigger::Webhook).await?;
+            tracing::info!(shop = domain, %flow, request = queued.request.id, joined = queued.coalesced, "webhook run queued");
             return Ok(());
         }
         let summary = run_flow(&self.engine, &shop, flow, JobTrigger::Webhook, BulkChoice::Auto, &NoProgress).await?;

@@ -90,8 +90,9 @@ pub const SERVE_HELP: &str = "\
 Each flow runs when its schedule is due: `shopsync shop set SHOP schedule.orders \"every 15m\"` (default every
 3 hours; `off` stops it). Shops that are disabled or have allow-background-sync off are left alone, and so is
 a flow whose sync-* setting is off. Every run is a job with trigger `schedule`: `shopsync jobs --shop SHOP`.
-With workers (--workers N, default 2) a due flow is queued for them (`shopsync queue list`), so the workers of
-any process sharing the database run it; with --once or --workers 0 it runs in this process.
+With workers (--workers N, default 2) a due flow, and a webhook's run, is queued for them (`shopsync queue list`),
+so the workers of any process sharing the database run it, one run per shop at a time; with --once or
+--workers 0 it runs in this process.
 Shopify's webhooks are received on --listen at /webhooks/shopify (set the app's secret with `shopsync app set`);
 each starts its flow at once, as a job with trigger `webhook`.
 Exit codes: 0 stopped normally, or --once ran cleanly; with --once also 5 some records were held or skipped
@@ -121,7 +122,8 @@ pub async fn run(data_dir: &DataDir, args: ServeArgs) -> anyhow::Result<ExitCode
     let web = if args.once || args.no_listen {
         None
     } else {
-        Some(start_web(&engine, only.as_deref(), args.listen, &stop).await?)
+        // With workers, webhook runs go onto the queue like the schedules', so one worker runs a shop at a time.
+        Some(start_web(&engine, only.as_deref(), args.listen, &stop, args.workers > 0).await?)
     };
     let workers = if args.once { Vec::new() } else { start_workers(&engine, args.workers, &stop) };
     let mut housekept: Option<std::time::Instant> = None;
@@ -186,6 +188,7 @@ async fn start_web(
     only: Option<&str>,
     listen: SocketAddr,
     stop: &tokio::sync::watch::Receiver<bool>,
+    queue_runs: bool,
 ) -> anyhow::Result<(tokio::task::JoinHandle<std::io::Result<()>>, Arc<Intake>)> {
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|err| crate::exit::Failure {
         code: 1,
@@ -196,7 +199,7 @@ async fn start_web(
     })?;
     let address = listener.local_addr()?;
     let verifier = engine.webhook_verifier().await?;
-    let intake = Intake::new(engine.clone());
+    let intake = if queue_runs { Intake::with_queue(engine.clone()) } else { Intake::new(engine.clone()) };
     println!("shopsync serve: listening on http://{address} (Shopify webhooks: POST /webhooks/shopify)");
     if verifier.is_none() {
         println!(

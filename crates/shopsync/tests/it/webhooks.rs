@@ -207,6 +207,10 @@ async fn an_order_placed_in_shopify_is_imported_by_serve_through_its_webhook_onc
     let scheduled: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE trigger = 'schedule'").fetch_one(&pool).await.unwrap();
     assert_eq!(scheduled, 0, "the schedules are off: the webhook did it");
+    // Serve has workers, so the run went through the durable queue, where any process's worker could take it.
+    let queued: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT flow, trigger, status FROM job_requests").fetch_all(&pool).await.unwrap();
+    assert_eq!(queued, [("orders".to_string(), "webhook".to_string(), "done".to_string())]);
     let secret = sim.client_secret().expose_secret().to_string();
     assert!(!out.contains(&secret) && !err.contains(&secret), "a secret was printed:\n{out}\n{err}");
     sim.shutdown().await;
@@ -313,12 +317,19 @@ async fn a_delivery_stored_but_not_run_before_serve_stopped_is_run_at_the_next_s
     }
     let serve = Serve::start(dir.path());
     let pool = db(dir.path()).await;
-    wait_until("the left-over event is processed", || async {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM webhook_events WHERE processed_at IS NOT NULL")
+    // Processed means its run is done or, with serve's workers, durably queued: wait for the run itself.
+    wait_until("the left-over event is processed and its run done", || async {
+        let processed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhook_events WHERE processed_at IS NOT NULL")
             .fetch_one(&pool)
             .await
-            .unwrap()
-            == 1
+            .unwrap();
+        let ran: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM jobs WHERE kind = 'orders' AND trigger = 'webhook' AND status = 'succeeded'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        processed == 1 && ran == 1
     })
     .await;
     let (status, out, err) = serve.stop().await;
