@@ -9,6 +9,11 @@
 //! Per run it prints: requests (jobs) per second and orders per second from the workers' start until the queue is
 //! empty; the 99th percentile of seconds from an order's placement to its sales order; THROTTLED answers over
 //! every shop; and the database's commits and rows inserted during the run (`pg_stat_database`).
+//!
+//! `--rate R --for S` measures the steady state instead of a backlog: with the workers running, orders are placed
+//! at R per second (round robin over the shops) for S seconds, and each placement queues its shop's order sync as
+//! its `orders/create` webhook would through serve (`shopsync queue add`, joining a run already waiting). The p99
+//! is then the time a buyer's order takes to become a sales order at that rate.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -34,10 +39,14 @@ struct Options {
     orders: usize,
     workers: usize,
     latency_ms: u64,
+    /// Steady state: orders placed per second while the workers run (0: a backlog placed before they start).
+    rate: u64,
+    /// Steady state: for how many seconds orders are placed.
+    seconds: u64,
 }
 
 fn options() -> Options {
-    let mut options = Options { shops: 50, orders: 10, workers: 2, latency_ms: 0 };
+    let mut options = Options { shops: 50, orders: 10, workers: 2, latency_ms: 0, rate: 0, seconds: 30 };
     let args: Vec<String> = std::env::args().collect();
     let number = |at: usize, name: &str| -> u64 {
         args.get(at + 1).and_then(|value| value.parse().ok()).unwrap_or_else(|| panic!("{name} needs a number"))
@@ -48,6 +57,8 @@ fn options() -> Options {
             "--orders" => options.orders = number(at, "--orders") as usize,
             "--workers" => options.workers = number(at, "--workers") as usize,
             "--latency" => options.latency_ms = number(at, "--latency"),
+            "--rate" => options.rate = number(at, "--rate"),
+            "--for" => options.seconds = number(at, "--for"),
             // `cargo bench` passes --bench; anything else is not this benchmark's.
             _ => {}
         }
@@ -182,8 +193,9 @@ async fn run(options: &Options, processes: usize) -> Figures {
     // The orders are placed last, just before the workers start: their latency is the queue's, not the setup's.
     // Keyed by shop and order id: each simulator numbers its orders from the same start.
     let mut placed: HashMap<(String, String), SystemTime> = HashMap::new();
+    let backlog = if options.rate == 0 { options.orders } else { 0 };
     for (shop, sim) in sims.iter().enumerate() {
-        for n in 0..options.orders {
+        for n in 0..backlog {
             let spec = OrderSpec {
                 lines: vec![LineSpec {
                     sku: Some(if n % 2 == 0 { "HOOD-S" } else { "HOOD-M" }.into()),
@@ -212,7 +224,9 @@ async fn run(options: &Options, processes: usize) -> Figures {
                 .unwrap()
         })
         .collect();
-    let requests = options.shops * FLOWS.len();
+    if options.rate > 0 {
+        place_steadily(options, &sims, data, &url, &mut placed).await;
+    }
     // Each poll below is a transaction of its own, counted in the commits: subtracted at the end.
     let mut polls = 0;
     loop {
@@ -236,6 +250,8 @@ async fn run(options: &Options, processes: usize) -> Figures {
         tokio::task::spawn_blocking(move || worker.wait().unwrap()).await.unwrap();
     }
     let (commits_after, inserted_after) = database_counters(&mut conn, &name).await;
+    let requests: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM job_requests").fetch_one(&mut conn).await.unwrap();
+    let requests = usize::try_from(requests).unwrap_or_default();
 
     let not_done: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM job_requests WHERE status <> 'done'")
         .fetch_one(&mut conn)
@@ -279,13 +295,54 @@ async fn run(options: &Options, processes: usize) -> Figures {
     }
 }
 
+/// Places orders at `options.rate` per second over the shops, round robin, for `options.seconds`, queueing each
+/// shop's order sync after its order as the order's webhook would.
+async fn place_steadily(
+    options: &Options,
+    sims: &[SimHandle],
+    data: &Path,
+    url: &str,
+    placed: &mut HashMap<(String, String), SystemTime>,
+) {
+    let total = options.rate * options.seconds;
+    let every = Duration::from_secs_f64(1.0 / options.rate as f64);
+    let start = Instant::now();
+    let mut queueing = Vec::new();
+    for n in 0..total {
+        let due = start + every * u32::try_from(n).unwrap_or(u32::MAX);
+        tokio::time::sleep_until(tokio::time::Instant::from_std(due)).await;
+        let sim = &sims[usize::try_from(n).unwrap_or_default() % sims.len()];
+        let spec = OrderSpec {
+            lines: vec![LineSpec { sku: Some("HOOD-S".into()), quantity: 1, ..LineSpec::default() }],
+            address: AddressSpec { country: Some("DE".into()), ..AddressSpec::default() },
+            email: Some(format!("steady{n}@example.com")),
+            ..OrderSpec::default()
+        };
+        let order = sim.control().create_order(&spec).expect("the simulator places the order");
+        placed.insert((sim.shop_domain().to_string(), order.id), SystemTime::now());
+        let (data, url, shop) = (data.to_path_buf(), url.to_string(), sim.shop_domain().to_string());
+        queueing.push(tokio::spawn(async move { ok(&data, &url, &["queue", "add", "--shop", &shop, "orders"]).await }));
+    }
+    for queued in queueing {
+        queued.await.unwrap();
+    }
+}
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let options = options();
-    println!(
-        "{} shops x {} orders, flows {FLOWS:?}, {} workers per process, {} ms simulated latency; PostgreSQL",
-        options.shops, options.orders, options.workers, options.latency_ms
-    );
+    if options.rate > 0 {
+        println!(
+            "{} shops, {} orders/s placed for {} s (each queueing its shop's order sync), {} workers per process, {} ms \
+             simulated latency; PostgreSQL",
+            options.shops, options.rate, options.seconds, options.workers, options.latency_ms
+        );
+    } else {
+        println!(
+            "{} shops x {} orders, flows {FLOWS:?}, {} workers per process, {} ms simulated latency; PostgreSQL",
+            options.shops, options.orders, options.workers, options.latency_ms
+        );
+    }
     println!(
         "{:>9} {:>8} {:>8} {:>8} {:>9} {:>8} {:>9} {:>8} {:>9} {:>8}",
         "processes",
