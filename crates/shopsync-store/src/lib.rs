@@ -6,8 +6,10 @@
 //!
 //! [`Store`] is split by area into smaller traits ([`ShopStore`], [`LogStore`], [`JobStore`] ...) that the
 //! engine asks for; a backend implements them all. SQLite ([`SqliteStore`]) is the embedded default: one file,
-//! WAL journal, migrations embedded in the binary and applied when the store opens. Each backend keeps its own
-//! SQL and migrations (`migrations/<backend>/`), so a PostgreSQL backend can come later behind the same trait.
+//! WAL journal, migrations embedded in the binary and applied when the store opens. PostgreSQL ([`PgStore`]) carries
+//! a hub shared by many processes and machines. Each backend keeps its own SQL and migrations
+//! (`migrations/<backend>/`); the conformance suite in `tests/it/` runs every test on both. [`copy`] moves a SQLite
+//! hub into PostgreSQL.
 //!
 //! The store never calls the network, and it never sees a secret in clear: access tokens and client secrets
 //! arrive sealed ([`shopsync_core::secret`]) and leave sealed.
