@@ -50,9 +50,9 @@ fn the_demo_serves_the_console_with_a_one_time_operator_login() {
     let data = dir.path().join("demo");
     let mut child =
         shopsync(&data).arg("demo").stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
-    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let (mut url, mut login) = (None, None);
-    for line in lines {
+    for line in lines.by_ref() {
         let line = line.unwrap();
         if let Some(rest) = line.strip_prefix("Web console: ") {
             url = Some(rest.trim().to_string());
@@ -62,6 +62,9 @@ fn the_demo_serves_the_console_with_a_one_time_operator_login() {
             break;
         }
     }
+    // The demo goes on printing after the login line: keep reading, since a closed pipe would end it (SIGPIPE)
+    // while the console is being asked for its pages.
+    let drained = std::thread::spawn(move || lines.for_each(drop));
     let url = url.expect("the demo prints the console's URL");
     let address = url.strip_prefix("http://127.0.0.1:").map(|port| format!("127.0.0.1:{port}")).expect("on 127.0.0.1");
     assert!(login.is_some());
@@ -69,6 +72,7 @@ fn the_demo_serves_the_console_with_a_one_time_operator_login() {
     assert!(get(&address, "/").contains("location: /login"), "the console needs the login");
     child.kill().unwrap();
     child.wait().unwrap();
+    drained.join().unwrap();
     let users = run(shopsync(&data).args(["admin", "users"]));
     assert!(stdout(&users).contains("demo") && stdout(&users).contains("operator"), "{}", stdout(&users));
 }
