@@ -1,4 +1,4 @@
-//! Moving a hub from SQLite to PostgreSQL without loss (`shopsync db copy`).
+//! Moving a hub from SQLite to PostgreSQL without loss (the CLI's database copy).
 //!
 //! Every table is copied row by row with its ids, inside one PostgreSQL transaction that commits only when each
 //! table's row count and checksum read back from PostgreSQL equal the ones read from SQLite; anything else rolls

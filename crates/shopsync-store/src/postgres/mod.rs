@@ -1,4 +1,4 @@
-//! The PostgreSQL backend, for hubs that outgrow one machine: many `shopsync serve` and `shopsync worker`
+//! The PostgreSQL backend, for hubs that outgrow one machine: many serve and worker
 //! processes, on one or many machines, share one database.
 //!
 //! It implements the same [`crate::Store`] traits as the SQLite backend, with its own migrations
