@@ -1,12 +1,13 @@
 //! Items and their variants: reading, query conditions, and the planning and writing of an item batch.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use sqlx::postgres::PgArguments;
 use sqlx::{Arguments, AssertSqlSafe, PgConnection};
 
 use super::rows::{ITEM_COLUMNS, ItemRow, SkuOwnerRow, VARIANT_COLUMNS, VariantRow};
-use crate::catalog::{FilterField, FilterOp, Item, ItemInput, ItemQuery, ItemsUpsert, SkuOwner, Variant, WeightUnit};
+use crate::catalog::{FilterField, FilterOp, Item, ItemInput, ItemQuery, SkuOwner, Variant, WeightUnit};
+use crate::decide::catalog::{self as decide, ItemsPlan};
 use crate::postgres::now;
 use crate::{Result, StoreError};
 
@@ -136,18 +137,6 @@ pub(super) fn item_conditions(query: &ItemQuery, with_paging: bool) -> (String, 
     (conditions.join(" AND "), binds)
 }
 
-/// What writing a batch of items takes, decided against the stored rows.
-pub(super) struct ItemsPlan {
-    pub(super) summary: ItemsUpsert,
-    /// New and changed items, as the rows the upsert statement writes.
-    pub(super) items: Vec<ItemWrite>,
-    /// New and changed variants, keyed by their item's number (ids of new items are known only once written).
-    pub(super) variants: Vec<(String, VariantWrite)>,
-    pub(super) removed_variant_ids: Vec<i64>,
-    /// Kept variants whose SKU changes: their SKU is set aside first so SKUs can move between variants.
-    pub(super) moving_variant_ids: Vec<i64>,
-}
-
 /// An item row to write, its times in the store's text form.
 pub(super) struct ItemWrite {
     number: String,
@@ -178,8 +167,8 @@ pub(super) struct VariantWrite {
     at: String,
 }
 
-pub(super) async fn plan_items(conn: &mut PgConnection, items: &[ItemInput]) -> Result<ItemsPlan> {
-    check_batch_keys(items)?;
+pub(super) async fn plan_items<'a>(conn: &mut PgConnection, items: &'a [ItemInput]) -> Result<ItemsPlan<'a>> {
+    decide::check_items_batch(items)?;
     let numbers: Vec<String> = items.iter().map(|item| item.number.clone()).collect();
     let rows: Vec<ItemRow> =
         sqlx::query_as(AssertSqlSafe(format!("SELECT {ITEM_COLUMNS} FROM items i WHERE i.number = ANY($1)")))
@@ -207,76 +196,13 @@ pub(super) async fn plan_items(conn: &mut PgConnection, items: &[ItemInput]) -> 
     .fetch_optional(&mut *conn)
     .await?;
     if let Some((sku, owner)) = taken {
-        return Err(StoreError::Conflict(format!(
-            "SKU {sku} belongs to item {owner}; a SKU can be on one variant only"
-        )));
+        return Err(decide::sku_taken(&sku, &owner));
     }
 
-    let now = now();
-    let mut plan = ItemsPlan {
-        summary: ItemsUpsert::default(),
-        items: Vec::new(),
-        variants: Vec::new(),
-        removed_variant_ids: Vec::new(),
-        moving_variant_ids: Vec::new(),
-    };
-    for input in items {
-        let existing = stored.get(&input.number);
-        let stored_variants: HashMap<&str, &Variant> =
-            existing.map(|item| item.variants.iter().map(|v| (v.code.as_str(), v)).collect()).unwrap_or_default();
-        let mut variants_changed = false;
-        for variant in &input.variants {
-            match stored_variants.get(variant.code.as_str()) {
-                None => {
-                    plan.summary.variants.created += 1;
-                    variants_changed = true;
-                }
-                Some(old) if variant_differs(old, variant) => {
-                    plan.summary.variants.updated += 1;
-                    variants_changed = true;
-                    if old.sku != variant.sku {
-                        plan.moving_variant_ids.push(old.id);
-                    }
-                }
-                Some(_) => {
-                    plan.summary.variants.unchanged += 1;
-                    continue;
-                }
-            }
-            plan.variants.push((input.number.clone(), variant_row(variant, &now)));
-        }
-        let kept: HashSet<&str> = input.variants.iter().map(|v| v.code.as_str()).collect();
-        if let Some(item) = existing {
-            for old in item.variants.iter().filter(|v| !kept.contains(v.code.as_str())) {
-                plan.removed_variant_ids.push(old.id);
-                plan.summary.variants_removed += 1;
-                variants_changed = true;
-            }
-        }
-        let (created_at, updated_at, marked) = match existing {
-            None => {
-                plan.summary.items.created += 1;
-                (now.clone(), now.clone(), input.marked.unwrap_or(false))
-            }
-            Some(item) => {
-                let content_changed = variants_changed || item_differs(item, input);
-                let marked = input.marked.unwrap_or(item.marked);
-                if !content_changed && marked == item.marked {
-                    plan.summary.items.unchanged += 1;
-                    continue;
-                }
-                plan.summary.items.updated += 1;
-                // Marking is not content: it alone leaves updated_at where it was.
-                let updated_at = if content_changed { now.clone() } else { item.updated_at.clone() };
-                (item.created_at.clone(), updated_at, marked)
-            }
-        };
-        plan.items.push(item_row(input, marked, created_at, updated_at)?);
-    }
-    Ok(plan)
+    Ok(decide::plan_items(&stored, items, now()))
 }
 
-pub(super) async fn write_items(conn: &mut PgConnection, plan: &ItemsPlan) -> Result<()> {
+pub(super) async fn write_items(conn: &mut PgConnection, plan: &ItemsPlan<'_>) -> Result<()> {
     if !plan.removed_variant_ids.is_empty() {
         sqlx::query("DELETE FROM item_variants WHERE id = ANY($1)")
             .bind(&plan.removed_variant_ids)
@@ -293,7 +219,11 @@ pub(super) async fn write_items(conn: &mut PgConnection, plan: &ItemsPlan) -> Re
     if plan.items.is_empty() {
         return Ok(());
     }
-    let items = &plan.items;
+    let items = plan
+        .items
+        .iter()
+        .map(|item| item_row(item.input, item.marked, item.created_at.clone(), item.updated_at.clone()))
+        .collect::<Result<Vec<ItemWrite>>>()?;
     let texts = |f: fn(&ItemWrite) -> &String| items.iter().map(f).cloned().collect::<Vec<String>>();
     let optional = |f: fn(&ItemWrite) -> &Option<String>| items.iter().map(f).cloned().collect::<Vec<_>>();
     let ids: Vec<(i64, String)> = sqlx::query_as(
@@ -342,12 +272,12 @@ pub(super) async fn write_items(conn: &mut PgConnection, plan: &ItemsPlan) -> Re
     let id_of: HashMap<String, i64> = ids.into_iter().map(|(id, number)| (number, id)).collect();
     let mut item_ids = Vec::with_capacity(plan.variants.len());
     for (number, _) in &plan.variants {
-        let item_id = id_of.get(number).ok_or_else(|| {
+        let item_id = id_of.get(*number).ok_or_else(|| {
             StoreError::Corrupt(format!("item {number} was written but the database did not return its id"))
         })?;
         item_ids.push(*item_id);
     }
-    let variants: Vec<&VariantWrite> = plan.variants.iter().map(|(_, v)| v).collect();
+    let variants: Vec<VariantWrite> = plan.variants.iter().map(|(_, v)| variant_row(v, &plan.now)).collect();
     let texts = |f: fn(&VariantWrite) -> &String| variants.iter().map(|v| f(v).clone()).collect::<Vec<String>>();
     let optional = |f: fn(&VariantWrite) -> &Option<String>| variants.iter().map(|v| f(v).clone()).collect::<Vec<_>>();
     sqlx::query(
@@ -379,58 +309,6 @@ pub(super) async fn write_items(conn: &mut PgConnection, plan: &ItemsPlan) -> Re
     })?;
     Ok(())
 }
-/// Refuses a batch where two items share a number, two variants share a SKU, or an item repeats a code.
-pub(super) fn check_batch_keys(items: &[ItemInput]) -> Result<()> {
-    let mut numbers = HashSet::new();
-    let mut skus = HashMap::new();
-    for item in items {
-        if !numbers.insert(item.number.as_str()) {
-            return Err(StoreError::Conflict(format!("item {} is given twice in one batch", item.number)));
-        }
-        if item.option_names.len() > 3 {
-            return Err(StoreError::Conflict(format!("item {} has more than three options", item.number)));
-        }
-        let mut codes = HashSet::new();
-        for variant in &item.variants {
-            if let Some(other) = skus.insert(variant.sku.as_str(), item.number.as_str()) {
-                return Err(StoreError::Conflict(format!(
-                    "SKU {} is given for items {other} and {} in one batch",
-                    variant.sku, item.number
-                )));
-            }
-            if !codes.insert(variant.code.as_str()) {
-                return Err(StoreError::Conflict(format!(
-                    "item {} has two variants with code {}",
-                    item.number, variant.code
-                )));
-            }
-        }
-    }
-    Ok(())
-}
-
-pub(super) fn item_differs(stored: &Item, input: &ItemInput) -> bool {
-    stored.name != input.name
-        || stored.description != input.description
-        || stored.status != input.status
-        || stored.item_group != input.item_group
-        || stored.vendor != input.vendor
-        || stored.product_type != input.product_type
-        || stored.inventory_tracked != input.inventory_tracked
-        || stored.weight != input.weight
-        || stored.weight_unit != input.weight_unit
-        || stored.option_names != input.option_names
-        || stored.images != input.images
-        || stored.tags != input.tags
-}
-
-pub(super) fn variant_differs(stored: &Variant, input: &crate::catalog::VariantInput) -> bool {
-    stored.sku != input.sku
-        || stored.barcode != input.barcode
-        || stored.option_values != input.option_values
-        || stored.position != input.position
-}
-
 pub(super) fn item_row(input: &ItemInput, marked: bool, created_at: String, updated_at: String) -> Result<ItemWrite> {
     let option = |n: usize| input.option_names.get(n).cloned();
     Ok(ItemWrite {

@@ -11,7 +11,8 @@ use sqlx::{AssertSqlSafe, PgConnection};
 
 use super::filters::{address_json, normalize_time};
 use super::payments::{link_children, save_refunds, save_returns, save_transactions};
-use super::sales_orders::{apply_update, content_hash, insert_line_rows, line_json};
+use super::sales_orders::{apply_update, insert_line_rows, line_json};
+use crate::decide::orders::{SalesOrderDecision, StoredSalesOrder, conflict_note, content_hash, decide};
 use crate::orders::{
     OrderEvaluation, OrderRefundInput, OrderReturnInput, OrderStatus, OrderTransactionInput, RecheckEvent,
     SalesOrderChange, SavedEvaluation, ShopifyOrderInput,
@@ -74,23 +75,29 @@ pub(super) async fn save_page(
             }
             (Some(input), Some(so)) => {
                 let hash = content_hash(input);
-                let change = if so.content_hash.as_deref() == Some(hash.as_str()) {
-                    quiet_updates.push(json!({
-                        "id": so.id,
-                        "payment_status": input.payment_status,
-                        "payment_terms": input.payment_terms,
-                        "shopify_updated_at": input.shopify_updated_at.as_deref().map(normalize_time),
-                    }));
-                    if so.has_conflict {
-                        // Shopify's content matches the sales order again (an edit undone): nothing to settle.
-                        settled.push(so.id);
+                let stored = StoredSalesOrder {
+                    content_hash: so.content_hash.as_deref(),
+                    shipped: so.shipped,
+                    has_conflict: so.has_conflict,
+                };
+                let change = match decide(stored, &hash) {
+                    SalesOrderDecision::Unchanged { settles_conflict } => {
+                        quiet_updates.push(json!({
+                            "id": so.id,
+                            "payment_status": input.payment_status,
+                            "payment_terms": input.payment_terms,
+                            "shopify_updated_at": input.shopify_updated_at.as_deref().map(normalize_time),
+                        }));
+                        if settles_conflict {
+                            settled.push(so.id);
+                        }
+                        SalesOrderChange::Unchanged
                     }
-                    SalesOrderChange::Unchanged
-                } else if so.shipped > 0 {
-                    write_conflict_note(conn, so.id, order, now).await?;
-                    SalesOrderChange::Conflict
-                } else {
-                    apply_update(conn, so.id, input, now).await?
+                    SalesOrderDecision::Conflict => {
+                        write_conflict_note(conn, so.id, order, now).await?;
+                        SalesOrderChange::Conflict
+                    }
+                    SalesOrderDecision::Replace => apply_update(conn, so.id, input, now).await?,
                 };
                 (Some((so.id, so.number)), change)
             }
@@ -298,14 +305,7 @@ pub(super) async fn write_conflict_note(
     order: &ShopifyOrderInput,
     now: &str,
 ) -> Result<()> {
-    let note = format!(
-        "Shopify changed order {} after part of it shipped (Shopify updated it at {}): its lines, totals or addresses \
-         differ from this sales order, which was left as it is. Compare with the captured versions of the order, \
-         then settle the conflict: keep Shopify's version (applied, what shipped kept) or keep the back office's \
-         (the sales order as it is).",
-        order.name,
-        normalize_time(&order.updated_at)
-    );
+    let note = conflict_note(&order.name, &normalize_time(&order.updated_at));
     sqlx::query("UPDATE sales_orders SET conflict = $1, updated_at = $2::timestamptz WHERE id = $3")
         .bind(note)
         .bind(now)

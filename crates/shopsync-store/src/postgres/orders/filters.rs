@@ -3,15 +3,11 @@
 use std::collections::HashMap;
 
 use crate::customers::Address;
-use crate::orders::{LineKind, OrderFilter};
+use crate::orders::OrderFilter;
 use crate::{Result, StoreError};
 
 pub(super) fn found(rows: u64, what: &'static str, id: i64) -> Result<()> {
     if rows == 0 { Err(StoreError::NotFound { what, key: format!("id {id}") }) } else { Ok(()) }
-}
-
-pub(super) fn parse_kind(text: &str) -> Result<LineKind> {
-    LineKind::parse(text).ok_or_else(|| StoreError::Corrupt(format!("unknown sales order line kind `{text}`")))
 }
 
 pub(super) fn address_json(address: &Option<Address>) -> Result<Option<String>> {

@@ -9,7 +9,6 @@
 mod evaluations;
 mod filters;
 mod payments;
-mod rows;
 mod sales_orders;
 pub(super) use sales_orders::load_sales_orders;
 mod shipments;
@@ -20,6 +19,7 @@ use async_trait::async_trait;
 use sqlx::{AssertSqlSafe, PgConnection};
 
 use super::{PgStore, now};
+use crate::decide::orders::content_hash;
 use crate::orders::{
     ConflictResolution, ConflictResolutionInput, ConflictSide, NewShipment, OrderError, OrderEvaluation, OrderFilter,
     OrderKey, OrderRefund, OrderRefundInput, OrderReturn, OrderReturnInput, OrderStatus, OrderStore, OrderTransaction,
@@ -27,14 +27,13 @@ use crate::orders::{
     SalesOrderStatus, SalesOrderUpdate, SavedEvaluation, Shipment, ShipmentQuery, ShipmentSyncStatus, ShopifyOrder,
     ShopifyOrderInput, StoredOrderVersion, WebhookEventInput,
 };
+use crate::rows::orders as rows;
 use crate::{Result, StoreError};
 use evaluations::save_page;
 use filters::{found, last_of_each, limit_clause, normalize_time, order_conditions};
 use payments::{link_children, save_refunds, save_returns, save_transactions};
 use rows::{OrderRow, RefundRow};
-use sales_orders::{
-    apply_after_shipping, apply_update, content_hash, insert_sales_order, load_sales_order, sales_order_id_for,
-};
+use sales_orders::{apply_after_shipping, apply_update, insert_sales_order, load_sales_order, sales_order_id_for};
 use shipments::{insert_shipment, load_shipments};
 
 // Problems keep the order they were found in through order_errors.id (migration 0003), as SQLite's rowid does.

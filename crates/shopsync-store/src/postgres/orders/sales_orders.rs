@@ -3,12 +3,12 @@
 use std::collections::HashMap;
 
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use sqlx::{AssertSqlSafe, PgConnection};
 
 use super::filters::{address_json, normalize_time};
 use super::rows::{LineRow, SalesOrderRow};
 use super::{LINE_COLUMNS, SALES_ORDER_COLUMNS, next_number};
+use crate::decide::orders::{SalesOrderDecision, StoredSalesOrder, content_hash, decide};
 use crate::orders::{SalesOrder, SalesOrderChange, SalesOrderInput, SalesOrderLine, SalesOrderLineInput};
 use crate::{Result, StoreError};
 
@@ -131,7 +131,9 @@ pub(super) async fn apply_update(
     let (stored_hash, shipped) =
         row.ok_or_else(|| StoreError::NotFound { what: "sales order", key: format!("id {id}") })?;
     let hash = content_hash(order);
-    if stored_hash.as_deref() == Some(hash.as_str()) {
+    let stored = StoredSalesOrder { content_hash: stored_hash.as_deref(), shipped, has_conflict: false };
+    let decision = decide(stored, &hash);
+    if let SalesOrderDecision::Unchanged { .. } = decision {
         sqlx::query(
             "UPDATE sales_orders SET payment_status = $1, payment_terms = $2, shopify_updated_at = $3::timestamptz, \
              updated_at = $4::timestamptz WHERE id = $5 AND (payment_status IS DISTINCT FROM $1 \
@@ -146,7 +148,7 @@ pub(super) async fn apply_update(
         .await?;
         return Ok(SalesOrderChange::Unchanged);
     }
-    if shipped > 0 {
+    if decision == SalesOrderDecision::Conflict {
         return Ok(SalesOrderChange::Conflict);
     }
     sqlx::query(
@@ -293,25 +295,6 @@ pub(super) async fn apply_after_shipping(
     .execute(&mut *conn)
     .await?;
     Ok(())
-}
-
-/// The hash of what a sales order takes from Shopify, payment fields aside (they may change after shipping
-/// without anyone having to look).
-pub(super) fn content_hash(order: &SalesOrderInput) -> String {
-    let content = json!([
-        order.customer_id,
-        order.currency,
-        order.subtotal,
-        order.discount_total,
-        order.tax_total,
-        order.shipping_total,
-        order.total,
-        order.ship_to,
-        order.bill_to,
-        order.email,
-        order.lines,
-    ]);
-    hex::encode(Sha256::digest(content.to_string().as_bytes()))
 }
 
 pub(super) async fn load_sales_order(conn: &mut PgConnection, id: i64) -> Result<SalesOrder> {

@@ -1,12 +1,13 @@
 //! Items and their variants: reading, query conditions, and the planning and writing of an item batch.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde_json::{Value, json};
 use sqlx::{AssertSqlSafe, SqliteConnection};
 
 use super::rows::{ITEM_COLUMNS, ItemRow, SkuOwnerRow, VARIANT_COLUMNS, VariantRow};
-use crate::catalog::{FilterField, FilterOp, Item, ItemInput, ItemQuery, ItemsUpsert, SkuOwner, Variant, WeightUnit};
+use crate::catalog::{FilterField, FilterOp, Item, ItemInput, ItemQuery, SkuOwner, Variant, WeightUnit};
+use crate::decide::catalog::{self as decide, ItemsPlan};
 use crate::sqlite::now;
 use crate::{Result, StoreError};
 
@@ -113,20 +114,8 @@ pub(super) fn item_conditions(query: &ItemQuery, with_paging: bool) -> (String, 
     (conditions.join(" AND "), binds)
 }
 
-/// What writing a batch of items takes, decided against the stored rows.
-pub(super) struct ItemsPlan {
-    pub(super) summary: ItemsUpsert,
-    /// New and changed items, as the JSON rows the upsert statement reads.
-    pub(super) items: Vec<Value>,
-    /// New and changed variants, keyed by their item's number (ids of new items are known only once written).
-    pub(super) variants: Vec<(String, Value)>,
-    pub(super) removed_variant_ids: Vec<i64>,
-    /// Kept variants whose SKU changes: their SKU is set aside first so SKUs can move between variants.
-    pub(super) moving_variant_ids: Vec<i64>,
-}
-
-pub(super) async fn plan_items(conn: &mut SqliteConnection, items: &[ItemInput]) -> Result<ItemsPlan> {
-    check_batch_keys(items)?;
+pub(super) async fn plan_items<'a>(conn: &mut SqliteConnection, items: &'a [ItemInput]) -> Result<ItemsPlan<'a>> {
+    decide::check_items_batch(items)?;
     let numbers: Vec<String> = items.iter().map(|item| item.number.clone()).collect();
     let rows: Vec<ItemRow> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {ITEM_COLUMNS} FROM items i WHERE i.number IN (SELECT value FROM json_each(?))"
@@ -156,76 +145,13 @@ pub(super) async fn plan_items(conn: &mut SqliteConnection, items: &[ItemInput])
     .fetch_optional(&mut *conn)
     .await?;
     if let Some((sku, owner)) = taken {
-        return Err(StoreError::Conflict(format!(
-            "SKU {sku} belongs to item {owner}; a SKU can be on one variant only"
-        )));
+        return Err(decide::sku_taken(&sku, &owner));
     }
 
-    let now = now();
-    let mut plan = ItemsPlan {
-        summary: ItemsUpsert::default(),
-        items: Vec::new(),
-        variants: Vec::new(),
-        removed_variant_ids: Vec::new(),
-        moving_variant_ids: Vec::new(),
-    };
-    for input in items {
-        let existing = stored.get(&input.number);
-        let stored_variants: HashMap<&str, &Variant> =
-            existing.map(|item| item.variants.iter().map(|v| (v.code.as_str(), v)).collect()).unwrap_or_default();
-        let mut variants_changed = false;
-        for variant in &input.variants {
-            match stored_variants.get(variant.code.as_str()) {
-                None => {
-                    plan.summary.variants.created += 1;
-                    variants_changed = true;
-                }
-                Some(old) if variant_differs(old, variant) => {
-                    plan.summary.variants.updated += 1;
-                    variants_changed = true;
-                    if old.sku != variant.sku {
-                        plan.moving_variant_ids.push(old.id);
-                    }
-                }
-                Some(_) => {
-                    plan.summary.variants.unchanged += 1;
-                    continue;
-                }
-            }
-            plan.variants.push((input.number.clone(), variant_row(variant, &now)));
-        }
-        let kept: HashSet<&str> = input.variants.iter().map(|v| v.code.as_str()).collect();
-        if let Some(item) = existing {
-            for old in item.variants.iter().filter(|v| !kept.contains(v.code.as_str())) {
-                plan.removed_variant_ids.push(old.id);
-                plan.summary.variants_removed += 1;
-                variants_changed = true;
-            }
-        }
-        let (created_at, updated_at, marked) = match existing {
-            None => {
-                plan.summary.items.created += 1;
-                (now.clone(), now.clone(), input.marked.unwrap_or(false))
-            }
-            Some(item) => {
-                let content_changed = variants_changed || item_differs(item, input);
-                let marked = input.marked.unwrap_or(item.marked);
-                if !content_changed && marked == item.marked {
-                    plan.summary.items.unchanged += 1;
-                    continue;
-                }
-                plan.summary.items.updated += 1;
-                // Marking is not content: it alone leaves updated_at where it was.
-                let updated_at = if content_changed { now.clone() } else { item.updated_at.clone() };
-                (item.created_at.clone(), updated_at, marked)
-            }
-        };
-        plan.items.push(item_row(input, marked, &created_at, &updated_at)?);
-    }
-    Ok(plan)
+    Ok(decide::plan_items(&stored, items, now()))
 }
 
-pub(super) async fn write_items(conn: &mut SqliteConnection, plan: &ItemsPlan) -> Result<()> {
+pub(super) async fn write_items(conn: &mut SqliteConnection, plan: &ItemsPlan<'_>) -> Result<()> {
     if !plan.removed_variant_ids.is_empty() {
         sqlx::query("DELETE FROM item_variants WHERE id IN (SELECT value FROM json_each(?))")
             .bind(json!(plan.removed_variant_ids).to_string())
@@ -261,7 +187,15 @@ pub(super) async fn write_items(conn: &mut SqliteConnection, plan: &ItemsPlan) -
          tags = excluded.tags, marked_for_sync = excluded.marked_for_sync, updated_at = excluded.updated_at \
          RETURNING id, number",
     )
-    .bind(Value::Array(plan.items.clone()).to_string())
+    .bind(
+        Value::Array(
+            plan.items
+                .iter()
+                .map(|item| item_row(item.input, item.marked, &item.created_at, &item.updated_at))
+                .collect::<Result<Vec<_>>>()?,
+        )
+        .to_string(),
+    )
     .fetch_all(&mut *conn)
     .await?;
     if plan.variants.is_empty() {
@@ -269,11 +203,11 @@ pub(super) async fn write_items(conn: &mut SqliteConnection, plan: &ItemsPlan) -
     }
     let id_of: HashMap<String, i64> = ids.into_iter().map(|(id, number)| (number, id)).collect();
     let mut rows = Vec::with_capacity(plan.variants.len());
-    for (number, row) in &plan.variants {
-        let item_id = id_of.get(number).ok_or_else(|| {
+    for (number, variant) in &plan.variants {
+        let item_id = id_of.get(*number).ok_or_else(|| {
             StoreError::Corrupt(format!("item {number} was written but the database did not return its id"))
         })?;
-        let mut row = row.clone();
+        let mut row = variant_row(variant, &plan.now);
         row["item_id"] = json!(item_id);
         rows.push(row);
     }
@@ -297,58 +231,6 @@ pub(super) async fn write_items(conn: &mut SqliteConnection, plan: &ItemsPlan) -
         other => other.into(),
     })?;
     Ok(())
-}
-
-/// Refuses a batch where two items share a number, two variants share a SKU, or an item repeats a code.
-pub(super) fn check_batch_keys(items: &[ItemInput]) -> Result<()> {
-    let mut numbers = HashSet::new();
-    let mut skus = HashMap::new();
-    for item in items {
-        if !numbers.insert(item.number.as_str()) {
-            return Err(StoreError::Conflict(format!("item {} is given twice in one batch", item.number)));
-        }
-        if item.option_names.len() > 3 {
-            return Err(StoreError::Conflict(format!("item {} has more than three options", item.number)));
-        }
-        let mut codes = HashSet::new();
-        for variant in &item.variants {
-            if let Some(other) = skus.insert(variant.sku.as_str(), item.number.as_str()) {
-                return Err(StoreError::Conflict(format!(
-                    "SKU {} is given for items {other} and {} in one batch",
-                    variant.sku, item.number
-                )));
-            }
-            if !codes.insert(variant.code.as_str()) {
-                return Err(StoreError::Conflict(format!(
-                    "item {} has two variants with code {}",
-                    item.number, variant.code
-                )));
-            }
-        }
-    }
-    Ok(())
-}
-
-pub(super) fn item_differs(stored: &Item, input: &ItemInput) -> bool {
-    stored.name != input.name
-        || stored.description != input.description
-        || stored.status != input.status
-        || stored.item_group != input.item_group
-        || stored.vendor != input.vendor
-        || stored.product_type != input.product_type
-        || stored.inventory_tracked != input.inventory_tracked
-        || stored.weight != input.weight
-        || stored.weight_unit != input.weight_unit
-        || stored.option_names != input.option_names
-        || stored.images != input.images
-        || stored.tags != input.tags
-}
-
-pub(super) fn variant_differs(stored: &Variant, input: &crate::catalog::VariantInput) -> bool {
-    stored.sku != input.sku
-        || stored.barcode != input.barcode
-        || stored.option_values != input.option_values
-        || stored.position != input.position
 }
 
 pub(super) fn item_row(input: &ItemInput, marked: bool, created_at: &str, updated_at: &str) -> Result<Value> {

@@ -1,32 +1,19 @@
-//! The planning of a stock batch against the stored levels.
+//! The stored levels a stock batch is planned against (the plan itself: `crate::decide::catalog`).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use sqlx::SqliteConnection;
 
 use super::items::json_array;
-use crate::catalog::{StockInput, StockUpsert};
-use crate::{Result, StoreError};
+use crate::Result;
+use crate::catalog::StockInput;
+use crate::decide::catalog as decide;
 
-pub(super) struct StockPlan<'a> {
-    pub(super) summary: StockUpsert,
-    pub(super) writes: Vec<&'a StockInput>,
-}
+pub(super) use crate::decide::catalog::StockPlan;
 
 pub(super) async fn plan_stock<'a>(conn: &mut SqliteConnection, levels: &'a [StockInput]) -> Result<StockPlan<'a>> {
-    let mut seen = HashSet::new();
-    if let Some(dup) = levels.iter().find(|s| !seen.insert((s.warehouse.as_str(), s.sku.as_str()))) {
-        return Err(StoreError::Conflict(format!(
-            "SKU {} has two quantities for warehouse {} in one batch",
-            dup.sku, dup.warehouse
-        )));
-    }
-    let mut codes: Vec<String> = Vec::new();
-    for level in levels {
-        if !codes.contains(&level.warehouse) {
-            codes.push(level.warehouse.clone());
-        }
-    }
+    decide::check_stock_batch(levels)?;
+    let codes = decide::warehouse_codes(levels);
     let known: HashSet<String> =
         sqlx::query_scalar("SELECT code FROM warehouses WHERE code IN (SELECT value FROM json_each(?))")
             .bind(json_array(&codes))
@@ -44,23 +31,5 @@ pub(super) async fn plan_stock<'a>(conn: &mut SqliteConnection, levels: &'a [Sto
     .fetch_all(&mut *conn)
     .await?;
     let stored: HashMap<(String, String), i64> = rows.into_iter().map(|(w, sku, q)| ((w, sku), q)).collect();
-    let mut plan = StockPlan {
-        summary: StockUpsert {
-            warehouses_created: codes.into_iter().filter(|code| !known.contains(code)).collect(),
-            ..Default::default()
-        },
-        writes: Vec::new(),
-    };
-    for level in levels {
-        match stored.get(&(level.warehouse.clone(), level.sku.clone())) {
-            None => plan.summary.levels.created += 1,
-            Some(quantity) if *quantity == level.quantity => {
-                plan.summary.levels.unchanged += 1;
-                continue;
-            }
-            Some(_) => plan.summary.levels.updated += 1,
-        }
-        plan.writes.push(level);
-    }
-    Ok(plan)
+    Ok(decide::plan_stock(levels, codes, &known, &stored))
 }

@@ -8,7 +8,6 @@
 mod evaluations;
 mod filters;
 mod payments;
-mod rows;
 mod sales_orders;
 pub(super) use sales_orders::load_sales_orders;
 mod shipments;
@@ -19,6 +18,7 @@ use async_trait::async_trait;
 use sqlx::{AssertSqlSafe, SqliteConnection};
 
 use super::{SqliteStore, now};
+use crate::decide::orders::content_hash;
 use crate::orders::{
     ConflictResolution, ConflictResolutionInput, ConflictSide, NewShipment, OrderError, OrderEvaluation, OrderFilter,
     OrderKey, OrderRefund, OrderRefundInput, OrderReturn, OrderReturnInput, OrderStatus, OrderStore, OrderTransaction,
@@ -26,14 +26,13 @@ use crate::orders::{
     SalesOrderStatus, SalesOrderUpdate, SavedEvaluation, Shipment, ShipmentQuery, ShipmentSyncStatus, ShopifyOrder,
     ShopifyOrderInput, StoredOrderVersion, WebhookEventInput,
 };
+use crate::rows::orders as rows;
 use crate::{Result, StoreError};
 use evaluations::save_page;
 use filters::{found, limit_clause, normalize_time, order_conditions};
 use payments::{link_children, save_refunds, save_returns, save_transactions};
 use rows::{OrderRow, RefundRow};
-use sales_orders::{
-    apply_after_shipping, apply_update, content_hash, insert_sales_order, load_sales_order, sales_order_id_for,
-};
+use sales_orders::{apply_after_shipping, apply_update, insert_sales_order, load_sales_order, sales_order_id_for};
 use shipments::{insert_shipment, load_shipments};
 
 const ORDER_COLUMNS: &str = "o.shop_id, o.order_id, o.name, o.status, o.sales_order_id, so.number AS sales_order_number, \

@@ -4,10 +4,11 @@ use std::collections::BTreeMap;
 
 use sqlx::{AssertSqlSafe, SqliteConnection};
 
-use super::filters::{normalize_time, parse_kind};
+use super::filters::normalize_time;
 use super::rows::{ShipmentLineRow, ShipmentRow};
 use super::{SHIPMENT_COLUMNS, next_number};
 use crate::orders::{LineKind, NewShipment, SalesOrderStatus, Shipment, ShipmentLine, ShipmentSyncStatus};
+use crate::rows::orders::parse_kind;
 use crate::{Result, StoreError};
 
 pub(super) async fn insert_shipment(conn: &mut SqliteConnection, shipment: &NewShipment, now: &str) -> Result<i64> {
