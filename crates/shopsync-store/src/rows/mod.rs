@@ -5,4 +5,5 @@
 //! times) stays in `sqlite/` and `postgres/`.
 
 pub(crate) mod catalog;
+pub(crate) mod customers;
 pub(crate) mod orders;

@@ -8,9 +8,10 @@ use sqlx::{AssertSqlSafe, SqliteConnection};
 use super::orders::next_number;
 use super::{SqliteStore, now};
 use crate::customers::{
-    Address, Customer, CustomerLink, CustomerQuery, CustomerResolution, CustomerStore, CustomerTemplate, MatchedBy,
-    NewCustomer, ShopifyCustomerInput, missing_required_fields, normalize_email, normalize_phone,
+    Customer, CustomerLink, CustomerQuery, CustomerResolution, CustomerStore, CustomerTemplate, MatchedBy, NewCustomer,
+    ShopifyCustomerInput, missing_required_fields, normalize_email, normalize_phone,
 };
+use crate::rows::customers::{CustomerRow, LinkRow, LinkedRow, TemplateRow};
 use crate::{Result, StoreError};
 
 const CUSTOMER_COLUMNS: &str =
@@ -427,96 +428,6 @@ async fn save_link(
 /// Shopify timestamps in the store's form; a text that does not parse is kept as it is.
 fn normalize_time(text: &str) -> String {
     shopsync_core::time::normalize(text).unwrap_or_else(|_| text.to_string())
-}
-
-#[derive(sqlx::FromRow)]
-struct CustomerRow {
-    id: i64,
-    number: String,
-    name: String,
-    email: Option<String>,
-    phone: Option<String>,
-    addresses: String,
-    fields: String,
-    template_code: Option<String>,
-    created_at: String,
-    updated_at: String,
-}
-
-impl CustomerRow {
-    fn into_customer(self) -> Result<Customer> {
-        let addresses: Vec<Address> = serde_json::from_str(&self.addresses)?;
-        let fields: BTreeMap<String, String> = serde_json::from_str(&self.fields)?;
-        Ok(Customer {
-            id: self.id,
-            number: self.number,
-            name: self.name,
-            email: self.email,
-            phone: self.phone,
-            addresses,
-            fields,
-            template_code: self.template_code,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-        })
-    }
-}
-
-/// A link and its customer, read together.
-#[derive(sqlx::FromRow)]
-struct LinkedRow {
-    #[sqlx(flatten)]
-    link: LinkRow,
-    #[sqlx(flatten)]
-    customer: CustomerRow,
-}
-
-#[derive(sqlx::FromRow)]
-struct TemplateRow {
-    code: String,
-    description: String,
-    fields: String,
-    created_at: String,
-    updated_at: String,
-}
-
-impl TemplateRow {
-    fn into_template(self) -> Result<CustomerTemplate> {
-        Ok(CustomerTemplate {
-            code: self.code,
-            description: self.description,
-            fields: serde_json::from_str(&self.fields)?,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-        })
-    }
-}
-
-#[derive(sqlx::FromRow)]
-struct LinkRow {
-    shop_id: i64,
-    shopify_customer_id: String,
-    customer_id: i64,
-    matched_by: String,
-    shopify_updated_at: Option<String>,
-    shopify_hash: Option<String>,
-    linked_at: String,
-}
-
-impl LinkRow {
-    fn into_link(self) -> Result<CustomerLink> {
-        let matched_by = MatchedBy::parse(&self.matched_by)
-            .ok_or_else(|| StoreError::Corrupt(format!("unknown customer link kind `{}`", self.matched_by)))?;
-        Ok(CustomerLink {
-            shop_id: self.shop_id,
-            shopify_customer_id: self.shopify_customer_id,
-            customer_id: self.customer_id,
-            matched_by,
-            shopify_updated_at: self.shopify_updated_at,
-            shopify_hash: self.shopify_hash,
-            linked_at: self.linked_at,
-        })
-    }
 }
 
 /// Customers by id in the order of `ids`, in one statement (the feed reads pages of thousands).
