@@ -526,6 +526,14 @@ pub struct VariantLink {
     pub linked_at: String,
 }
 
+/// A Shopify product shipped outside the back office: its order lines are left out of sales orders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct OutsideProduct {
+    pub shopify_product_id: String,
+    pub title: String,
+    pub marked_at: String,
+}
+
 /// The quantity Shopify last accepted for a SKU at a location, so unchanged stock costs no call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct InventoryState {
@@ -648,6 +656,11 @@ pub trait CatalogStore: Send + Sync {
     async fn save_variant_links(&self, shop_id: i64, links: &[VariantLink]) -> Result<()>;
     /// Removes variant links; returns how many went.
     async fn remove_variant_links(&self, shop_id: i64, variant_ids: &[i64]) -> Result<u64>;
+    /// Marks a Shopify product as shipped outside the back office (`title` as Shopify names it), or takes the mark
+    /// off with `None`; returns whether anything changed.
+    async fn set_outside_product(&self, shop_id: i64, shopify_product_id: &str, title: Option<&str>) -> Result<bool>;
+    /// The products a shop ships outside the back office, by title.
+    async fn outside_products(&self, shop_id: i64) -> Result<Vec<OutsideProduct>>;
 
     // Inventory sync state, per shop.
 

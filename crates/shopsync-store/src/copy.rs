@@ -43,6 +43,7 @@ pub const TABLES: &[&str] = &[
     "shipment_lines",
     "product_links",
     "variant_links",
+    "outside_products",
     "inventory_sync_state",
     "customer_links",
     "sync_errors",

@@ -48,9 +48,9 @@ pub use api::{ApiStore, ApiToken, Feed, FeedEntry, NewApiToken, StoredAnswer};
 pub use app::{AppCredentials, AppStore, OAuthState, PendingWebhookEvent, WebhookTopicDeliveries};
 pub use catalog::{
     Bundle, BundleComponent, BundleInput, CatalogStore, InventoryState, Item, ItemFilter, ItemInput, ItemQuery,
-    ItemStatus, ItemsUpsert, MarkOutcome, Price, PriceInput, PriceList, PriceListInput, PricesUpsert, ProductLink,
-    SkippedRecord, SkippedRecordInput, SkuOwner, StockInput, StockLevel, StockUpsert, UpsertCounts, Variant,
-    VariantInput, VariantLink, Warehouse, WeightUnit,
+    ItemStatus, ItemsUpsert, MarkOutcome, OutsideProduct, Price, PriceInput, PriceList, PriceListInput, PricesUpsert,
+    ProductLink, SkippedRecord, SkippedRecordInput, SkuOwner, StockInput, StockLevel, StockUpsert, UpsertCounts,
+    Variant, VariantInput, VariantLink, Warehouse, WeightUnit,
 };
 pub use customers::{
     Address, CUSTOMER_FIELDS, Customer, CustomerField, CustomerLink, CustomerQuery, CustomerResolution, CustomerStore,

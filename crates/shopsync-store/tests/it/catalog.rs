@@ -393,3 +393,22 @@ async fn a_ten_thousand_variant_batch_is_written_and_read_back() {
     let again = store.upsert_items(&items).await.unwrap();
     assert_eq!((again.items.unchanged, again.variants.unchanged), (5_000, 10_000));
 }
+
+#[tokio::test]
+async fn a_product_marked_as_shipped_outside_is_kept_per_shop_until_unmarked() {
+    let (store, _dir) = fresh_store().await;
+    let shop_id = shop(store.as_ref()).await;
+    let product = "gid://shopify/Product/42";
+    assert!(store.outside_products(shop_id).await.unwrap().is_empty());
+    assert!(store.set_outside_product(shop_id, product, Some("Gift wrap")).await.unwrap());
+    // Marking again changes nothing; a new title is taken.
+    assert!(!store.set_outside_product(shop_id, product, Some("Gift wrap")).await.unwrap());
+    assert!(store.set_outside_product(shop_id, product, Some("Gift wrapping")).await.unwrap());
+    let marked = store.outside_products(shop_id).await.unwrap();
+    assert_eq!(marked.len(), 1);
+    assert_eq!((marked[0].shopify_product_id.as_str(), marked[0].title.as_str()), (product, "Gift wrapping"));
+    assert!(!marked[0].marked_at.is_empty());
+    assert!(store.set_outside_product(shop_id, product, None).await.unwrap());
+    assert!(!store.set_outside_product(shop_id, product, None).await.unwrap());
+    assert!(store.outside_products(shop_id).await.unwrap().is_empty());
+}

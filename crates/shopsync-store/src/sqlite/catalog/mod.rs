@@ -21,8 +21,9 @@ use sqlx::AssertSqlSafe;
 use super::{SqliteStore, now};
 use crate::catalog::{
     Bundle, BundleComponent, BundleInput, CatalogStore, InventoryState, Item, ItemInput, ItemQuery, ItemsUpsert,
-    MarkOutcome, Price, PriceInput, PriceList, PriceListInput, PricesUpsert, ProductLink, SkippedRecord,
-    SkippedRecordInput, SkuOwner, StockInput, StockLevel, StockUpsert, UpsertCounts, VariantLink, Warehouse,
+    MarkOutcome, OutsideProduct, Price, PriceInput, PriceList, PriceListInput, PricesUpsert, ProductLink,
+    SkippedRecord, SkippedRecordInput, SkuOwner, StockInput, StockLevel, StockUpsert, UpsertCounts, VariantLink,
+    Warehouse,
 };
 use crate::{Result, StoreError};
 use bundles::plan_bundles;
@@ -510,6 +511,43 @@ impl CatalogStore for SqliteStore {
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected())
+    }
+
+    async fn set_outside_product(&self, shop_id: i64, shopify_product_id: &str, title: Option<&str>) -> Result<bool> {
+        let mut tx = self.write().await?;
+        let done =
+            match title {
+                Some(title) => sqlx::query(
+                    "INSERT INTO outside_products (shop_id, shopify_product_id, title, marked_at) VALUES (?, ?, ?, ?) \
+                     ON CONFLICT (shop_id, shopify_product_id) DO UPDATE SET title = excluded.title \
+                     WHERE outside_products.title <> excluded.title",
+                )
+                .bind(shop_id)
+                .bind(shopify_product_id)
+                .bind(title)
+                .bind(now())
+                .execute(&mut *tx)
+                .await?,
+                None => {
+                    sqlx::query("DELETE FROM outside_products WHERE shop_id = ? AND shopify_product_id = ?")
+                        .bind(shop_id)
+                        .bind(shopify_product_id)
+                        .execute(&mut *tx)
+                        .await?
+                }
+            };
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn outside_products(&self, shop_id: i64) -> Result<Vec<OutsideProduct>> {
+        Ok(sqlx::query_as(
+            "SELECT shopify_product_id, title, marked_at FROM outside_products WHERE shop_id = ? \
+             ORDER BY title, shopify_product_id",
+        )
+        .bind(shop_id)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn inventory_states(&self, shop_id: i64, location_id: Option<&str>) -> Result<Vec<InventoryState>> {

@@ -182,3 +182,35 @@ async fn a_webhook_delivered_to_two_processes_at_once_is_recorded_once() {
         assert_eq!(new.iter().filter(|new| **new).count(), 1, "event {n}: exactly one process takes it: {new:?}");
     }
 }
+
+/// `db copy` copies the tables it lists; a table a migration adds and the list forgets would be left behind without
+/// a word. Every table of both schemas is in the list, and the list names no table that does not exist.
+#[tokio::test]
+async fn the_copy_lists_every_table_of_both_schemas() {
+    let (store, _db) = fresh_pg().await;
+    let postgres: BTreeSet<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables \
+         WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name NOT LIKE '\\_sqlx%'",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+    .into_iter()
+    .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hub.db");
+    drop(shopsync_store::SqliteStore::open(&path).await.unwrap());
+    let file = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+    let sqlite: BTreeSet<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
+         AND name NOT LIKE '\\_sqlx%' ESCAPE '\\'",
+    )
+    .fetch_all(&file)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect();
+    let listed: BTreeSet<String> = shopsync_store::copy::TABLES.iter().map(|t| t.to_string()).collect();
+    assert_eq!(postgres, listed, "PostgreSQL's tables against copy::TABLES");
+    assert_eq!(sqlite, listed, "SQLite's tables against copy::TABLES");
+}
