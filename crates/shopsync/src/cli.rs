@@ -71,6 +71,10 @@ pub enum Command {
     /// The back-office catalog: import items, list and show them, mark them for synchronization.
     #[command(subcommand)]
     Items(ItemsCommand),
+    /// Links between back-office and Shopify variants: find (SKU, title, Shopify address), link, unlink, and
+    /// products shipped outside the back office.
+    #[command(subcommand, after_long_help = crate::commands::links::LINKS_HELP)]
+    Links(crate::commands::links::LinksCommand),
     /// Import the prices of a price list.
     #[command(subcommand)]
     Prices(PricesCommand),

@@ -24,6 +24,7 @@ pub mod access;
 pub mod actions;
 pub mod api;
 pub mod housekeeping;
+pub mod links;
 pub mod overview;
 pub mod queue;
 pub mod read;

@@ -1,7 +1,7 @@
 //! The order import rules: every problem of a Shopify order, and the sales order it becomes. Pure: what the
 //! store and Shopify know is handed in, so each rule is tested on its own.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rust_decimal::Decimal;
 use shopify_admin::ops::order_import::{ImportLine, ImportOrder, ImportShippingLine, ImportTaxLine};
@@ -23,6 +23,16 @@ pub struct CatalogView {
     pub linked_skus: HashMap<String, String>,
     /// Bundle SKU -> its components.
     pub bundles: HashMap<String, Vec<BundleComponent>>,
+    /// Shopify product global ids the shop ships outside the back office: their lines are left out of the sales
+    /// order and never hold the order.
+    pub outside_products: HashSet<String>,
+}
+
+impl CatalogView {
+    /// Whether `line` is of a product shipped outside the back office.
+    fn ships_outside(&self, line: &ImportLine) -> bool {
+        line.product.as_ref().is_some_and(|p| self.outside_products.contains(p.id.as_str()))
+    }
 }
 
 /// What the store knows of the order itself.
@@ -98,8 +108,13 @@ pub fn problems(
 
     let mut unshippable = Vec::new();
     let mut ships = false;
+    let mut outside = false;
     for (index, line) in order.line_items.nodes.iter().enumerate() {
         if line.current_quantity <= 0 {
+            continue;
+        }
+        if catalog.ships_outside(line) {
+            outside = true;
             continue;
         }
         let reference = order_line(index, line);
@@ -119,7 +134,8 @@ pub fn problems(
             Some(_) => {}
         }
     }
-    if !ships {
+    // An order whose physical lines all ship outside is still the back office's to book, with nothing to ship.
+    if !ships && !outside {
         found.push(OrderProblem::NoShippableProduct { lines: unshippable });
     }
     found
@@ -140,6 +156,7 @@ fn order_line(index: usize, line: &ImportLine) -> OrderLine {
 /// The sales order an importable order becomes (its customer is set by the caller). Lines: items through their
 /// links (a bundle as its line plus one line per component), gift cards as fees, then shipping charges. Money in
 /// the shop's currency; subtotal, discounts, taxes and shipping add up from the lines, the total is Shopify's.
+/// Lines of products shipped outside the back office are left out (and so are their amounts).
 ///
 /// Every product and sum is checked: a quantity or amount beyond what the store can hold is an error naming the
 /// order and line, never a wrapped (negative) quantity. The bundles import bounds component quantities so that
@@ -154,7 +171,7 @@ pub fn sales_order(order: &ImportOrder, catalog: &CatalogView) -> Result<SalesOr
     let overflow =
         |line: &str, what: &str| Overflow { order: order.name.clone(), line: line.to_string(), what: what.into() };
     for line in &order.line_items.nodes {
-        if line.current_quantity <= 0 {
+        if line.current_quantity <= 0 || catalog.ships_outside(line) {
             continue;
         }
         let too_large = |what: &str| overflow(&line.name, what);
@@ -381,6 +398,31 @@ mod tests {
         assert_eq!(so.shipping_total, "4.90");
         assert_eq!(so.lines[1].kind, LineKind::Shipping);
         assert_eq!(so.total, "30.90");
+    }
+
+    #[test]
+    fn lines_of_a_product_shipped_outside_are_left_out_and_hold_nothing() {
+        // Line 2's variant is not linked: it would hold the order, unless its product ships outside.
+        let o = order(
+            vec![line(1, Some("SKU-1"), Some(1), 2, "10.00"), line(2, Some("DROP"), Some(7), 1, "5.00")],
+            "DE",
+            "10115",
+        );
+        assert_eq!(
+            codes(&problems(&o, &catalog(), &ShopSettings::default(), Known::default())),
+            [OrderErrorCode::ProductNotLinked]
+        );
+        let mut view = catalog();
+        view.outside_products.insert("gid://shopify/Product/7".into());
+        assert!(problems(&o, &view, &ShopSettings::default(), Known::default()).is_empty());
+        let so = sales_order(&o, &view).unwrap();
+        let skus: Vec<Option<&str>> = so.lines.iter().map(|l| l.sku.as_deref()).collect();
+        assert_eq!(skus, [Some("SKU-1"), None], "the item, then shipping; the outside line is not there");
+        assert_eq!(so.subtotal, "19.00", "only what the back office sells");
+
+        // Every physical line shipped outside: nothing to ship, and still not NO_SHIPPABLE_PRODUCT.
+        let only = order(vec![line(2, Some("DROP"), Some(7), 1, "5.00")], "DE", "10115");
+        assert!(problems(&only, &view, &ShopSettings::default(), Known::default()).is_empty());
     }
 
     #[test]

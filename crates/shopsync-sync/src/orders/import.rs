@@ -80,6 +80,8 @@ impl<'a> Importer<'a> {
                 catalog.linked_skus.insert(link.shopify_variant_id, sku.clone());
             }
         }
+        catalog.outside_products =
+            store.outside_products(shop_id).await?.into_iter().map(|p| p.shopify_product_id).collect();
         catalog.bundles = store.bundles().await?.into_iter().map(|b| (b.bundle_sku, b.components)).collect();
         // Stored before the bundles import had its bound: such a bundle would make its orders' component
         // quantities overflow, so it is refused here, by name, before any order is read.

@@ -10,6 +10,7 @@ pub mod db;
 #[cfg(feature = "sim")]
 pub mod demo;
 pub mod init;
+pub mod links;
 pub mod log;
 pub mod order_sync;
 pub mod orders;
@@ -65,6 +66,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Worker(args) => serve::run_worker(&data_dir, args).await,
         Command::Webhooks(command) => webhooks::run(&data_dir, command).await,
         Command::Queue(command) => queue::run(&data_dir, command).await,
+        Command::Links(command) => links::run(&data_dir, command).await,
         Command::Jobs { shop, kind, limit, json } => log::run_jobs(&data_dir, shop, kind, limit, json).await,
     }
 }

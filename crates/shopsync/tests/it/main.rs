@@ -7,6 +7,7 @@ mod demo;
 mod integrity;
 mod items;
 mod jobs;
+mod links;
 mod orders;
 mod output;
 mod reliability;
