@@ -646,11 +646,21 @@ impl OrderProblem {
                         steps.push(
                             RemedyStep::text("If the back office has no such item, add it (")
                                 .then_act(RemedyAction::ImportItems)
-                                .then_text(
-                                    "), then link as above. If this product is shipped outside the back office on \
-                                     purpose, remove the line from the order in Shopify instead.",
-                                ),
+                                .then_text("), then link as above."),
                         );
+                        if let Some(product) = &line.product_id {
+                            steps.push(
+                                RemedyStep::text(
+                                    "If the back office does not ship this product on purpose (a supplier ships it), \
+                                     ",
+                                )
+                                .then_act(RemedyAction::MarkShippedOutside {
+                                    shop: shop.to_string(),
+                                    product: product.clone(),
+                                })
+                                .then_text(": its lines are then left out of sales orders."),
+                            );
+                        }
                         steps.push(
                             RemedyStep::text(format!(
                                 "shopsync re-checks the order by itself as soon as a link is created for SKU {sku}. "
@@ -1117,6 +1127,7 @@ mod tests {
                 r##"ReprocessOrder { shop: "demo.myshopify.com", order: "#1001" }"##,
                 r#"ReprocessByCode { shop: "demo.myshopify.com", code: ProductNotLinked }"#,
                 "`shopsync-reprocess`",
+                r#"MarkShippedOutside { shop: "demo.myshopify.com", product: "gid://shopify/Product/47563746279730" }"#,
             ],
         );
         check(

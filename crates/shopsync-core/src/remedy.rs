@@ -78,6 +78,9 @@ pub enum RemedyAction {
     ConnectShop { shop: Option<String> },
     /// Create or repair a shop's webhook subscriptions (every shop's, without one).
     SyncWebhooks { shop: Option<String> },
+    /// Mark a Shopify product (its global id) as shipped outside the back office: its order lines leave the sales
+    /// order instead of holding the order.
+    MarkShippedOutside { shop: String, product: String },
 }
 
 impl RemedyStep {

@@ -101,6 +101,9 @@ fn command(action: &RemedyAction) -> String {
         RemedyAction::SetPublicUrl => "`shopsync app set-url https://YOUR_HOST`".to_string(),
         RemedyAction::SyncWebhooks { shop: Some(shop) } => format!("`shopsync webhooks sync --shop {shop}`"),
         RemedyAction::SyncWebhooks { shop: None } => "`shopsync webhooks sync`".to_string(),
+        RemedyAction::MarkShippedOutside { shop, product } => {
+            format!("mark it as shipped outside the back office (`shopsync links outside --shop {shop} {product}`)")
+        }
     }
 }
 

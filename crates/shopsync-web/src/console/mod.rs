@@ -105,6 +105,8 @@ pub fn routes(engine: Arc<Engine>, config: ConsoleConfig) -> Router {
         .route("/orders/{shop}/{id}", get(orders::detail))
         .route("/products", get(products::page))
         .route("/products/link", post(products::link))
+        .route("/products/unlink", post(products::unlink))
+        .route("/products/outside", post(products::outside))
         .route("/logs", get(logs::list))
         .route("/logs/purge", post(logs::purge))
         .route("/logs/{id}", get(logs::entry))

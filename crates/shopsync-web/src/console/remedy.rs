@@ -107,6 +107,11 @@ fn action_part(action: &RemedyAction) -> Part {
             "set up the webhook subscriptions of {} (on the command line)",
             shop.as_deref().unwrap_or("every shop")
         )),
+        RemedyAction::MarkShippedOutside { shop, product } => Part::button(
+            "Mark as shipped outside",
+            "/products/outside".into(),
+            vec![("shop".into(), shop.clone()), ("product".into(), product.clone())],
+        ),
     }
 }
 

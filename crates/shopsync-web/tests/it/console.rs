@@ -304,3 +304,71 @@ async fn an_order_or_log_entry_that_does_not_exist_is_a_404_that_says_so() {
         assert!(answer.text().await.unwrap().contains("not found"), "{path}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn products_are_found_by_sku_or_address_unlinked_and_marked_as_shipped_outside() {
+    use shopsync_store::{CatalogStore, ItemInput, ItemStatus, VariantInput, VariantLink};
+    let server = Server::start(empty()).await;
+    add_user(&server, "olivia", UserRole::Operator).await;
+    let me = login(&server, "olivia").await;
+    let shop = server.shop.domain.clone();
+    let item = ItemInput {
+        number: "I-7".into(),
+        name: "Espresso cup".into(),
+        status: ItemStatus::Active,
+        variants: vec![VariantInput { code: "V".into(), sku: "CUP-1".into(), position: 1, ..Default::default() }],
+        ..Default::default()
+    };
+    server.store.upsert_items(&[item]).await.unwrap();
+    let variant = server.store.variant_by_sku("CUP-1").await.unwrap().unwrap().variant;
+    let link = VariantLink {
+        variant_id: variant.id,
+        shopify_variant_id: "gid://shopify/ProductVariant/71".into(),
+        shopify_product_id: "gid://shopify/Product/70".into(),
+        shopify_inventory_item_id: None,
+        last_price: None,
+        last_compare_at_price: None,
+        linked_at: shopsync_core::time::now_text(),
+    };
+    server.store.save_variant_links(server.shop.id, &[link]).await.unwrap();
+
+    // By a part of the SKU, and by the product's address pasted from Shopify admin.
+    for q in ["cup", "https://admin.shopify.com/store/demo/products/70"] {
+        let path = format!(
+            "/products?shop={shop}&q={}",
+            url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+        );
+        let html = me.get(&path).await.text().await.unwrap();
+        assert!(html.contains("CUP-1") && html.contains("gid://shopify/ProductVariant/71"), "{q}: {html}");
+        assert!(html.contains(r#"action="/products/unlink""#), "an operator can unlink it");
+    }
+    let csrf = me.csrf().await;
+    let answer = me.post("/products/unlink", &[("csrf", &csrf), ("shop", &shop), ("sku", "CUP-1"), ("q", "cup")]).await;
+    assert_eq!(answer.status(), 303);
+    assert!(server.store.variant_links(server.shop.id).await.unwrap().is_empty(), "the link is gone");
+    let html = me.get(&format!("/products?shop={shop}&q=cup")).await.text().await.unwrap();
+    assert!(html.contains("not linked"), "{html}");
+
+    let product = "https://admin.shopify.com/store/demo/products/99";
+    let answer = me
+        .post("/products/outside", &[("csrf", &csrf), ("shop", &shop), ("product", product), ("title", "Gift wrap")])
+        .await;
+    assert_eq!(answer.status(), 303);
+    let marked = server.store.outside_products(server.shop.id).await.unwrap();
+    assert_eq!((marked.len(), marked[0].shopify_product_id.as_str()), (1, "gid://shopify/Product/99"));
+    let html = me.get(&format!("/products?shop={shop}")).await.text().await.unwrap();
+    assert!(html.contains("Gift wrap") && html.contains("Ship from the back office again"), "{html}");
+    let answer = me
+        .post(
+            "/products/outside",
+            &[("csrf", &csrf), ("shop", &shop), ("product", "gid://shopify/Product/99"), ("off", "1")],
+        )
+        .await;
+    assert_eq!(answer.status(), 303);
+    assert!(server.store.outside_products(server.shop.id).await.unwrap().is_empty());
+    // Not a product address: refused, nothing marked.
+    let answer = me.post("/products/outside", &[("csrf", &csrf), ("shop", &shop), ("product", "CUP-1")]).await;
+    let (flash, _) = set_cookie(&answer, "shopsync_flash").unwrap();
+    assert!(flash.starts_with("error:"), "{flash}");
+    assert!(server.store.outside_products(server.shop.id).await.unwrap().is_empty());
+}
