@@ -127,7 +127,10 @@ pub async fn webhooks_overview(engine: &Engine, domain: &str) -> Result<Webhooks
     };
     if let (Some(list), Some(callback)) = (&subscriptions, &callback) {
         let ours = list.iter().filter(|s| s.uri == *callback).map(|s| &s.topic);
-        remember_subscriptions(engine.store().as_ref(), shop.shop.id, callback, ours).await?;
+        // A look is a read: a store that cannot be written (a read-only data directory) still shows it.
+        if let Err(error) = remember_subscriptions(engine.store().as_ref(), shop.shop.id, callback, ours).await {
+            tracing::warn!(shop = %shop.shop.domain, %error, "the subscriptions seen could not be recorded");
+        }
     }
     engine.flush_logs().await;
     let deliveries = engine.store().webhook_deliveries(shop.shop.id).await?.into_iter().map(Into::into).collect();
