@@ -57,6 +57,27 @@ pub struct WebhookTopicDeliveries {
     pub last_received_at: Option<String>,
 }
 
+/// One webhook delivery as stored (each event once, however often Shopify sent it).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct WebhookEvent {
+    pub event_id: String,
+    pub topic: String,
+    pub received_at: String,
+    /// When its work was done (its run ended well, or was queued); `None` while it waits.
+    pub processed_at: Option<String>,
+}
+
+/// What shopsync last saw of a shop's webhook subscriptions: the topics subscribed at its own address.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SubscriptionCheck {
+    /// The address the topics are subscribed at (`PUBLIC_URL/webhooks/shopify` when they were seen).
+    pub callback: String,
+    pub topics: Vec<String>,
+    /// Since when this same address and set of topics were seen (set by the store; a look that finds them
+    /// unchanged keeps it).
+    pub since: String,
+}
+
 /// The app's credentials and the webhook events waiting for their work.
 #[async_trait]
 pub trait AppStore: Send + Sync {
@@ -80,4 +101,13 @@ pub trait AppStore: Send + Sync {
     async fn take_oauth_state(&self, state: &str, since: &str) -> Result<Option<OAuthState>>;
     /// The deliveries received from a shop, per topic, the most recent topic first.
     async fn webhook_deliveries(&self, shop_id: i64) -> Result<Vec<WebhookTopicDeliveries>>;
+    /// The deliveries received from a shop one by one, newest first, a page of `limit` from `offset`.
+    async fn webhook_events(&self, shop_id: i64, limit: u32, offset: u32) -> Result<Vec<WebhookEvent>>;
+    /// How many deliveries of a shop are stored.
+    async fn count_webhook_events(&self, shop_id: i64) -> Result<u64>;
+    /// Remembers the topics seen subscribed at shopsync's `callback` (give them sorted), replacing what was seen
+    /// before; `since` moves to now only when the address or the topics changed.
+    async fn record_subscription_check(&self, shop_id: i64, callback: &str, topics: &[String]) -> Result<()>;
+    /// What was last seen of the shop's subscriptions, once they were seen.
+    async fn subscription_check(&self, shop_id: i64) -> Result<Option<SubscriptionCheck>>;
 }

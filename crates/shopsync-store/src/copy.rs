@@ -58,6 +58,7 @@ pub const TABLES: &[&str] = &[
     "data_capture",
     "request_log",
     "webhook_events",
+    "webhook_subscription_checks",
     "jobs",
     "job_requests",
     "console_users",

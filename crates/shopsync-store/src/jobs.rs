@@ -135,6 +135,8 @@ pub trait JobStore: Send + Sync {
     /// Per day since `since` (store text form), what the shop's jobs started that day did, oldest first; days
     /// without a job are left out.
     async fn job_days(&self, shop_id: i64, since: &str) -> Result<Vec<JobDay>>;
+    /// A shop's jobs with this trigger started at or after `since`, oldest first, at most `limit`.
+    async fn jobs_started_since(&self, shop_id: i64, trigger: JobTrigger, since: &str, limit: u32) -> Result<Vec<Job>>;
     /// The last job of a kind that finished successfully.
     async fn last_success(&self, shop_id: i64, kind: &str) -> Result<Option<Job>>;
 }

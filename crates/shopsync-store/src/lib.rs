@@ -45,7 +45,9 @@ mod sqlite;
 pub mod users;
 
 pub use api::{ApiStore, ApiToken, Feed, FeedEntry, NewApiToken, StoredAnswer};
-pub use app::{AppCredentials, AppStore, OAuthState, PendingWebhookEvent, WebhookTopicDeliveries};
+pub use app::{
+    AppCredentials, AppStore, OAuthState, PendingWebhookEvent, SubscriptionCheck, WebhookEvent, WebhookTopicDeliveries,
+};
 pub use catalog::{
     Bundle, BundleComponent, BundleInput, CatalogStore, InventoryState, Item, ItemFilter, ItemInput, ItemQuery,
     ItemStatus, ItemsUpsert, MarkOutcome, OutsideProduct, Price, PriceInput, PriceList, PriceListInput, PricesUpsert,

@@ -711,6 +711,8 @@ pub trait OrderStore: Send + Sync {
     ) -> Result<BTreeMap<String, StoredOrderVersion>>;
     /// Orders per import status.
     async fn order_status_counts(&self, shop_id: i64) -> Result<Vec<(OrderStatus, u64)>>;
+    /// The newest Shopify `updatedAt` among the shop's stored orders, as Shopify wrote it.
+    async fn latest_order_update(&self, shop_id: i64) -> Result<Option<String>>;
     /// Orders per problem code.
     async fn order_error_counts(&self, shop_id: i64) -> Result<Vec<(String, u64)>>;
     /// The problems of an order at its last evaluation, in the order found.

@@ -148,6 +148,29 @@ impl Engine {
             },
             other => other.into(),
         })?;
+        self.client_context(shop, settings, domain, token)
+    }
+
+    /// The context of a shop with a token given in clear instead of its stored one: a new token about to replace
+    /// it, checked against Shopify first. Nothing is stored here.
+    pub(crate) async fn context_with_token(&self, shop: Shop, token: SecretString) -> Result<ShopContext, SyncError> {
+        let settings = self.store.settings(shop.id).await?;
+        let domain = ShopDomain::parse(&shop.domain).map_err(|e| SyncError::InvalidShopRecord {
+            shop: shop.domain.clone(),
+            what: "domain",
+            reason: e.to_string(),
+            fix: InvalidRecordFix::Remove,
+        })?;
+        self.client_context(shop, settings, domain, token)
+    }
+
+    fn client_context(
+        &self,
+        shop: Shop,
+        settings: ShopSettings,
+        domain: ShopDomain,
+        token: SecretString,
+    ) -> Result<ShopContext, SyncError> {
         let api_version = ApiVersion::parse(&shop.api_version).map_err(|e| SyncError::InvalidShopRecord {
             shop: shop.domain.clone(),
             what: "API version",

@@ -5,7 +5,9 @@ use async_trait::async_trait;
 
 use super::{PgStore, now};
 use crate::Result;
-use crate::app::{AppCredentials, AppStore, OAuthState, PendingWebhookEvent, WebhookTopicDeliveries};
+use crate::app::{
+    AppCredentials, AppStore, OAuthState, PendingWebhookEvent, SubscriptionCheck, WebhookEvent, WebhookTopicDeliveries,
+};
 
 #[async_trait]
 impl AppStore for PgStore {
@@ -127,5 +129,56 @@ impl AppStore for PgStore {
             api_version,
             created_at,
         }))
+    }
+
+    async fn webhook_events(&self, shop_id: i64, limit: u32, offset: u32) -> Result<Vec<WebhookEvent>> {
+        Ok(sqlx::query_as(
+            "SELECT event_id, topic, ts_text(received_at) AS received_at, ts_text(processed_at) AS processed_at \
+             FROM webhook_events WHERE shop_id = $1 \
+             ORDER BY webhook_events.received_at DESC, event_id DESC LIMIT $2 OFFSET $3",
+        )
+        .bind(shop_id)
+        .bind(i64::from(limit))
+        .bind(i64::from(offset))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn count_webhook_events(&self, shop_id: i64) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhook_events WHERE shop_id = $1")
+            .bind(shop_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    async fn record_subscription_check(&self, shop_id: i64, callback: &str, topics: &[String]) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO webhook_subscription_checks (shop_id, callback, topics, since) \
+             VALUES ($1, $2, $3, $4::timestamptz) ON CONFLICT (shop_id) DO UPDATE SET \
+             callback = excluded.callback, topics = excluded.topics, since = CASE WHEN webhook_subscription_checks.callback = excluded.callback \
+             AND webhook_subscription_checks.topics = excluded.topics THEN webhook_subscription_checks.since \
+             ELSE excluded.since END",
+        )
+        .bind(shop_id)
+        .bind(callback)
+        .bind(serde_json::to_string(topics)?)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn subscription_check(&self, shop_id: i64) -> Result<Option<SubscriptionCheck>> {
+        let row: Option<(String, String, String)> = sqlx::query_as(
+            "SELECT callback, topics, ts_text(since) FROM webhook_subscription_checks WHERE shop_id = $1",
+        )
+        .bind(shop_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|(callback, topics, since)| {
+            Ok(SubscriptionCheck { callback, topics: serde_json::from_str(&topics)?, since })
+        })
+        .transpose()
     }
 }

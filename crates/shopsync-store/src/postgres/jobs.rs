@@ -184,6 +184,19 @@ impl JobStore for PgStore {
         .await?)
     }
 
+    async fn jobs_started_since(&self, shop_id: i64, trigger: JobTrigger, since: &str, limit: u32) -> Result<Vec<Job>> {
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE shop_id = $1 AND trigger = $2 AND started_at >= $3::timestamptz \
+             ORDER BY jobs.started_at, id LIMIT $4"
+        )))
+        .bind(shop_id)
+        .bind(trigger)
+        .bind(since)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     async fn job_days(&self, shop_id: i64, since: &str) -> Result<Vec<JobDay>> {
         let synced = [count("created"), count("updated"), count("linked")].join(" + ");
         let skipped = count("skipped");

@@ -2,7 +2,9 @@ use async_trait::async_trait;
 
 use super::{SqliteStore, now};
 use crate::Result;
-use crate::app::{AppCredentials, AppStore, OAuthState, PendingWebhookEvent, WebhookTopicDeliveries};
+use crate::app::{
+    AppCredentials, AppStore, OAuthState, PendingWebhookEvent, SubscriptionCheck, WebhookEvent, WebhookTopicDeliveries,
+};
 
 #[async_trait]
 impl AppStore for SqliteStore {
@@ -110,5 +112,54 @@ impl AppStore for SqliteStore {
         sqlx::query("DELETE FROM oauth_states WHERE created_at < ?").bind(since).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(found.filter(|found| found.created_at.as_str() >= since))
+    }
+
+    async fn webhook_events(&self, shop_id: i64, limit: u32, offset: u32) -> Result<Vec<WebhookEvent>> {
+        Ok(sqlx::query_as(
+            "SELECT event_id, topic, received_at, processed_at FROM webhook_events WHERE shop_id = ? \
+             ORDER BY received_at DESC, event_id DESC LIMIT ? OFFSET ?",
+        )
+        .bind(shop_id)
+        .bind(i64::from(limit))
+        .bind(i64::from(offset))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn count_webhook_events(&self, shop_id: i64) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhook_events WHERE shop_id = ?")
+            .bind(shop_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    async fn record_subscription_check(&self, shop_id: i64, callback: &str, topics: &[String]) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO webhook_subscription_checks (shop_id, callback, topics, since) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (shop_id) DO UPDATE SET callback = excluded.callback, topics = excluded.topics, \
+             since = CASE WHEN webhook_subscription_checks.callback = excluded.callback \
+             AND webhook_subscription_checks.topics = excluded.topics THEN webhook_subscription_checks.since \
+             ELSE excluded.since END",
+        )
+        .bind(shop_id)
+        .bind(callback)
+        .bind(serde_json::to_string(topics)?)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn subscription_check(&self, shop_id: i64) -> Result<Option<SubscriptionCheck>> {
+        let row: Option<(String, String, String)> =
+            sqlx::query_as("SELECT callback, topics, since FROM webhook_subscription_checks WHERE shop_id = ?")
+                .bind(shop_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|(callback, topics, since)| {
+            Ok(SubscriptionCheck { callback, topics: serde_json::from_str(&topics)?, since })
+        })
+        .transpose()
     }
 }

@@ -154,6 +154,19 @@ impl JobStore for SqliteStore {
         .await?)
     }
 
+    async fn jobs_started_since(&self, shop_id: i64, trigger: JobTrigger, since: &str, limit: u32) -> Result<Vec<Job>> {
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE shop_id = ? AND trigger = ? AND started_at >= ? \
+             ORDER BY started_at, id LIMIT ?"
+        )))
+        .bind(shop_id)
+        .bind(trigger)
+        .bind(since)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     async fn job_days(&self, shop_id: i64, since: &str) -> Result<Vec<JobDay>> {
         Ok(sqlx::query_as(
             "SELECT substr(started_at, 1, 10) AS day, \

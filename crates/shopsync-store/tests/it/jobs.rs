@@ -242,3 +242,21 @@ mod queue {
         assert_eq!(held, shops, "every shop runs one request, none two");
     }
 }
+
+#[tokio::test]
+async fn jobs_of_one_trigger_are_read_from_a_time_on_oldest_first() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(store.as_ref()).await;
+    let manual = store.start_job(shop, "orders", JobTrigger::Manual).await.unwrap();
+    store.finish_job(manual.id, JobStatus::Succeeded, "{}", None).await.unwrap();
+    let first = store.start_job(shop, "orders", JobTrigger::Webhook).await.unwrap();
+    store.finish_job(first.id, JobStatus::Succeeded, "{}", None).await.unwrap();
+    let second = store.start_job(shop, "customers", JobTrigger::Webhook).await.unwrap();
+    let since = first.started_at.clone().unwrap();
+    let found = store.jobs_started_since(shop, JobTrigger::Webhook, &since, 10).await.unwrap();
+    assert_eq!(found.iter().map(|j| j.id).collect::<Vec<_>>(), [first.id, second.id]);
+    let later = second.started_at.clone().unwrap();
+    let found = store.jobs_started_since(shop, JobTrigger::Webhook, &later, 10).await.unwrap();
+    assert_eq!(found.iter().map(|j| j.id).collect::<Vec<_>>(), [second.id]);
+    assert_eq!(store.jobs_started_since(shop, JobTrigger::Webhook, &since, 1).await.unwrap().len(), 1, "limit");
+}

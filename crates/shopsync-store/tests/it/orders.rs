@@ -601,6 +601,63 @@ async fn webhook_deliveries_are_counted_per_topic_with_the_ones_still_to_do() {
 }
 
 #[tokio::test]
+async fn webhook_deliveries_are_listed_one_by_one_newest_first_a_page_at_a_time() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(&*store).await;
+    assert!(store.webhook_events(shop, 10, 0).await.unwrap().is_empty());
+    for n in 1..=5 {
+        let event = WebhookEventInput {
+            event_id: format!("e{n}"),
+            topic: "orders/updated".into(),
+            webhook_id: None,
+            triggered_at: None,
+        };
+        assert!(store.record_webhook_event(shop, &event).await.unwrap());
+        // Received in turn: the store's clock has microseconds.
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    store.mark_webhook_event_processed(shop, "e4").await.unwrap();
+    assert_eq!(store.count_webhook_events(shop).await.unwrap(), 5);
+    let first = store.webhook_events(shop, 2, 0).await.unwrap();
+    let ids: Vec<&str> = first.iter().map(|e| e.event_id.as_str()).collect();
+    assert_eq!(ids, ["e5", "e4"]);
+    assert!(first[0].processed_at.is_none() && first[1].processed_at.is_some(), "{first:?}");
+    assert!(first[0].received_at > first[1].received_at);
+    let last = store.webhook_events(shop, 2, 4).await.unwrap();
+    assert_eq!(last.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(), ["e1"]);
+}
+
+#[tokio::test]
+async fn the_subscriptions_seen_are_remembered_per_shop_and_replaced() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(&*store).await;
+    assert!(store.subscription_check(shop).await.unwrap().is_none(), "never looked");
+    let topics = vec!["orders/create".to_string(), "orders/updated".to_string()];
+    store.record_subscription_check(shop, "https://hub.example/webhooks/shopify", &topics).await.unwrap();
+    let seen = store.subscription_check(shop).await.unwrap().expect("recorded");
+    assert_eq!((seen.callback.as_str(), &seen.topics), ("https://hub.example/webhooks/shopify", &topics));
+    assert!(seen.since.starts_with("20"), "{seen:?}");
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    store.record_subscription_check(shop, "https://hub.example/webhooks/shopify", &topics).await.unwrap();
+    assert_eq!(store.subscription_check(shop).await.unwrap().unwrap().since, seen.since, "unchanged: kept");
+    store.record_subscription_check(shop, "https://hub.example/webhooks/shopify", &[]).await.unwrap();
+    let changed = store.subscription_check(shop).await.unwrap().unwrap();
+    assert!(changed.topics.is_empty(), "replaced");
+    assert!(changed.since > seen.since, "changed: a new since");
+}
+
+#[tokio::test]
+async fn the_latest_order_update_is_the_newest_shopify_updated_at() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(&*store).await;
+    assert_eq!(store.latest_order_update(shop).await.unwrap(), None);
+    let mut late = order(2, "2026-11-01T10:00:00Z");
+    late.updated_at = "2026-11-05T08:00:00Z".into();
+    store.upsert_shopify_orders(shop, &[order(1, "2026-11-03T10:00:00Z"), late]).await.unwrap();
+    assert_eq!(store.latest_order_update(shop).await.unwrap().as_deref(), Some("2026-11-05T08:00:00.000000Z"));
+}
+
+#[tokio::test]
 async fn an_installation_state_is_taken_once_and_only_while_it_is_fresh() {
     let (store, _dir) = fresh_store().await;
     let state = |nonce: &str| shopsync_store::OAuthState {

@@ -175,3 +175,57 @@ fn endpoint_of(endpoint: Option<&str>) -> Result<Endpoint, SyncError> {
         Some(url) => Endpoint::development(url).map_err(|err| SyncError::Invalid(err.to_string())),
     }
 }
+
+/// A shop's access token replaced by [`rotate_token`].
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenRotated {
+    pub shop: String,
+    /// The store's name, as Shopify answered the check made with the new token.
+    pub shop_name: String,
+    /// Scopes the shop's flows need that the new token lacks.
+    pub missing: Vec<String>,
+}
+
+/// Replaces a shop's access token with one a person pasted (seed 000's rotation): the new token is first checked
+/// against Shopify (who it opens, which scopes it has), and only a token Shopify accepts for this very shop is
+/// stored, sealed for the shop's endpoint, in one statement that replaces the old one (and any refresh token with
+/// it). A refused token, one of another store, or one that cannot be checked (outgoing requests off, the store
+/// unreachable) is not stored, and the old token keeps working. The token is never logged: the request log redacts
+/// it and errors name the shop, not the token.
+pub async fn rotate_token(engine: &Engine, domain: &str, token: SecretString) -> Result<TokenRotated, SyncError> {
+    use secrecy::ExposeSecret;
+    let text = token.expose_secret();
+    if text.trim().is_empty() {
+        return Err(SyncError::Invalid("the new access token is empty, so nothing was changed".into()));
+    }
+    if text.trim() != text || text.chars().any(char::is_whitespace) {
+        return Err(SyncError::Invalid(
+            "the new access token contains white space, so nothing was changed; paste the token alone".into(),
+        ));
+    }
+    let store = engine.store();
+    let shop = super::read::find_shop(store.as_ref(), domain).await?;
+    let candidate = engine.context_with_token(shop.clone(), token.clone()).await?;
+    candidate.require_outgoing()?;
+    let answer = candidate.client().execute::<shopify_admin::ops::shop::ShopInfo>(&Default::default()).await;
+    engine.flush_logs().await;
+    let info = answer?.into_data();
+    if !info.shop.myshopify_domain.eq_ignore_ascii_case(&shop.domain) {
+        return Err(SyncError::Invalid(format!(
+            "the new token opens the store {}, not {}, so it was not stored; paste the token of {}",
+            info.shop.myshopify_domain, shop.domain, shop.domain
+        )));
+    }
+    let sealed = engine.seal_access_token(&shop.domain, shop.endpoint.as_deref(), &token);
+    store.set_access_token(shop.id, Some(&sealed)).await?;
+    let granted: Vec<&str> = info.current_app_installation.access_scopes.iter().map(|s| s.handle.as_str()).collect();
+    store.set_scopes(shop.id, &granted.join(",")).await?;
+    store.set_access_status(shop.id, AccessStatus::Ok, None).await?;
+    let missing = info
+        .current_app_installation
+        .missing_scopes(&required_scopes(&candidate.settings))
+        .into_iter()
+        .map(String::from)
+        .collect();
+    Ok(TokenRotated { shop: shop.domain, shop_name: info.shop.name, missing })
+}

@@ -23,6 +23,7 @@
 pub mod access;
 pub mod actions;
 pub mod api;
+pub mod catalog;
 pub mod housekeeping;
 pub mod links;
 pub mod overview;

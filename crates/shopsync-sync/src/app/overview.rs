@@ -49,6 +49,8 @@ pub struct ShopOverview {
     pub orders: Vec<(OrderStatus, u64)>,
     /// Jobs of the shop still running.
     pub running: Vec<Job>,
+    /// Set when Shopify's deliveries to the shop stopped (see [`super::webhooks::judge`]), with what to do.
+    pub deliveries_stopped: Option<super::webhooks::StoppedDeliveries>,
 }
 
 impl ShopOverview {
@@ -113,7 +115,8 @@ async fn shop_overview(store: &dyn Store, shop: Shop, now: jiff::Timestamp) -> R
     let orders = store.order_status_counts(shop.id).await?;
     let mut running = Vec::new();
     running.extend(store.running_jobs(shop.id).await?);
-    Ok(ShopOverview { shop, settings, left_out, flows, orders, running })
+    let deliveries_stopped = super::webhooks::delivery_watch(store, &shop, settings.enabled, now).await?;
+    Ok(ShopOverview { shop, settings, left_out, flows, orders, running, deliveries_stopped })
 }
 
 /// One setting as a shop card lists it: its key, value (normal text form), accepted values and meaning.

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::response::Response;
 use shopsync_core::order_errors::OrderStatus;
 use shopsync_sync::app::overview::{self, Day, ShopOverview};
+use shopsync_sync::app::webhooks::{StopEvidence, StoppedDeliveries};
 
 use super::{Console, Ctx, Layout, failure, render};
 
@@ -28,6 +29,43 @@ pub(crate) struct ShopView {
     pub pending: u64,
     pub synced: u64,
     pub running: Vec<RunningRow>,
+    /// Set when Shopify's webhook deliveries to the shop stopped: what was seen, and what to do.
+    pub stopped: Option<StoppedView>,
+}
+
+/// The stopped-deliveries flag as the dashboard and the shop card show it.
+pub(crate) struct StoppedView {
+    pub domain: String,
+    /// The page the repair button comes back to.
+    pub back: String,
+    pub message: String,
+    pub steps: Vec<super::remedy::Part>,
+}
+
+/// The flag's words: since when nothing arrived, and what showed that something should have.
+pub(crate) fn stopped_view(stopped: &StoppedDeliveries, back: String) -> StoppedView {
+    let last = match &stopped.last_delivery_at {
+        Some(at) => format!("the last delivery arrived {}", short_time(at)),
+        None => "no delivery ever arrived".to_string(),
+    };
+    let evidence = match &stopped.evidence {
+        StopEvidence::OrderChanged { updated_at } => {
+            format!("yet a sync imported an order changed in Shopify at {}", short_time(updated_at))
+        }
+        StopEvidence::SyncFoundChanges { flow, job, changed, started_at } => {
+            format!("yet the {flow} sync of {} (job {job}) found {changed} changed records", short_time(started_at))
+        }
+    };
+    StoppedView {
+        domain: stopped.shop.clone(),
+        back,
+        message: format!(
+            "Webhook deliveries from Shopify seem to have stopped: {last} (quiet since {}), {evidence}. Changes now \
+             reach the back office only at the next scheduled sync.",
+            short_time(&stopped.quiet_since)
+        ),
+        steps: super::remedy::parts(&stopped.remedy()),
+    }
 }
 
 pub(crate) struct FlowRow {
@@ -160,6 +198,7 @@ pub(crate) fn shop_view(shop: &ShopOverview) -> ShopView {
                 progress: progress_text(&job.summary),
             })
             .collect(),
+        stopped: shop.deliveries_stopped.as_ref().map(|stopped| stopped_view(stopped, "/".into())),
     }
 }
 

@@ -13,9 +13,11 @@
 //!   name and per client address ([`auth::Limiter`]): past the limit the answer is 429 with the wait.
 //!
 //! One file per page area: `auth.rs` (login, logout, limiter), `dashboard.rs`, `shops.rs`, `orders.rs`,
-//! `products.rs`, `logs.rs` (request log), `jobs.rs`; `remedy.rs` turns remedy data into buttons and links.
+//! `products.rs`, `logs.rs` (request log), `jobs.rs`, `webhooks.rs` (a shop's deliveries), `catalog.rs` (marked
+//! items, bundles, skipped records); `remedy.rs` turns remedy data into buttons and links.
 
 mod auth;
+mod catalog;
 mod dashboard;
 mod jobs;
 mod logs;
@@ -23,6 +25,7 @@ mod orders;
 mod products;
 mod remedy;
 mod shops;
+mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -111,6 +114,14 @@ pub fn routes(engine: Arc<Engine>, config: ConsoleConfig) -> Router {
         .route("/logs/purge", post(logs::purge))
         .route("/logs/{id}", get(logs::entry))
         .route("/jobs", get(jobs::list))
+        .route("/shops/{shop}/webhooks", get(webhooks::page))
+        .route("/shops/{shop}/webhooks/sync", post(webhooks::repair))
+        .route("/shops/{shop}/token", post(shops::rotate_token))
+        .route("/shops/{shop}/access", post(shops::request_access))
+        .route("/catalog/items", get(catalog::items))
+        .route("/catalog/items/mark", post(catalog::mark))
+        .route("/catalog/bundles", get(catalog::bundles))
+        .route("/catalog/skipped", get(catalog::skipped))
         .route_layer(middleware::from_fn_with_state(console.clone(), guard));
     Router::new()
         .route("/login", get(auth::login_page).post(auth::login))

@@ -1,6 +1,6 @@
 //! Remedies as the console shows them: each [`RemedyAction`] becomes a link to the page that does it or a button
-//! that does it, with the same words around it as the CLI shows. Actions the console has no page for yet (a new
-//! access token, customer templates, an import) are named in words, with where to do them.
+//! that does it, with the same words around it as the CLI shows. Actions the console has no page for yet (customer
+//! templates, an import) are named in words, with where to do them.
 
 use shopsync_core::remedy::{RemedyAction, RemedyStep, StepPart};
 use shopsync_sync::SyncError;
@@ -84,29 +84,34 @@ fn action_part(action: &RemedyAction) -> Part {
         )),
         RemedyAction::ShowTemplate { code } => Part::text(format!("the customer template {code}")),
         RemedyAction::ListTemplates => Part::text("the customer templates"),
-        RemedyAction::SetToken { shop } => Part::text(format!(
-            "give {} a new access token (on the command line, from stdin)",
-            shop.as_deref().unwrap_or("the shop")
-        )),
+        RemedyAction::SetToken { shop: Some(shop) } => {
+            Part::link(format!("give {shop} a new access token"), format!("/shops/{shop}#access"))
+        }
+        RemedyAction::SetToken { shop: None } => Part::text("give the shop a new access token (on its shop card)"),
         RemedyAction::SetEndpoint { shop } => {
             Part::text(format!("give {shop} its endpoint and token again (on the command line)"))
         }
         RemedyAction::RemoveShop { shop } => Part::text(format!("disconnect {shop} (on the command line)")),
         RemedyAction::InitDataDir => Part::text("initialise the data directory (on the command line)"),
+        // Set once per installation, on the server's command line: the console takes no app secret.
         RemedyAction::SetPublicUrl => {
-            Part::text("set the public address at which Shopify reaches this server (on the command line)")
+            Part::text("shopsync app set-url https://YOUR_HOST (on the server's command line)")
         }
-        RemedyAction::SetAppCredentials => {
-            Part::text("store the app's client id and secret (on the command line, the secret from stdin)")
+        RemedyAction::SetAppCredentials => Part::text(
+            "shopsync app set --client-id ID --client-secret-stdin (on the server's command line, the secret from stdin)",
+        ),
+        RemedyAction::ConnectShop { shop: Some(shop) } => {
+            Part::button("Request access", format!("/shops/{shop}/access"), Vec::new())
         }
-        RemedyAction::ConnectShop { shop } => Part::text(format!(
-            "install the app on {} again through OAuth (on the command line)",
-            shop.as_deref().unwrap_or("the shop")
-        )),
-        RemedyAction::SyncWebhooks { shop } => Part::text(format!(
-            "set up the webhook subscriptions of {} (on the command line)",
-            shop.as_deref().unwrap_or("every shop")
-        )),
+        RemedyAction::ConnectShop { shop: None } => {
+            Part::text("install the app on the shop again through OAuth (on the command line)")
+        }
+        RemedyAction::SyncWebhooks { shop: Some(shop) } => {
+            Part::button("Repair subscriptions", format!("/shops/{shop}/webhooks/sync"), Vec::new())
+        }
+        RemedyAction::SyncWebhooks { shop: None } => {
+            Part::text("set up the webhook subscriptions of every shop (on the command line)")
+        }
         RemedyAction::MarkShippedOutside { shop, product } => Part::button(
             "Mark as shipped outside",
             "/products/outside".into(),

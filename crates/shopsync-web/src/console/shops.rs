@@ -153,7 +153,16 @@ pub(crate) async fn card(
                 what: "Off: nothing is written to Shopify (reads and dry runs still work).",
             },
         ],
-        shop: shop_view(&card.overview),
+        shop: {
+            let mut view = shop_view(&card.overview);
+            // The repair button on the card comes back to the card.
+            view.stopped = card
+                .overview
+                .deliveries_stopped
+                .as_ref()
+                .map(|stopped| super::dashboard::stopped_view(stopped, card_url(&shop.domain)));
+            view
+        },
         settings,
         cursors,
         focus: focus_key,
@@ -326,6 +335,91 @@ pub(crate) async fn check(
         }
         Err(error) => {
             done(&ctx, &back, "error", format!("The connection test failed: {}", super::remedy::explain(&error)))
+        }
+    }
+}
+
+/// The rotate-token form. Its `Debug` never shows the token.
+#[derive(Deserialize)]
+pub(crate) struct TokenForm {
+    #[serde(default)]
+    token: String,
+}
+
+impl std::fmt::Debug for TokenForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenForm").field("token", &"[hidden]").finish()
+    }
+}
+
+/// Rotate token: the pasted token is checked against Shopify and, if accepted for this shop, replaces the old one
+/// sealed (`app::access::rotate_token`). The token is neither echoed nor logged: the answer is a redirect whose
+/// message names only the shop.
+pub(crate) async fn rotate_token(
+    State(console): State<Console>,
+    Extension(ctx): Extension<Ctx>,
+    Path(domain): Path<String>,
+    Form(form): Form<TokenForm>,
+) -> Response {
+    let back = format!("{}#access", card_url(&domain));
+    let token = secrecy::SecretString::from(form.token);
+    match app::access::rotate_token(&console.engine, &domain, token).await {
+        Ok(rotated) => {
+            tracing::info!(user = %ctx.user.name, shop = %rotated.shop, "access token rotated");
+            let mut message = format!(
+                "The access token of {} was replaced: Shopify accepted the new one ({}). The next sync uses it.",
+                rotated.shop, rotated.shop_name
+            );
+            if rotated.missing.is_empty() {
+                done(&ctx, &back, "ok", message)
+            } else {
+                message.push_str(&format!(
+                    " It lacks scopes the switched-on flows need: {}; grant them to the app (or use Request access).",
+                    rotated.missing.join(", ")
+                ));
+                done(&ctx, &back, "error", message)
+            }
+        }
+        Err(error) => done(
+            &ctx,
+            &back,
+            "error",
+            format!("The token was not replaced (the old one stays in use): {}", super::remedy::explain(&error)),
+        ),
+    }
+}
+
+/// Request access: starts the OAuth installation (`app::access::begin_install`) and sends the browser to
+/// Shopify's approval page; says what is missing when the app's credentials or public address are not set.
+pub(crate) async fn request_access(
+    State(console): State<Console>,
+    Extension(ctx): Extension<Ctx>,
+    Path(domain): Path<String>,
+) -> Response {
+    let back = format!("{}#access", card_url(&domain));
+    match app::access::begin_install(&console.engine, &domain, None, None).await {
+        Ok(start) => {
+            tracing::info!(user = %ctx.user.name, shop = %start.shop, scopes = %start.scopes.join(","), "installation started");
+            super::see_other(&start.url)
+        }
+        Err(error @ (SyncError::NoAppCredentials | SyncError::NoPublicUrl)) => {
+            // The public address is kept with the app's credentials: without them, they come first.
+            let error = match console.engine.store().app_credentials().await {
+                Ok(None) => SyncError::NoAppCredentials,
+                _ => error,
+            };
+            done(
+                &ctx,
+                &back,
+                "error",
+                format!(
+                    "Access cannot be requested yet: {}. Until then, paste a token with Rotate token.",
+                    super::remedy::explain(&error)
+                ),
+            )
+        }
+        Err(error) => {
+            done(&ctx, &back, "error", format!("Access could not be requested: {}", super::remedy::explain(&error)))
         }
     }
 }

@@ -12,6 +12,7 @@ use shopsync_store::{
     BundleComponent, CatalogStore, Item, ItemFilter, ItemQuery, Price, PriceListInput, ProductLink, ShopStore,
     StockLevel, StoreError,
 };
+use shopsync_sync::app::catalog::{ItemSelection, MarkError, mark_items, skipped_records};
 use shopsync_sync::import::{
     ImportError, ImportOptions, ImportOutcome, ImportReport, import_bundles, import_items, import_prices, import_stock,
 };
@@ -247,13 +248,11 @@ pub async fn run_items(data_dir: &DataDir, command: ItemsCommand) -> anyhow::Res
         ItemsCommand::Mark(selection) => mark(store, selection, true).await,
         ItemsCommand::Unmark(selection) => mark(store, selection, false).await,
         ItemsCommand::Errors { shop, json } => {
-            let domain = shop.trim().to_ascii_lowercase();
-            let shop = store.shop(&domain).await?.ok_or(StoreError::ShopNotFound(domain))?;
-            let records = store.skipped_records(shop.id, None).await?;
+            let (domain, records) = skipped_records(store, &shop).await?;
             if json {
                 print_json(&records)?;
             } else if records.is_empty() {
-                println!("No skipped records for {}: everything the last syncs sent was accepted.", shop.domain);
+                println!("No skipped records for {domain}: everything the last syncs sent was accepted.");
             } else {
                 println!("{:<27} {:<9} {:<22} {:<24} {:<16} MESSAGE", "WHEN", "OBJECT", "KEY", "FIELD", "CODE");
                 for r in &records {
@@ -397,24 +396,28 @@ fn print_summary(file: &str, report: &ImportReport) {
 }
 
 async fn mark(store: &(impl CatalogStore + ?Sized), selection: Selection, marked: bool) -> anyhow::Result<ExitCode> {
-    if !selection.numbers.is_empty() {
-        let missing = store.missing_item_numbers(&selection.numbers).await?;
-        if !missing.is_empty() {
+    let chosen = ItemSelection {
+        all: selection.all,
+        numbers: selection.numbers,
+        from: selection.from,
+        to: selection.to,
+        group: selection.group,
+        filter: selection.filter,
+    };
+    let outcome = match mark_items(store, &chosen, marked).await {
+        Ok(outcome) => outcome,
+        Err(MarkError::UnknownNumbers(missing)) => {
             return Err(Failure::usage(format!(
                 "no item has the number(s) {}; nothing was changed (`shopsync items list` shows the items)",
                 missing.join(", ")
             )));
         }
-    }
-    let query = ItemQuery {
-        numbers: selection.numbers,
-        from: selection.from,
-        to: selection.to,
-        group: selection.group,
-        filter: parse_filter(selection.filter.as_deref())?,
-        ..Default::default()
+        Err(MarkError::Filter(err)) => {
+            return Err(Failure::usage(format!("{err}. Example: --filter 'status=active, name~shirt'")));
+        }
+        Err(err @ MarkError::NothingChosen) => return Err(Failure::usage(err.to_string())),
+        Err(MarkError::Store(err)) => return Err(err.into()),
     };
-    let outcome = store.set_marked(&query, marked).await?;
     if selection.json {
         print_json(&outcome)?;
     } else {

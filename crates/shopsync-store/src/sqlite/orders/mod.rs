@@ -268,6 +268,13 @@ impl OrderStore for SqliteStore {
         Ok(counts)
     }
 
+    async fn latest_order_update(&self, shop_id: i64) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT MAX(shopify_updated_at) FROM shopify_orders WHERE shop_id = ?")
+            .bind(shop_id)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
     async fn order_error_counts(&self, shop_id: i64) -> Result<Vec<(String, u64)>> {
         let rows: Vec<(String, i64)> = sqlx::query_as(
             "SELECT code, COUNT(DISTINCT order_id) FROM order_errors WHERE shop_id = ? GROUP BY code ORDER BY code",
