@@ -23,7 +23,9 @@
 pub mod access;
 pub mod actions;
 pub mod api;
+pub mod history;
 pub mod housekeeping;
+pub mod order_list;
 pub mod overview;
 pub mod queue;
 pub mod read;
