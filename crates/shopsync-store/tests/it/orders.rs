@@ -304,7 +304,7 @@ async fn keyset_pages_give_every_order_once_forward_and_back_with_ties_and_inser
     // 1..=40: four orders per second; every fifth one synced, the others in error.
     let evaluation = |n: u64| {
         let created = format!("2026-10-01T10:00:{:02}Z", n.div_ceil(4));
-        if n % 5 == 0 {
+        if n.is_multiple_of(5) {
             synced(order(n, &created), sales_order(vec![line(1, "A", 1)]))
         } else {
             failing(order(n, &created), vec![not_linked(1, "A")])
