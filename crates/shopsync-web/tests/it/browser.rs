@@ -27,7 +27,7 @@ use shopsync_sync::orders::BulkChoice;
 use crate::Server;
 
 /// A ChromeDriver on a free port of 127.0.0.1, stopped when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     port: u16,
 }
@@ -39,7 +39,7 @@ impl Drop for Driver {
     }
 }
 
-fn start_chromedriver() -> Driver {
+pub(crate) fn start_chromedriver() -> Driver {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new("chromedriver")
         .arg(format!("--port={port}"))
@@ -56,7 +56,7 @@ fn start_chromedriver() -> Driver {
     Driver { child, port }
 }
 
-async fn browser(driver: &Driver) -> Client {
+pub(crate) async fn browser(driver: &Driver) -> Client {
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "goog:chromeOptions".into(),
@@ -78,14 +78,14 @@ fn screenshots() -> PathBuf {
     dir
 }
 
-async fn shot(client: &Client, name: &str) {
+pub(crate) async fn shot(client: &Client, name: &str) {
     let png = client.screenshot().await.unwrap();
     std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
 }
 
 /// The text of the element `locator` finds, once it exists. A page that is still being replaced (the redirect
 /// after a form) can swap the element between finding and reading it: then it is found again.
-async fn text_of(client: &Client, locator: Locator<'_>) -> String {
+pub(crate) async fn text_of(client: &Client, locator: Locator<'_>) -> String {
     let started = std::time::Instant::now();
     loop {
         let element = client.wait().at_most(Duration::from_secs(30)).for_element(locator).await.unwrap();
@@ -102,7 +102,7 @@ async fn text_of(client: &Client, locator: Locator<'_>) -> String {
 
 /// Waits until the element `locator` finds has a text `wanted` accepts (the page after a click may still be the
 /// one before it for a moment), and gives that text; after 30 s it fails with the last text seen.
-async fn text_where(client: &Client, locator: Locator<'_>, wanted: impl Fn(&str) -> bool) -> String {
+pub(crate) async fn text_where(client: &Client, locator: Locator<'_>, wanted: impl Fn(&str) -> bool) -> String {
     let started = std::time::Instant::now();
     loop {
         let text = text_of(client, locator).await;

@@ -295,3 +295,69 @@ async fn an_order_page_shows_what_changed_between_captured_versions() {
     assert!(!before.contains("Leave at the door") && after.contains("\"Leave at the door\""), "{before} → {after}");
     assert!(html.contains("The first version captured."));
 }
+
+/// The same pages in a real headless Chromium, clicked as a person would: the list, Next, the date filter, an
+/// order's changes. Screenshots: `target/tmp/console-screenshots/orders-*.png`.
+#[tokio::test(flavor = "multi_thread")]
+async fn paging_dates_and_changes_in_chromium() {
+    use fantoccini::Locator;
+
+    use crate::browser::{browser, shot, start_chromedriver, text_of as element_text, text_where};
+
+    let server = Server::start(SimConfig { seed: Seed::Empty, ..SimConfig::default() }).await;
+    let mut ids = Vec::new();
+    for i in 0..60u32 {
+        ids.push(place(&server, &format!("2026-03-{:02}T09:00:00Z", 1 + i / 2), &["web"]));
+    }
+    sync_orders(&server).await;
+    let changed = ids[59].clone();
+    server.sim.control().tag_order(&changed, &["vip"], &["web"]).unwrap();
+    let edit = OrderEdit { note: Some("Leave at the door".into()), ..Default::default() };
+    server.sim.control().edit_order(&changed, &edit).unwrap();
+    sync_orders(&server).await;
+    let status = status_of(&server, &ids[0]).await;
+    let tab = OrderFilter { status: Some(status), ..Default::default() };
+    let listed: Vec<String> =
+        server.store.shopify_orders(server.shop.id, &tab).await.unwrap().into_iter().map(|o| o.name).collect();
+    add_user(&server, "olivia", UserRole::Operator).await;
+    let driver = start_chromedriver();
+    let client = browser(&driver).await;
+    let url = &server.url;
+    let shop = server.shop.domain.clone();
+
+    client.goto(&format!("{url}/orders?shop={shop}&status={}", status.as_str())).await.unwrap();
+    client.find(Locator::Id("name")).await.unwrap().send_keys("olivia").await.unwrap();
+    client.find(Locator::Id("password")).await.unwrap().send_keys("correct horse battery staple").await.unwrap();
+    client.find(Locator::Id("login")).await.unwrap().click().await.unwrap();
+    text_where(&client, Locator::Css("h1"), |t| t == "Orders").await;
+    let first_row = |name: String| move |text: &str| text.contains(&name);
+    element_text(&client, Locator::Id("orders")).await;
+    shot(&client, "orders-1-list").await;
+    client.find(Locator::Id("page-next")).await.unwrap().click().await.unwrap();
+    let page2 = text_where(&client, Locator::Id("orders"), first_row(listed[50].clone())).await;
+    assert!(!page2.contains(&format!("{}\n", listed[49])), "page 2 does not repeat page 1's last order");
+    assert!(client.find(Locator::Id("page-previous")).await.is_ok());
+    // The pager is under the list.
+    client.execute("window.scrollTo(0, document.body.scrollHeight)", vec![]).await.unwrap();
+    shot(&client, "orders-2-next-page").await;
+
+    client
+        .goto(&format!("{url}/orders?shop={shop}&status={}&from=2026-03-10&to=2026-03-12", status.as_str()))
+        .await
+        .unwrap();
+    let filtered = element_text(&client, Locator::Id("orders")).await;
+    assert_eq!(filtered.matches("2026-03-1").count(), 6, "two orders a day on the 10th, 11th and 12th: {filtered}");
+    shot(&client, "orders-3-date-filter").await;
+    client.goto(&format!("{url}/orders?shop={shop}&status={}&from=2026-02-30", status.as_str())).await.unwrap();
+    let message = element_text(&client, Locator::Id("filter-error")).await;
+    assert!(message.contains("is not a date"), "{message}");
+    shot(&client, "orders-4-bad-date").await;
+
+    let number = changed.rsplit('/').next().unwrap();
+    client.goto(&format!("{url}/orders/{shop}/{number}")).await.unwrap();
+    let diff = element_text(&client, Locator::Css("table.diff")).await;
+    assert!(diff.contains("tags") && diff.contains("[\"web\"]") && diff.contains("[\"vip\"]"), "{diff}");
+    assert!(diff.contains("Leave at the door"), "{diff}");
+    shot(&client, "orders-5-changes").await;
+    client.close().await.unwrap();
+}
