@@ -63,11 +63,11 @@ pub use jobs::{Job, JobDay, JobProcess, JobStatus, JobStore, JobTrigger, under_l
 pub use logs::{Capture, CaptureInput, LogStore, RequestLogEntry, RequestLogFilter};
 pub use orders::{
     ConflictResolution, ConflictResolutionInput, ConflictSide, LineKind, NewShipment, OrderError, OrderEvaluation,
-    OrderFilter, OrderKey, OrderRefund, OrderRefundInput, OrderReturn, OrderReturnInput, OrderStore, OrderTransaction,
-    OrderTransactionInput, Payout, SalesOrder, SalesOrderChange, SalesOrderCreated, SalesOrderInput, SalesOrderLine,
-    SalesOrderLineInput, SalesOrderStatus, SalesOrderUpdate, SavedEvaluation, Shipment, ShipmentLine,
-    ShipmentLineInput, ShipmentQuery, ShipmentSyncStatus, ShopifyOrder, ShopifyOrderInput, StoredOrderVersion,
-    WebhookEventInput,
+    OrderFilter, OrderKey, OrderPosition, OrderRefund, OrderRefundInput, OrderReturn, OrderReturnInput, OrderSeek,
+    OrderStore, OrderTransaction, OrderTransactionInput, Payout, SalesOrder, SalesOrderChange, SalesOrderCreated,
+    SalesOrderInput, SalesOrderLine, SalesOrderLineInput, SalesOrderStatus, SalesOrderUpdate, SavedEvaluation,
+    Shipment, ShipmentLine, ShipmentLineInput, ShipmentQuery, ShipmentSyncStatus, ShopifyOrder, ShopifyOrderInput,
+    StoredOrderVersion, WebhookEventInput,
 };
 pub use postgres::{PgStore, redact_url};
 pub use privacy::{CustomerRedaction, PrivacyStore, RedactionReport};

@@ -72,6 +72,13 @@ pub struct ShopifyOrder {
     pub error_codes: Vec<String>,
 }
 
+impl ShopifyOrder {
+    /// The order's place in the order lists, for keyset paging from it.
+    pub fn position(&self) -> OrderPosition {
+        OrderPosition { created_at: self.shopify_created_at.clone(), order_id: self.order_id.clone() }
+    }
+}
+
 /// One problem of an order, as the store keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OrderError {
@@ -110,6 +117,30 @@ pub struct OrderFilter {
     /// At most this many, newest first (0: no limit).
     pub limit: u32,
     pub offset: u32,
+    /// Keyset paging: only the orders after or before a position in the list's order. A page read this way costs
+    /// the same however deep it is (an index range, not `offset` rows read and dropped), and orders added
+    /// meanwhile do not shift it.
+    pub seek: Option<OrderSeek>,
+}
+
+/// A place in the order lists' order, newest first: Shopify's creation time, then (for orders created in the same
+/// instant) the global id, also descending. The pair is unique per shop, so a position falls between two orders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderPosition {
+    /// Shopify `createdAt` (store form or RFC 3339).
+    pub created_at: String,
+    /// Global id, `gid://shopify/Order/1`.
+    pub order_id: String,
+}
+
+/// Which side of a position a page of orders lies on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderSeek {
+    /// The orders after the position (older ones): the next page, read from the last order of a page.
+    After(OrderPosition),
+    /// The orders just before the position (newer ones): the previous page, read from the first order of a page.
+    /// `limit` takes those nearest the position; they are still given newest first.
+    Before(OrderPosition),
 }
 
 /// How a Shopify order is named on the command line: `#1001`, `1001`, its global id, or its sales order number.
@@ -697,9 +728,9 @@ pub trait OrderStore: Send + Sync {
     async fn shopify_order(&self, shop_id: i64, order_id: &str) -> Result<Option<ShopifyOrder>>;
     /// The order named by `key` (`#1001`, `1001`, a gid, a custom name or its sales order number).
     async fn find_shopify_order(&self, shop_id: i64, key: &OrderKey) -> Result<Option<ShopifyOrder>>;
-    /// Orders matching `filter`, newest first (by Shopify creation date).
+    /// Orders matching `filter`, newest first (by Shopify creation date, then global id).
     async fn shopify_orders(&self, shop_id: i64, filter: &OrderFilter) -> Result<Vec<ShopifyOrder>>;
-    /// How many orders match `filter` (limit and offset ignored).
+    /// How many orders match `filter` (limit and offset ignored; a seek counts only its side).
     async fn count_shopify_orders(&self, shop_id: i64, filter: &OrderFilter) -> Result<u64>;
     /// The global ids of every order matching `filter` (limit and offset apply when set).
     async fn shopify_order_ids(&self, shop_id: i64, filter: &OrderFilter) -> Result<Vec<String>>;

@@ -1,6 +1,8 @@
 //! Console pages with many orders stored: the orders page (first page of the error tab, first and a deep page of
 //! the synced tab) and the dashboard, each requested N times one after the other over loopback by a logged-in
-//! client; prints p50 and p99 per page. Target: under 50 ms p99 with 100,000 orders.
+//! client; prints p50 and p99 per page. Target: under 50 ms p99 with 100,000 orders. The deep page is the middle
+//! of the synced tab (page 900 of 1,800 with 100,000 orders), reached by following each page's Next link from the
+//! first (keyset paging); the walk's page times are printed as well.
 //!
 //! `cargo bench -p shopsync-web --bench console` (release profile). `BENCH_ORDERS` (default 100,000; one in ten
 //! in error with PRODUCT_NOT_LINKED) and `BENCH_REQUESTS` (default 200 per page) change the load. The orders are
@@ -19,6 +21,14 @@ const PASSWORD: &str = "bench passphrase 123";
 
 fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// The address of a page's Next link (`<a href="..." id="page-next">`), as a browser would follow it.
+fn next_link(html: &str) -> Option<String> {
+    let end = html.find("\" id=\"page-next\"")?;
+    let start = html[..end].rfind("href=\"")? + "href=\"".len();
+    // The template escapes `&` (as `&#38;` or `&amp;`); the rest of a link is percent-encoded already.
+    Some(html[start..end].replace("&#38;", "&").replace("&amp;", "&"))
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -102,16 +112,11 @@ async fn run(orders: usize, requests: usize) {
         .filter_map(|v| v.to_str().ok())
         .find_map(|c| c.strip_prefix("shopsync_session=").map(|v| v.split(';').next().unwrap_or_default().to_string()))
         .expect("session cookie");
-    let deep = (orders * 9 / 10 / 50 / 2).max(1);
-    for (label, path) in [
-        ("orders, error tab, page 1", format!("/orders?shop={SHOP}&status=error")),
-        ("orders, synced tab, page 1", format!("/orders?shop={SHOP}&status=synced")),
-        ("orders, synced tab, middle page", format!("/orders?shop={SHOP}&status=synced&page={deep}")),
-        ("dashboard", "/".to_string()),
-    ] {
-        let mut times = Vec::with_capacity(requests);
-        for _ in 0..requests {
-            let started = Instant::now();
+    let get = |path: String| {
+        let http = http.clone();
+        let url = url.clone();
+        let session = session.clone();
+        async move {
             let answer = http
                 .get(format!("{url}{path}"))
                 .header("Cookie", format!("shopsync_session={session}"))
@@ -119,7 +124,41 @@ async fn run(orders: usize, requests: usize) {
                 .await
                 .expect("page");
             assert_eq!(answer.status(), 200, "{path}");
-            let _ = answer.bytes().await.expect("body");
+            answer.text().await.expect("body")
+        }
+    };
+    // A page in the middle of the synced tab, reached as a person would: by its Next links from the first page
+    // (keyset paging: each link names the last order of its page). The walk's own times are printed too.
+    let deep = (orders * 9 / 10 / 50 / 2).max(1);
+    let mut middle = format!("/orders?shop={SHOP}&status=synced");
+    let mut walk = Vec::with_capacity(deep);
+    for _ in 1..deep {
+        let started = Instant::now();
+        let html = get(middle.clone()).await;
+        walk.push(started.elapsed());
+        middle = next_link(&html).expect("a Next link before the middle of the tab");
+    }
+    walk.sort();
+    if !walk.is_empty() {
+        println!(
+            "{:<34} p50 {:>6.1} ms  p99 {:>6.1} ms  ({} pages, each by the Next link of the one before)",
+            "orders, synced tab, walk to page",
+            percentile(&walk, 0.5).as_secs_f64() * 1000.0,
+            percentile(&walk, 0.99).as_secs_f64() * 1000.0,
+            walk.len()
+        );
+    }
+    let middle_label = format!("orders, synced tab, page {deep}");
+    for (label, path) in [
+        ("orders, error tab, page 1", format!("/orders?shop={SHOP}&status=error")),
+        ("orders, synced tab, page 1", format!("/orders?shop={SHOP}&status=synced")),
+        (middle_label.as_str(), middle.clone()),
+        ("dashboard", "/".to_string()),
+    ] {
+        let mut times = Vec::with_capacity(requests);
+        for _ in 0..requests {
+            let started = Instant::now();
+            let _ = get(path.clone()).await;
             times.push(started.elapsed());
         }
         times.sort();

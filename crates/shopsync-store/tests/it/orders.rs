@@ -1,8 +1,8 @@
 use shopsync_core::order_errors::{OrderLine, RecheckEvent};
 use shopsync_store::orders::{OrderErrorCode, OrderProblem, OrderStatus};
 use shopsync_store::{
-    Address, LineKind, NewShipment, NewShop, OrderEvaluation, OrderFilter, OrderKey, OrderRefundInput,
-    OrderReturnInput, OrderTransactionInput, Payout, SalesOrderChange, SalesOrderCreated, SalesOrderInput,
+    Address, LineKind, NewShipment, NewShop, OrderEvaluation, OrderFilter, OrderKey, OrderPosition, OrderRefundInput,
+    OrderReturnInput, OrderSeek, OrderTransactionInput, Payout, SalesOrderChange, SalesOrderCreated, SalesOrderInput,
     SalesOrderLineInput, SalesOrderStatus, SalesOrderUpdate, ShipmentLineInput, ShipmentQuery, ShipmentSyncStatus,
     ShopifyOrderInput, StoreError, WebhookEventInput,
 };
@@ -291,6 +291,108 @@ async fn filters_select_by_status_code_and_creation_date() {
     assert!(by_code.contains(&("DESTINATION_NOT_ALLOWED".to_string(), 2)), "{by_code:?}");
     let synced = store.shopify_order(shop, "gid://shopify/Order/4").await.unwrap().unwrap();
     assert_eq!(synced.sales_order_number.as_deref(), Some("SO-000001"));
+}
+
+/// Keyset paging walks a list page by page from the last order of each page: every order once, in the list's
+/// order, with many orders created in the same second (ties on the sort key broken by id, whose text order is
+/// not its number's: `Order/10` sorts before `Order/9`), with orders of other statuses in between, and with
+/// orders arriving while someone pages.
+#[tokio::test]
+async fn keyset_pages_give_every_order_once_forward_and_back_with_ties_and_inserts() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(&*store).await;
+    // 1..=40: four orders per second; every fifth one synced, the others in error.
+    let evaluation = |n: u64| {
+        let created = format!("2026-10-01T10:00:{:02}Z", n.div_ceil(4));
+        if n.is_multiple_of(5) {
+            synced(order(n, &created), sales_order(vec![line(1, "A", 1)]))
+        } else {
+            failing(order(n, &created), vec![not_linked(1, "A")])
+        }
+    };
+    let evaluations: Vec<OrderEvaluation> = (1..=40).map(evaluation).collect();
+    store.save_order_evaluations(shop, &evaluations).await.unwrap();
+    let ids = |orders: &[shopsync_store::ShopifyOrder]| orders.iter().map(|o| o.order_id.clone()).collect::<Vec<_>>();
+    let errors = OrderFilter { status: Some(OrderStatus::Error), ..Default::default() };
+    let whole = ids(&store.shopify_orders(shop, &errors).await.unwrap());
+    assert_eq!(whole.len(), 32);
+
+    // Forward, 5 a page, from the last order of each page. After the second page three orders arrive in error:
+    // one newer than every other and one in the second of the page boundary whose id sorts first in it (both
+    // before the position reached: not seen by this walk, and nothing it saw moves), and one in that second
+    // whose id sorts last (after the position: seen once, where it belongs).
+    let mut seen: Vec<String> = Vec::new();
+    let mut pages = 0;
+    let mut seek = None;
+    loop {
+        let filter = OrderFilter { limit: 5, seek: seek.clone(), ..errors.clone() };
+        let page = store.shopify_orders(shop, &filter).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 5);
+        seek = Some(OrderSeek::After(page.last().unwrap().position()));
+        seen.extend(ids(&page));
+        pages += 1;
+        if pages == 2 {
+            let boundary = page.last().unwrap().shopify_created_at.clone();
+            let arriving = vec![
+                failing(order(1000, "2026-10-02T00:00:00Z"), vec![not_linked(1, "A")]),
+                failing(order(99, &boundary), vec![not_linked(1, "A")]),
+                failing(order(0, &boundary), vec![not_linked(1, "A")]),
+            ];
+            store.save_order_evaluations(shop, &arriving).await.unwrap();
+        }
+    }
+    assert_eq!(pages, 7, "32 orders and one more, 5 a page");
+    let unique: std::collections::HashSet<&String> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "no order twice: {seen:?}");
+    let now_orders = store.shopify_orders(shop, &errors).await.unwrap();
+    let now = ids(&now_orders);
+    assert_eq!(now.len(), 35);
+    let passed = ["gid://shopify/Order/1000", "gid://shopify/Order/99"];
+    let expected: Vec<String> = now.iter().filter(|id| !passed.contains(&id.as_str())).cloned().collect();
+    assert_eq!(seen, expected, "every order once, in the list's order, the late one where it belongs");
+    assert!(seen.contains(&"gid://shopify/Order/0".to_string()));
+
+    // Back from the last order, 5 a page, from the first order of each page: every order once, newest first.
+    let mut back: Vec<String> = vec![now.last().unwrap().clone()];
+    let mut position = now_orders.last().unwrap().position();
+    loop {
+        let filter = OrderFilter { limit: 5, seek: Some(OrderSeek::Before(position.clone())), ..errors.clone() };
+        let page = store.shopify_orders(shop, &filter).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 5);
+        position = page[0].position();
+        back.splice(0..0, ids(&page));
+    }
+    assert_eq!(back, now, "walking back gives every order once, each page newest first");
+
+    // Nothing before the newest nor after the oldest; the ids follow the same pages as the orders.
+    let before_newest = OrderFilter { seek: Some(OrderSeek::Before(now_orders[0].position())), ..errors.clone() };
+    assert!(store.shopify_orders(shop, &before_newest).await.unwrap().is_empty());
+    let after_oldest =
+        OrderFilter { limit: 3, seek: Some(OrderSeek::After(now_orders[34].position())), ..errors.clone() };
+    assert!(store.shopify_orders(shop, &after_oldest).await.unwrap().is_empty());
+    let second = OrderFilter { limit: 5, seek: Some(OrderSeek::After(now_orders[4].position())), ..errors.clone() };
+    assert_eq!(store.shopify_order_ids(shop, &second).await.unwrap(), now[5..10].to_vec());
+    let reversed = OrderFilter { limit: 5, seek: Some(OrderSeek::Before(now_orders[10].position())), ..errors.clone() };
+    assert_eq!(store.shopify_order_ids(shop, &reversed).await.unwrap(), now[5..10].to_vec());
+    // A position given in another offset is the same instant.
+    let shifted = OrderPosition {
+        created_at: now_orders[4]
+            .shopify_created_at
+            .parse::<jiff::Timestamp>()
+            .unwrap()
+            .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(2)))
+            .strftime("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string(),
+        order_id: now[4].clone(),
+    };
+    let from_shifted = OrderFilter { limit: 5, seek: Some(OrderSeek::After(shifted)), ..errors };
+    assert_eq!(store.shopify_order_ids(shop, &from_shifted).await.unwrap(), now[5..10].to_vec());
 }
 
 #[tokio::test]

@@ -1,15 +1,22 @@
-//! Orders: the list by status tab (synced, error, pending, ignored, conflict) and error code, one page at a time;
-//! an order's detail; Reprocess per order, for the orders ticked, or for every order with a code.
+//! Orders: the list by status tab (synced, error, pending, ignored, conflict), error code and creation dates, one
+//! page at a time by keyset links (Next after the page's last order, Previous before its first); an order's
+//! detail with its captured Shopify data and what changed between versions; Reprocess per order, for the orders
+//! ticked, or for every order with a code.
 
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum_extra::extract::Form;
 use serde::Deserialize;
 use shopsync_core::order_errors::{OrderErrorCode, OrderStatus, ProblemReport};
-use shopsync_store::{OrderFilter, OrderKey, Shop};
+use shopsync_store::{OrderKey, Shop};
 use shopsync_sync::app::actions;
+use shopsync_sync::app::history::{Change, capture_history};
+use shopsync_sync::app::order_list::{
+    DateRange, OrderList, OrderListQuery, PageAt, STATUSES, parse_position, position_token,
+};
 use shopsync_sync::app::read::{OrderDetail, find_shop};
 use shopsync_sync::orders::ReprocessTarget;
 
@@ -30,17 +37,30 @@ struct OrdersPage {
     status: &'static str,
     codes: Vec<(String, u64)>,
     code: String,
+    /// The date fields as typed (shown back as they were, even when wrong).
+    from: String,
+    to: String,
+    /// Why the filters could not be read; no order is listed then.
+    error: String,
     orders: Vec<OrderRow>,
-    page: u32,
-    pages: u32,
     total: u64,
-    /// The query without the page number, for the pager's links.
+    /// The list's query (shop, tab, code and dates) without a page position: the tabs keep the filters, the
+    /// pager and the forms' way back add a position to it.
     base: String,
+    /// The code and dates as a query's tail, for the tabs.
+    filters: String,
+    /// This page's own address, where a form on it returns.
+    here: String,
+    previous: Option<String>,
+    next: Option<String>,
+    first: bool,
 }
 
 struct Tab {
     status: &'static str,
     count: u64,
+    /// The tab with the page's code and dates.
+    href: String,
 }
 
 struct OrderRow {
@@ -108,7 +128,14 @@ pub(crate) struct ListQuery {
     shop: Option<String>,
     status: Option<String>,
     code: Option<String>,
-    page: Option<u32>,
+    /// Created on or after this day (`YYYY-MM-DD`).
+    from: Option<String>,
+    /// Created on or before this day.
+    to: Option<String>,
+    /// The page after this position (a Next link).
+    after: Option<String>,
+    /// The page before this position (a Previous link).
+    before: Option<String>,
 }
 
 pub(crate) async fn list(
@@ -123,110 +150,137 @@ pub(crate) async fn list(
     };
     let domains: Vec<String> = shops.iter().map(|s| s.domain.clone()).collect();
     let chosen = query.shop.as_deref().filter(|s| !s.is_empty());
+    let from = query.from.clone().unwrap_or_default();
+    let to = query.to.clone().unwrap_or_default();
+    let mut page = OrdersPage {
+        l: ctx.layout("orders"),
+        shops: domains,
+        shop: String::new(),
+        tabs: Vec::new(),
+        status: "error",
+        codes: Vec::new(),
+        code: String::new(),
+        from: from.trim().to_string(),
+        to: to.trim().to_string(),
+        error: String::new(),
+        orders: Vec::new(),
+        total: 0,
+        base: String::new(),
+        filters: String::new(),
+        here: String::new(),
+        previous: None,
+        next: None,
+        first: true,
+    };
     let Some(shop) = shops.iter().find(|s| chosen.is_none_or(|d| d == s.domain)).cloned() else {
         if let Some(domain) = chosen {
             return failure(&shopsync_store::StoreError::ShopNotFound(domain.to_string()).into());
         }
-        return render(&OrdersPage {
-            l: ctx.layout("orders"),
-            shops: domains,
-            shop: String::new(),
-            tabs: Vec::new(),
-            status: "error",
-            codes: Vec::new(),
-            code: String::new(),
-            orders: Vec::new(),
-            page: 1,
-            pages: 1,
-            total: 0,
-            base: String::new(),
-        });
+        return render(&page);
     };
     let status: OrderStatus = query.status.as_deref().and_then(|s| s.parse().ok()).unwrap_or(OrderStatus::Error);
     let code: Option<OrderErrorCode> = query.code.as_deref().filter(|c| !c.is_empty()).and_then(|c| c.parse().ok());
-    match orders_page(&console, &ctx, &shop, domains, status, code, query.page.unwrap_or(1).max(1)).await {
-        Ok(page) => render(&page),
+    let code_text = code.map(|c| c.as_str().to_string()).unwrap_or_default();
+    page.filters = format!("&code={}&from={}&to={}", enc(&code_text), enc(&page.from), enc(&page.to));
+    page.base = format!("/orders?shop={}&status={}{}", enc(&shop.domain), status.as_str(), page.filters);
+    page.here = page.base.clone();
+    page.shop = shop.domain.clone();
+    page.status = status.as_str();
+    page.code = code_text;
+    let list_query = DateRange::parse(&from, &to).and_then(|created| {
+        let at =
+            match (query.after.as_deref().filter(|a| !a.is_empty()), query.before.as_deref().filter(|b| !b.is_empty()))
+            {
+                (Some(after), _) => PageAt::After(parse_position(after)?),
+                (None, Some(before)) => PageAt::Before(parse_position(before)?),
+                (None, None) => PageAt::First,
+            };
+        Ok(OrderListQuery { status, code, created, page: at, page_size: PAGE_SIZE })
+    });
+    let list_query = match list_query {
+        Ok(list_query) => list_query,
+        Err(error) => {
+            // The page still shows its tabs and filters, so the fields can be put right where they are.
+            page.error = error.to_string();
+            if let Err(error) = fill_counts(&console, &shop, &mut page).await {
+                return failure(&error);
+            }
+            let mut answer = render(&page);
+            if answer.status().is_success() {
+                *answer.status_mut() = StatusCode::BAD_REQUEST;
+            }
+            return answer;
+        }
+    };
+    if let Some(position) = query.after.as_deref().filter(|a| !a.is_empty()) {
+        page.here = format!("{}&after={}", page.base, enc(position));
+    } else if let Some(position) = query.before.as_deref().filter(|b| !b.is_empty()) {
+        page.here = format!("{}&before={}", page.base, enc(position));
+    }
+    match OrderList::load(store.as_ref(), &shop, &list_query).await {
+        Ok(list) => {
+            fill(&mut page, &shop, list);
+            render(&page)
+        }
         Err(error) => failure(&error),
     }
 }
 
-async fn orders_page(
-    console: &Console,
-    ctx: &Ctx,
-    shop: &Shop,
-    shops: Vec<String>,
-    status: OrderStatus,
-    code: Option<OrderErrorCode>,
-    page: u32,
-) -> Result<OrdersPage, shopsync_sync::SyncError> {
+/// The tabs' and the code filter's counts alone, for a page whose filters could not be read.
+async fn fill_counts(console: &Console, shop: &Shop, page: &mut OrdersPage) -> Result<(), shopsync_sync::SyncError> {
     let store = console.engine.store();
     let counts = store.order_status_counts(shop.id).await?;
-    let tabs =
-        [OrderStatus::Synced, OrderStatus::Error, OrderStatus::Pending, OrderStatus::Ignored, OrderStatus::Conflict]
-            .into_iter()
-            .map(|s| Tab {
-                status: s.as_str(),
-                count: counts.iter().find(|(c, _)| *c == s).map(|(_, n)| *n).unwrap_or(0),
-            })
-            .collect();
-    let codes = store.order_error_counts(shop.id).await?;
-    let filter = OrderFilter {
-        status: Some(status),
-        code,
-        limit: PAGE_SIZE,
-        offset: (page - 1) * PAGE_SIZE,
-        ..OrderFilter::default()
-    };
-    let total = store.count_shopify_orders(shop.id, &filter).await?;
-    let settings = store.settings(shop.id).await?;
-    let mut rows = Vec::new();
-    for order in store.shopify_orders(shop.id, &filter).await? {
-        let href = order_path(&shop.domain, &order.order_id);
-        let reference = shopsync_core::order_errors::OrderRef::new(&shop.domain, &order.order_id, &order.name);
-        let mut problems = Vec::new();
-        if !order.error_codes.is_empty() {
-            for error in store.order_errors(shop.id, &order.order_id).await? {
-                match error.problem() {
-                    Ok(problem) => {
-                        problems.push(problem_view(&shop.domain, &href, &problem.report(&reference, &settings), true))
-                    }
-                    Err(_) => problems.push(ProblemView {
-                        code: "UNKNOWN",
-                        title: "A problem this version cannot read",
-                        message: error.message.clone(),
-                        steps: Vec::new(),
-                        link_href: None,
-                        in_form: true,
-                        back: href.clone(),
-                    }),
-                }
+    let counts = STATUSES.iter().map(|s| (*s, counts.iter().find(|(c, _)| c == s).map(|(_, n)| *n).unwrap_or(0)));
+    page.tabs = tabs(page, counts);
+    page.codes = store.order_error_counts(shop.id).await?;
+    Ok(())
+}
+
+fn tabs(page: &OrdersPage, counts: impl Iterator<Item = (OrderStatus, u64)>) -> Vec<Tab> {
+    counts
+        .map(|(status, count)| Tab {
+            status: status.as_str(),
+            count,
+            href: format!("/orders?shop={}&status={}{}", enc(&page.shop), status.as_str(), page.filters),
+        })
+        .collect()
+}
+
+fn fill(page: &mut OrdersPage, shop: &Shop, list: OrderList) {
+    page.tabs = tabs(page, list.counts.iter().copied());
+    page.codes = list.codes;
+    page.total = list.total;
+    page.first = list.first;
+    page.previous = list.previous.map(|p| format!("{}&before={}", page.base, enc(&position_token(&p))));
+    page.next = list.next.map(|p| format!("{}&after={}", page.base, enc(&position_token(&p))));
+    page.orders = list
+        .orders
+        .into_iter()
+        .map(|listed| {
+            let order = listed.order;
+            let href = order_path(&shop.domain, &order.order_id);
+            let mut problems: Vec<ProblemView> =
+                listed.problems.iter().map(|p| problem_view(&shop.domain, &href, p, true)).collect();
+            problems.extend(listed.unreadable_problems.iter().map(|error| ProblemView {
+                code: "UNKNOWN",
+                title: "A problem this version cannot read",
+                message: error.message.clone(),
+                steps: Vec::new(),
+                link_href: None,
+                in_form: true,
+                back: href.clone(),
+            }));
+            OrderRow {
+                href,
+                order_id: order.order_id,
+                name: order.name,
+                status: order.status.as_str(),
+                created: short_time(&order.shopify_created_at),
+                sales_order: order.sales_order_number.unwrap_or_default(),
+                problems,
             }
-        }
-        rows.push(OrderRow {
-            href,
-            order_id: order.order_id,
-            name: order.name,
-            status: order.status.as_str(),
-            created: short_time(&order.shopify_created_at),
-            sales_order: order.sales_order_number.unwrap_or_default(),
-            problems,
-        });
-    }
-    let code_text = code.map(|c| c.as_str().to_string()).unwrap_or_default();
-    Ok(OrdersPage {
-        l: ctx.layout("orders"),
-        shops,
-        base: format!("/orders?shop={}&status={}&code={}", enc(&shop.domain), status.as_str(), enc(&code_text)),
-        shop: shop.domain.clone(),
-        tabs,
-        status: status.as_str(),
-        codes: codes.into_iter().collect(),
-        code: code_text,
-        orders: rows,
-        page,
-        pages: (total.div_ceil(u64::from(PAGE_SIZE))).max(1) as u32,
-        total,
-    })
+        })
+        .collect();
 }
 
 #[derive(Template)]
@@ -274,6 +328,27 @@ struct CaptureView {
     captured_at: String,
     hash: String,
     payload: String,
+    /// What changed since the version before (none for the first, or when either is not JSON).
+    changes: Option<Vec<ChangeView>>,
+}
+
+/// One changed field: where, how, and its values as compact JSON (empty on the side it is missing from).
+struct ChangeView {
+    path: String,
+    kind: &'static str,
+    old: String,
+    new: String,
+}
+
+fn change_view(change: shopsync_sync::app::history::FieldChange) -> ChangeView {
+    let path = if change.path.is_empty() { "(the whole document)".to_string() } else { change.path };
+    match change.change {
+        Change::Added { new } => ChangeView { path, kind: "added", old: String::new(), new: new.to_string() },
+        Change::Removed { old } => ChangeView { path, kind: "removed", old: old.to_string(), new: String::new() },
+        Change::Changed { old, new } => {
+            ChangeView { path, kind: "changed", old: old.to_string(), new: new.to_string() }
+        }
+    }
 }
 
 pub(crate) async fn detail(
@@ -292,7 +367,7 @@ pub(crate) async fn detail(
             }));
         };
         let settings = store.settings(shop.id).await?;
-        let captures = store.captures(shop.id, "order", &order.order_id).await?;
+        let captures = capture_history(store.as_ref(), shop.id, "order", &order.order_id).await?;
         let detail = OrderDetail::load(store.as_ref(), &shop, &settings, order).await?;
         Ok((shop, detail, captures))
     }
@@ -357,13 +432,17 @@ pub(crate) async fn detail(
             })
             .collect(),
         captures: captures
-            .iter()
-            .map(|c| CaptureView {
-                captured_at: short_time(&c.captured_at),
-                hash: c.content_hash.chars().take(12).collect(),
-                payload: serde_json::from_str::<serde_json::Value>(&c.payload)
-                    .and_then(|v| serde_json::to_string_pretty(&v))
-                    .unwrap_or_else(|_| c.payload.clone()),
+            .into_iter()
+            .map(|version| {
+                let c = &version.capture;
+                CaptureView {
+                    captured_at: short_time(&c.captured_at),
+                    hash: c.content_hash.chars().take(12).collect(),
+                    payload: serde_json::from_str::<serde_json::Value>(&c.payload)
+                        .and_then(|v| serde_json::to_string_pretty(&v))
+                        .unwrap_or_else(|_| c.payload.clone()),
+                    changes: version.changes.map(|changes| changes.into_iter().map(change_view).collect()),
+                }
             })
             .collect(),
         path,

@@ -85,7 +85,7 @@ pub(crate) async fn shot(client: &Client, name: &str) {
 
 /// The text of the element `locator` finds, once it exists. A page that is still being replaced (the redirect
 /// after a form) can swap the element between finding and reading it: then it is found again.
-async fn text_of(client: &Client, locator: Locator<'_>) -> String {
+pub(crate) async fn text_of(client: &Client, locator: Locator<'_>) -> String {
     let started = std::time::Instant::now();
     loop {
         let element = client.wait().at_most(Duration::from_secs(30)).for_element(locator).await.unwrap();
@@ -102,7 +102,7 @@ async fn text_of(client: &Client, locator: Locator<'_>) -> String {
 
 /// Waits until the element `locator` finds has a text `wanted` accepts (the page after a click may still be the
 /// one before it for a moment), and gives that text; after 30 s it fails with the last text seen.
-async fn text_where(client: &Client, locator: Locator<'_>, wanted: impl Fn(&str) -> bool) -> String {
+pub(crate) async fn text_where(client: &Client, locator: Locator<'_>, wanted: impl Fn(&str) -> bool) -> String {
     let started = std::time::Instant::now();
     loop {
         let text = text_of(client, locator).await;

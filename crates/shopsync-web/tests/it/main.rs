@@ -5,6 +5,7 @@ mod api_feeds;
 mod api_schemathesis;
 mod browser;
 mod console;
+mod console_orders;
 mod console_pages;
 mod webhooks;
 

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use crate::customers::Address;
-use crate::orders::OrderFilter;
+use crate::orders::{OrderFilter, OrderSeek};
 use crate::{Result, StoreError};
 
 pub(super) fn found(rows: u64, what: &'static str, id: i64) -> Result<()> {
@@ -121,5 +121,37 @@ pub(super) fn order_conditions(shop_id: i64, filter: &OrderFilter) -> (String, V
     if filter.reprocess_requested {
         conditions.push("o.reprocess_requested".to_string());
     }
+    // The first comparison alone is a range of the (status,) creation time index; the second settles the orders
+    // created in the position's own instant by their id.
+    let seek = match &filter.seek {
+        Some(OrderSeek::After(position)) => Some(("<", position)),
+        Some(OrderSeek::Before(position)) => Some((">", position)),
+        None => None,
+    };
+    if let Some((side, position)) = seek {
+        let created = normalize_time(&position.created_at);
+        binds.push(Bind::Text(created));
+        let at = binds.len();
+        binds.push(Bind::Text(position.order_id.clone()));
+        let id = binds.len();
+        conditions.push(format!(
+            "o.shopify_created_at {side}= ${at} AND (o.shopify_created_at {side} ${at} OR o.order_id {side} ${id})"
+        ));
+    }
     (conditions.join(" AND "), binds)
+}
+
+/// The lists' order for `filter`: newest first, or oldest first when reading the page before a position (the
+/// caller turns those rows around, [`is_reversed`]).
+pub(super) fn order_by(filter: &OrderFilter) -> &'static str {
+    if is_reversed(filter) {
+        " ORDER BY o.shopify_created_at ASC, o.order_id ASC"
+    } else {
+        " ORDER BY o.shopify_created_at DESC, o.order_id DESC"
+    }
+}
+
+/// Whether the rows of `filter` are read oldest first and must be turned around to be given newest first.
+pub(super) fn is_reversed(filter: &OrderFilter) -> bool {
+    matches!(filter.seek, Some(OrderSeek::Before(_)))
 }

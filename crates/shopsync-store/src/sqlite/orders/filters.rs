@@ -1,7 +1,7 @@
 //! The WHERE clauses of order filters, their bound values, and the small conversions the other parts share.
 
 use crate::customers::Address;
-use crate::orders::OrderFilter;
+use crate::orders::{OrderFilter, OrderSeek};
 use crate::{Result, StoreError};
 
 pub(super) fn found(rows: u64, what: &'static str, id: i64) -> Result<()> {
@@ -103,5 +103,40 @@ pub(super) fn order_conditions(shop_id: i64, filter: &OrderFilter) -> (String, V
     if filter.reprocess_requested {
         conditions.push("o.reprocess_requested = 1");
     }
+    // The first comparison alone is a range of the (status,) creation time index; the second settles the orders
+    // created in the position's own instant by their id.
+    match &filter.seek {
+        Some(OrderSeek::After(position)) => {
+            conditions.push("o.shopify_created_at <= ? AND (o.shopify_created_at < ? OR o.order_id < ?)");
+            seek_binds(&mut binds, &position.created_at, &position.order_id);
+        }
+        Some(OrderSeek::Before(position)) => {
+            conditions.push("o.shopify_created_at >= ? AND (o.shopify_created_at > ? OR o.order_id > ?)");
+            seek_binds(&mut binds, &position.created_at, &position.order_id);
+        }
+        None => {}
+    }
     (conditions.join(" AND "), binds)
+}
+
+/// The lists' order for `filter`: newest first, or oldest first when reading the page before a position (the
+/// caller turns those rows around, [`is_reversed`]).
+pub(super) fn order_by(filter: &OrderFilter) -> &'static str {
+    if is_reversed(filter) {
+        " ORDER BY o.shopify_created_at ASC, o.order_id ASC"
+    } else {
+        " ORDER BY o.shopify_created_at DESC, o.order_id DESC"
+    }
+}
+
+/// Whether the rows of `filter` are read oldest first and must be turned around to be given newest first.
+pub(super) fn is_reversed(filter: &OrderFilter) -> bool {
+    matches!(filter.seek, Some(OrderSeek::Before(_)))
+}
+
+fn seek_binds(binds: &mut Vec<Bind>, created_at: &str, order_id: &str) {
+    let created = normalize_time(created_at);
+    binds.push(Bind::Text(created.clone()));
+    binds.push(Bind::Text(created));
+    binds.push(Bind::Text(order_id.to_string()));
 }

@@ -29,7 +29,7 @@ use crate::orders::{
 use crate::rows::orders as rows;
 use crate::{Result, StoreError};
 use evaluations::save_page;
-use filters::{found, limit_clause, normalize_time, order_conditions};
+use filters::{found, is_reversed, limit_clause, normalize_time, order_by, order_conditions};
 use payments::{link_children, save_refunds, save_returns, save_transactions};
 use rows::{OrderRow, RefundRow};
 use sales_orders::{apply_after_shipping, apply_update, insert_sales_order, load_sales_order, sales_order_id_for};
@@ -193,14 +193,18 @@ impl OrderStore for SqliteStore {
         let (conditions, binds) = order_conditions(shop_id, filter);
         let sql = format!(
             "SELECT {ORDER_COLUMNS} FROM {ORDER_FROM} WHERE {conditions} \
-             ORDER BY o.shopify_created_at DESC, o.order_id DESC{}",
+             {}{}",
+            order_by(filter),
             limit_clause(filter.limit, filter.offset)
         );
         let mut query = sqlx::query_as::<_, OrderRow>(AssertSqlSafe(sql));
         for bind in binds {
             query = bind.apply_as(query);
         }
-        let rows = query.fetch_all(&self.pool).await?;
+        let mut rows = query.fetch_all(&self.pool).await?;
+        if is_reversed(filter) {
+            rows.reverse();
+        }
         rows.into_iter().map(OrderRow::into_order).collect()
     }
 
@@ -217,15 +221,19 @@ impl OrderStore for SqliteStore {
     async fn shopify_order_ids(&self, shop_id: i64, filter: &OrderFilter) -> Result<Vec<String>> {
         let (conditions, binds) = order_conditions(shop_id, filter);
         let sql = format!(
-            "SELECT o.order_id FROM shopify_orders o WHERE {conditions} \
-             ORDER BY o.shopify_created_at DESC, o.order_id DESC{}",
+            "SELECT o.order_id FROM shopify_orders o WHERE {conditions}{}{}",
+            order_by(filter),
             limit_clause(filter.limit, filter.offset)
         );
         let mut query = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql));
         for bind in binds {
             query = bind.apply_scalar(query);
         }
-        Ok(query.fetch_all(&self.pool).await?)
+        let mut ids = query.fetch_all(&self.pool).await?;
+        if is_reversed(filter) {
+            ids.reverse();
+        }
+        Ok(ids)
     }
 
     async fn shopify_order_versions(
