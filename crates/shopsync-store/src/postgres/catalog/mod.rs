@@ -23,6 +23,8 @@ use async_trait::async_trait;
 use sqlx::AssertSqlSafe;
 
 use super::{PgStore, now};
+use super::api::keep_key;
+use crate::api::WriteOutcome;
 use crate::catalog::{
     Bundle, BundleComponent, BundleInput, CatalogStore, InventoryState, Item, ItemInput, ItemQuery, ItemsUpsert,
     MarkOutcome, Price, PriceInput, PriceList, PriceListInput, PricesUpsert, ProductLink, SkippedRecord,
@@ -41,6 +43,7 @@ impl CatalogStore for PgStore {
         let mut tx = self.write().await?;
         let plan = plan_items(&mut tx, items).await?;
         write_items(&mut tx, &plan).await?;
+        keep_key(&mut tx, || WriteOutcome::Items(plan.summary.clone())).await?;
         tx.commit().await?;
         Ok(plan.summary)
     }
@@ -177,6 +180,8 @@ impl CatalogStore for PgStore {
             .execute(&mut *tx)
             .await?;
         }
+        keep_key(&mut tx, || WriteOutcome::Prices { price_list: list.code.clone(), prices: plan.summary.clone() })
+            .await?;
         tx.commit().await?;
         Ok(plan.summary)
     }
@@ -261,6 +266,7 @@ impl CatalogStore for PgStore {
             .execute(&mut *tx)
             .await?;
         }
+        keep_key(&mut tx, || WriteOutcome::Stock(plan.summary.clone())).await?;
         tx.commit().await?;
         Ok(plan.summary)
     }
@@ -315,6 +321,7 @@ impl CatalogStore for PgStore {
             .execute(&mut *tx)
             .await?;
         }
+        keep_key(&mut tx, || WriteOutcome::Bundles(plan.summary.clone())).await?;
         tx.commit().await?;
         Ok(plan.summary)
     }

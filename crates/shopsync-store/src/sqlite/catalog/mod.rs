@@ -19,6 +19,8 @@ use serde_json::{Value, json};
 use sqlx::AssertSqlSafe;
 
 use super::{SqliteStore, now};
+use super::api::keep_key;
+use crate::api::WriteOutcome;
 use crate::catalog::{
     Bundle, BundleComponent, BundleInput, CatalogStore, InventoryState, Item, ItemInput, ItemQuery, ItemsUpsert,
     MarkOutcome, Price, PriceInput, PriceList, PriceListInput, PricesUpsert, ProductLink, SkippedRecord,
@@ -37,6 +39,7 @@ impl CatalogStore for SqliteStore {
         let mut tx = self.write().await?;
         let plan = plan_items(&mut tx, items).await?;
         write_items(&mut tx, &plan).await?;
+        keep_key(&mut tx, || WriteOutcome::Items(plan.summary.clone())).await?;
         tx.commit().await?;
         Ok(plan.summary)
     }
@@ -186,6 +189,8 @@ impl CatalogStore for SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
+        keep_key(&mut tx, || WriteOutcome::Prices { price_list: list.code.clone(), prices: plan.summary.clone() })
+            .await?;
         tx.commit().await?;
         Ok(plan.summary)
     }
@@ -271,6 +276,7 @@ impl CatalogStore for SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
+        keep_key(&mut tx, || WriteOutcome::Stock(plan.summary.clone())).await?;
         tx.commit().await?;
         Ok(plan.summary)
     }
@@ -328,6 +334,7 @@ impl CatalogStore for SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
+        keep_key(&mut tx, || WriteOutcome::Bundles(plan.summary.clone())).await?;
         tx.commit().await?;
         Ok(plan.summary)
     }
