@@ -84,7 +84,10 @@ pub struct IdempotencyClaim {
 pub enum WriteOutcome {
     Items(ItemsUpsert),
     /// The prices of the price list with this code.
-    Prices { price_list: String, prices: PricesUpsert },
+    Prices {
+        price_list: String,
+        prices: PricesUpsert,
+    },
     Stock(StockUpsert),
     Bundles(UpsertCounts),
     Shipment(Shipment),

@@ -43,7 +43,8 @@ mod sqlite;
 pub mod users;
 
 pub use api::{
-    ApiStore, ApiToken, Feed, FeedEntry, IdempotencyClaim, NewApiToken, StoredAnswer, WriteOutcome, under_idempotency_key,
+    ApiStore, ApiToken, Feed, FeedEntry, IdempotencyClaim, NewApiToken, StoredAnswer, WriteOutcome,
+    under_idempotency_key,
 };
 pub use app::{AppCredentials, AppStore, OAuthState, PendingWebhookEvent, WebhookTopicDeliveries};
 pub use catalog::{

@@ -22,8 +22,8 @@ use std::hash::Hash;
 use async_trait::async_trait;
 use sqlx::AssertSqlSafe;
 
-use super::{PgStore, now};
 use super::api::keep_key;
+use super::{PgStore, now};
 use crate::api::WriteOutcome;
 use crate::catalog::{
     Bundle, BundleComponent, BundleInput, CatalogStore, InventoryState, Item, ItemInput, ItemQuery, ItemsUpsert,

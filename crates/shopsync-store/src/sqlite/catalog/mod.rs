@@ -18,8 +18,8 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 use sqlx::AssertSqlSafe;
 
-use super::{SqliteStore, now};
 use super::api::keep_key;
+use super::{SqliteStore, now};
 use crate::api::WriteOutcome;
 use crate::catalog::{
     Bundle, BundleComponent, BundleInput, CatalogStore, InventoryState, Item, ItemInput, ItemQuery, ItemsUpsert,
