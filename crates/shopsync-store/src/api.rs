@@ -90,7 +90,8 @@ pub enum WriteOutcome {
     },
     Stock(StockUpsert),
     Bundles(UpsertCounts),
-    Shipment(Shipment),
+    /// Boxed: a shipment with its lines is several times the size of the counts.
+    Shipment(Box<Shipment>),
 }
 
 tokio::task_local! {

@@ -90,7 +90,7 @@ async fn a_write_under_an_idempotency_key_commits_with_its_key_and_a_kept_key_re
     let first = under_idempotency_key(claim("k1"), store.create_shipment(&shipment)).await.unwrap();
     let kept = store.idempotent_answer("erp", "k1").await.unwrap().expect("the key is kept with its write");
     assert_eq!(kept.request_hash, "h1");
-    assert_eq!(kept.outcome, Some(WriteOutcome::Shipment(first.clone())));
+    assert_eq!(kept.outcome, Some(WriteOutcome::Shipment(Box::new(first.clone()))));
     assert_eq!(shipped().await, (1, 1));
 
     // The same key again (a retry that missed the answer): refused, and nothing is written a second time.

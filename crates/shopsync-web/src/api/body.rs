@@ -193,7 +193,7 @@ fn replayed(kept: Replay, key: &str) -> Response {
 /// The answer a write gave, made from what it did: the same function of the outcome as its first answer.
 fn written(outcome: WriteOutcome) -> Result<(StatusCode, serde_json::Value), ApiError> {
     match outcome {
-        WriteOutcome::Shipment(shipment) => shipments::created(shipment),
+        WriteOutcome::Shipment(shipment) => shipments::created(*shipment),
         catalog => match written_report(&catalog) {
             Some(report) => upserted(report),
             None => Err(ApiError::internal(&"a kept write outcome has no report")),

@@ -688,7 +688,7 @@ impl OrderStore for PgStore {
             .into_iter()
             .next()
             .ok_or_else(|| StoreError::Corrupt("a shipment vanished while it was written".into()))?;
-        super::api::keep_key(&mut tx, || crate::api::WriteOutcome::Shipment(created.clone())).await?;
+        super::api::keep_key(&mut tx, || crate::api::WriteOutcome::Shipment(Box::new(created.clone()))).await?;
         tx.commit().await?;
         Ok(created)
     }

@@ -334,7 +334,7 @@ impl CatalogStore for SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
-        keep_key(&mut tx, || WriteOutcome::Bundles(plan.summary.clone())).await?;
+        keep_key(&mut tx, || WriteOutcome::Bundles(plan.summary)).await?;
         tx.commit().await?;
         Ok(plan.summary)
     }
