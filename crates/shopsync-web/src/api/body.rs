@@ -98,8 +98,8 @@ where
 /// The write keeps its key in its own transaction (`shopsync_store::under_idempotency_key`), with what it did, and
 /// a retry's answer is made from that: the write and its key commit together, so a crash after the commit and
 /// before the answer cannot let the retry write again. A request refused without writing (4xx) keeps its answer
-/// after; answers of 500 and above are not kept, so a retry after a failure runs again (the failed write committed
-/// nothing).
+/// after; answers of 500 and above are not kept, so a retry after a failure runs again, unless its write had
+/// committed (then its key was kept with it and the retry is answered from that).
 async fn once<F, Fut>(
     state: &ApiState,
     token: &ApiToken,
