@@ -4,12 +4,15 @@
 //! The store only persists: which token may do what, what a retry gets and what a feed page holds are decided in
 //! `shopsync_sync::app::api`. A token's secret never reaches the store, only its SHA-256.
 
+use std::future::Future;
+
 use async_trait::async_trait;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Result;
+use crate::catalog::{ItemsUpsert, PricesUpsert, StockUpsert, UpsertCounts};
 use crate::customers::Customer;
-use crate::orders::SalesOrder;
+use crate::orders::{SalesOrder, Shipment};
 
 /// An API token as stored: its secret is not here, only the hash of it.
 #[derive(Clone, PartialEq, Eq, Serialize)]
@@ -56,10 +59,58 @@ pub struct NewApiToken {
 pub struct StoredAnswer {
     /// Hex SHA-256 of the request it answered (method, path, body).
     pub request_hash: String,
+    /// The HTTP status answered; 0 when the key was kept by its write (then `outcome` says what it did).
     pub status: u16,
-    /// The JSON body answered.
+    /// The JSON body answered (empty when the key was kept by its write).
     pub response: String,
     pub created_at: String,
+    /// What the write made under the key did, kept in the write's own transaction; the answer is made from it.
+    pub outcome: Option<WriteOutcome>,
+}
+
+/// The `Idempotency-Key` a write runs under (see [`under_idempotency_key`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyClaim {
+    /// The API token's name: keys are per consumer.
+    pub consumer: String,
+    pub key: String,
+    /// Hex SHA-256 of the request (method, path, body).
+    pub request_hash: String,
+}
+
+/// What a write made under an `Idempotency-Key` did, kept with the key in the write's transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "outcome", rename_all = "snake_case")]
+pub enum WriteOutcome {
+    Items(ItemsUpsert),
+    /// The prices of the price list with this code.
+    Prices {
+        price_list: String,
+        prices: PricesUpsert,
+    },
+    Stock(StockUpsert),
+    Bundles(UpsertCounts),
+    /// Boxed: a shipment with its lines is several times the size of the counts.
+    Shipment(Box<Shipment>),
+}
+
+tokio::task_local! {
+    /// The key the writes of the current task run under.
+    static CLAIM: IdempotencyClaim;
+}
+
+/// Runs `work` with its write under `claim`: the store's writes a back-office request makes (`upsert_items`,
+/// `upsert_prices`, `upsert_stock`, `upsert_bundles`, `create_shipment`) keep the key and their outcome in their
+/// own transaction, so the write and its key commit together or not at all: a crash after the commit leaves the
+/// key kept, and a crash before it leaves neither. A key kept already refuses the write with
+/// [`crate::StoreError::KeyUsed`], writing nothing. Tasks `work` spawns are not covered.
+pub async fn under_idempotency_key<F: Future>(claim: IdempotencyClaim, work: F) -> F::Output {
+    CLAIM.scope(claim, work).await
+}
+
+/// The key covering the current task's writes, if any.
+pub(crate) fn current_claim() -> Option<IdempotencyClaim> {
+    CLAIM.try_with(Clone::clone).ok()
 }
 
 /// The two feeds the back office pulls.
@@ -103,7 +154,8 @@ pub trait ApiStore: Send + Sync {
 
     /// The answer kept for a consumer's key.
     async fn idempotent_answer(&self, consumer: &str, key: &str) -> Result<Option<StoredAnswer>>;
-    /// Keeps an answer for a consumer's key; a key already kept stays as it is (the first answer wins).
+    /// Keeps an answer for a consumer's key; a key already kept stays as it is (the first answer wins). Writes
+    /// keep their key themselves ([`under_idempotency_key`]); this is for answers of requests that wrote nothing.
     async fn save_idempotent_answer(&self, consumer: &str, key: &str, answer: &StoredAnswer) -> Result<()>;
     /// Forgets answers created before `before` (store time text); returns how many.
     async fn purge_idempotent_answers(&self, before: &str) -> Result<u64>;

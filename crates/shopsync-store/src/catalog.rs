@@ -231,7 +231,7 @@ pub struct VariantInput {
 }
 
 /// How many records a batch created, changed and left as they were.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpsertCounts {
     pub created: u64,
     pub updated: u64,
@@ -239,7 +239,7 @@ pub struct UpsertCounts {
 }
 
 /// What writing (or planning) a batch of items does.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemsUpsert {
     /// An item counts as updated when its content, its marking or any of its variants changed.
     pub items: UpsertCounts,
@@ -436,7 +436,7 @@ pub struct PriceInput {
 }
 
 /// What writing (or planning) a batch of prices does.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PricesUpsert {
     pub price_list_created: bool,
     pub prices: UpsertCounts,
@@ -472,7 +472,7 @@ pub struct StockInput {
 }
 
 /// What writing (or planning) a batch of stock levels does.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StockUpsert {
     /// Codes of the warehouses created, in order.
     pub warehouses_created: Vec<String>,

@@ -113,6 +113,13 @@ pub enum StoreError {
     /// sales order) read this as "the other one won".
     #[error("the database refused a duplicate: {0}")]
     Duplicate(BackendError),
+    /// A write under an `Idempotency-Key` found the key kept by another write that committed first: nothing was
+    /// written again.
+    #[error(
+        "Idempotency-Key {key} was kept by another request that committed first, so this write was not made again; \
+         the retry is answered with what that request did"
+    )]
+    KeyUsed { key: String },
     #[error("database error: {0}")]
     Database(BackendError),
 }

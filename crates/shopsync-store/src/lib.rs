@@ -44,7 +44,10 @@ pub mod shops;
 mod sqlite;
 pub mod users;
 
-pub use api::{ApiStore, ApiToken, Feed, FeedEntry, NewApiToken, StoredAnswer};
+pub use api::{
+    ApiStore, ApiToken, Feed, FeedEntry, IdempotencyClaim, NewApiToken, StoredAnswer, WriteOutcome,
+    under_idempotency_key,
+};
 pub use app::{
     AppCredentials, AppStore, OAuthState, PendingWebhookEvent, SubscriptionCheck, WebhookEvent, WebhookTopicDeliveries,
 };

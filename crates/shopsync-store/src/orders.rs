@@ -600,7 +600,7 @@ pub struct ShipmentLineInput {
 }
 
 /// A back-office shipment with its lines.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shipment {
     pub id: i64,
     /// From the `shipment` number series: `SH-000001`.
@@ -622,7 +622,7 @@ pub struct Shipment {
 }
 
 /// One line of a shipment, with what the fulfillment flow needs of its sales order line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShipmentLine {
     pub sales_order_line_id: i64,
     pub line_no: i64,

@@ -45,9 +45,15 @@ struct WebState {
     verifier: Option<Arc<WebhookVerifier>>,
 }
 
-/// The server's routes. `verifier` checks webhook signatures; without it every delivery is answered 503.
+/// The server's routes, with the REST API's default limits. `verifier` checks webhook signatures; without it every
+/// delivery is answered 503.
 pub fn router(intake: Arc<Intake>, verifier: Option<WebhookVerifier>) -> Router {
-    let api = api::routes(intake.engine().clone(), api::ApiConfig::default());
+    router_with(intake, verifier, api::ApiConfig::default())
+}
+
+/// The server's routes with the REST API's limits given (`serve --api-max-body`, `--api-rate`, `--api-burst`).
+pub fn router_with(intake: Arc<Intake>, verifier: Option<WebhookVerifier>, limits: api::ApiConfig) -> Router {
+    let api = api::routes(intake.engine().clone(), limits);
     let console = console::routes(intake.engine().clone(), console::ConsoleConfig::from_env());
     let state = WebState { intake, verifier: verifier.map(Arc::new) };
     Router::new()

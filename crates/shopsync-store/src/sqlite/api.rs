@@ -6,7 +6,7 @@ use sqlx::SqliteConnection;
 use super::customers::load_customers;
 use super::orders::load_sales_orders;
 use super::{SqliteStore, now};
-use crate::api::{ApiStore, ApiToken, Feed, FeedEntry, NewApiToken, StoredAnswer};
+use crate::api::{ApiStore, ApiToken, Feed, FeedEntry, NewApiToken, StoredAnswer, WriteOutcome, current_claim};
 use crate::customers::Customer;
 use crate::orders::SalesOrder;
 use crate::{Result, StoreError};
@@ -109,18 +109,19 @@ impl ApiStore for SqliteStore {
     }
 
     async fn idempotent_answer(&self, consumer: &str, key: &str) -> Result<Option<StoredAnswer>> {
-        let row: Option<(String, i64, String, String)> = sqlx::query_as(
-            "SELECT request_hash, status, response, created_at FROM api_idempotency_keys \
+        let row: Option<(String, i64, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT request_hash, status, response, created_at, outcome FROM api_idempotency_keys \
              WHERE consumer = ? AND key = ?",
         )
         .bind(consumer)
         .bind(key)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|(request_hash, status, response, created_at)| {
+        row.map(|(request_hash, status, response, created_at, outcome)| {
             let status = u16::try_from(status)
                 .map_err(|_| StoreError::Corrupt(format!("idempotency key {key} has HTTP status {status}")))?;
-            Ok(StoredAnswer { request_hash, status, response, created_at })
+            let outcome = outcome.map(|text| serde_json::from_str(&text)).transpose()?;
+            Ok(StoredAnswer { request_hash, status, response, created_at, outcome })
         })
         .transpose()
     }
@@ -226,4 +227,26 @@ fn pair<T>(changes: Vec<(i64, i64)>, records: Vec<T>, id: impl Fn(&T) -> i64) ->
         }
     }
     entries
+}
+
+/// Keeps the `Idempotency-Key` the current task's write runs under ([`crate::api::under_idempotency_key`]) with
+/// the write's outcome, inside the write's transaction, right before it commits; a key kept already fails the
+/// write with [`StoreError::KeyUsed`], and the transaction, dropped uncommitted, writes nothing.
+pub(super) async fn keep_key(conn: &mut SqliteConnection, outcome: impl FnOnce() -> WriteOutcome) -> Result<()> {
+    let Some(claim) = current_claim() else { return Ok(()) };
+    let kept = sqlx::query(
+        "INSERT INTO api_idempotency_keys (consumer, key, request_hash, status, response, created_at, outcome) \
+         VALUES (?, ?, ?, 0, '', ?, ?) ON CONFLICT (consumer, key) DO NOTHING",
+    )
+    .bind(&claim.consumer)
+    .bind(&claim.key)
+    .bind(&claim.request_hash)
+    .bind(now())
+    .bind(serde_json::to_string(&outcome())?)
+    .execute(&mut *conn)
+    .await?;
+    if kept.rows_affected() == 0 {
+        return Err(StoreError::KeyUsed { key: claim.key });
+    }
+    Ok(())
 }

@@ -1,7 +1,10 @@
 //! The back-office API's area: tokens by name and public id, revocation, idempotent answers, and the feeds with
 //! their acknowledged positions.
 
-use shopsync_store::{Feed, NewApiToken, NewCustomer, StoreError, StoredAnswer};
+use shopsync_store::{
+    Feed, IdempotencyClaim, ItemInput, NewApiToken, NewCustomer, NewShipment, ShipmentLineInput, ShipmentQuery,
+    StoreError, StoredAnswer, VariantInput, WriteOutcome, under_idempotency_key,
+};
 
 use super::fresh_store;
 use super::orders::{add_shop, line, order, sales_order, synced};
@@ -49,6 +52,7 @@ async fn the_first_answer_kept_for_a_key_wins_and_old_answers_are_purged() {
         status,
         response: body.into(),
         created_at: String::new(),
+        outcome: None,
     };
     assert!(store.idempotent_answer("erp", "k1").await.unwrap().is_none());
     store.save_idempotent_answer("erp", "k1", &answer(200, "{\"a\":1}")).await.unwrap();
@@ -61,6 +65,70 @@ async fn the_first_answer_kept_for_a_key_wins_and_old_answers_are_purged() {
     assert_eq!(store.purge_idempotent_answers("2000-01-01T00:00:00.000000Z").await.unwrap(), 0);
     assert_eq!(store.purge_idempotent_answers("9999-01-01T00:00:00.000000Z").await.unwrap(), 1);
     assert!(store.idempotent_answer("erp", "k1").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_write_under_an_idempotency_key_commits_with_its_key_and_a_kept_key_refuses_the_write() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(&*store).await;
+    let input = sales_order(vec![line(1, "A", 3)]);
+    let so = store.create_sales_order(shop, "gid://shopify/Order/1", "#1", &input).await.unwrap().sales_order().clone();
+    let shipment = NewShipment {
+        sales_order_id: so.id,
+        lines: vec![ShipmentLineInput { sales_order_line_id: so.lines[0].id, quantity: 1 }],
+        ..Default::default()
+    };
+    let claim = |key: &str| IdempotencyClaim { consumer: "erp".into(), key: key.into(), request_hash: "h1".into() };
+    let shipped = async || {
+        let query = ShipmentQuery { sales_order_id: Some(so.id), ..Default::default() };
+        let count = store.shipments(&query).await.unwrap().len();
+        let so = store.sales_order_by_id(so.id).await.unwrap().unwrap();
+        (count, so.lines[0].quantity_shipped)
+    };
+
+    // The write keeps its key, with what it did, in its own transaction.
+    let first = under_idempotency_key(claim("k1"), store.create_shipment(&shipment)).await.unwrap();
+    let kept = store.idempotent_answer("erp", "k1").await.unwrap().expect("the key is kept with its write");
+    assert_eq!(kept.request_hash, "h1");
+    assert_eq!(kept.outcome, Some(WriteOutcome::Shipment(Box::new(first.clone()))));
+    assert_eq!(shipped().await, (1, 1));
+
+    // The same key again (a retry that missed the answer): refused, and nothing is written a second time.
+    let again = under_idempotency_key(claim("k1"), store.create_shipment(&shipment)).await.unwrap_err();
+    assert!(matches!(again, StoreError::KeyUsed { ref key } if key == "k1"), "{again}");
+    assert_eq!(shipped().await, (1, 1), "the refused write left nothing behind");
+
+    // A key kept before the write began (another request of the consumer took it) refuses the write as a whole.
+    let refusal = StoredAnswer {
+        request_hash: "h2".into(),
+        status: 422,
+        response: "{}".into(),
+        created_at: String::new(),
+        outcome: None,
+    };
+    store.save_idempotent_answer("erp", "k2", &refusal).await.unwrap();
+    let taken = under_idempotency_key(claim("k2"), store.create_shipment(&shipment)).await.unwrap_err();
+    assert!(matches!(taken, StoreError::KeyUsed { .. }), "{taken}");
+    assert_eq!(shipped().await, (1, 1));
+    assert_eq!(store.idempotent_answer("erp", "k2").await.unwrap().unwrap().outcome, None, "the first kept wins");
+
+    // Catalog writes keep their key and outcome the same way; writes outside a key keep none.
+    let item = ItemInput {
+        number: "1000".into(),
+        name: "Shirt".into(),
+        inventory_tracked: true,
+        variants: vec![VariantInput { code: "A".into(), sku: "A".into(), ..Default::default() }],
+        ..Default::default()
+    };
+    let upserted = under_idempotency_key(claim("k3"), store.upsert_items(std::slice::from_ref(&item))).await.unwrap();
+    let kept = store.idempotent_answer("erp", "k3").await.unwrap().unwrap();
+    assert_eq!(kept.outcome, Some(WriteOutcome::Items(upserted)));
+    let renamed = ItemInput { name: "Shirt, blue".into(), ..item };
+    let refused = under_idempotency_key(claim("k3"), store.upsert_items(std::slice::from_ref(&renamed))).await;
+    assert!(matches!(refused, Err(StoreError::KeyUsed { .. })));
+    assert_eq!(store.item("1000").await.unwrap().unwrap().name, "Shirt", "the refused upsert wrote nothing");
+    store.upsert_items(&[renamed]).await.unwrap();
+    assert!(store.idempotent_answer("erp", "k4").await.unwrap().is_none());
 }
 
 #[tokio::test]

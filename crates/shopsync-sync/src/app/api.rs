@@ -12,7 +12,10 @@ use rand::RngCore;
 use secrecy::SecretString;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use shopsync_store::{ApiToken, Customer, Feed, FeedEntry, NewApiToken, SalesOrder, Store, StoreError, StoredAnswer};
+use shopsync_store::{
+    ApiToken, Customer, Feed, FeedEntry, IdempotencyClaim, NewApiToken, SalesOrder, Store, StoreError, StoredAnswer,
+    WriteOutcome,
+};
 use subtle::ConstantTimeEq;
 
 use crate::import::records::FieldError;
@@ -157,10 +160,14 @@ pub fn request_hash(method: &str, path: &str, body: &[u8]) -> String {
 /// What a write with an `Idempotency-Key` does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Replay {
-    /// The key is new: run the request, then [`remember`] its answer.
+    /// The key is new: run the request under [`claim`] (its write keeps the key in its own transaction), and
+    /// [`remember`] the answer of a request that wrote nothing.
     Run,
-    /// The same request was answered before: give this answer again and do nothing.
+    /// The same request was answered before without writing (it was refused): give this answer again.
     Answer(StoredAnswer),
+    /// The same request wrote before, and this is what its write did (kept with the key in the write's
+    /// transaction): answer from it and do nothing.
+    Applied(WriteOutcome),
     /// The key was used for another request: refuse, doing nothing.
     KeyReused { created_at: String },
 }
@@ -169,12 +176,21 @@ pub enum Replay {
 pub async fn replay(store: &dyn Store, consumer: &str, key: &str, hash: &str) -> Result<Replay, StoreError> {
     Ok(match store.idempotent_answer(consumer, key).await? {
         None => Replay::Run,
-        Some(answer) if answer.request_hash == hash => Replay::Answer(answer),
-        Some(answer) => Replay::KeyReused { created_at: answer.created_at },
+        Some(answer) if answer.request_hash != hash => Replay::KeyReused { created_at: answer.created_at },
+        Some(StoredAnswer { outcome: Some(outcome), .. }) => Replay::Applied(outcome),
+        Some(answer) => Replay::Answer(answer),
     })
 }
 
-/// Keeps the answer a key got, for its retries.
+/// The claim a request's write runs under ([`shopsync_store::under_idempotency_key`]): the write keeps the key
+/// with its outcome in its own transaction, so a crash between the write and its answer cannot let a retry write
+/// again.
+pub fn claim(consumer: &str, key: &str, hash: &str) -> IdempotencyClaim {
+    IdempotencyClaim { consumer: consumer.to_string(), key: key.to_string(), request_hash: hash.to_string() }
+}
+
+/// Keeps the answer of a keyed request that wrote nothing (a refusal), for its retries; a key its write kept
+/// already stays as it is.
 pub async fn remember(
     store: &dyn Store,
     consumer: &str,
@@ -188,6 +204,7 @@ pub async fn remember(
         status,
         response: response.to_string(),
         created_at: String::new(),
+        outcome: None,
     };
     store.save_idempotent_answer(consumer, key, &answer).await
 }

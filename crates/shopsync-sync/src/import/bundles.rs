@@ -142,8 +142,6 @@ where
     }
     let good: Vec<BundleInput> = good.into_iter().map(|(b, _)| b).collect();
     let counts = if options.dry_run { store.plan_bundles(&good).await? } else { store.upsert_bundles(&good).await? };
-    report.created = counts.created;
-    report.updated = counts.updated;
-    report.unchanged = counts.unchanged;
+    report.count_bundles(&counts);
     Ok(report)
 }

@@ -7,7 +7,7 @@ use shopsync_store::{CatalogStore, ItemInput, ItemStatus, VariantInput, WeightUn
 
 use super::table::{self, Columns, Row, Table};
 use super::values::{at_most, image_url, list, weight, yes_no};
-use super::{ImportError, ImportOptions, ImportReport, RowError, VariantCounts, refuse_or_continue};
+use super::{ImportError, ImportOptions, ImportReport, RowError, refuse_or_continue};
 
 const COLUMNS: Columns = Columns {
     all: &[
@@ -79,15 +79,7 @@ where
     }
     let inputs: Vec<ItemInput> = items.groups.iter().filter(|g| !g.bad).map(Group::to_input).collect();
     let summary = if options.dry_run { store.plan_items(&inputs).await? } else { store.upsert_items(&inputs).await? };
-    report.created = summary.items.created;
-    report.updated = summary.items.updated;
-    report.unchanged = summary.items.unchanged;
-    report.variants = Some(VariantCounts {
-        created: summary.variants.created,
-        updated: summary.variants.updated,
-        unchanged: summary.variants.unchanged,
-        removed: summary.variants_removed,
-    });
+    report.count_items(&summary);
     Ok(report)
 }
 

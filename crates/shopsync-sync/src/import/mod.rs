@@ -164,6 +164,41 @@ impl ImportReport {
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty()
     }
+    /// Counts what an items write did.
+    pub(crate) fn count_items(&mut self, summary: &shopsync_store::ItemsUpsert) {
+        self.created = summary.items.created;
+        self.updated = summary.items.updated;
+        self.unchanged = summary.items.unchanged;
+        self.variants = Some(VariantCounts {
+            created: summary.variants.created,
+            updated: summary.variants.updated,
+            unchanged: summary.variants.unchanged,
+            removed: summary.variants_removed,
+        });
+    }
+
+    /// Counts what a prices write to price list `code` did.
+    pub(crate) fn count_prices(&mut self, code: &str, summary: &shopsync_store::PricesUpsert) {
+        self.created = summary.prices.created;
+        self.updated = summary.prices.updated;
+        self.unchanged = summary.prices.unchanged;
+        self.price_list = Some(PriceListOutcome { code: code.to_string(), created: summary.price_list_created });
+    }
+
+    /// Counts what a stock write did.
+    pub(crate) fn count_stock(&mut self, summary: &shopsync_store::StockUpsert) {
+        self.created = summary.levels.created;
+        self.updated = summary.levels.updated;
+        self.unchanged = summary.levels.unchanged;
+        self.warehouses_created = summary.warehouses_created.clone();
+    }
+
+    /// Counts what a bundles write did.
+    pub(crate) fn count_bundles(&mut self, counts: &shopsync_store::UpsertCounts) {
+        self.created = counts.created;
+        self.updated = counts.updated;
+        self.unchanged = counts.unchanged;
+    }
 }
 
 /// Whether an import wrote.

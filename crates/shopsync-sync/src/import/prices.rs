@@ -6,7 +6,7 @@ use shopsync_store::{CatalogStore, PriceInput, PriceListInput};
 
 use super::table::{self, Columns, Table};
 use super::values::money;
-use super::{ImportError, ImportOptions, ImportReport, PriceListOutcome, RowError, refuse_or_continue};
+use super::{ImportError, ImportOptions, ImportReport, RowError, refuse_or_continue};
 
 const COLUMNS: Columns = Columns { all: &["sku", "price", "compare_at_price"], required: &["sku", "price"] };
 
@@ -96,10 +96,7 @@ where
     } else {
         store.upsert_prices(&list, &prices).await?
     };
-    report.created = summary.prices.created;
-    report.updated = summary.prices.updated;
-    report.unchanged = summary.prices.unchanged;
-    report.price_list = Some(PriceListOutcome { code: list.code.clone(), created: summary.price_list_created });
+    report.count_prices(&list.code, &summary);
     Ok(report)
 }
 

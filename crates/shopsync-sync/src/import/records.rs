@@ -6,7 +6,7 @@
 //! lines are, and each bad value's line and column are turned back into the record's field path
 //! (`items[3].variants[0].sku`). Nothing is written when any value is bad.
 
-use shopsync_store::{CatalogStore, PriceListInput, StoreError};
+use shopsync_store::{CatalogStore, PriceListInput, StoreError, WriteOutcome};
 
 use super::bundles::import_bundle_table;
 use super::items::import_item_table;
@@ -181,6 +181,35 @@ fn text(value: &Option<String>) -> String {
 
 fn yes_no(value: Option<bool>) -> String {
     value.map(|v| if v { "yes" } else { "no" }.to_string()).unwrap_or_default()
+}
+
+/// The report a catalog write made under an `Idempotency-Key` gave, made again from the outcome kept with its key
+/// (the same counts as its first answer); `None` for a shipment, which is not a catalog write.
+pub fn written_report(outcome: &WriteOutcome) -> Option<ImportReport> {
+    let report = match outcome {
+        WriteOutcome::Items(summary) => {
+            let mut report = ImportReport::new("items", 0);
+            report.count_items(summary);
+            report
+        }
+        WriteOutcome::Prices { price_list, prices } => {
+            let mut report = ImportReport::new("prices", 0);
+            report.count_prices(price_list, prices);
+            report
+        }
+        WriteOutcome::Stock(summary) => {
+            let mut report = ImportReport::new("stock levels", 0);
+            report.count_stock(summary);
+            report
+        }
+        WriteOutcome::Bundles(counts) => {
+            let mut report = ImportReport::new("bundles", 0);
+            report.count_bundles(counts);
+            report
+        }
+        WriteOutcome::Shipment(_) => return None,
+    };
+    Some(report)
 }
 
 /// Upserts items with their variants (see the items file in the [module documentation](super)): an item given is

@@ -89,10 +89,7 @@ where
         return Ok(report);
     }
     let summary = if options.dry_run { store.plan_stock(&levels).await? } else { store.upsert_stock(&levels).await? };
-    report.created = summary.levels.created;
-    report.updated = summary.levels.updated;
-    report.unchanged = summary.levels.unchanged;
-    report.warehouses_created = summary.warehouses_created;
+    report.count_stock(&summary);
     Ok(report)
 }
 

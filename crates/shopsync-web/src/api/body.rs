@@ -9,12 +9,14 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
-use shopsync_store::ApiToken;
-use shopsync_sync::app::api::{Replay, forget_old_answers, remember, replay, request_hash};
-use shopsync_sync::import::records::FieldError;
+use shopsync_store::{ApiToken, Store, WriteOutcome, under_idempotency_key};
+use shopsync_sync::app::api::{Replay, claim, forget_old_answers, remember, replay, request_hash};
+use shopsync_sync::import::records::{FieldError, written_report};
 
 use super::ApiState;
 use super::error::ApiError;
+use super::items::upserted;
+use super::shipments;
 
 /// The header a retried write repeats.
 pub(crate) const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
@@ -63,10 +65,42 @@ fn malformed(error: &serde_json::Error) -> ApiError {
     )
 }
 
+/// A write route: reads the body (413 over the limit, 400 when cut off), reads it as `T` (400 or 422 with the
+/// path), and runs `write` with the store once per `Idempotency-Key` (see [`once`]). Each write handler is its
+/// conversion only: the request type into the records of `shopsync_sync`, their outcome into the answer.
+pub(crate) async fn write<'a, T, F, Fut>(
+    state: &'a ApiState,
+    token: &ApiToken,
+    headers: &HeaderMap,
+    path: &str,
+    body: Result<Bytes, BytesRejection>,
+    write: F,
+) -> Response
+where
+    T: DeserializeOwned,
+    F: FnOnce(&'a dyn Store, T) -> Fut,
+    Fut: Future<Output = Result<(StatusCode, serde_json::Value), ApiError>>,
+{
+    let body = match bytes(body) {
+        Ok(body) => body,
+        Err(error) => return error.into_response(),
+    };
+    once(state, token, headers, path, &body, || async {
+        let request: T = json(&body)?;
+        write(state.store(), request).await
+    })
+    .await
+}
+
 /// Runs a write once per `Idempotency-Key`: a retry with the same key, path and body gets the first answer again
 /// (with `Idempotent-Replayed: true`) and nothing runs twice; the key with another request is refused with 409.
-/// Answers of 500 and above are not kept, so a retry after a failure runs again.
-pub(crate) async fn once<F, Fut>(
+///
+/// The write keeps its key in its own transaction (`shopsync_store::under_idempotency_key`), with what it did, and
+/// a retry's answer is made from that: the write and its key commit together, so a crash after the commit and
+/// before the answer cannot let the retry write again. A request refused without writing (4xx) keeps its answer
+/// after; answers of 500 and above are not kept, so a retry after a failure runs again, unless its write had
+/// committed (then its key was kept with it and the retry is answered from that).
+async fn once<F, Fut>(
     state: &ApiState,
     token: &ApiToken,
     headers: &HeaderMap,
@@ -102,35 +136,68 @@ where
         }
     }
     match replay(store, &token.name, &key, &hash).await {
-        Err(error) => ApiError::internal(&error).into_response(),
-        Ok(Replay::Answer(kept)) => {
+        Err(error) => return ApiError::internal(&error).into_response(),
+        Ok(Replay::Run) => {}
+        Ok(kept) => return replayed(kept, &key),
+    }
+    let result = under_idempotency_key(claim(&token.name, &key, &hash), run()).await;
+    let (status, body) = match result {
+        Ok(answer) => answer,
+        Err(error) if error.status().is_server_error() => {
+            // Another process sharing the database may have kept the key first (its write committed, this one was
+            // refused whole): answer what that one did.
+            return match replay(store, &token.name, &key, &hash).await {
+                Ok(kept @ (Replay::Applied(_) | Replay::Answer(_))) => replayed(kept, &key),
+                _ => error.into_response(),
+            };
+        }
+        Err(error) => (error.status(), serde_json::to_value(error.body()).unwrap_or_default()),
+    };
+    // A write kept its key already (this changes nothing then); a request that wrote nothing keeps its answer
+    // here. Failing to keep it loses nothing: nothing was written, so a retry may run again.
+    if let Err(error) = remember(store, &token.name, &key, &hash, status.as_u16(), &body.to_string()).await {
+        tracing::warn!(%error, key, "cannot keep the answer of an Idempotency-Key request that wrote nothing");
+    }
+    (status, Json(body)).into_response()
+}
+
+/// The answer again of a request done before with this key.
+fn replayed(kept: Replay, key: &str) -> Response {
+    let mut response = match kept {
+        Replay::Answer(kept) => {
             let status = StatusCode::from_u16(kept.status).unwrap_or(StatusCode::OK);
             let body: serde_json::Value = serde_json::from_str(&kept.response).unwrap_or(serde_json::Value::Null);
-            let mut response = (status, Json(body)).into_response();
-            response.headers_mut().insert("Idempotent-Replayed", HeaderValue::from_static("true"));
-            response
-        }
-        Ok(Replay::KeyReused { created_at }) => ApiError::new(
-            StatusCode::CONFLICT,
-            "idempotency_key_reused",
-            format!(
-                "Idempotency-Key {key} was used at {created_at} for a different request (another route or body); \
-                 a retry must repeat the same request, and a new request needs a new key"
-            ),
-        )
-        .into_response(),
-        Ok(Replay::Run) => {
-            let (status, body) = match run().await {
-                Ok(answer) => answer,
-                Err(error) if error.status().is_server_error() => return error.into_response(),
-                Err(error) => (error.status(), serde_json::to_value(error.body()).unwrap_or_default()),
-            };
-            if let Err(error) = remember(store, &token.name, &key, &hash, status.as_u16(), &body.to_string()).await {
-                // The write is done; a retry would do it again, which the caller must hear about.
-                return ApiError::internal(&error).into_response();
-            }
             (status, Json(body)).into_response()
         }
+        Replay::Applied(outcome) => match written(outcome) {
+            Ok((status, body)) => (status, Json(body)).into_response(),
+            Err(error) => return error.into_response(),
+        },
+        Replay::KeyReused { created_at } => {
+            return ApiError::new(
+                StatusCode::CONFLICT,
+                "idempotency_key_reused",
+                format!(
+                    "Idempotency-Key {key} was used at {created_at} for a different request (another route or \
+                     body); a retry must repeat the same request, and a new request needs a new key"
+                ),
+            )
+            .into_response();
+        }
+        Replay::Run => return ApiError::internal(&"a new key has no answer to give again").into_response(),
+    };
+    response.headers_mut().insert("Idempotent-Replayed", HeaderValue::from_static("true"));
+    response
+}
+
+/// The answer a write gave, made from what it did: the same function of the outcome as its first answer.
+fn written(outcome: WriteOutcome) -> Result<(StatusCode, serde_json::Value), ApiError> {
+    match outcome {
+        WriteOutcome::Shipment(shipment) => shipments::created(*shipment),
+        catalog => match written_report(&catalog) {
+            Some(report) => upserted(report),
+            None => Err(ApiError::internal(&"a kept write outcome has no report")),
+        },
     }
 }
 

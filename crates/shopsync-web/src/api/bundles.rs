@@ -4,14 +4,14 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use shopsync_sync::import::records::{BundleRecord, ComponentRecord, upsert_bundles as upsert};
 use utoipa::ToSchema;
 
 use super::ApiState;
 use super::auth::Writer;
-use super::body::{bytes, json, once};
+use super::body::write;
 use super::items::{UpsertResult, refused, upserted};
 
 /// Bundles: each one given gets exactly its components; bundles not given stay as they are.
@@ -57,12 +57,7 @@ pub(crate) async fn upsert_bundles(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match bytes(body) {
-        Ok(body) => body,
-        Err(error) => return error.into_response(),
-    };
-    once(&state, &token, &headers, "/api/v1/bundles", &body, || async {
-        let request: BundlesRequest = json(&body)?;
+    write(&state, &token, &headers, "/api/v1/bundles", body, |store, request: BundlesRequest| async move {
         let bundles: Vec<BundleRecord> = request
             .bundles
             .into_iter()
@@ -75,7 +70,7 @@ pub(crate) async fn upsert_bundles(
                     .collect(),
             })
             .collect();
-        upsert(state.store(), &bundles).await.map_err(refused).and_then(upserted)
+        upsert(store, &bundles).await.map_err(refused).and_then(upserted)
     })
     .await
 }

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use super::ApiState;
 use super::auth::Writer;
-use super::body::{bytes, json, once};
+use super::body::write;
 use super::error::ApiError;
 
 /// Items to create or replace. An item given is the whole item: variants it had and that are not given are removed.
@@ -160,14 +160,9 @@ pub(crate) async fn upsert_items(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match bytes(body) {
-        Ok(body) => body,
-        Err(error) => return axum::response::IntoResponse::into_response(error),
-    };
-    once(&state, &token, &headers, "/api/v1/items", &body, || async {
-        let request: ItemsRequest = json(&body)?;
+    write(&state, &token, &headers, "/api/v1/items", body, |store, request: ItemsRequest| async move {
         let records: Vec<ItemRecord> = request.items.into_iter().map(ItemRecord::from).collect();
-        upsert(state.store(), &records).await.map_err(refused).and_then(upserted)
+        upsert(store, &records).await.map_err(refused).and_then(upserted)
     })
     .await
 }

@@ -49,10 +49,32 @@ pub struct ApiConfig {
     /// The largest request body read; a larger one is answered 413 before it is read. The default (16 MB) holds
     /// an items upsert of about 40,000 variants or a stock update of 200,000 levels.
     pub max_body_bytes: usize,
-    /// Requests a token may make per second, on average.
+    /// Requests a token may make per second, on average (default 20).
     pub rate_per_second: f64,
-    /// Requests a token may make at once after a pause (the bucket's size).
+    /// Requests a token may make at once after a pause (the bucket's size; default 40).
     pub burst: u32,
+}
+
+impl ApiConfig {
+    /// The limits `serve` is given, checked: a body limit from 1 KiB to 1 GiB, a rate above 0 and at most
+    /// 100,000 a second, a burst from 1 to 100,000.
+    pub fn new(max_body_bytes: usize, rate_per_second: f64, burst: u32) -> Result<ApiConfig, String> {
+        if !(1024..=1024 * 1024 * 1024).contains(&max_body_bytes) {
+            return Err(format!(
+                "an API body limit of {max_body_bytes} bytes is out of range: give 1K to 1G (e.g. 16M, the default)"
+            ));
+        }
+        if !(rate_per_second.is_finite() && rate_per_second > 0.0 && rate_per_second <= 100_000.0) {
+            return Err(format!(
+                "an API rate of {rate_per_second} requests a second is out of range: give more than 0 and at most \
+                 100000 (e.g. 20, the default; 0.5 is one request every 2 s)"
+            ));
+        }
+        if !(1..=100_000).contains(&burst) {
+            return Err(format!("an API burst of {burst} is out of range: give 1 to 100000 (40 is the default)"));
+        }
+        Ok(ApiConfig { max_body_bytes, rate_per_second, burst })
+    }
 }
 
 impl Default for ApiConfig {

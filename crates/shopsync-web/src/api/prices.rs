@@ -4,7 +4,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use shopsync_store::PriceListInput;
 use shopsync_sync::import::records::{PriceRecord, upsert_prices};
@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use super::ApiState;
 use super::auth::Writer;
-use super::body::{bytes, json, once};
+use super::body::write;
 use super::items::{UpsertResult, refused, upserted};
 
 /// Prices for one price list; SKUs not given keep their price.
@@ -63,12 +63,7 @@ pub(crate) async fn set_prices(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match bytes(body) {
-        Ok(body) => body,
-        Err(error) => return error.into_response(),
-    };
-    once(&state, &token, &headers, "/api/v1/prices", &body, || async {
-        let request: PricesRequest = json(&body)?;
+    write(&state, &token, &headers, "/api/v1/prices", body, |store, request: PricesRequest| async move {
         let list = PriceListInput {
             code: request.price_list.code,
             name: request.price_list.name,
@@ -79,7 +74,7 @@ pub(crate) async fn set_prices(
             .into_iter()
             .map(|p| PriceRecord { sku: p.sku, price: p.price, compare_at_price: p.compare_at_price })
             .collect();
-        upsert_prices(state.store(), &list, &prices).await.map_err(refused).and_then(upserted)
+        upsert_prices(store, &list, &prices).await.map_err(refused).and_then(upserted)
     })
     .await
 }

@@ -5,14 +5,14 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use shopsync_sync::app::shipments::{ShipmentRequest as Request, create_shipment as create};
 use utoipa::ToSchema;
 
 use super::ApiState;
 use super::auth::Writer;
-use super::body::{bytes, json, once};
+use super::body::write;
 use super::error::ApiError;
 use super::items::refused;
 
@@ -82,12 +82,7 @@ pub(crate) async fn create_shipment(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match bytes(body) {
-        Ok(body) => body,
-        Err(error) => return error.into_response(),
-    };
-    once(&state, &token, &headers, "/api/v1/shipments", &body, || async {
-        let request: ShipmentRequest = json(&body)?;
+    write(&state, &token, &headers, "/api/v1/shipments", body, |store, request: ShipmentRequest| async move {
         let request = Request {
             sales_order: request.sales_order,
             lines: request.lines.into_iter().map(|l| (l.sku, l.quantity)).collect(),
@@ -95,29 +90,28 @@ pub(crate) async fn create_shipment(
             carrier: request.carrier,
             tracking_url: request.tracking_url,
         };
-        let created = create(state.store(), &request).await.map_err(refused)?;
-        let shipment = Shipment {
-            number: created.number,
-            sales_order: created.sales_order_number,
-            shopify_order_id: created.shopify_order_id,
-            tracking_number: created.tracking_number,
-            carrier: created.carrier,
-            tracking_url: created.tracking_url,
-            shipped_at: created.shipped_at,
-            sync_status: created.sync_status.as_str().to_string(),
-            sync_error: created.sync_error,
-            lines: created
-                .lines
-                .into_iter()
-                .map(|l| ShipmentLine {
-                    line_no: l.line_no,
-                    sku: l.sku,
-                    description: l.description,
-                    quantity: l.quantity,
-                })
-                .collect(),
-        };
-        serde_json::to_value(shipment).map(|v| (StatusCode::CREATED, v)).map_err(|e| ApiError::internal(&e))
+        create(store, &request).await.map_err(refused).and_then(created)
     })
     .await
+}
+
+/// The answer of a shipment recorded (its first answer, and a retry's made from the shipment kept with its key).
+pub(crate) fn created(created: shopsync_store::Shipment) -> Result<(StatusCode, serde_json::Value), ApiError> {
+    let shipment = Shipment {
+        number: created.number,
+        sales_order: created.sales_order_number,
+        shopify_order_id: created.shopify_order_id,
+        tracking_number: created.tracking_number,
+        carrier: created.carrier,
+        tracking_url: created.tracking_url,
+        shipped_at: created.shipped_at,
+        sync_status: created.sync_status.as_str().to_string(),
+        sync_error: created.sync_error,
+        lines: created
+            .lines
+            .into_iter()
+            .map(|l| ShipmentLine { line_no: l.line_no, sku: l.sku, description: l.description, quantity: l.quantity })
+            .collect(),
+    };
+    serde_json::to_value(shipment).map(|v| (StatusCode::CREATED, v)).map_err(|e| ApiError::internal(&e))
 }

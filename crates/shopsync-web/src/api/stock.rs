@@ -4,14 +4,14 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use shopsync_sync::import::records::{StockRecord, set_stock as set};
 use utoipa::ToSchema;
 
 use super::ApiState;
 use super::auth::Writer;
-use super::body::{bytes, json, once};
+use super::body::write;
 use super::items::{UpsertResult, refused, upserted};
 
 /// Stock levels; SKUs and warehouses not given keep their stock.
@@ -51,18 +51,13 @@ pub(crate) async fn set_stock(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match bytes(body) {
-        Ok(body) => body,
-        Err(error) => return error.into_response(),
-    };
-    once(&state, &token, &headers, "/api/v1/stock", &body, || async {
-        let request: StockRequest = json(&body)?;
+    write(&state, &token, &headers, "/api/v1/stock", body, |store, request: StockRequest| async move {
         let levels: Vec<StockRecord> = request
             .levels
             .into_iter()
             .map(|l| StockRecord { warehouse: l.warehouse, sku: l.sku, quantity: l.quantity })
             .collect();
-        set(state.store(), &levels).await.map_err(refused).and_then(upserted)
+        set(store, &levels).await.map_err(refused).and_then(upserted)
     })
     .await
 }

@@ -90,7 +90,7 @@ fn safe_next(next: Option<&str>) -> String {
 pub(crate) async fn login_page(State(console): State<Console>, jar: CookieJar, request: Request) -> Response {
     let query: Option<Query<NextQuery>> = Query::try_from_uri(request.uri()).ok();
     let next = safe_next(query.as_ref().and_then(|q| q.next.as_deref()));
-    let secure = console.secure(request.headers());
+    let secure = console.secure(request.headers()).await;
     let token = jar
         .get(LOGIN_COOKIE)
         .map(|c| c.value().to_string())
@@ -112,7 +112,7 @@ pub(crate) struct LoginForm {
 }
 
 pub(crate) async fn login(State(console): State<Console>, jar: CookieJar, request: Request) -> Response {
-    let secure = console.secure(request.headers());
+    let secure = console.secure(request.headers()).await;
     let address = client_address(request.extensions()).map(|a| a.ip().to_string()).unwrap_or_default();
     let Ok(Form(form)) = Form::<LoginForm>::from_request(request, &()).await else {
         return super::refuse(StatusCode::BAD_REQUEST, "The login form could not be read; open the login page again.");

@@ -53,15 +53,19 @@ const FLASH_COOKIE: &str = "shopsync_flash";
 const MAX_FORM_BYTES: usize = 256 * 1024;
 
 /// How the console is reached from outside.
+///
+/// The installation has one public address: the one `app set-url` stores (`app_credentials.public_url`), which
+/// webhooks and OAuth use too; an https one makes every console cookie Secure. `public_url` overrides it for the
+/// console alone, for a console reached at another address than Shopify's deliveries.
 #[derive(Debug, Clone, Default)]
 pub struct ConsoleConfig {
-    /// The address people open the console at, when it is served behind a proxy (`https://...` makes every
-    /// cookie Secure).
+    /// The address people open the console at, when it differs from the stored public address (`https://...`
+    /// makes every cookie Secure, anything else leaves that to the stored address's scheme and the proxy).
     pub public_url: Option<String>,
 }
 
 impl ConsoleConfig {
-    /// The configuration from the environment: `SHOPSYNC_PUBLIC_URL`.
+    /// The configuration from the environment: `SHOPSYNC_PUBLIC_URL`, the override of the stored public address.
     pub fn from_env() -> ConsoleConfig {
         ConsoleConfig { public_url: std::env::var("SHOPSYNC_PUBLIC_URL").ok().filter(|url| !url.trim().is_empty()) }
     }
@@ -71,28 +75,47 @@ impl ConsoleConfig {
 #[derive(Clone)]
 pub(crate) struct Console {
     engine: Arc<Engine>,
-    /// The public URL is https: every cookie is Secure.
-    https: bool,
+    /// The override's answer to "is the public address https", when one is set.
+    https_override: Option<bool>,
     limiter: Arc<Limiter>,
 }
 
+fn is_https(url: &str) -> bool {
+    url.trim().to_ascii_lowercase().starts_with("https://")
+}
+
 impl Console {
-    /// Whether cookies set in answer to this request must be Secure: the public URL is https, or a proxy says the
-    /// request came over https.
-    fn secure(&self, headers: &HeaderMap) -> bool {
-        self.https
-            || headers
-                .get("x-forwarded-proto")
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|proto| proto.eq_ignore_ascii_case("https"))
+    /// Whether cookies set in answer to this request must be Secure: the public address is https (the override,
+    /// else the stored one, read at each request so `app set-url` takes effect without a restart), or a proxy says
+    /// the request came over https.
+    async fn secure(&self, headers: &HeaderMap) -> bool {
+        let forwarded_https = headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|proto| proto.eq_ignore_ascii_case("https"));
+        if forwarded_https {
+            return true;
+        }
+        if let Some(https) = self.https_override {
+            return https;
+        }
+        match self.engine.store().app_public_url().await {
+            Ok(url) => url.as_deref().is_some_and(is_https),
+            Err(error) => {
+                // Unknown: a Secure cookie over plain http is only dropped by the browser, a cookie without it
+                // over https could be sent in clear.
+                tracing::warn!(%error, "cannot read the public address; console cookies are made Secure");
+                true
+            }
+        }
     }
 }
 
 /// The console's routes, to merge into the server's router. Everything but `/login` and `/console.css` needs a
 /// session.
 pub fn routes(engine: Arc<Engine>, config: ConsoleConfig) -> Router {
-    let https = config.public_url.as_deref().is_some_and(|url| url.trim().to_ascii_lowercase().starts_with("https://"));
-    let console = Console { engine, https, limiter: Arc::new(Limiter::default()) };
+    let https_override = config.public_url.as_deref().map(is_https);
+    let console = Console { engine, https_override, limiter: Arc::new(Limiter::default()) };
     let pages = Router::new()
         .route("/", get(dashboard::page))
         .route("/logout", post(auth::logout))
@@ -179,7 +202,7 @@ pub(crate) struct Flash {
 
 /// Requires a live session for every page; checks the CSRF token and the role of every POST.
 async fn guard(State(console): State<Console>, jar: CookieJar, request: Request, next: Next) -> Response {
-    let secure = console.secure(request.headers());
+    let secure = console.secure(request.headers()).await;
     let token = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
     let session = if token.is_empty() {
         None

@@ -171,10 +171,8 @@ async fn bad_values_are_422_with_the_path_of_each_and_nothing_of_the_request_is_
     assert_eq!(body(answer).await["code"], "malformed_json");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_shipment_retried_with_its_idempotency_key_is_recorded_once() {
-    let (api, _dir) = server(ApiConfig::default()).await;
-    let token = api.token("wms", &[Scope::Write]).await;
+/// Sales order SO-000001 of shop demo: 3 mugs to ship.
+async fn one_sales_order(api: &ApiServer) {
     let shop = api
         .store
         .add_shop(&NewShop { domain: "demo.myshopify.com".into(), api_version: "2026-10".into(), ..Default::default() })
@@ -192,6 +190,13 @@ async fn a_shipment_retried_with_its_idempotency_key_is_recorded_once() {
     let order =
         SalesOrderInput { currency: "EUR".into(), total: "37.50".into(), lines: vec![line], ..Default::default() };
     api.store.create_sales_order(shop.id, "gid://shopify/Order/1", "#1001", &order).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_shipment_retried_with_its_idempotency_key_is_recorded_once() {
+    let (api, _dir) = server(ApiConfig::default()).await;
+    let token = api.token("wms", &[Scope::Write]).await;
+    one_sales_order(&api).await;
     let shipment = json!({"sales_order": "SO-000001", "lines": [{"sku": "MUG", "quantity": 1}],
                           "tracking_number": "3S123", "carrier": "PostNL"});
     let send = |body: Value, key: Option<&'static str>| {
@@ -239,6 +244,95 @@ async fn a_shipment_retried_with_its_idempotency_key_is_recorded_once() {
     let unknown =
         send(json!({"sales_order": "SO-999999", "lines": [{"sku": "MUG", "quantity": 1}]}), None).await.unwrap();
     assert_eq!(paths(&body(unknown).await), ["sales_order"]);
+}
+
+/// The write and its Idempotency-Key commit together: when the key cannot be kept (the disk fills, the process
+/// dies) the shipment is not recorded either, so the back office's retry records it once. Keeping the key after
+/// the write, in a transaction of its own, recorded it twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_shipment_whose_key_could_not_be_kept_is_not_recorded_and_its_retry_records_it_once() {
+    let (api, dir) = server(ApiConfig::default()).await;
+    let token = api.token("wms", &[Scope::Write]).await;
+    one_sales_order(&api).await;
+    let shipment = json!({"sales_order": "SO-000001", "lines": [{"sku": "MUG", "quantity": 1}]});
+    let send = || {
+        let request = api.http.post(format!("{}/api/v1/shipments", api.url)).bearer_auth(&token).json(&shipment);
+        request.header("Idempotency-Key", "ship-1").send()
+    };
+    let db = sqlx::SqlitePool::connect_with(
+        sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("shopsync.db")),
+    )
+    .await
+    .unwrap();
+    // Every attempt to keep a key fails, as a full disk would make it fail.
+    sqlx::query(
+        "CREATE TRIGGER keys_fail BEFORE INSERT ON api_idempotency_keys BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    let failed = send().await.unwrap();
+    assert_eq!(failed.status(), 500, "the request failed, and says so");
+    sqlx::query("DROP TRIGGER keys_fail").execute(&db).await.unwrap();
+
+    let retry = send().await.unwrap();
+    assert_eq!(retry.status(), 201);
+    assert_eq!(body(retry).await["number"], "SH-000001");
+    let again = send().await.unwrap();
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(api.store.shipments(&ShipmentQuery::default()).await.unwrap().len(), 1, "one shipment in all");
+    let so = api.store.sales_order("SO-000001").await.unwrap().unwrap();
+    assert_eq!(so.lines[0].quantity_shipped, 1);
+}
+
+/// Every write route keeps its key in its write's transaction, with what the write did, and a retry is answered
+/// from that: the same answer as the first, nothing written again.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_write_route_keeps_its_key_with_its_write_and_answers_a_retry_from_it() {
+    let (api, dir) = server(ApiConfig::default()).await;
+    let token = api.token("erp", &[Scope::Write]).await;
+    let db = sqlx::SqlitePool::connect_with(
+        sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("shopsync.db")),
+    )
+    .await
+    .unwrap();
+    let writes = [
+        ("/api/v1/items", items()),
+        (
+            "/api/v1/prices",
+            json!({"price_list": {"code": "RETAIL", "currency": "EUR"},
+                                  "prices": [{"sku": "MUG", "price": "12.50"}]}),
+        ),
+        ("/api/v1/stock", json!({"levels": [{"warehouse": "MAIN", "sku": "MUG", "quantity": 7}]})),
+        (
+            "/api/v1/bundles",
+            json!({"bundles": [{"bundle_sku": "TS-S",
+                                   "components": [{"component_sku": "MUG", "quantity": 2}]}]}),
+        ),
+    ];
+    for (n, (path, request)) in writes.iter().enumerate() {
+        let key = format!("write-{n}");
+        let send = || {
+            let request = api.http.post(format!("{}{path}", api.url)).bearer_auth(&token).json(request);
+            request.header("Idempotency-Key", &key).send()
+        };
+        let first = send().await.unwrap();
+        assert_eq!(first.status(), 200, "{path}");
+        let first = body(first).await;
+        let kept: (i64, Option<String>) =
+            sqlx::query_as("SELECT status, outcome FROM api_idempotency_keys WHERE key = ?")
+                .bind(&key)
+                .fetch_one(&db)
+                .await
+                .unwrap();
+        assert_eq!(kept.0, 0, "{path}: kept by its write");
+        assert!(kept.1.is_some_and(|outcome| !outcome.is_empty()), "{path}: with what the write did");
+        let retry = send().await.unwrap();
+        assert_eq!(retry.headers()["idempotent-replayed"], "true", "{path}");
+        assert_eq!(body(retry).await, first, "{path}: the same answer");
+    }
+    let stock = api.store.stock("MAIN", &["MUG".to_string()]).await.unwrap();
+    assert_eq!(stock[0].quantity, 7);
 }
 
 #[tokio::test(flavor = "multi_thread")]

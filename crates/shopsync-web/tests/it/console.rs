@@ -1,7 +1,7 @@
 //! The console over real HTTP: login required, CSRF, cookie flags, the login limit, roles, settings that persist.
 
 use shopify_sim::{Seed, SimConfig};
-use shopsync_store::{ShopStore, UserRole};
+use shopsync_store::{AppStore, ShopStore, UserRole};
 use shopsync_sync::app::users;
 
 use crate::Server;
@@ -141,6 +141,35 @@ async fn a_form_without_its_csrf_token_is_refused_and_changes_nothing() {
         .unwrap();
     assert_eq!(answer.status(), 403);
     assert!(set_cookie(&answer, "shopsync_session").is_none());
+}
+
+/// The installation's one public address (`shopsync app set-url`, what webhooks and OAuth use) decides whether
+/// the console's cookies are Secure, and a change takes effect at the next request, without a restart.
+#[tokio::test(flavor = "multi_thread")]
+async fn app_set_url_to_an_https_address_makes_the_session_cookie_secure() {
+    let server = Server::start(empty()).await;
+    add_user(&server, "olivia", UserRole::Viewer).await;
+    let http = client();
+    assert!(server.store.set_app_public_url(Some("http://127.0.0.1:8787")).await.unwrap());
+    let answer = try_login(&server, &http, "olivia", PASSWORD).await;
+    let (_, header) = set_cookie(&answer, "shopsync_session").unwrap();
+    assert!(!header.contains("Secure"), "an http public address on loopback: {header}");
+
+    // What `shopsync app set-url https://hub.example.com` stores.
+    assert!(server.store.set_app_public_url(Some("https://hub.example.com")).await.unwrap());
+    let page = http.get(format!("{}/login", server.url)).send().await.unwrap();
+    let (_, login_header) = set_cookie(&page, "shopsync_login").unwrap();
+    assert!(login_header.contains("Secure"), "{login_header}");
+    let answer = try_login(&server, &http, "olivia", PASSWORD).await;
+    assert_eq!(answer.status(), 303);
+    let (session, header) = set_cookie(&answer, "shopsync_session").unwrap();
+    assert!(header.contains("Secure") && header.contains("HttpOnly") && header.contains("SameSite=Strict"), "{header}");
+    // Pages behind the login set their cookies Secure too (the flash cookie of a form's outcome).
+    let me = Login { session, http: http.clone(), url: server.url.clone() };
+    let csrf = me.csrf().await;
+    let out = me.post("/logout", &[("csrf", csrf.as_str())]).await;
+    let (_, gone) = set_cookie(&out, "shopsync_session").expect("logout clears the session cookie");
+    assert!(gone.contains("Secure"), "{gone}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -20,7 +20,7 @@ use shopsync_sync::{Engine, FlowSummary, ShopContext};
 
 use super::print_json;
 use super::progress::Bars;
-use super::sync::flow_failure;
+use super::sync::{flow_failure, queue_flows};
 use crate::exit::Failure;
 
 /// Exit code when the sync ran but some records were held or skipped.
@@ -39,6 +39,10 @@ pub struct CustomersArgs {
     /// Read page by page even on a first run.
     #[arg(long)]
     pages: bool,
+    /// Hand the run to the queue instead of running it here: a running `shopsync serve` (or `shopsync worker`)
+    /// runs it; prints the queued request's id. Needs allow-background-sync on.
+    #[arg(long, conflicts_with_all = ["bulk", "pages"])]
+    queue: bool,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
@@ -56,6 +60,10 @@ pub struct OrdersArgs {
     /// Read page by page even on a first run.
     #[arg(long)]
     pages: bool,
+    /// Hand the run to the queue instead of running it here: a running `shopsync serve` (or `shopsync worker`)
+    /// runs it; prints the queued request's id. Needs allow-background-sync on.
+    #[arg(long, conflicts_with_all = ["bulk", "pages"])]
+    queue: bool,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
@@ -66,6 +74,10 @@ pub struct FulfillmentsArgs {
     /// The shop (NAME.myshopify.com).
     #[arg(long)]
     shop: String,
+    /// Hand the run to the queue instead of running it here: a running `shopsync serve` (or `shopsync worker`)
+    /// runs it; prints the queued request's id. Needs allow-background-sync on.
+    #[arg(long)]
+    queue: bool,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
@@ -79,6 +91,10 @@ pub struct AllArgs {
     /// Read orders and customers through a bulk query.
     #[arg(long)]
     bulk: bool,
+    /// Queue a run of every switched-on flow instead of running them here: a running `shopsync serve` (or
+    /// `shopsync worker`) runs them; prints each queued request's id. Needs allow-background-sync on.
+    #[arg(long, conflicts_with = "bulk")]
+    queue: bool,
     /// Print the summaries as JSON (one object per flow).
     #[arg(long)]
     json: bool,
@@ -121,6 +137,9 @@ fn bulk_choice(bulk: bool, pages: bool) -> BulkChoice {
 }
 
 pub async fn customers(engine: &Engine, args: CustomersArgs) -> anyhow::Result<ExitCode> {
+    if args.queue {
+        return queue_flows(engine, &args.shop, &[Flow::Customers], args.json).await;
+    }
     let bulk = bulk_choice(args.bulk, args.pages);
     let (shop, summary) = run_manual(engine, &args.shop, Flow::Customers, bulk).await?;
     if args.json {
@@ -132,6 +151,9 @@ pub async fn customers(engine: &Engine, args: CustomersArgs) -> anyhow::Result<E
 }
 
 pub async fn orders(engine: &Engine, args: OrdersArgs) -> anyhow::Result<ExitCode> {
+    if args.queue {
+        return queue_flows(engine, &args.shop, &[Flow::Orders], args.json).await;
+    }
     let bulk = bulk_choice(args.bulk, args.pages);
     let (shop, summary) = run_manual(engine, &args.shop, Flow::Orders, bulk).await?;
     if args.json {
@@ -143,6 +165,9 @@ pub async fn orders(engine: &Engine, args: OrdersArgs) -> anyhow::Result<ExitCod
 }
 
 pub async fn fulfillments(engine: &Engine, args: FulfillmentsArgs) -> anyhow::Result<ExitCode> {
+    if args.queue {
+        return queue_flows(engine, &args.shop, &[Flow::Fulfillments], args.json).await;
+    }
     let (shop, summary) = run_manual(engine, &args.shop, Flow::Fulfillments, BulkChoice::Auto).await?;
     if args.json {
         print_json(&summary)?;
@@ -170,6 +195,10 @@ async fn run_manual(
 
 pub async fn all(engine: &Engine, args: AllArgs) -> anyhow::Result<ExitCode> {
     let shop = engine.shop(&args.shop.trim().to_ascii_lowercase()).await?;
+    if args.queue {
+        let flows: Vec<Flow> = Flow::ALL.into_iter().filter(|flow| flow.enabled(&shop.settings)).collect();
+        return queue_flows(engine, &args.shop, &flows, args.json).await;
+    }
     let bulk = if args.bulk { BulkChoice::Always } else { BulkChoice::Auto };
     let report = app::sync_all(engine, &shop, bulk, &|_| Box::new(Bars::new())).await?;
     if args.json {

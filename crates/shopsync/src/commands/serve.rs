@@ -21,6 +21,7 @@ use clap::Args;
 use shopsync_sync::Engine;
 use shopsync_sync::app::{self, LeftOut, Round, ServeEvent};
 use shopsync_sync::webhooks::Intake;
+use shopsync_web::api::ApiConfig;
 
 use super::progress::Bars;
 use crate::context::DataDir;
@@ -47,6 +48,33 @@ pub struct ServeArgs {
     /// Workers taking queued runs (`shopsync queue add`, the console's Sync now); 0 takes none.
     #[arg(long, value_name = "N", default_value_t = 2)]
     workers: usize,
+    /// The largest REST API request body (bytes, or with K or M: 512K, 16M); a larger one is answered 413.
+    /// 16M holds an items upsert of about 40,000 variants.
+    #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = parse_size)]
+    api_max_body: usize,
+    /// Requests each REST API token may make per second, on average (0.5: one every 2 s); more are answered 429
+    /// with Retry-After.
+    #[arg(long, value_name = "N", default_value_t = ApiConfig::default().rate_per_second)]
+    api_rate: f64,
+    /// Requests a REST API token may make at once after a pause, before --api-rate holds it back.
+    #[arg(long, value_name = "N", default_value_t = ApiConfig::default().burst)]
+    api_burst: u32,
+}
+
+/// A size in bytes: a whole number, or with K or M (KiB, MiB).
+fn parse_size(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let (digits, unit) = match text.char_indices().last() {
+        Some((at, 'k' | 'K')) => (&text[..at], 1024),
+        Some((at, 'm' | 'M')) => (&text[..at], 1024 * 1024),
+        _ => (text, 1),
+    };
+    digits
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .ok_or_else(|| format!("'{text}' is not a size: give bytes, or a whole number with K or M (512K, 16M)"))
 }
 
 #[derive(Debug, Args)]
@@ -99,6 +127,8 @@ Exit codes: 0 stopped normally, or --once ran cleanly; with --once also 5 some r
 (listed by `shopsync orders list --status error` and friends) and 1 a flow failed (its message is printed).";
 
 pub async fn run(data_dir: &DataDir, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let limits =
+        ApiConfig::new(args.api_max_body, args.api_rate, args.api_burst).map_err(crate::exit::Failure::usage)?;
     let engine = Arc::new(data_dir.engine().await?);
     let only = args.shop.map(|shop| shop.trim().to_ascii_lowercase());
     if let Some(domain) = &only
@@ -123,7 +153,7 @@ pub async fn run(data_dir: &DataDir, args: ServeArgs) -> anyhow::Result<ExitCode
         None
     } else {
         // With workers, webhook runs go onto the queue like the schedules', so one worker runs a shop at a time.
-        Some(start_web(&engine, only.as_deref(), args.listen, &stop, args.workers > 0).await?)
+        Some(start_web(&engine, only.as_deref(), args.listen, limits, &stop, args.workers > 0).await?)
     };
     let workers = if args.once { Vec::new() } else { start_workers(&engine, args.workers, &stop) };
     let mut housekept: Option<std::time::Instant> = None;
@@ -187,6 +217,7 @@ async fn start_web(
     engine: &Arc<Engine>,
     only: Option<&str>,
     listen: SocketAddr,
+    limits: ApiConfig,
     stop: &tokio::sync::watch::Receiver<bool>,
     queue_runs: bool,
 ) -> anyhow::Result<(tokio::task::JoinHandle<std::io::Result<()>>, Arc<Intake>)> {
@@ -213,7 +244,7 @@ async fn start_web(
     }
     let mut stop = stop.clone();
     let verifies = verifier.is_some();
-    let router = shopsync_web::router(intake.clone(), verifier);
+    let router = shopsync_web::router_with(intake.clone(), verifier, limits);
     let server = tokio::spawn(shopsync_web::serve(listener, router, async move {
         let _ = stop.wait_for(|stopped| *stopped).await;
     }));

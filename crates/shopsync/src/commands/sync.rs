@@ -8,7 +8,9 @@
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
+use shopsync_core::Flow;
 use shopsync_store::JobTrigger;
+use shopsync_sync::app::queue::enqueue;
 use shopsync_sync::catalog::{
     InventoryPlan, InventorySyncOptions, ProductPlan, ProductSyncOptions, objects, plan_inventory, plan_products,
     sync_inventory, sync_products,
@@ -64,6 +66,10 @@ pub struct ProductsArgs {
     /// Only this item (repeat for more), marked or not; default: the shop's item selection.
     #[arg(long = "item", value_name = "NUMBER")]
     items: Vec<String>,
+    /// Hand the run to the queue instead of running it here: a running `shopsync serve` (or `shopsync worker`)
+    /// runs it; prints the queued request's id. Needs allow-background-sync on.
+    #[arg(long, conflicts_with_all = ["dry_run", "import_unmatched", "items"])]
+    queue: bool,
     /// Print the summary (or the dry run's plan) as JSON.
     #[arg(long)]
     json: bool,
@@ -77,6 +83,10 @@ pub struct InventoryArgs {
     /// Show which quantities would change (old -> new) and send nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Hand the run to the queue instead of running it here: a running `shopsync serve` (or `shopsync worker`)
+    /// runs it; prints the queued request's id. Needs allow-background-sync on.
+    #[arg(long, conflicts_with_all = ["dry_run"])]
+    queue: bool,
     /// Print the summary (or the dry run's plan) as JSON.
     #[arg(long)]
     json: bool,
@@ -116,6 +126,9 @@ pub async fn run(data_dir: &DataDir, command: SyncCommand) -> anyhow::Result<Exi
 }
 
 async fn products(engine: &Engine, args: ProductsArgs) -> anyhow::Result<ExitCode> {
+    if args.queue {
+        return queue_flows(engine, &args.shop, &[Flow::Products], args.json).await;
+    }
     let shop = engine.shop(&args.shop.trim().to_ascii_lowercase()).await?;
     let options =
         ProductSyncOptions { dry_run: args.dry_run, import_unmatched: args.import_unmatched, items: args.items };
@@ -147,6 +160,9 @@ async fn products(engine: &Engine, args: ProductsArgs) -> anyhow::Result<ExitCod
 }
 
 async fn inventory(engine: &Engine, args: InventoryArgs) -> anyhow::Result<ExitCode> {
+    if args.queue {
+        return queue_flows(engine, &args.shop, &[Flow::Inventory], args.json).await;
+    }
     let shop = engine.shop(&args.shop.trim().to_ascii_lowercase()).await?;
     let options = InventorySyncOptions { dry_run: args.dry_run };
     let bars = Bars::new();
@@ -174,6 +190,31 @@ async fn inventory(engine: &Engine, args: InventoryArgs) -> anyhow::Result<ExitC
     bars.finish();
     let summary = result.map_err(|err| flow_failure(err, &shop))?;
     finish(&shop, "Inventory", &summary, &[objects::INVENTORY], args.json).await
+}
+
+/// `sync ... --queue`: queues a run of each flow for the shop, as `shopsync queue add` does (trigger `manual`),
+/// instead of running it in the foreground, and says which request each became. Refused, queueing nothing, when
+/// the shop is left out of background syncs (no worker would run it) or a flow is switched off.
+pub(crate) async fn queue_flows(engine: &Engine, shop: &str, flows: &[Flow], json: bool) -> anyhow::Result<ExitCode> {
+    let context = engine.shop(&shop.trim().to_ascii_lowercase()).await?;
+    let mut queued = Vec::new();
+    for flow in flows {
+        queued.push(enqueue(engine, &context.shop.domain, *flow, JobTrigger::Manual).await?);
+    }
+    if json {
+        print_json(&queued)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for item in &queued {
+        let joined = if item.coalesced { " (joined the run already waiting)" } else { "" };
+        println!("{} {}: queued as request {}{joined}", context.shop.domain, item.request.flow, item.request.id);
+    }
+    println!(
+        "The workers of a running `shopsync serve` (or `shopsync worker`) take it; `shopsync queue list --shop {}` \
+         shows how it went.",
+        context.shop.domain
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A refused token gets exit code 4 and the way to store a new one; other failures keep their message.

@@ -446,3 +446,55 @@ async fn serve_with_workers_queues_the_due_flows_and_its_workers_run_each_once()
     assert!(text.contains(&format!("{domain} products: due, queued for the workers as request")), "{text}");
     sim.shutdown().await;
 }
+
+/// `sync ... --queue` hands the run to the durable queue (as `shopsync queue add` does) and prints the request's
+/// id instead of running it here; a shop left out of background syncs refuses it, queueing nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_with_queue_hands_the_run_to_the_queue_and_is_refused_when_background_syncs_are_off() {
+    let sim = Simulator::start(SimConfig { seed: Seed::Empty, ..SimConfig::default() }).await.unwrap();
+    let dir = with_catalog(&sim).await;
+    let domain = sim.shop_domain().to_string();
+    let requests = || async {
+        let out = shopsync_run(dir.path(), &["queue", "list", "--json"]).await;
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap().as_array().unwrap().clone()
+    };
+    let sent = sim.control().stats().graphql_requests;
+
+    let out = shopsync_run(dir.path(), &["sync", "orders", "--shop", &domain, "--queue"]).await;
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let list = requests().await;
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!((list[0]["flow"].as_str(), list[0]["trigger"].as_str()), (Some("orders"), Some("manual")));
+    let said = format!("{domain} orders: queued as request {}", list[0]["id"]);
+    assert!(stdout(&out).contains(&said), "{}", stdout(&out));
+    assert_eq!(sim.control().stats().graphql_requests, sent, "nothing ran in the foreground");
+    let out = shopsync_run(dir.path(), &["jobs", "--shop", &domain, "--json"]).await;
+    let jobs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(jobs.as_array().unwrap().iter().all(|j| j["kind"] != "orders"), "no orders job ran: {jobs}");
+
+    // Asked again while it waits: the same request.
+    let out = shopsync_run(dir.path(), &["sync", "orders", "--shop", &domain, "--queue", "--json"]).await;
+    let queued: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(queued[0]["coalesced"], true, "{queued}");
+    assert_eq!(requests().await.len(), 1);
+    // `sync all --queue` queues every switched-on flow.
+    let out = shopsync_run(dir.path(), &["sync", "all", "--shop", &domain, "--queue"]).await;
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let mut flows: Vec<String> = requests().await.iter().map(|r| r["flow"].as_str().unwrap().to_string()).collect();
+    flows.sort();
+    assert_eq!(flows, ["customers", "fulfillments", "inventory", "orders", "products"], "{}", stdout(&out));
+    // Foreground-only options do not go with it.
+    let out = shopsync_run(dir.path(), &["sync", "orders", "--shop", &domain, "--queue", "--bulk"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+
+    // Background syncs off: no worker would run it, so it is refused with the setting to change.
+    let out = shopsync_run(dir.path(), &["shop", "set", &domain, "allow-background-sync", "off"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = shopsync_run(dir.path(), &["sync", "products", "--shop", &domain, "--queue"]).await;
+    assert!(!out.status.success(), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains("left out of background syncs") && err.contains("allow-background-sync"), "{err}");
+    assert_eq!(requests().await.len(), 5, "nothing more was queued");
+    assert_eq!(sim.control().stats().graphql_requests, sent, "and nothing ran");
+    sim.shutdown().await;
+}

@@ -77,8 +77,13 @@ impl Serve {
     }
 
     fn start_at(dir: &Path, listen: &str) -> Serve {
+        Serve::start_with(dir, listen, &[])
+    }
+
+    fn start_with(dir: &Path, listen: &str, more: &[&str]) -> Serve {
         let mut child = shopsync(dir)
             .args(["-v", "serve", "--listen", listen])
+            .args(more)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -648,4 +653,60 @@ async fn serve_killed_mid_burst_loses_no_acknowledged_delivery_and_imports_every
     let unprocessed: i64 =
         sqlx::query_scalar("SELECT COUNT(*) - COUNT(processed_at) FROM webhook_events").fetch_one(&pool).await.unwrap();
     assert_eq!(unprocessed, 0, "every stored delivery was worked off after the restart");
+}
+
+/// The REST API's limits come from serve's flags: with `--api-rate 0.2 --api-burst 2` the third request in a row is
+/// answered 429 (at the defaults, 20 a second after a burst of 40, it would not be), and `--api-max-body 1K`
+/// refuses a body of a few kilobytes with 413. Values out of range are refused before anything starts.
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_takes_the_api_limits_from_its_flags_and_refuses_values_out_of_range() {
+    let dir = crate::initialised();
+    let created = shopsync_run(dir.path(), &["api-token", "create", "erp", "--scope", "read,write"]).await;
+    assert!(created.status.success(), "{}", stderr(&created));
+    let token = stdout(&created).lines().find(|l| l.starts_with("ssk_")).expect("the token").trim().to_string();
+    let http = shopify_admin::http_client(shopify_admin::Timeouts::default()).unwrap();
+
+    let serve = Serve::start_with(dir.path(), "127.0.0.1:0", &["--workers", "0"]);
+    let warehouses = format!("http://{}/api/v1/warehouses", serve.address);
+    for _ in 0..5 {
+        let answer = http.get(&warehouses).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(answer.status(), 200, "the default limits let five requests in a row through");
+    }
+    let (status, printed, err) = serve.stop().await;
+    assert!(status.success(), "{printed}\n{err}");
+
+    let limits = ["--workers", "0", "--api-rate", "0.2", "--api-burst", "2", "--api-max-body", "1K"];
+    let serve = Serve::start_with(dir.path(), "127.0.0.1:0", &limits);
+    let warehouses = format!("http://{}/api/v1/warehouses", serve.address);
+    for _ in 0..2 {
+        assert_eq!(http.get(&warehouses).bearer_auth(&token).send().await.unwrap().status(), 200);
+    }
+    let limited = http.get(&warehouses).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(limited.status(), 429, "the third request in a row is over a burst of 2");
+    assert!(limited.headers().get("retry-after").is_some());
+    let levels: Vec<serde_json::Value> =
+        (0..100).map(|n| serde_json::json!({"warehouse": "MAIN", "sku": format!("SKU-{n}"), "quantity": n})).collect();
+    // Another token, whose bucket is full, so only the body's size is at stake.
+    let created = shopsync_run(dir.path(), &["api-token", "create", "wms", "--scope", "write"]).await;
+    let writer = stdout(&created).lines().find(|l| l.starts_with("ssk_")).expect("the token").trim().to_string();
+    let stock = format!("http://{}/api/v1/stock", serve.address);
+    let answer = http.post(&stock).bearer_auth(&writer).json(&serde_json::json!({ "levels": levels })).send().await;
+    assert_eq!(answer.unwrap().status(), 413);
+    let (status, printed, err) = serve.stop().await;
+    assert!(status.success(), "{printed}\n{err}");
+
+    for (flag, value, said) in [
+        ("--api-rate", "0", "API rate of 0"),
+        ("--api-burst", "0", "API burst of 0"),
+        ("--api-max-body", "10", "API body limit of 10 bytes"),
+        ("--api-max-body", "lots", "'lots' is not a size"),
+    ] {
+        let out = shopsync_run(dir.path(), &["serve", "--no-listen", "--workers", "0", flag, value]).await;
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}: {}", stdout(&out));
+        assert!(stderr(&out).contains(said), "{flag} {value}: {}", stderr(&out));
+    }
+    let help = shopsync_run(dir.path(), &["serve", "--help"]).await;
+    for flag in ["--api-max-body", "--api-rate", "--api-burst"] {
+        assert!(stdout(&help).contains(flag), "serve --help shows {flag}");
+    }
 }

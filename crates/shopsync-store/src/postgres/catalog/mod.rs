@@ -22,7 +22,9 @@ use std::hash::Hash;
 use async_trait::async_trait;
 use sqlx::AssertSqlSafe;
 
+use super::api::keep_key;
 use super::{PgStore, now};
+use crate::api::WriteOutcome;
 use crate::catalog::{
     Bundle, BundleComponent, BundleInput, CatalogStore, InventoryState, Item, ItemInput, ItemQuery, ItemsUpsert,
     MarkOutcome, OutsideProduct, Price, PriceInput, PriceList, PriceListInput, PricesUpsert, ProductLink,
@@ -42,6 +44,7 @@ impl CatalogStore for PgStore {
         let mut tx = self.write().await?;
         let plan = plan_items(&mut tx, items).await?;
         write_items(&mut tx, &plan).await?;
+        keep_key(&mut tx, || WriteOutcome::Items(plan.summary.clone())).await?;
         tx.commit().await?;
         Ok(plan.summary)
     }
@@ -178,6 +181,8 @@ impl CatalogStore for PgStore {
             .execute(&mut *tx)
             .await?;
         }
+        keep_key(&mut tx, || WriteOutcome::Prices { price_list: list.code.clone(), prices: plan.summary.clone() })
+            .await?;
         tx.commit().await?;
         Ok(plan.summary)
     }
@@ -262,6 +267,7 @@ impl CatalogStore for PgStore {
             .execute(&mut *tx)
             .await?;
         }
+        keep_key(&mut tx, || WriteOutcome::Stock(plan.summary.clone())).await?;
         tx.commit().await?;
         Ok(plan.summary)
     }
@@ -316,6 +322,7 @@ impl CatalogStore for PgStore {
             .execute(&mut *tx)
             .await?;
         }
+        keep_key(&mut tx, || WriteOutcome::Bundles(plan.summary)).await?;
         tx.commit().await?;
         Ok(plan.summary)
     }

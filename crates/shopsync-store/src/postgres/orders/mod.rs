@@ -697,9 +697,14 @@ impl OrderStore for PgStore {
         let now = now();
         let mut tx = self.write().await?;
         let id = insert_shipment(&mut tx, shipment, &now).await?;
-        let created = load_shipments(&mut tx, &format!("s.id = {id}"), 0).await?.into_iter().next();
+        let created = load_shipments(&mut tx, &format!("s.id = {id}"), 0)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| StoreError::Corrupt("a shipment vanished while it was written".into()))?;
+        super::api::keep_key(&mut tx, || crate::api::WriteOutcome::Shipment(Box::new(created.clone()))).await?;
         tx.commit().await?;
-        created.ok_or_else(|| StoreError::Corrupt("a shipment vanished while it was written".into()))
+        Ok(created)
     }
 
     async fn shipment(&self, number: &str) -> Result<Option<Shipment>> {

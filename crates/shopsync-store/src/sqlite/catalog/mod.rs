@@ -18,7 +18,9 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 use sqlx::AssertSqlSafe;
 
+use super::api::keep_key;
 use super::{SqliteStore, now};
+use crate::api::WriteOutcome;
 use crate::catalog::{
     Bundle, BundleComponent, BundleInput, CatalogStore, InventoryState, Item, ItemInput, ItemQuery, ItemsUpsert,
     MarkOutcome, OutsideProduct, Price, PriceInput, PriceList, PriceListInput, PricesUpsert, ProductLink,
@@ -38,6 +40,7 @@ impl CatalogStore for SqliteStore {
         let mut tx = self.write().await?;
         let plan = plan_items(&mut tx, items).await?;
         write_items(&mut tx, &plan).await?;
+        keep_key(&mut tx, || WriteOutcome::Items(plan.summary.clone())).await?;
         tx.commit().await?;
         Ok(plan.summary)
     }
@@ -187,6 +190,8 @@ impl CatalogStore for SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
+        keep_key(&mut tx, || WriteOutcome::Prices { price_list: list.code.clone(), prices: plan.summary.clone() })
+            .await?;
         tx.commit().await?;
         Ok(plan.summary)
     }
@@ -272,6 +277,7 @@ impl CatalogStore for SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
+        keep_key(&mut tx, || WriteOutcome::Stock(plan.summary.clone())).await?;
         tx.commit().await?;
         Ok(plan.summary)
     }
@@ -329,6 +335,7 @@ impl CatalogStore for SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
+        keep_key(&mut tx, || WriteOutcome::Bundles(plan.summary)).await?;
         tx.commit().await?;
         Ok(plan.summary)
     }
