@@ -30,6 +30,7 @@
 //! # Ok(()) }
 //! ```
 
+mod bulk_push;
 mod diff;
 mod inventory;
 mod link;
@@ -37,6 +38,7 @@ mod payload;
 mod products;
 pub mod publish;
 
+pub use bulk_push::BULK_WRITE_ABOVE;
 pub use diff::FieldChange;
 pub use inventory::{
     InventoryPlan, InventorySyncOptions, LocationPlan, PlannedQuantity, UnmappedWarehouse, plan_inventory,

@@ -117,8 +117,12 @@ pub async fn run(data_dir: &DataDir, command: SyncCommand) -> anyhow::Result<Exi
 
 async fn products(engine: &Engine, args: ProductsArgs) -> anyhow::Result<ExitCode> {
     let shop = engine.shop(&args.shop.trim().to_ascii_lowercase()).await?;
-    let options =
-        ProductSyncOptions { dry_run: args.dry_run, import_unmatched: args.import_unmatched, items: args.items };
+    let options = ProductSyncOptions {
+        dry_run: args.dry_run,
+        import_unmatched: args.import_unmatched,
+        items: args.items,
+        ..ProductSyncOptions::default()
+    };
     let bars = Bars::new();
     if args.dry_run {
         let mut plan = None;
