@@ -218,7 +218,7 @@ async fn a_run_stopped_after_the_operation_started_is_finished_by_the_next_run_w
     let options = bulk();
     let run = sync_products(&shop, &options, &NoProgress);
     let started = async {
-        while bulk_mutations(&h).get("productSet").is_none() {
+        while !bulk_mutations(&h).contains_key("productSet") {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         // The id is saved right after the answer; give the run that moment.
@@ -260,4 +260,43 @@ async fn a_push_at_or_below_the_threshold_calls_productset_directly() {
     assert!(bulk_mutations(&h).is_empty(), "no bulk mutation");
     assert_eq!(calls(&h, "productSet"), BULK_WRITE_ABOVE as u64);
     assert_eq!(calls(&h, "stagedUploadsCreate"), 0);
+}
+
+#[tokio::test]
+async fn a_start_whose_answer_was_lost_is_waited_for_and_its_products_are_linked_not_created_again() {
+    let h = Harness::start(SimConfig { seed: Seed::Empty, ..SimConfig::default() }).await;
+    stock_catalog(&h, &catalog(1), "10.00").await;
+    sync(&h, direct()).await.unwrap();
+    let items = catalog(6);
+    stock_catalog(&h, &items, "10.00").await;
+    let mut behaviour = h.sim.control().bulk_behaviour();
+    behaviour.paused = true;
+    h.sim.control().set_bulk_behaviour(behaviour.clone());
+    let shop = h.engine.shop(&h.shop.domain).await.unwrap();
+    let options = bulk();
+    let run = sync_products(&shop, &options, &NoProgress);
+    let started = async {
+        while h.store.bulk_write(h.shop.id, "products").await.unwrap().and_then(|w| w.operation_id).is_none() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::select! {
+        outcome = run => panic!("the run ended while the operation was held: {outcome:?}"),
+        () = started => {}
+    }
+    // As if the answer to the start had been lost: the plan is kept, the operation's id is not.
+    let mut kept = h.store.bulk_write(h.shop.id, "products").await.unwrap().unwrap();
+    kept.operation_id = None;
+    h.store.save_bulk_write(h.shop.id, &kept).await.unwrap();
+    behaviour.paused = false;
+    h.sim.control().set_bulk_behaviour(behaviour);
+
+    let summary = sync(&h, bulk()).await.unwrap();
+    assert_eq!(summary.notes.get("resumed bulk operation").map(String::as_str), Some("not started; sent again"));
+    // The lost operation made five products; the run found them by SKU and linked them.
+    assert_eq!((summary.linked, summary.created), (5, 0), "{summary}");
+    assert_eq!(h.sim.control().products().len(), 6, "every product once");
+    assert_eq!(h.store.product_links(h.shop.id).await.unwrap().len(), 6);
+    let again = sync(&h, bulk()).await.unwrap();
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 6), "{again}");
 }
