@@ -30,6 +30,8 @@
 //! with their handle as identifier, which `productSet` treats as an upsert, and products the lost operation made
 //! are found by SKU and linked before anything is sent.
 
+use std::collections::HashSet;
+
 use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use shopify_admin::bulk_mutation::jsonl_line;
@@ -148,14 +150,16 @@ pub(crate) async fn push(
     Ok(())
 }
 
-/// Finishes the bulk write an earlier run left, if any, recording its result into `summary` and the store.
+/// Finishes the bulk write an earlier run left, if any, recording its result into `summary` and the store
+/// (skipped records included, at once). Returns the items it recorded a problem for, whose records the rest of
+/// the run must not clear as unchanged.
 pub(crate) async fn resume(
     ctx: &ShopContext,
     summary: &mut FlowSummary,
     progress: &dyn Progress,
-) -> Result<(), SyncError> {
+) -> Result<HashSet<String>, SyncError> {
     let Some(write) = ctx.store().bulk_write(ctx.shop.id, OBJECT).await? else {
-        return Ok(());
+        return Ok(HashSet::new());
     };
     let mut problems = Vec::new();
     let outcome = resume_write(ctx, write, summary, &mut problems, progress).await;
@@ -164,7 +168,7 @@ pub(crate) async fn resume(
     }
     let records: Vec<_> = problems.iter().map(Problem::to_record).collect();
     ctx.store().record_skipped(ctx.shop.id, &records).await?;
-    outcome
+    outcome.map(|()| problems.into_iter().map(|p| p.key).collect())
 }
 
 async fn resume_write(
@@ -266,25 +270,28 @@ async fn finish_products(
         }
     }
     pending.save(ctx).await?;
-    if let Some(error) = failure {
-        // What came back is recorded; the rest is planned again by the next run (new products by handle).
-        ctx.store().remove_bulk_write(ctx.shop.id, OBJECT).await?;
-        return Err(error);
-    }
+    // The products created are published even when the operation failed part way: once linked with their hash
+    // they count as unchanged, and no later run would publish them.
     let plan = PublishPlan { lines: created, publications: plan.publications };
     if plan.lines.is_empty() || plan.publications.is_empty() {
         ctx.store().remove_bulk_write(ctx.shop.id, OBJECT).await?;
-        return Ok(());
+    } else {
+        let write = BulkWrite {
+            object: OBJECT.to_string(),
+            stage: STAGE_PUBLISH.to_string(),
+            operation_id: None,
+            plan: to_json(&plan)?,
+            ..BulkWrite::default()
+        };
+        ctx.store().save_bulk_write(ctx.shop.id, &write).await?;
+        publish(ctx, plan, problems, progress).await?;
     }
-    let write = BulkWrite {
-        object: OBJECT.to_string(),
-        stage: STAGE_PUBLISH.to_string(),
-        operation_id: None,
-        plan: to_json(&plan)?,
-        ..BulkWrite::default()
-    };
-    ctx.store().save_bulk_write(ctx.shop.id, &write).await?;
-    publish(ctx, plan, problems, progress).await
+    // What came back is recorded; after a failure the rest is planned again by the next run (new products by
+    // handle, so none is doubled).
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(()),
+    }
 }
 
 /// Publishes new products to the channels of the plan: as a bulk mutation where the API version runs any

@@ -158,7 +158,7 @@ pub async fn sync_products(
     let mut summary = FlowSummary::default();
     // A bulk write an earlier run started is recorded first, from the operation's result: the plan below then
     // sees the links and hashes it made, and nothing it created is created again.
-    super::bulk_push::resume(ctx, &mut summary, progress).await?;
+    let resumed_problems = super::bulk_push::resume(ctx, &mut summary, progress).await?;
     let mut catalog = Catalog::load(ctx, options).await?;
     if let Some(list) = &catalog.settings.price_list {
         summary.notes.insert("price list".into(), list.clone());
@@ -195,7 +195,11 @@ pub async fn sync_products(
     summary.unchanged = work.unchanged.len() as u64;
     note_archived(&mut summary, work.archived.len());
     let mut problems = work.problems;
-    store.clear_skipped(shop_id, objects::ITEM, &work.unchanged).await?;
+    // An unchanged item's records go, except the ones the resumed bulk write has just recorded (a product it
+    // created and could not publish is unchanged now).
+    let cleared: Vec<String> =
+        work.unchanged.iter().filter(|number| !resumed_problems.contains(*number)).cloned().collect();
+    store.clear_skipped(shop_id, objects::ITEM, &cleared).await?;
 
     // The sales channels new products go to, looked up before anything is created.
     let publications = if work.actions.iter().any(|action| action.product_id.is_none()) {

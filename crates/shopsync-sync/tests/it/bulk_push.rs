@@ -300,3 +300,28 @@ async fn a_start_whose_answer_was_lost_is_waited_for_and_its_products_are_linked
     let again = sync(&h, bulk()).await.unwrap();
     assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 6), "{again}");
 }
+
+#[tokio::test]
+async fn an_operation_that_fails_part_way_has_its_partial_result_recorded_and_published_and_the_run_says_so() {
+    let h = Harness::start(SimConfig { seed: Seed::Empty, ..SimConfig::default() }).await;
+    stock_catalog(&h, &catalog(1), "10.00").await;
+    sync(&h, direct()).await.unwrap();
+    stock_catalog(&h, &catalog(6), "10.00").await;
+    let mut behaviour = h.sim.control().bulk_behaviour();
+    behaviour.fail_after_objects = Some(1);
+    h.sim.control().set_bulk_behaviour(behaviour.clone());
+
+    let err = sync(&h, bulk()).await.unwrap_err();
+    assert!(err.to_string().contains("FAILED"), "the run fails with the operation: {err}");
+    // The simulator fails after its first chunk of lines: every line ran and is in the partial result.
+    assert_eq!(h.store.product_links(h.shop.id).await.unwrap().len(), 6, "what Shopify did is recorded");
+    let catalog = shopify_catalog(&h);
+    assert_eq!(catalog.len(), 6);
+    assert!(catalog.values().all(|p| p.ends_with(r#"["Online Store"]"#)), "published: {catalog:?}");
+    assert_eq!(h.store.bulk_write(h.shop.id, "products").await.unwrap(), None);
+
+    behaviour.fail_after_objects = None;
+    h.sim.control().set_bulk_behaviour(behaviour);
+    let again = sync(&h, bulk()).await.unwrap();
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 6), "{again}");
+}
