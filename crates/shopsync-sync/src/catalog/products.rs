@@ -3,7 +3,8 @@
 //! Order of work: load the selection, its prices and links; link items to the products already in Shopify by
 //! SKU (saved before anything is created, so nothing is duplicated); import unmatched Shopify products when
 //! asked; then build each product's payload, skip the ones whose content hash equals the hash Shopify last
-//! accepted, and send the others with `productSet`, several at a time within the shop's cost budget.
+//! accepted, and send the others with `productSet`, several at a time within the shop's cost budget, or as one
+//! bulk mutation when there are many (`bulk_push.rs`).
 
 use std::collections::{HashMap, HashSet};
 
