@@ -206,6 +206,12 @@ pub enum BulkError {
     /// Shopify refused to start the bulk operation.
     #[error("Shopify refused to start the bulk query: {}", join_user_errors(.0))]
     NotStarted(Vec<UserError>),
+    /// Shopify refused to stage a bulk mutation's file or to start the bulk mutation.
+    #[error("Shopify refused to start the bulk mutation: {}", join_user_errors(.0))]
+    MutationNotStarted(Vec<UserError>),
+    /// Uploading a bulk mutation's variables to Shopify's storage failed.
+    #[error("could not upload the bulk mutation's variables: {0}")]
+    Upload(String),
     /// The bulk operation ended without a complete result.
     #[error(
         "bulk operation {id} ended as {status}{}; {}",

@@ -11,6 +11,8 @@
 //! - [`AdminClient::paginate`]: any connection as a `Stream` of pages.
 //! - [`bulk`]: bulk queries, waiting for them, and streaming their JSONL
 //!   result with children reassembled onto parents.
+//! - [`bulk_mutation`]: bulk mutations: the staged upload of their variables,
+//!   starting them, and reading their result line by line.
 //! - [`webhook`]: HMAC verification of deliveries; [`oauth`]: install URL,
 //!   callback verification, code exchange, token refresh.
 //!
@@ -49,6 +51,7 @@
 
 pub mod budget;
 pub mod bulk;
+pub mod bulk_mutation;
 pub mod client;
 pub mod domain;
 pub mod error;
@@ -62,6 +65,7 @@ pub mod webhook;
 
 pub use budget::{BudgetSnapshot, CostBudget, QueryCost, ThrottleStatus};
 pub use bulk::{BulkGrouping, BulkLimits, BulkObject, BulkRow, BulkWait};
+pub use bulk_mutation::{BulkMutationLine, any_bulk_mutation, max_bulk_upload_bytes};
 pub use client::{AdminClient, AdminClientBuilder, Reply, Timeouts, http_client};
 pub use domain::{API_VERSION, ApiVersion, Endpoint, InvalidShopDomain, ShopDomain};
 pub use error::{AdminError, AuthFailure, BulkError, GraphQlError, UserError};

@@ -24,6 +24,7 @@ pub const TABLES: &[&str] = &[
     "shops",
     "shop_settings",
     "sync_cursors",
+    "bulk_writes",
     "installation",
     "app_credentials",
     "oauth_states",

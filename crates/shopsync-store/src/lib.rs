@@ -75,7 +75,7 @@ pub use orders::{
 pub use postgres::{PgStore, redact_url};
 pub use privacy::{CustomerRedaction, PrivacyStore, RedactionReport};
 pub use queue::{JobRequest, QueueStore, RequestOutcome};
-pub use shops::{AccessStatus, ExpiringToken, NewShop, Shop, ShopStore, SyncCursor};
+pub use shops::{AccessStatus, BulkWrite, ExpiringToken, NewShop, Shop, ShopStore, SyncCursor};
 pub use sqlite::SqliteStore;
 pub use users::{ConsoleSession, ConsoleUser, UserRole, UserStore};
 

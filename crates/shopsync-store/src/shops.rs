@@ -107,6 +107,24 @@ pub struct SyncCursor {
     pub last_success_at: Option<String>,
 }
 
+/// A bulk mutation a flow started (or is starting) and whose result it has not recorded yet: what the lines of
+/// its upload were, so a run that stops while Shopify works reads the operation's result instead of sending the
+/// lines again.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct BulkWrite {
+    /// What the flow writes (`products`); one bulk write per shop and object at a time.
+    pub object: String,
+    /// The flow's step (for the catalog push: `products`, then `publish`).
+    pub stage: String,
+    /// The bulk operation's gid, once Shopify started it; `None` while it is being started.
+    pub operation_id: Option<String>,
+    /// The flow's record of the lines, as JSON; the store does not read it.
+    pub plan: String,
+    /// When the write was planned (set by the store on first save).
+    pub created_at: String,
+    pub updated_at: String,
+}
+
 /// Shops, settings and cursors.
 #[async_trait]
 pub trait ShopStore: Send + Sync {
@@ -170,4 +188,12 @@ pub trait ShopStore: Send + Sync {
     async fn reset_cursor(&self, shop_id: i64, object: &str, updated_at: Option<&str>) -> Result<()>;
     /// Every cursor of a shop.
     async fn cursors(&self, shop_id: i64) -> Result<Vec<SyncCursor>>;
+
+    /// The bulk write in progress for a shop and object, if any.
+    async fn bulk_write(&self, shop_id: i64, object: &str) -> Result<Option<BulkWrite>>;
+    /// Stores a bulk write (a checkpoint: its plan before the operation starts, then its stage and operation id);
+    /// replaces the one of the same object, keeping its `created_at`.
+    async fn save_bulk_write(&self, shop_id: i64, write: &BulkWrite) -> Result<()>;
+    /// Forgets a bulk write once its result is recorded; returns whether there was one.
+    async fn remove_bulk_write(&self, shop_id: i64, object: &str) -> Result<bool>;
 }

@@ -45,6 +45,7 @@
 //! | OrdersProbeCounts | 2 counts | 2 |
 //! | Nodes | ≤ 250 ids | 250 |
 //! | Payouts | 50 | 753 |
+//! | StagedUploadsCreate, BulkOperationRunMutation, BulkOperationsRecent | — | 13, 12, 12 |
 //! | others (tags, webhooks, bulk) | — | ≤ 202 |
 
 pub mod bulk;
@@ -191,6 +192,9 @@ pub const ALL_DOCUMENTS: &[(&str, &str, u32)] = &[
     doc_entry::<webhooks::WebhookSubscriptions>(),
     doc_entry::<bulk::BulkOperationRunQuery>(),
     doc_entry::<bulk::BulkOperationById>(),
+    doc_entry::<bulk::BulkOperationsRecent>(),
+    doc_entry::<bulk::StagedUploadsCreate>(),
+    doc_entry::<bulk::BulkOperationRunMutation>(),
     doc_entry::<payouts::Payouts>(),
     doc_entry::<publications::Publications>(),
     doc_entry::<publications::PublishablePublish>(),

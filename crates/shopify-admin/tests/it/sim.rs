@@ -418,3 +418,64 @@ async fn payouts_are_read_page_by_page() {
     assert_eq!(ids.len(), payouts.len());
     assert!(payouts.windows(2).all(|w| w[0].issued_at >= w[1].issued_at), "newest first");
 }
+
+#[tokio::test]
+async fn a_bulk_mutation_is_staged_run_and_read_back_line_by_line() {
+    let sim = start(SimConfig { seed: Seed::Empty, ..SimConfig::default() }).await;
+    let client = default_client(&sim);
+    let product = |title: &str, sku: &str| shopify_admin::ops::products::ProductSetVariables {
+        input: ProductSetInput {
+            title: Some(title.into()),
+            status: Some(ProductStatus::Active),
+            variants: Some(vec![ProductVariantSetInput {
+                sku: Some(sku.into()),
+                price: Some("3.00".parse().unwrap()),
+                option_values: vec![VariantOptionValueInput {
+                    option_name: "Title".into(),
+                    name: "Default Title".into(),
+                }],
+                ..Default::default()
+            }]),
+            product_options: Some(vec![shopify_admin::ops::products::OptionSetInput {
+                name: Some("Title".into()),
+                values: Some(vec![shopify_admin::ops::products::OptionValueSetInput {
+                    name: Some("Default Title".into()),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        },
+        identifier: Some(ProductSetIdentifiers { handle: Some(sku.to_lowercase()), id: None }),
+    };
+    let mut file = Vec::new();
+    for variables in [product("Bulk A", "BA-1"), product("", "BB-1"), product("Bulk C", "BC-1")] {
+        file.extend(shopify_admin::bulk_mutation::jsonl_line(&variables).unwrap());
+    }
+    let path = client.stage_bulk_variables(file).await.unwrap();
+    let operation = client.run_bulk_mutation::<ProductSet>(&path).await.unwrap();
+    let finished = client.wait_for_bulk_operation(&operation.id, &shopify_admin::BulkWait::default()).await.unwrap();
+    let lines: Vec<_> = client
+        .bulk_mutation_results::<ProductSet>(finished.url.as_deref().unwrap(), shopify_admin::BulkLimits::default())
+        .try_collect()
+        .await
+        .unwrap();
+    let mut by_line: Vec<(u64, Option<String>, usize)> = lines
+        .iter()
+        .map(|line| {
+            let payload = line.data.as_ref().and_then(|d| d.product_set.as_ref()).unwrap();
+            (line.line, payload.product.as_ref().map(|p| p.handle.clone()), payload.user_errors.len())
+        })
+        .collect();
+    by_line.sort();
+    assert_eq!(
+        by_line,
+        [(0, Some("ba-1".to_string()), 0), (1, None, 1), (2, Some("bc-1".to_string()), 0)],
+        "each line's answer, the refused one with its userErrors"
+    );
+    assert_eq!(sim.control().products().len(), 2);
+    assert!(client.unfinished_bulk_mutations().await.unwrap().is_empty(), "it finished");
+    let stats = sim.control().stats();
+    assert_eq!(stats.by_root_field.get("productSet"), None, "no direct call");
+    assert_eq!(stats.by_root_field.get("bulkOperationRunMutation"), Some(&1));
+}

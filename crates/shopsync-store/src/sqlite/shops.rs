@@ -3,7 +3,7 @@ use shopsync_core::ShopSettings;
 use sqlx::AssertSqlSafe;
 
 use super::{SqliteStore, now};
-use crate::shops::{AccessStatus, ExpiringToken, NewShop, Shop, ShopStore, SyncCursor};
+use crate::shops::{AccessStatus, BulkWrite, ExpiringToken, NewShop, Shop, ShopStore, SyncCursor};
 use crate::{Result, StoreError};
 
 const SHOP_COLUMNS: &str = "id, domain, api_version, endpoint, access_token, client_secret, previous_client_secret, \
@@ -266,6 +266,51 @@ impl ShopStore for SqliteStore {
         .bind(shop_id)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    async fn bulk_write(&self, shop_id: i64, object: &str) -> Result<Option<BulkWrite>> {
+        Ok(sqlx::query_as(
+            "SELECT object, stage, operation_id, plan, created_at, updated_at FROM bulk_writes \
+             WHERE shop_id = ? AND object = ?",
+        )
+        .bind(shop_id)
+        .bind(object)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn save_bulk_write(&self, shop_id: i64, write: &BulkWrite) -> Result<()> {
+        // A transaction of its own, so a checkpoint under a job's lease checks the lease first.
+        let mut tx = self.write().await?;
+        let now = now();
+        sqlx::query(
+            "INSERT INTO bulk_writes (shop_id, object, stage, operation_id, plan, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (shop_id, object) DO UPDATE SET stage = excluded.stage, \
+             operation_id = excluded.operation_id, plan = excluded.plan, updated_at = excluded.updated_at",
+        )
+        .bind(shop_id)
+        .bind(&write.object)
+        .bind(&write.stage)
+        .bind(&write.operation_id)
+        .bind(&write.plan)
+        .bind(&now)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn remove_bulk_write(&self, shop_id: i64, object: &str) -> Result<bool> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("DELETE FROM bulk_writes WHERE shop_id = ? AND object = ?")
+            .bind(shop_id)
+            .bind(object)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
     }
 }
 

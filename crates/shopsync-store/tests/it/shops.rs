@@ -1,4 +1,4 @@
-use shopsync_store::{AccessStatus, ExpiringToken, JobStatus, JobTrigger, NewShop, StoreError, SyncCursor};
+use shopsync_store::{AccessStatus, BulkWrite, ExpiringToken, JobStatus, JobTrigger, NewShop, StoreError, SyncCursor};
 
 use super::fresh_store;
 
@@ -74,6 +74,50 @@ async fn removing_a_shop_removes_its_settings_and_cursors() {
     let again = store.add_shop(&new_shop("a.myshopify.com")).await.unwrap();
     assert!(store.settings(again.id).await.unwrap().sync_images);
     assert!(store.cursors(again.id).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_bulk_write_is_kept_per_shop_and_object_through_its_stages_until_removed() {
+    let (store, _dir) = fresh_store().await;
+    let shop = store.add_shop(&new_shop("a.myshopify.com")).await.unwrap();
+    let other = store.add_shop(&new_shop("b.myshopify.com")).await.unwrap();
+    assert_eq!(store.bulk_write(shop.id, "products").await.unwrap(), None);
+    let planned = BulkWrite {
+        object: "products".into(),
+        stage: "products".into(),
+        operation_id: None,
+        plan: r#"{"lines":[{"item_id":1}]}"#.into(),
+        ..BulkWrite::default()
+    };
+    store.save_bulk_write(shop.id, &planned).await.unwrap();
+    let first = store.bulk_write(shop.id, "products").await.unwrap().expect("saved");
+    assert_eq!(
+        (first.stage.as_str(), first.operation_id.as_deref(), first.plan.as_str()),
+        ("products", None, planned.plan.as_str())
+    );
+    assert!(!first.created_at.is_empty() && first.created_at == first.updated_at, "{first:?}");
+    assert_eq!(store.bulk_write(other.id, "products").await.unwrap(), None, "one shop's write is not another's");
+
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let started = BulkWrite { operation_id: Some("gid://shopify/BulkOperation/7".into()), ..first.clone() };
+    store.save_bulk_write(shop.id, &started).await.unwrap();
+    let publishing = BulkWrite { stage: "publish".into(), plan: "{}".into(), operation_id: None, ..first.clone() };
+    let read = store.bulk_write(shop.id, "products").await.unwrap().unwrap();
+    assert_eq!(read.operation_id.as_deref(), Some("gid://shopify/BulkOperation/7"));
+    assert_eq!(read.created_at, first.created_at, "a checkpoint keeps when the write was planned");
+    assert!(read.updated_at > first.updated_at, "{read:?}");
+    store.save_bulk_write(shop.id, &publishing).await.unwrap();
+    let read = store.bulk_write(shop.id, "products").await.unwrap().unwrap();
+    assert_eq!((read.stage.as_str(), read.operation_id, read.plan.as_str()), ("publish", None, "{}"));
+
+    assert!(store.remove_bulk_write(shop.id, "products").await.unwrap());
+    assert!(!store.remove_bulk_write(shop.id, "products").await.unwrap());
+    assert_eq!(store.bulk_write(shop.id, "products").await.unwrap(), None);
+    // A shop's removal takes its bulk write with it.
+    store.save_bulk_write(other.id, &planned).await.unwrap();
+    assert!(store.remove_shop("b.myshopify.com").await.unwrap());
+    let again = store.add_shop(&new_shop("b.myshopify.com")).await.unwrap();
+    assert_eq!(store.bulk_write(again.id, "products").await.unwrap(), None);
 }
 
 #[tokio::test]

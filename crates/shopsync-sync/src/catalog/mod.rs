@@ -4,7 +4,9 @@
 //!   shop's selection of items, keyed by SKU. Before anything is created, products already in Shopify are
 //!   matched by SKU and linked, never duplicated; `import_unmatched` brings the Shopify products the back office
 //!   does not know into it as items (first-time setup). A content hash of the payload Shopify last accepted is
-//!   kept per product, so an unchanged product costs no call.
+//!   kept per product, so an unchanged product costs no call. More than [`BULK_WRITE_ABOVE`] products to send go
+//!   as one bulk mutation, finished from its operation's result by the next run if this one stops
+//!   (`bulk_push.rs`).
 //! - [`sync_inventory`] (and [`plan_inventory`]) sets the `available` quantity of linked, tracked variants at
 //!   the Shopify location each warehouse is mapped to, only where it changed since the quantity Shopify last
 //!   accepted, in batches of 250 with compare-and-swap (`changeFromQuantity`) and an idempotency key.
@@ -30,6 +32,7 @@
 //! # Ok(()) }
 //! ```
 
+mod bulk_push;
 mod diff;
 mod inventory;
 mod link;
@@ -37,6 +40,7 @@ mod payload;
 mod products;
 pub mod publish;
 
+pub use bulk_push::BULK_WRITE_ABOVE;
 pub use diff::FieldChange;
 pub use inventory::{
     InventoryPlan, InventorySyncOptions, LocationPlan, PlannedQuantity, UnmappedWarehouse, plan_inventory,

@@ -3,15 +3,16 @@
 //! Order of work: load the selection, its prices and links; link items to the products already in Shopify by
 //! SKU (saved before anything is created, so nothing is duplicated); import unmatched Shopify products when
 //! asked; then build each product's payload, skip the ones whose content hash equals the hash Shopify last
-//! accepted, and send the others with `productSet`, several at a time within the shop's cost budget.
+//! accepted, and send the others with `productSet`, several at a time within the shop's cost budget, or as one
+//! bulk mutation when there are many (`bulk_push.rs`).
 
 use std::collections::{HashMap, HashSet};
 
 use futures::{FutureExt, StreamExt};
 use serde::Serialize;
 use shopify_admin::ops::products::{
-    Product, ProductSet, ProductSetVariables, ProductVariantsOfProduct, ProductVariantsOfProductVariables,
-    ProductsPage, SearchPageVariables,
+    Product, ProductSet, ProductSetPayload, ProductSetVariables, ProductVariantsOfProduct,
+    ProductVariantsOfProductVariables, ProductsPage, SearchPageVariables,
 };
 use shopify_admin::{AdminError, Gid, UserError};
 use shopsync_core::settings::ItemSelection;
@@ -28,7 +29,7 @@ use crate::{FlowSummary, Progress, ShopContext, SyncError};
 /// How many `productSet` calls are in flight at once; the shop's cost budget paces them.
 const CONCURRENT_WRITES: usize = 8;
 /// Links and records are stored after this many products, so a crash loses little.
-const SAVE_EVERY: usize = 50;
+pub(super) const SAVE_EVERY: usize = 50;
 /// Items read from the store per query.
 const ITEM_PAGE: u32 = 500;
 /// Product ids per search when a dry run reads what Shopify holds.
@@ -43,6 +44,9 @@ pub struct ProductSyncOptions {
     pub import_unmatched: bool,
     /// Only these item numbers (marked or not); empty means the shop's item selection.
     pub items: Vec<String>,
+    /// Send through one bulk mutation when more than this many products change; `None` is the rule of
+    /// [`BULK_WRITE_ABOVE`](super::BULK_WRITE_ABOVE) (tests and benchmarks choose a path with it).
+    pub bulk_above: Option<usize>,
 }
 
 /// What a product sync would do: the dry run's answer.
@@ -152,8 +156,11 @@ pub async fn sync_products(
     }
     ctx.require_enabled("the product sync", "sync-products", ctx.settings.sync_products)?;
     ctx.require_writes()?;
-    let mut catalog = Catalog::load(ctx, options).await?;
     let mut summary = FlowSummary::default();
+    // A bulk write an earlier run started is recorded first, from the operation's result: the plan below then
+    // sees the links and hashes it made, and nothing it created is created again.
+    let resumed_problems = super::bulk_push::resume(ctx, &mut summary, progress).await?;
+    let mut catalog = Catalog::load(ctx, options).await?;
     if let Some(list) = &catalog.settings.price_list {
         summary.notes.insert("price list".into(), list.clone());
     }
@@ -189,7 +196,11 @@ pub async fn sync_products(
     summary.unchanged = work.unchanged.len() as u64;
     note_archived(&mut summary, work.archived.len());
     let mut problems = work.problems;
-    store.clear_skipped(shop_id, objects::ITEM, &work.unchanged).await?;
+    // An unchanged item's records go, except the ones the resumed bulk write has just recorded (a product it
+    // created and could not publish is unchanged now).
+    let cleared: Vec<String> =
+        work.unchanged.iter().filter(|number| !resumed_problems.contains(*number)).cloned().collect();
+    store.clear_skipped(shop_id, objects::ITEM, &cleared).await?;
 
     // The sales channels new products go to, looked up before anything is created.
     let publications = if work.actions.iter().any(|action| action.product_id.is_none()) {
@@ -197,11 +208,45 @@ pub async fn sync_products(
     } else {
         Vec::new()
     };
-    progress.phase("sending products", Some(work.actions.len() as u64));
+    let bulk = super::bulk_push::chosen(work.actions.len(), options.bulk_above);
+    let failure = if bulk {
+        summary.notes.insert("products sent as".into(), "bulk mutation".into());
+        super::bulk_push::push(ctx, &catalog, &work.actions, &publications, &mut summary, &mut problems, progress)
+            .await
+            .err()
+    } else {
+        if !work.actions.is_empty() {
+            summary.notes.insert("products sent as".into(), "one productSet each".into());
+        }
+        send_directly(ctx, &catalog, &work.actions, &publications, &mut summary, &mut problems, progress).await?
+    };
+    for problem in &problems {
+        summary.skip(&problem.code);
+    }
+    let records: Vec<SkippedRecordInput> = problems.iter().map(Problem::to_record).collect();
+    store.record_skipped(shop_id, &records).await?;
+    match failure {
+        Some(err) => Err(err),
+        None => Ok(summary),
+    }
+}
+
+/// Sends each product with its own `productSet`, several at a time within the shop's cost budget, saving
+/// links every [`SAVE_EVERY`] products. Returns the error that stopped the sends, after saving what came back.
+async fn send_directly(
+    ctx: &ShopContext,
+    catalog: &Catalog,
+    actions: &[Action],
+    publications: &[Gid],
+    summary: &mut FlowSummary,
+    problems: &mut Vec<Problem>,
+    progress: &dyn Progress,
+) -> Result<Option<SyncError>, SyncError> {
+    progress.phase("sending products", Some(actions.len() as u64));
     // The sends are made into boxed futures before they become a stream: a stream holding the closure is not
     // provably `Send` (a limit of the compiler with closures over references), and the webhook runner spawns
     // a product sync on its own task.
-    let sends: Vec<_> = work.actions.iter().map(|action| send(ctx, &catalog, action, &publications).boxed()).collect();
+    let sends: Vec<_> = actions.iter().map(|action| send(ctx, catalog, action, publications).boxed()).collect();
     let mut sent = futures::stream::iter(sends).buffer_unordered(CONCURRENT_WRITES);
     let mut pending = Pending::default();
     let mut failure = None;
@@ -209,7 +254,7 @@ pub async fn sync_products(
         progress.advance(1);
         match outcome {
             Ok(outcome) => {
-                pending.add(outcome, &mut summary, &mut problems);
+                pending.add(outcome, summary, problems);
                 if pending.len() >= SAVE_EVERY {
                     pending.save(ctx).await?;
                 }
@@ -222,15 +267,7 @@ pub async fn sync_products(
     }
     drop(sent);
     pending.save(ctx).await?;
-    for problem in &problems {
-        summary.skip(&problem.code);
-    }
-    let records: Vec<SkippedRecordInput> = problems.iter().map(Problem::to_record).collect();
-    store.record_skipped(shop_id, &records).await?;
-    match failure {
-        Some(err) => Err(err),
-        None => Ok(summary),
-    }
+    Ok(failure)
 }
 
 /// Plans a product sync: reads the back office and Shopify, writes nothing, and says per product what would be
@@ -343,13 +380,13 @@ pub async fn plan_products(
 }
 
 /// The selection with what the flow needs of it.
-struct Catalog {
+pub(super) struct Catalog {
     items: Vec<Item>,
     selection: String,
     prices: HashMap<String, Price>,
-    settings: PayloadSettings,
+    pub(super) settings: PayloadSettings,
     product_links: HashMap<i64, ProductLink>,
-    variant_links: HashMap<i64, VariantLink>,
+    pub(super) variant_links: HashMap<i64, VariantLink>,
 }
 
 impl Catalog {
@@ -581,11 +618,11 @@ async fn import(ctx: &ShopContext, catalog: &Catalog, imports: &[ImportedProduct
 }
 
 /// One product to send.
-struct Action {
-    desired: DesiredProduct,
-    hash: String,
+pub(super) struct Action {
+    pub desired: DesiredProduct,
+    pub hash: String,
     /// The linked product; `None` creates one.
-    product_id: Option<String>,
+    pub product_id: Option<String>,
 }
 
 /// What the selection needs: products to send, unchanged ones (by item number), problems.
@@ -655,7 +692,7 @@ impl Work {
 }
 
 /// What became of one `productSet`.
-enum Outcome {
+pub(super) enum Outcome {
     Accepted {
         number: String,
         created: bool,
@@ -680,24 +717,100 @@ async fn send(
     action: &Action,
     publications: &[Gid],
 ) -> Result<Outcome, SyncError> {
-    let desired = &action.desired;
     let (variables, prices_sent): (ProductSetVariables, Vec<bool>) =
-        product_set_variables(desired, action.product_id.as_deref(), &catalog.variant_links, &catalog.settings);
+        product_set_variables(&action.desired, action.product_id.as_deref(), &catalog.variant_links, &catalog.settings);
+    let sent = SentProduct::new(action, &prices_sent, &catalog.variant_links);
     let reply = ctx.client().execute_allowing_user_errors::<ProductSet>(&variables).await?;
-    let payload = reply.data.product_set;
+    let mut outcome = outcome(ctx, &sent, reply.data.product_set, reply.request_id).await?;
+    if let Outcome::Accepted { created: true, unpublished, product, .. } = &mut outcome {
+        *unpublished = super::publish::publish(ctx, &sent.number, &product.shopify_product_id, publications).await;
+    }
+    Ok(outcome)
+}
+
+/// What was sent for one product, as much as recording Shopify's answer needs: kept in the store for a bulk
+/// write (so a later run records exactly what was sent, whatever changed since in the back office).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub(super) struct SentProduct {
+    pub item_id: i64,
+    pub number: String,
+    /// The linked product updated; `None` for a create.
+    pub product_id: Option<String>,
+    /// The content hash of what was sent, stored once Shopify accepts it.
+    pub hash: String,
+    /// In the order of the payload's variants (a `userErrors` path names them by index).
+    pub variants: Vec<SentVariant>,
+}
+
+/// A variant as sent: the prices its link keeps once Shopify accepts the product.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub(super) struct SentVariant {
+    pub variant_id: i64,
+    pub sku: String,
+    /// The price sent, or the one last sent when this payload held none.
+    pub last_price: Option<String>,
+    pub last_compare_at_price: Option<String>,
+    /// When its link was made, for a variant linked before.
+    pub linked_at: Option<String>,
+}
+
+impl SentProduct {
+    pub(super) fn new(action: &Action, prices_sent: &[bool], links: &HashMap<i64, VariantLink>) -> SentProduct {
+        let desired = &action.desired;
+        let variants = desired
+            .variants
+            .iter()
+            .zip(prices_sent)
+            .map(|(variant, price_sent)| {
+                let previous = links.get(&variant.variant_id);
+                let (last_price, last_compare_at_price) = if *price_sent {
+                    (variant.price.map(money_text), variant.compare_at_price.map(money_text))
+                } else {
+                    (
+                        previous.and_then(|l| l.last_price.clone()),
+                        previous.and_then(|l| l.last_compare_at_price.clone()),
+                    )
+                };
+                SentVariant {
+                    variant_id: variant.variant_id,
+                    sku: variant.sku.clone(),
+                    last_price,
+                    last_compare_at_price,
+                    linked_at: previous.map(|l| l.linked_at.clone()),
+                }
+            })
+            .collect();
+        SentProduct {
+            item_id: desired.item_id,
+            number: desired.number.clone(),
+            product_id: action.product_id.clone(),
+            hash: action.hash.clone(),
+            variants,
+        }
+    }
+}
+
+/// What Shopify's `productSet` answer (`payload`) makes of a product sent: links with the hash sent, Shopify's
+/// reasons as skipped records, or the link removed when the linked product was deleted in Shopify. The same
+/// for a direct call and for a line of a bulk mutation. New products are not published here.
+pub(super) async fn outcome(
+    ctx: &ShopContext,
+    sent: &SentProduct,
+    payload: Option<ProductSetPayload>,
+    request_id: Option<String>,
+) -> Result<Outcome, SyncError> {
     let errors: Vec<UserError> = payload.as_ref().map(|p| p.user_errors.clone()).unwrap_or_default();
     if !errors.is_empty() {
-        if let Some(id) = &action.product_id
+        if let Some(id) = &sent.product_id
             && errors.iter().any(|e| e.code.as_deref() == Some("PRODUCT_DOES_NOT_EXIST"))
         {
-            return Ok(Outcome::Deleted { item_id: desired.item_id, problem: deleted_in_shopify(&desired.number, id) });
+            return Ok(Outcome::Deleted { item_id: sent.item_id, problem: deleted_in_shopify(&sent.number, id) });
         }
         let problems = errors
             .iter()
             .map(|error| {
-                let sku =
-                    variant_index(error).and_then(|i| desired.variants.get(i)).map(|v| format!("variant {}", v.sku));
-                Problem::from_user_error(objects::ITEM, &desired.number, error, sku.as_deref())
+                let sku = variant_index(error).and_then(|i| sent.variants.get(i)).map(|v| format!("variant {}", v.sku));
+                Problem::from_user_error(objects::ITEM, &sent.number, error, sku.as_deref())
             })
             .collect();
         return Ok(Outcome::Refused { problems });
@@ -706,7 +819,7 @@ async fn send(
         return Err(SyncError::Shopify(AdminError::Decode {
             operation: "ProductSet".into(),
             message: "Shopify accepted the product but returned neither the product nor an error".into(),
-            request_id: reply.request_id,
+            request_id,
         }));
     };
     let mut shopify_variants: Vec<(Option<String>, String, String)> =
@@ -726,35 +839,26 @@ async fn send(
         .collect();
     let now = shopsync_core::time::now_text();
     let mut variants = Vec::new();
-    for (variant, price_sent) in desired.variants.iter().zip(prices_sent) {
+    for variant in &sent.variants {
         let Some((id, inventory_item)) = by_sku.get(variant.sku.as_str()) else { continue };
-        let previous = catalog.variant_links.get(&variant.variant_id);
-        let (last_price, last_compare_at_price) = if price_sent {
-            (variant.price.map(money_text), variant.compare_at_price.map(money_text))
-        } else {
-            (previous.and_then(|l| l.last_price.clone()), previous.and_then(|l| l.last_compare_at_price.clone()))
-        };
         variants.push(VariantLink {
             variant_id: variant.variant_id,
             shopify_variant_id: id.to_string(),
             shopify_product_id: product.id.0.clone(),
             shopify_inventory_item_id: Some(inventory_item.to_string()),
-            last_price,
-            last_compare_at_price,
-            linked_at: previous.map(|l| l.linked_at.clone()).unwrap_or_else(|| now.clone()),
+            last_price: variant.last_price.clone(),
+            last_compare_at_price: variant.last_compare_at_price.clone(),
+            linked_at: variant.linked_at.clone().unwrap_or_else(|| now.clone()),
         });
     }
-    let created = action.product_id.is_none();
-    let unpublished =
-        if created { super::publish::publish(ctx, &desired.number, &product.id.0, publications).await } else { None };
     Ok(Outcome::Accepted {
-        number: desired.number.clone(),
-        created,
-        unpublished,
+        number: sent.number.clone(),
+        created: sent.product_id.is_none(),
+        unpublished: None,
         product: ProductLink {
-            item_id: desired.item_id,
+            item_id: sent.item_id,
             shopify_product_id: product.id.0,
-            last_hash: Some(action.hash.clone()),
+            last_hash: Some(sent.hash.clone()),
             synced_at: Some(now),
         },
         variants,
@@ -816,7 +920,7 @@ fn deleted_in_shopify(number: &str, product_id: &str) -> Problem {
 
 /// Accepted products waiting to be stored.
 #[derive(Default)]
-struct Pending {
+pub(super) struct Pending {
     products: Vec<ProductLink>,
     variants: Vec<VariantLink>,
     synced: Vec<String>,
@@ -824,11 +928,11 @@ struct Pending {
 }
 
 impl Pending {
-    fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.products.len() + self.deleted.len()
     }
 
-    fn add(&mut self, outcome: Outcome, summary: &mut FlowSummary, problems: &mut Vec<Problem>) {
+    pub(super) fn add(&mut self, outcome: Outcome, summary: &mut FlowSummary, problems: &mut Vec<Problem>) {
         match outcome {
             Outcome::Accepted { number, created, unpublished, product, variants } => {
                 problems.extend(unpublished);
@@ -849,7 +953,7 @@ impl Pending {
         }
     }
 
-    async fn save(&mut self, ctx: &ShopContext) -> Result<(), SyncError> {
+    pub(super) async fn save(&mut self, ctx: &ShopContext) -> Result<(), SyncError> {
         let store = ctx.store();
         let shop_id = ctx.shop.id;
         store.save_product_links(shop_id, &self.products).await?;

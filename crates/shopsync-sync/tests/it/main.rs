@@ -1,6 +1,7 @@
 //! Integration tests of the sync engine: a real SQLite store in a temporary directory and, where Shopify is
 //! needed, the simulator on 127.0.0.1.
 
+mod bulk_push;
 mod customers;
 mod fulfillments;
 mod inventory;

@@ -130,8 +130,12 @@ async fn products(engine: &Engine, args: ProductsArgs) -> anyhow::Result<ExitCod
         return queue_flows(engine, &args.shop, &[Flow::Products], args.json).await;
     }
     let shop = engine.shop(&args.shop.trim().to_ascii_lowercase()).await?;
-    let options =
-        ProductSyncOptions { dry_run: args.dry_run, import_unmatched: args.import_unmatched, items: args.items };
+    let options = ProductSyncOptions {
+        dry_run: args.dry_run,
+        import_unmatched: args.import_unmatched,
+        items: args.items,
+        ..ProductSyncOptions::default()
+    };
     let bars = Bars::new();
     if args.dry_run {
         let mut plan = None;
