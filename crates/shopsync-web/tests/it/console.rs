@@ -387,6 +387,8 @@ async fn products_are_found_by_sku_or_address_unlinked_and_marked_as_shipped_out
     assert_eq!((marked.len(), marked[0].shopify_product_id.as_str()), (1, "gid://shopify/Product/99"));
     let html = me.get(&format!("/products?shop={shop}")).await.text().await.unwrap();
     assert!(html.contains("Gift wrap") && html.contains("Ship from the back office again"), "{html}");
+    assert!(html.contains("<title>Products and links · shopsync console</title>"), "{html}");
+    assert_eq!(html.matches("Shipped outside the back office</h2>").count(), 1, "the card is shown once");
     let answer = me
         .post(
             "/products/outside",
