@@ -49,6 +49,7 @@ pub enum LinksCommand {
     Unlink {
         #[arg(long)]
         shop: String,
+        /// The back-office variant's SKU.
         #[arg(long)]
         sku: String,
         #[arg(long)]
