@@ -485,5 +485,23 @@ async fn the_new_pages_in_chromium() {
     client.goto(&format!("{url}/catalog/skipped")).await.unwrap();
     client.find(Locator::Id("skipped-list")).await.unwrap();
     crate::browser::shot(&client, "pages-7-catalog-skipped").await;
+
+    // Products and links: a search by title, then a product marked as shipped outside through its form.
+    client.goto(&format!("{url}/products?shop={shop}")).await.unwrap();
+    client.find(Locator::Id("q")).await.unwrap().send_keys("shirt").await.unwrap();
+    client.find(Locator::Id("search")).await.unwrap().click().await.unwrap();
+    let found = crate::browser::text_where(&client, Locator::Css("table"), |t| t.contains("SH-1")).await;
+    assert!(found.contains("I-1001") && found.contains("not linked"), "{found}");
+    client
+        .find(Locator::Id("outside-product"))
+        .await
+        .unwrap()
+        .send_keys("https://admin.shopify.com/store/demo/products/4242")
+        .await
+        .unwrap();
+    client.find(Locator::Id("mark-outside")).await.unwrap().click().await.unwrap();
+    let flash = client.wait().for_element(Locator::Id("flash")).await.unwrap().text().await.unwrap();
+    assert!(flash.contains("shipped outside the back office"), "{flash}");
+    crate::browser::shot(&client, "pages-8-products-outside").await;
     client.close().await.unwrap();
 }
