@@ -44,6 +44,10 @@ const MIN_RESTORE_RATE: f64 = 1.0;
 /// as Shopify's own API clients wait after THROTTLED.
 const MIN_THROTTLED_WAIT: Duration = Duration::from_secs(1);
 
+/// The longest one request waits for the bucket in all. Shopify refills a bucket in well under a minute; a wait
+/// longer than this only comes from a report that cannot be true, and then Shopify decides (THROTTLED is retried).
+const MAX_WAIT: Duration = Duration::from_secs(3600);
+
 /// Shopify's report of a query's cost (`extensions.cost`).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -193,6 +197,7 @@ impl CostBudget {
     pub async fn acquire(&self, operation: &str, declared_cost: f64) -> Reservation<'_> {
         let _turn = self.turn.lock().await;
         let cost = self.expected_cost(operation, declared_cost).max(0.0);
+        let give_up = Instant::now() + MAX_WAIT;
         loop {
             let notified = self.changed.notified();
             tokio::pin!(notified);
@@ -215,11 +220,11 @@ impl CostBudget {
                         let needed = cost.min(limits.maximum) + self.safety_margin;
                         // The tolerance absorbs float rounding after a sleep that
                         // was computed to refill exactly the shortfall.
-                        if level + 1e-6 >= needed {
+                        if level + 1e-6 >= needed || now >= give_up {
                             return self.reserve(&mut s, cost, now, false);
                         }
                         let secs = (needed - level) / limits.restore_rate.max(f64::MIN_POSITIVE);
-                        Some(Duration::from_secs_f64(secs.min(3600.0)))
+                        Some(Duration::from_secs_f64(secs.min((give_up - now).as_secs_f64())))
                     }
                 }
             };
@@ -426,6 +431,29 @@ mod tests {
                 restore_rate: 50.0,
             }),
         })
+    }
+
+    /// A broken report (a bucket of 6.6e142 points and a requested cost of 49 million at 6,899 points a second, found
+    /// by the client's property test) once made the next request sleep an hour, find the bucket still short, and
+    /// sleep another: no request waits more than an hour in all, whatever a report said.
+    #[tokio::test(start_paused = true)]
+    async fn no_report_makes_a_request_wait_more_than_an_hour() {
+        let budget = CostBudget::new();
+        let probe = budget.acquire("Q", 0.0).await;
+        let broken = QueryCost {
+            requested_query_cost: 49_673_141.0,
+            actual_query_cost: None,
+            throttle_status: Some(ThrottleStatus {
+                maximum_available: 6.620_834_977_723_196e142,
+                currently_available: 0.0,
+                restore_rate: 6_899.047_266_112,
+            }),
+        };
+        budget.settle(probe, "Q", Settlement::Reported(broken));
+        let started = Instant::now();
+        let next = tokio::time::timeout(Duration::from_secs(2 * 3600), budget.acquire("Q", 0.0)).await;
+        assert!(next.is_ok(), "the next request is still waiting after two hours");
+        assert!(started.elapsed() <= MAX_WAIT, "waited {:?}", started.elapsed());
     }
 
     #[tokio::test(start_paused = true)]
