@@ -64,6 +64,15 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
+/// How long a statement waits for another process's write lock before it fails with "stayed locked".
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a task waits for one of the pool's connections. A connection is held through a write that may itself
+/// wait [`BUSY_TIMEOUT`] for the lock, and a process that was stopped (SIGSTOP, a sleeping laptop) resumes with its
+/// timers expired: sqlx's default of 30 s failed such a run with "pool timed out" a moment before its connection
+/// came free. Four minutes is several busy timeouts and still ends a real hang.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(240);
+
 impl SqliteStore {
     /// Opens (creating it if needed) the database at `path` and brings its schema up to date.
     pub async fn open(path: &Path) -> Result<SqliteStore> {
@@ -78,7 +87,7 @@ impl SqliteStore {
             // only the last transactions before a power loss may be lost, never half of one.
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30))
+            .busy_timeout(BUSY_TIMEOUT)
             // 32 MB of page cache per connection: an order import inserts into indexes keyed by Shopify ids, in
             // no particular order, and with 16 MB those index pages were evicted and read back on every batch
             // (100,000 orders imported at 2,400/s; 3,000/s with 32 MB, no faster with 64 MB).
@@ -86,6 +95,7 @@ impl SqliteStore {
             .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .min_connections(1)
             .connect_with(options)
             .await
@@ -109,10 +119,11 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30))
+            .busy_timeout(BUSY_TIMEOUT)
             .pragma("max_page_count", max_pages.to_string());
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options)
             .await
             .map_err(|source| StoreError::Open { path: path.to_path_buf(), source: source.into() })?;
@@ -152,11 +163,12 @@ impl SqliteStore {
             .read_only(true)
             .immutable(!has_wal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30))
+            .busy_timeout(BUSY_TIMEOUT)
             .pragma("cache_size", "-32000")
             .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .min_connections(1)
             .connect_with(options)
             .await
@@ -272,4 +284,37 @@ fn create_private_file(path: &Path) -> std::io::Result<()> {
 /// The current time in the store's text form.
 fn now() -> String {
     shopsync_core::time::now_text()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::SqliteStore;
+
+    /// A process stopped while one of its tasks waited for a connection (SIGSTOP next to another run, a laptop
+    /// put to sleep) resumes with every timer expired. With sqlx's default 30 s acquire timeout, shorter than the
+    /// time another process may hold the database's lock, the paused run failed with "pool timed out" once it
+    /// resumed, though the connection it waited for was released a moment later (CI's reliability test).
+    #[tokio::test]
+    async fn a_wait_for_a_connection_outlasts_a_minute_long_pause() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("shopsync.db")).await.unwrap();
+        let mut held = Vec::new();
+        while let Some(connection) = store.pool.try_acquire() {
+            held.push(connection);
+        }
+        while held.len() < 4 {
+            held.push(store.pool.acquire().await.unwrap());
+        }
+        tokio::time::pause();
+        let pool = store.pool.clone();
+        let waiting = tokio::spawn(async move { pool.acquire().await.map(drop) });
+        tokio::task::yield_now().await;
+        tokio::time::advance(Duration::from_secs(60)).await;
+        tokio::time::resume();
+        held.clear();
+        let acquired = waiting.await.unwrap();
+        assert!(acquired.is_ok(), "the waiting task lost its turn: {acquired:?}");
+    }
 }
