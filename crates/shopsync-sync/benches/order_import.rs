@@ -102,7 +102,7 @@ async fn incremental() {
         async move {
             control.reset_stats();
             let started = Instant::now();
-            let options = OrderSyncOptions { bulk: BulkChoice::Auto };
+            let options = OrderSyncOptions { bulk: BulkChoice::Auto, eager: false };
             let flow = sync_orders(context, &options, &shopsync_sync::NoProgress);
             let summary = engine
                 .run_job(context, "orders", JobTrigger::Manual, &shopsync_sync::NoProgress, flow)
@@ -229,7 +229,7 @@ async fn import(orders: usize) {
     let before_mb = memory_kb("VmRSS") as f64 / 1024.0;
     let progress = Phases::default();
     let started = Instant::now();
-    let options = OrderSyncOptions { bulk: BulkChoice::Always };
+    let options = OrderSyncOptions { bulk: BulkChoice::Always, eager: false };
     let run = sync_orders(&context, &options, &progress);
     let summary = engine.run_job(&context, "orders", JobTrigger::Manual, &progress, run).await.expect("sync orders");
     let wall = started.elapsed().as_secs_f64();
@@ -257,7 +257,7 @@ async fn import(orders: usize) {
     );
 
     let again = Instant::now();
-    let options = OrderSyncOptions { bulk: BulkChoice::Never };
+    let options = OrderSyncOptions { bulk: BulkChoice::Never, eager: false };
     let run = sync_orders(&context, &options, &progress);
     let second = engine.run_job(&context, "orders", JobTrigger::Manual, &progress, run).await.expect("second sync");
     println!("incremental run with nothing new: {:.2} s; {second}", again.elapsed().as_secs_f64());

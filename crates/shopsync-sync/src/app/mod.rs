@@ -76,7 +76,7 @@ pub async fn run_flow(
             engine.run_job(shop, kind, trigger, progress, sync_customers(shop, &options, progress)).await
         }
         Flow::Orders => {
-            let options = OrderSyncOptions { bulk };
+            let options = OrderSyncOptions { bulk, eager: trigger == JobTrigger::Webhook };
             engine.run_job(shop, kind, trigger, progress, sync_orders(shop, &options, progress)).await
         }
         Flow::Fulfillments => engine.run_job(shop, kind, trigger, progress, sync_fulfillments(shop, progress)).await,

@@ -126,6 +126,16 @@ impl<'a> Importer<'a> {
         ids
     }
 
+    /// Imports orders read a second time to check them (see [`probe::run`](super::probe::run)'s `eager`). Their
+    /// first import counted them; this one counts only an order whose sales order it created or updated, not one
+    /// found as it was.
+    pub async fn import_again(&mut self, orders: Vec<ImportOrder>) -> Result<Vec<ImportedOrder>, SyncError> {
+        let unchanged = self.summary.unchanged;
+        let imported = self.import(orders, false).await?;
+        self.summary.unchanged = unchanged;
+        Ok(imported)
+    }
+
     /// Imports a batch of orders read from Shopify. An order already evaluated at this version (an `updatedAt` as
     /// new and the same content, see [`shopsync_store::StoredOrderVersion::has_seen`]) is skipped unless `force`, a reprocess
     /// request or the shop's reprocess tag asks for it.

@@ -80,6 +80,9 @@ pub enum BulkChoice {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OrderSyncOptions {
     pub bulk: BulkChoice,
+    /// Import each changed order as soon as it is read (a run a webhook set off, where someone waits for the sales
+    /// order), and check a freshly changed one by a second read, rather than wait for it to settle first.
+    pub eager: bool,
 }
 
 /// Imports new and changed Shopify orders (see the [module documentation](self)).
@@ -117,7 +120,7 @@ pub async fn sync_orders(
         "pages".to_string()
     } else {
         let allow_bulk = options.bulk != BulkChoice::Never;
-        match probe::run(ctx, &mut importer, cursor.clone(), allow_bulk, progress).await? {
+        match probe::run(ctx, &mut importer, cursor.clone(), allow_bulk, options.eager, progress).await? {
             probe::Probed::Read { changed, unchanged, overlap_probed } => {
                 let overlap = if overlap_probed { ", overlap probed" } else { "" };
                 format!("probe ({changed} changed read by id, {unchanged} unchanged{overlap})")

@@ -20,6 +20,11 @@
 //! read, and is still that fresh, is read once more after the wait. A cursor written by a bulk export (no last id)
 //! gives no such guarantee for the orders updated in its second or later: they are read in full once.
 //!
+//! A run a webhook set off is *eager*: someone waits for the sales order, and the wait before the read (one to two
+//! seconds) was most of the time from order to sales order. It reads and imports a changed order at once, then
+//! reads those still that fresh once more after the wait, in the same run: the same guarantee, the sales order up
+//! to two seconds sooner, for a second read of each fresh order.
+//!
 //! Limit: the overlap check compares counts, so an order Shopify's search index saw late *and* that the store holds
 //! at an older version inside the same five-minute window is found by the next change of the order, not this run.
 
@@ -57,11 +62,16 @@ pub enum Probed {
 
 /// Runs the probe from the cursor (which must have an `updated_at`), reads the changed orders by id and imports
 /// them, or says to switch to a bulk query. `allow_bulk` is false when the run may not use one (`--pages`).
+///
+/// `eager` (a run a webhook set off, where someone waits for the sales order) imports each changed order as soon as
+/// it is read, and reads an order changed less than [`SETTLE`] before once more after the wait, instead of waiting
+/// before the first read: the sales order exists up to two seconds sooner, for one more read of a fresh order.
 pub async fn run(
     ctx: &ShopContext,
     importer: &mut Importer<'_>,
     mut cursor: SyncCursor,
     allow_bulk: bool,
+    eager: bool,
     progress: &dyn Progress,
 ) -> Result<Probed, SyncError> {
     let Some(at) = cursor.updated_at.as_deref().and_then(|t| t.parse::<Timestamp>().ok()) else {
@@ -140,30 +150,43 @@ pub async fn run(
     importer.summary.unchanged += unchanged;
     progress.phase("reading changed orders", Some(changed.len() as u64));
     for batch in changed.chunks(shopify_admin::ops::order_import::OrdersImportByIdsVariables::MAX_IDS) {
-        let newest = batch.iter().map(|p| p.updated_at).max();
-        settle(newest).await;
+        if !eager {
+            settle(batch.iter().map(|p| p.updated_at).max()).await;
+        }
         let read_at = Timestamp::now();
         let ids: Vec<String> = batch.iter().map(|p| p.id.to_string()).collect();
         let (mut orders, _deleted) = read::by_ids(client, &ids).await?;
-        // Changed again between the probe and this read, and so recently that another change could share its
-        // second: read once more after the wait.
+        // Changed so recently when read (after the wait, changed again since the probe) that another change could
+        // share its second: read once more once it has settled.
         let fresh: Vec<String> = orders
             .iter()
             .filter(|o| o.updated_at > read_at.checked_sub(SETTLE).unwrap_or(read_at))
             .map(|o| o.id.to_string())
             .collect();
-        if !fresh.is_empty() {
-            settle(orders.iter().map(|o| o.updated_at).max()).await;
-            let (again, _) = read::by_ids(client, &fresh).await?;
-            let again: BTreeMap<String, _> = again.into_iter().map(|o| (o.id.to_string(), o)).collect();
-            for order in &mut orders {
-                if let Some(newer) = again.get(order.id.as_str()) {
-                    *order = newer.clone();
+        let n = orders.len() as u64;
+        if eager {
+            // Imported as read, so its sales order exists now; the read after the wait below only finds a change
+            // made in the same second, which updates it.
+            let newest = orders.iter().map(|o| o.updated_at).max();
+            importer.import(orders, false).await?;
+            if !fresh.is_empty() {
+                settle(newest).await;
+                let (again, _) = read::by_ids(client, &fresh).await?;
+                importer.import_again(again).await?;
+            }
+        } else {
+            if !fresh.is_empty() {
+                settle(orders.iter().map(|o| o.updated_at).max()).await;
+                let (again, _) = read::by_ids(client, &fresh).await?;
+                let again: BTreeMap<String, _> = again.into_iter().map(|o| (o.id.to_string(), o)).collect();
+                for order in &mut orders {
+                    if let Some(newer) = again.get(order.id.as_str()) {
+                        *order = newer.clone();
+                    }
                 }
             }
+            importer.import(orders, false).await?;
         }
-        let n = orders.len() as u64;
-        importer.import(orders, false).await?;
         progress.advance(n);
         if let Some(last) = batch.iter().max_by_key(|p| (p.updated_at, p.id.clone())) {
             read::advance(&mut cursor, last.updated_at, last.id.as_str());

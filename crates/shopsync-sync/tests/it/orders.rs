@@ -104,7 +104,7 @@ pub async fn sync(h: &Harness) -> FlowSummary {
 
 pub async fn try_sync(h: &Harness, bulk: BulkChoice) -> Result<FlowSummary, SyncError> {
     let shop = h.engine.shop(&h.shop.domain).await.unwrap();
-    let options = OrderSyncOptions { bulk };
+    let options = OrderSyncOptions { bulk, eager: false };
     let flow = sync_orders(&shop, &options, &NoProgress);
     h.engine.run_job(&shop, "orders", JobTrigger::Manual, &NoProgress, flow).await
 }
@@ -628,6 +628,51 @@ async fn an_order_paid_or_cancelled_right_after_a_sync_read_it_is_imported_again
             assert!(so.conflict.as_deref().is_some_and(|n| n.contains("cancelled")), "{:?}", so.conflict);
         }
     }
+}
+
+/// A run a webhook set off (eager) imports a new order as soon as it reads it, and reads it once more after its
+/// second has passed: a payment recorded in the same second as that first read (so `updatedAt` did not move) is
+/// still imported by the same run.
+#[tokio::test]
+async fn a_webhook_run_imports_a_new_order_at_once_and_still_sees_a_change_in_the_same_second() {
+    let h = Harness::start(SimConfig::default()).await;
+    demo(&h).await;
+    sync(&h).await;
+    let control = h.sim.control();
+    let mut same_second = 0;
+    for _ in 0..5 {
+        let placed = control.create_order(&order_spec(&h, "pending")).unwrap();
+        let shop = h.engine.shop(&h.shop.domain).await.unwrap();
+        let ended = std::sync::atomic::AtomicBool::new(false);
+        let run = async {
+            let options = OrderSyncOptions { bulk: BulkChoice::Never, eager: true };
+            let flow = sync_orders(&shop, &options, &NoProgress);
+            let result = h.engine.run_job(&shop, "orders", JobTrigger::Webhook, &NoProgress, flow).await;
+            ended.store(true, std::sync::atomic::Ordering::SeqCst);
+            result
+        };
+        let watch = async {
+            // The order is imported while the run still waits for its second to pass.
+            for _ in 0..400 {
+                if h.store.find_shopify_order(h.shop.id, &OrderKey::parse(&placed.id)).await.unwrap().is_some() {
+                    let paid = control.mark_order_paid(&placed.id).unwrap();
+                    return Some((paid, ended.load(std::sync::atomic::Ordering::SeqCst)));
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            None
+        };
+        let (summary, watched) = tokio::join!(run, watch);
+        let (paid, ended_first) = watched.expect("the webhook run imported the order");
+        assert!(!ended_first, "the run checks the fresh order again before it ends");
+        if paid.updated_at == placed.updated_at {
+            same_second += 1;
+        }
+        let summary = summary.unwrap();
+        assert_eq!(summary.created, 1, "{summary}");
+        assert_eq!(status(&h, &placed.id).await, (OrderStatus::Synced, vec![]), "paid in the second of the read");
+    }
+    assert!(same_second > 0, "no payment fell in the second of its read: the test proved nothing");
 }
 
 fn read_as(summary: &FlowSummary) -> &str {
