@@ -156,7 +156,7 @@ impl OrderList {
         S: OrderStore + ShopStore + ?Sized,
     {
         let status_counts = store.order_status_counts(shop.id).await?;
-        let counts = STATUSES
+        let counts: Vec<(OrderStatus, u64)> = STATUSES
             .iter()
             .map(|s| (*s, status_counts.iter().find(|(c, _)| c == s).map(|(_, n)| *n).unwrap_or(0)))
             .collect();
@@ -169,7 +169,15 @@ impl OrderList {
             created_before,
             ..OrderFilter::default()
         };
-        let total = store.count_shopify_orders(shop.id, &filter).await?;
+        // A tab without a code or date filter has its total among the tabs' counts: no second count of the tab.
+        let total = match counts.iter().find(|(s, _)| *s == query.status) {
+            Some((_, n))
+                if filter.code.is_none() && filter.created_from.is_none() && filter.created_before.is_none() =>
+            {
+                *n
+            }
+            _ => store.count_shopify_orders(shop.id, &filter).await?,
+        };
         let (orders, previous, next) = page(store, shop.id, &filter, &query.page, query.page_size.max(1)).await?;
         let first = previous.is_none();
         let settings = store.settings(shop.id).await?;
