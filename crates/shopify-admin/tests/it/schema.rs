@@ -129,6 +129,7 @@ fn requested_cost(document: &ExecutableDocument, list_max: u64) -> u64 {
     let list_max = match operation.name.as_ref().map(|n| n.as_str()) {
         Some("InventoryLevels") => 100,
         Some("OrdersImportByIds") => shopify_admin::ops::order_import::OrdersImportByIdsVariables::MAX_IDS as u64,
+        Some("CustomersByIds") => shopify_admin::ops::customers::CustomersByIdsVariables::MAX_IDS as u64,
         _ => list_max,
     };
     let mut total = 0;

@@ -160,3 +160,85 @@ async fn more_than_a_probe_page_of_changed_customers_are_all_read() {
     assert_eq!(again["notes"]["customers read"], "0", "{again}");
     sim.shutdown().await;
 }
+
+/// The figures of issue 15 on the simulator (debug build): 2,000 customers changed a second apart over half an hour,
+/// an hour before the runs (so the five-minute overlap holds 300 of them), then 100 changed. Before the probe, an
+/// incremental run read every customer of the overlap and every changed one in full, 50 per page. Prints the
+/// figures and holds the targets: at most 5 points per new or changed customer, at most 0.1 per unchanged
+/// customer in the overlap.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hundred_changed_among_two_thousand_customers_stay_within_the_point_targets() {
+    let sim = Simulator::start(SimConfig { seed: Seed::Empty, ..SimConfig::default() }).await.unwrap();
+    let dir = connected_to(&sim);
+    let domain = sim.shop_domain().to_string();
+    let template = [
+        "templates",
+        "set",
+        "WEB",
+        "customer_posting_group=DOMESTIC",
+        "gen_bus_posting_group=WEB",
+        "vat_bus_posting_group=NATIONAL",
+        "payment_terms_code=PREPAID",
+    ];
+    for args in [&template[..], &["shop", "set", &domain, "customer-template", "WEB"]] {
+        let out = shopsync_run(dir.path(), args).await;
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
+    let control = sim.control();
+    let mut ids = Vec::new();
+    for n in 0..2000 {
+        let created = control.create_customer(&CustomerSpec {
+            first_name: Some(format!("Person{n}")),
+            last_name: Some("Original".into()),
+            email: Some(format!("person{n}@example.com")),
+            ..CustomerSpec::default()
+        });
+        ids.push(created.id);
+    }
+    let start = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(2);
+    control.with_store_mut(|store| {
+        for (i, id) in ids.iter().enumerate() {
+            let id = shopify_sim::gid::parse_kind(id, "Customer").unwrap();
+            let customer = store.customers.get_mut(id).unwrap();
+            customer.created_at = start;
+            customer.updated_at = start + jiff::SignedDuration::from_secs(i as i64);
+        }
+    });
+
+    // The first run page by page, with a bucket large enough not to wait: what a page costs per customer.
+    control.set_bucket(shopify_sim::BucketConfig { maximum_available: 1e9, restore_rate: 1e9 });
+    let first = sync(&sim, &dir, &["--pages"]).await;
+    assert_eq!(first["created"], 2000, "{first}");
+    let per_customer_on_a_page = first["cost_spent"].as_f64().unwrap() / 2000.0;
+    control.set_bucket(shopify_sim::BucketConfig { maximum_available: 2000.0, restore_rate: 100.0 });
+
+    // The customer of the cursor's second is read once more (a page read leaves no last id), then the overlap of 300
+    // unchanged customers costs the counts and a probe of that one customer.
+    sync(&sim, &dir, &[]).await;
+    let quiet = sync(&sim, &dir, &[]).await;
+    assert_eq!(quiet["notes"]["customers read"], "0", "{quiet}");
+    let per_unchanged = quiet["cost_spent"].as_f64().unwrap() / 301.0;
+
+    rename(&sim, &ids[1000..1100], "Changed");
+    let after = sync(&sim, &dir, &[]).await;
+    assert_eq!(after["updated"], 100, "{after}");
+    let after_cost = after["cost_spent"].as_f64().unwrap();
+    rename(&sim, &ids[1100..1200], "ById");
+    let by_id = sync(&sim, &dir, &["--pages"]).await;
+    assert_eq!(by_id["updated"], 100, "{by_id}");
+    assert_eq!(by_id["notes"]["read as"], "probe (100 changed read by id, 0 unchanged)", "{by_id}");
+    let by_id_cost = by_id["cost_spent"].as_f64().unwrap();
+    // Before: the 300 customers of the overlap and the 100 changed ones read in full on pages of 50.
+    let before = 400.0 * per_customer_on_a_page;
+    println!(
+        "customers probe figures: page read {per_customer_on_a_page:.2} points per customer; 100 changed among 2000: \
+         before about {before:.0} points (overlap of 300 and 100 changed on pages), after {after_cost:.0} points \
+         (bulk past the threshold, {:.2} per changed customer) or {by_id_cost:.0} by id (--pages, {:.2} per changed \
+         customer); unchanged overlap {per_unchanged:.3} points per customer (before {per_customer_on_a_page:.2})",
+        after_cost / 100.0,
+        by_id_cost / 100.0
+    );
+    assert!(after_cost / 100.0 <= 5.0, "{after}");
+    assert!(per_unchanged <= 0.1, "{quiet}");
+    sim.shutdown().await;
+}
