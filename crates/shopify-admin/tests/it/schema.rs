@@ -118,7 +118,8 @@ fn every_document_stays_under_the_single_query_cost_limit() {
 
 /// Largest list passed through a variable (`ids`, `first` from variables):
 /// the limits the operations' `check_variables` enforce are at most this,
-/// and `InventoryLevels` (100 ids) is computed with its own limit below.
+/// and `InventoryLevels` (100 ids), `OrdersImportByIds` (20) and `CustomersByIds` (50) are computed with their own
+/// limits below.
 const LIST_ARGUMENT_MAX: u64 = 250;
 
 /// Shopify's requested cost: scalars and enums 0, objects 1, connections
