@@ -301,6 +301,22 @@ pub trait CustomerStore: Send + Sync {
 
     /// The link of a Shopify customer.
     async fn customer_link(&self, shop_id: i64, shopify_customer_id: &str) -> Result<Option<CustomerLink>>;
+    /// The Shopify `updatedAt` of the version each of these Shopify customers was last read at, as the store holds
+    /// it (normalised); customers not linked, or linked without a version (an order's view), are left out. The
+    /// customer probe compares it with Shopify's to read only what changed.
+    async fn shopify_customer_versions(
+        &self,
+        shop_id: i64,
+        shopify_customer_ids: &[String],
+    ) -> Result<BTreeMap<String, String>>;
+    /// How many linked Shopify customers the store holds at a version in `[updated_from, updated_before)` (a bound
+    /// left `None` is open; bounds are normalised times): compared with Shopify's count of the probe's overlap.
+    async fn count_shopify_customers(
+        &self,
+        shop_id: i64,
+        updated_from: Option<&str>,
+        updated_before: Option<&str>,
+    ) -> Result<u64>;
     /// Every Shopify customer linked to a back-office customer.
     async fn customer_links_of(&self, customer_id: i64) -> Result<Vec<CustomerLink>>;
     /// Links (or relinks) a Shopify customer to a back-office customer.

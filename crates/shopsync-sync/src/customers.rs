@@ -1,8 +1,10 @@
 //! The inbound customer flow: Shopify customers into back-office customers.
 //!
-//! [`sync_customers`] reads customers changed since the durable cursor (`updated_at`, read again from five minutes
-//! before it), 50 per request and checkpointed after every page; a first run (or a reset cursor, or `--bulk`)
-//! reads them as a bulk query instead. Each customer (name, email, phone, addresses; its Shopify data captured)
+//! [`sync_customers`] finds the customers changed since the durable cursor (`updated_at`, with a five-minute
+//! overlap) by a cheap probe of ids and update times ([`probe`]) and reads in full by id only those the store does
+//! not hold at that version, checkpointed after every batch; past [`probe::BULK_THRESHOLD`] changed customers it
+//! switches to the bulk query. A first run (or a reset cursor, or `--bulk`) reads them as a bulk query; a first run
+//! with `--pages` reads them 50 per page. Each customer (name, email, phone, addresses; its Shopify data captured)
 //! is resolved by the store: its existing link (taking the newer contact data), else an existing back-office
 //! customer with the same normalised email, then phone (exact matching only, so strangers are never merged),
 //! else a new customer from the shop's customer template. A customer the template cannot create (no template, or
@@ -32,6 +34,8 @@ use shopsync_store::{Address, CustomerTemplate, MatchedBy, ShopifyCustomerInput,
 use crate::orders::BulkChoice;
 use crate::orders::capture::{self, kinds};
 use crate::{FlowSummary, Progress, ShopContext, SyncError};
+
+pub mod probe;
 
 /// The cursor's object name.
 pub const OBJECT: &str = "customers";
@@ -69,18 +73,32 @@ pub async fn sync_customers(
         BulkChoice::Never => false,
         BulkChoice::Auto => since.is_none() || cursor.bulk_operation_id.is_some(),
     };
-    if bulk {
+    let read_as = if bulk {
         run.bulk(&mut cursor, search, progress).await?;
-    } else {
+        "bulk query".to_string()
+    } else if since.is_none() {
         run.pages(&mut cursor, search, progress).await?;
-    }
+        "pages".to_string()
+    } else {
+        let allow_bulk = options.bulk != BulkChoice::Never;
+        match probe::run(&mut run, &mut cursor, allow_bulk, progress).await? {
+            probe::Probed::Read { changed, unchanged, overlap_probed } => {
+                let overlap = if overlap_probed { ", overlap probed" } else { "" };
+                format!("probe ({changed} changed read by id, {unchanged} unchanged{overlap})")
+            }
+            probe::Probed::Bulk { search } => {
+                run.bulk(&mut cursor, Some(search), progress).await?;
+                "probe, then bulk query (many changed)".to_string()
+            }
+        }
+    };
     let now = shopsync_core::time::now_text();
     cursor.last_run_at = Some(now.clone());
     cursor.last_success_at = Some(now);
     store.save_cursor(ctx.shop.id, &cursor).await?;
     let mut summary = run.summary;
     summary.notes.insert("customers read".into(), run.read.to_string());
-    summary.notes.insert("read as".into(), if bulk { "bulk query" } else { "pages" }.into());
+    summary.notes.insert("read as".into(), read_as);
     Ok(summary)
 }
 
@@ -107,6 +125,8 @@ impl Run<'_> {
             progress.advance(n);
             if let Some(at) = last {
                 advance(cursor, at);
+                // Not a probe's cursor: the next probe reads this second's customers once more.
+                cursor.last_id = None;
                 self.ctx.store().save_cursor(self.ctx.shop.id, cursor).await?;
             }
         }
@@ -168,6 +188,8 @@ impl Run<'_> {
         }
         cursor.bulk_operation_id = None;
         advance(cursor, finished.created_at);
+        // Not a probe's cursor: the next probe reads the customers of the export's second once more.
+        cursor.last_id = None;
         self.ctx.store().save_cursor(self.ctx.shop.id, cursor).await?;
         Ok(())
     }

@@ -33,6 +33,9 @@
 //! | InventoryLevels | ≤ 100 items × 1 location | 400 |
 //! | InventorySetQuantities | ≤ 250 quantities | 15 |
 //! | CustomersPage | 50 × 5 addresses | 652 |
+//! | CustomersByIds | ≤ 50 customers as on a page | 650 |
+//! | CustomersProbe | 250 customers × (id, updatedAt) | 252 |
+//! | CustomersProbeCounts | 2 counts | 2 |
 //! | OrdersPage | 2 orders × (15 lines, 2 shipping lines, 5 fulfillment orders, 5 refund lines, 2 returns × 5 lines) | 840 |
 //! | OrderById | as one order of OrdersPage | 419 |
 //! | OrderLineItems | 50 | 853 |
@@ -172,6 +175,9 @@ pub const ALL_DOCUMENTS: &[(&str, &str, u32)] = &[
     doc_entry::<inventory::InventoryLevels>(),
     doc_entry::<inventory::InventorySetQuantities>(),
     doc_entry::<customers::CustomersPage>(),
+    doc_entry::<customers::CustomersByIds>(),
+    doc_entry::<customers::CustomersProbe>(),
+    doc_entry::<customers::CustomersProbeCounts>(),
     doc_entry::<orders::OrdersPage>(),
     doc_entry::<orders::OrderById>(),
     doc_entry::<orders::OrderLineItems>(),

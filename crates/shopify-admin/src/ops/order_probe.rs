@@ -46,13 +46,16 @@ pub struct OrdersProbeData {
     pub orders: Connection<ProbedOrder>,
 }
 
-/// An order as the probe sees it.
+/// An object as a probe sees it: its id and Shopify `updatedAt`, nothing else (the customer probe shares it).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ProbedOrder {
+pub struct ProbedNode {
     pub id: Gid,
     pub updated_at: Timestamp,
 }
+
+/// An order as the probe sees it.
+pub type ProbedOrder = ProbedNode;
 
 /// `graphql/orders_probe_counts.graphql`: two order counts in one request.
 #[derive(Debug, Clone, Copy)]
@@ -79,19 +82,22 @@ impl Operation for OrdersProbeCounts {
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct OrdersProbeCountsData {
-    pub newer: Option<OrderCount>,
-    pub overlap: Option<OrderCount>,
+    pub newer: Option<ProbeCount>,
+    pub overlap: Option<ProbeCount>,
 }
 
-/// `Count`: a number of orders, exact or a lower bound (past Shopify's default limit of 10,000).
+/// A count of orders.
+pub type OrderCount = ProbeCount;
+
+/// `Count`: a number of objects, exact or a lower bound (past Shopify's default limit of 10,000).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct OrderCount {
+pub struct ProbeCount {
     pub count: u64,
     /// `EXACT` or `AT_LEAST`.
     pub precision: String,
 }
 
-impl OrderCount {
+impl ProbeCount {
     /// The count when it is exact.
     pub fn exact(&self) -> Option<u64> {
         (self.precision == "EXACT").then_some(self.count)

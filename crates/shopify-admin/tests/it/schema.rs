@@ -118,7 +118,8 @@ fn every_document_stays_under_the_single_query_cost_limit() {
 
 /// Largest list passed through a variable (`ids`, `first` from variables):
 /// the limits the operations' `check_variables` enforce are at most this,
-/// and `InventoryLevels` (100 ids) is computed with its own limit below.
+/// and `InventoryLevels` (100 ids), `OrdersImportByIds` (20) and `CustomersByIds` (50) are computed with their own
+/// limits below.
 const LIST_ARGUMENT_MAX: u64 = 250;
 
 /// Shopify's requested cost: scalars and enums 0, objects 1, connections
@@ -129,6 +130,7 @@ fn requested_cost(document: &ExecutableDocument, list_max: u64) -> u64 {
     let list_max = match operation.name.as_ref().map(|n| n.as_str()) {
         Some("InventoryLevels") => 100,
         Some("OrdersImportByIds") => shopify_admin::ops::order_import::OrdersImportByIdsVariables::MAX_IDS as u64,
+        Some("CustomersByIds") => shopify_admin::ops::customers::CustomersByIdsVariables::MAX_IDS as u64,
         _ => list_max,
     };
     let mut total = 0;

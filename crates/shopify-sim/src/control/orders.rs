@@ -390,6 +390,34 @@ impl SimControl {
         self.with_store(|store| store.customers.iter().map(customer_snapshot).collect())
     }
 
+    /// Changes a customer's name and note as an edit in Shopify's admin would (`customers/update`, a new
+    /// `updatedAt`); `None` leaves a field as it is. Returns the customer, or `None` when the id is unknown.
+    pub fn update_customer(
+        &self,
+        id: &str,
+        first_name: Option<&str>,
+        last_name: Option<&str>,
+        note: Option<&str>,
+    ) -> Option<CustomerSnapshot> {
+        let id = gid::parse_kind(id, "Customer")?;
+        self.with_store_mut(|store| {
+            let at = order_ops::now(store);
+            let customer = store.customers.get_mut(id)?;
+            if let Some(first_name) = first_name {
+                customer.first_name = Some(first_name.to_string());
+            }
+            if let Some(last_name) = last_name {
+                customer.last_name = Some(last_name.to_string());
+            }
+            if let Some(note) = note {
+                customer.note = Some(note.to_string());
+            }
+            customer.updated_at = at;
+            store.record("customers/update", gid::format("Customer", id));
+            store.customers.get(id).map(customer_snapshot)
+        })
+    }
+
     /// Creates a customer (`customers/create`).
     pub fn create_customer(&self, spec: &CustomerSpec) -> CustomerSnapshot {
         self.with_store_mut(|store| {

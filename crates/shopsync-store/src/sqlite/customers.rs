@@ -116,6 +116,44 @@ impl CustomerStore for SqliteStore {
         customer_link(&mut conn, shop_id, shopify_customer_id).await
     }
 
+    async fn shopify_customer_versions(
+        &self,
+        shop_id: i64,
+        shopify_customer_ids: &[String],
+    ) -> Result<BTreeMap<String, String>> {
+        if shopify_customer_ids.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        // Driven by the ids (`CROSS JOIN` keeps that order): one primary-key probe per id of the probe's page.
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT l.shopify_customer_id, l.shopify_updated_at FROM json_each(?2) AS j CROSS JOIN customer_links AS l \
+             WHERE l.shop_id = ?1 AND l.shopify_customer_id = j.value AND l.shopify_updated_at IS NOT NULL",
+        )
+        .bind(shop_id)
+        .bind(serde_json::to_string(shopify_customer_ids)?)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().collect())
+    }
+
+    async fn count_shopify_customers(
+        &self,
+        shop_id: i64,
+        updated_from: Option<&str>,
+        updated_before: Option<&str>,
+    ) -> Result<u64> {
+        let (count,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM customer_links WHERE shop_id = ?1 AND shopify_updated_at IS NOT NULL \
+             AND (?2 IS NULL OR shopify_updated_at >= ?2) AND (?3 IS NULL OR shopify_updated_at < ?3)",
+        )
+        .bind(shop_id)
+        .bind(updated_from)
+        .bind(updated_before)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
     async fn customer_links_of(&self, customer_id: i64) -> Result<Vec<CustomerLink>> {
         let rows: Vec<LinkRow> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT {LINK_COLUMNS} FROM customer_links WHERE customer_id = ? ORDER BY shop_id, shopify_customer_id"

@@ -246,3 +246,39 @@ async fn a_search_takes_a_backslash_as_it_is() {
     let found = store.customers(&CustomerQuery { search: Some(r"k\s".into()), ..Default::default() }).await.unwrap();
     assert_eq!(found.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), [r"Back\slash Ltd"]);
 }
+
+#[tokio::test]
+async fn the_customer_probe_reads_the_versions_and_counts_of_linked_customers() {
+    let (store, _dir) = fresh_store().await;
+    let shop = add_shop(&*store).await;
+    let template = complete_template(&*store).await;
+    let mut inputs = Vec::new();
+    for (id, at) in [(1, "2026-11-01T10:00:00Z"), (2, "2026-11-01T10:04:59Z"), (3, "2026-11-01T10:05:00Z")] {
+        let mut input = shopify(id, &format!("Person {id}"), Some(&format!("p{id}@example.com")), None);
+        input.shopify_updated_at = Some(at.into());
+        inputs.push(input);
+    }
+    // An order's view of its customer has no version: linked, but not held at a version.
+    let mut unversioned = shopify(4, "Person 4", Some("p4@example.com"), None);
+    unversioned.shopify_updated_at = None;
+    inputs.push(unversioned);
+    store.resolve_shopify_customers(shop, &inputs, Some(&template)).await.unwrap();
+
+    let ids: Vec<String> = (1..=5).map(|id| format!("gid://shopify/Customer/{id}")).collect();
+    let versions = store.shopify_customer_versions(shop, &ids).await.unwrap();
+    let expected: BTreeMap<String, String> = [
+        (ids[0].clone(), shopsync_core::time::normalize("2026-11-01T10:00:00Z").unwrap()),
+        (ids[1].clone(), shopsync_core::time::normalize("2026-11-01T10:04:59Z").unwrap()),
+        (ids[2].clone(), shopsync_core::time::normalize("2026-11-01T10:05:00Z").unwrap()),
+    ]
+    .into();
+    assert_eq!(versions, expected);
+    assert!(store.shopify_customer_versions(shop, &[]).await.unwrap().is_empty());
+
+    let at = |t: &str| shopsync_core::time::normalize(t).unwrap();
+    let (from, before) = (at("2026-11-01T10:00:00Z"), at("2026-11-01T10:05:00Z"));
+    assert_eq!(store.count_shopify_customers(shop, Some(&from), Some(&before)).await.unwrap(), 2, "the window");
+    assert_eq!(store.count_shopify_customers(shop, Some(&before), None).await.unwrap(), 1, "at or after");
+    assert_eq!(store.count_shopify_customers(shop, None, None).await.unwrap(), 3, "every versioned link");
+    assert_eq!(store.count_shopify_customers(shop + 1, None, None).await.unwrap(), 0, "another shop's");
+}

@@ -204,12 +204,18 @@ pub async fn run(
 /// Whether the store lacks this version of the order: not held, held at an older `updatedAt`, or held at the same
 /// one that a bulk export may have read in the second of a change (`unsettled_from`).
 fn is_changed(probed: &ProbedOrder, stored: Option<&StoredOrderVersion>, unsettled_from: Option<Timestamp>) -> bool {
+    version_unread(probed.updated_at, stored.map(|s| s.updated_at.as_str()), unsettled_from)
+}
+
+/// Whether a probed `updatedAt` is a version the store lacks, given the normalised `updatedAt` it holds (`None`:
+/// not held); shared by the order and customer probes.
+pub(crate) fn version_unread(probed: Timestamp, stored: Option<&str>, unsettled_from: Option<Timestamp>) -> bool {
     let Some(stored) = stored else { return true };
-    let probed_text = shopsync_core::time::to_text(probed.updated_at);
-    match stored.updated_at.as_str().cmp(probed_text.as_str()) {
+    let probed_text = shopsync_core::time::to_text(probed);
+    match stored.cmp(probed_text.as_str()) {
         std::cmp::Ordering::Less => true,
         std::cmp::Ordering::Greater => false,
-        std::cmp::Ordering::Equal => unsettled_from.is_some_and(|from| probed.updated_at >= from),
+        std::cmp::Ordering::Equal => unsettled_from.is_some_and(|from| probed >= from),
     }
 }
 
@@ -220,7 +226,7 @@ async fn probe(ctx: &ShopContext, search: &str) -> Result<Vec<ProbedOrder>, Sync
 }
 
 /// Waits until `newest` is at least [`SETTLE`] in the past (at most that long).
-async fn settle(newest: Option<Timestamp>) {
+pub(crate) async fn settle(newest: Option<Timestamp>) {
     let Some(newest) = newest else { return };
     let ready = newest.checked_add(SETTLE).unwrap_or(newest);
     let wait = ready.duration_since(Timestamp::now());
@@ -230,16 +236,16 @@ async fn settle(newest: Option<Timestamp>) {
     }
 }
 
-fn floor_second(at: Timestamp) -> Timestamp {
+pub(crate) fn floor_second(at: Timestamp) -> Timestamp {
     Timestamp::from_second(at.as_second()).unwrap_or(at)
 }
 
-fn search_time(at: Timestamp) -> String {
+pub(crate) fn search_time(at: Timestamp) -> String {
     at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// `updated_at:>='…'` from a whole second.
-fn since(at: Timestamp) -> String {
+pub(crate) fn since(at: Timestamp) -> String {
     format!("updated_at:>='{}'", search_time(at))
 }
 

@@ -36,7 +36,7 @@ pub struct CustomersArgs {
     /// Read through a bulk query (what a first run does by itself): for a large backlog.
     #[arg(long, conflicts_with = "pages")]
     bulk: bool,
-    /// Read page by page even on a first run.
+    /// Never a bulk query: a first run reads page by page, a later one reads every changed customer by id.
     #[arg(long)]
     pages: bool,
     /// Hand the run to the queue instead of running it here: a running `shopsync serve` (or `shopsync worker`)
@@ -102,7 +102,8 @@ pub struct AllArgs {
 
 pub const CUSTOMERS_HELP: &str = "\
 Reads Shopify customers changed since the last run (a first run, or `shopsync shop reset-cursor SHOP customers`,
-reads them all through a bulk query). Each is matched to a back-office customer by exact email, then phone, or
+reads them all through a bulk query). After it, a cheap probe of ids and update times finds what changed, and
+only new or changed customers are read in full: a few by id, more through a bulk query. Each is matched to a back-office customer by exact email, then phone, or
 created from the shop's customer template (`shopsync shop set SHOP customer-template CODE`). A customer the
 template cannot create is skipped with CUSTOMER_TEMPLATE_INCOMPLETE, naming the fields to fill.
 Exit codes: 0 done, 5 some customers were skipped, 1 the sync could not run.";

@@ -2,6 +2,7 @@
 
 mod admin;
 mod check;
+mod customers;
 mod database;
 mod demo;
 mod integrity;
