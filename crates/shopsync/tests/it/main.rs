@@ -10,6 +10,7 @@ mod jobs;
 mod links;
 mod orders;
 mod output;
+mod reconcile;
 mod reliability;
 mod security;
 mod shop;
