@@ -87,8 +87,6 @@ struct Found {
     shopify: Option<String>,
     /// The item to push again (missing product, price).
     item_number: Option<String>,
-    /// For a quantity: what Shopify holds, to tell the inventory push.
-    state: Option<InventoryState>,
 }
 
 impl Found {
@@ -115,14 +113,14 @@ pub async fn reconcile(
     if fix {
         ctx.require_writes()?;
     }
-    let found = compare(ctx, progress).await?;
+    let (found, seen) = compare(ctx, progress).await?;
     if !fix || !found.iter().any(|f| f.kind.fixable()) {
         let status = if fix { status::LEFT } else { status::OPEN };
         return Ok(found.iter().map(|f| f.record(if f.kind.fixable() { status::OPEN } else { status })).collect());
     }
-    send_fixes(ctx, &found, progress).await?;
+    send_fixes(ctx, &found, &seen, progress).await?;
     // What Shopify holds now says what was fixed: a difference still found is not.
-    let after: HashSet<(Kind, String)> = compare(ctx, progress).await?.into_iter().map(|f| (f.kind, f.key)).collect();
+    let after: HashSet<(Kind, String)> = compare(ctx, progress).await?.0.into_iter().map(|f| (f.kind, f.key)).collect();
     Ok(found
         .iter()
         .map(|f| {
@@ -139,7 +137,12 @@ pub async fn reconcile(
 }
 
 /// Sends the back office's values through the catalog push and the inventory push.
-async fn send_fixes(ctx: &ShopContext, found: &[Found], progress: &dyn Progress) -> Result<(), SyncError> {
+async fn send_fixes(
+    ctx: &ShopContext,
+    found: &[Found],
+    seen: &[InventoryState],
+    progress: &dyn Progress,
+) -> Result<(), SyncError> {
     let store = ctx.store();
     let mut items: Vec<String> = found
         .iter()
@@ -173,19 +176,20 @@ async fn send_fixes(ctx: &ShopContext, found: &[Found], progress: &dyn Progress)
         store.save_variant_links(ctx.shop.id, &variant_links).await?;
         sync_products(ctx, &ProductSyncOptions { items, ..Default::default() }, progress).await?;
     }
-    let states: Vec<InventoryState> =
-        found.iter().filter(|f| f.kind == Kind::QuantityDiffers).filter_map(|f| f.state.clone()).collect();
     if found.iter().any(|f| f.kind == Kind::QuantityDiffers) {
-        // The inventory push sends only where the back office differs from the quantity Shopify last accepted;
-        // told what Shopify holds now, it sends the back office's quantity with changeFromQuantity from there.
-        store.save_inventory_states(ctx.shop.id, &states).await?;
+        // The inventory push sends only where the back office differs from the quantity Shopify last accepted,
+        // and reads Shopify's quantity first where it knows none. Told every quantity the bulk query just read,
+        // it reads nothing (on 2,000 products / 10,000 SKUs never pushed before, that read was 36,000 points and
+        // six minutes) and sends the back office's quantity with changeFromQuantity from what Shopify holds.
+        store.save_inventory_states(ctx.shop.id, seen).await?;
         sync_inventory(ctx, &InventorySyncOptions::default(), progress).await?;
     }
     Ok(())
 }
 
-/// One read of both sides, and their differences in a stable order (by kind, then key).
-async fn compare(ctx: &ShopContext, progress: &dyn Progress) -> Result<Vec<Found>, SyncError> {
+/// One read of both sides: their differences in a stable order (by kind, then key), and the quantity Shopify holds
+/// of every compared SKU stocked at a mapped location.
+async fn compare(ctx: &ShopContext, progress: &dyn Progress) -> Result<(Vec<Found>, Vec<InventoryState>), SyncError> {
     let variants = read_shopify(ctx, progress).await?;
     let catalog = Catalog::load(ctx, &ProductSyncOptions::default()).await?;
     let store = ctx.store();
@@ -203,6 +207,7 @@ async fn compare(ctx: &ShopContext, progress: &dyn Progress) -> Result<Vec<Found
     }
 
     let mut found = Vec::new();
+    let mut seen = Vec::new();
     let mut linked_products: HashSet<String> = HashSet::new();
     let now = shopsync_core::time::now_text();
     for item in &catalog.items {
@@ -225,7 +230,6 @@ async fn compare(ctx: &ShopContext, progress: &dyn Progress) -> Result<Vec<Found
                     back_office: Some(item.name.clone()),
                     shopify: None,
                     item_number: Some(item.number.clone()),
-                    state: None,
                 });
             }
             continue;
@@ -238,7 +242,6 @@ async fn compare(ctx: &ShopContext, progress: &dyn Progress) -> Result<Vec<Found
                 back_office: Some(item.name.clone()),
                 shopify: None,
                 item_number: Some(item.number.clone()),
-                state: None,
             });
             continue;
         }
@@ -259,7 +262,6 @@ async fn compare(ctx: &ShopContext, progress: &dyn Progress) -> Result<Vec<Found
                     back_office: None,
                     shopify: None,
                     item_number: Some(item.number.clone()),
-                    state: None,
                 });
                 continue;
             };
@@ -273,7 +275,6 @@ async fn compare(ctx: &ShopContext, progress: &dyn Progress) -> Result<Vec<Found
                     back_office: Some(money_text(price)),
                     shopify: Some(money_text(current.price)),
                     item_number: Some(item.number.clone()),
-                    state: None,
                 });
             }
             if !item.inventory_tracked {
@@ -283,6 +284,14 @@ async fn compare(ctx: &ShopContext, progress: &dyn Progress) -> Result<Vec<Found
                 let Some(quantity) = levels.get(&variant.sku) else { continue };
                 let desired = (*quantity).max(0);
                 let held = current.available_at(location);
+                if let Some(quantity) = held {
+                    seen.push(InventoryState {
+                        sku: variant.sku.clone(),
+                        location_id: location.clone(),
+                        quantity,
+                        synced_at: now.clone(),
+                    });
+                }
                 if held == Some(desired) {
                     continue;
                 }
@@ -293,12 +302,6 @@ async fn compare(ctx: &ShopContext, progress: &dyn Progress) -> Result<Vec<Found
                     back_office: Some(desired.to_string()),
                     shopify: Some(held.map_or_else(|| "not stocked".to_string(), |q| q.to_string())),
                     item_number: Some(item.number.clone()),
-                    state: held.map(|quantity| InventoryState {
-                        sku: variant.sku.clone(),
-                        location_id: location.clone(),
-                        quantity,
-                        synced_at: now.clone(),
-                    }),
                 });
             }
         }
@@ -309,10 +312,10 @@ async fn compare(ctx: &ShopContext, progress: &dyn Progress) -> Result<Vec<Found
         store.outside_products(ctx.shop.id).await?.into_iter().map(|o| o.shopify_product_id).collect();
     let all_links: HashSet<String> =
         store.product_links(ctx.shop.id).await?.into_iter().map(|l| l.shopify_product_id).collect();
-    let mut seen: HashSet<&str> = HashSet::new();
+    let mut reported: HashSet<&str> = HashSet::new();
     for variant in &variants {
         let id = variant.product.id.as_str();
-        if linked_products.contains(id) || all_links.contains(id) || outside.contains(id) || !seen.insert(id) {
+        if linked_products.contains(id) || all_links.contains(id) || outside.contains(id) || !reported.insert(id) {
             continue;
         }
         found.push(Found {
@@ -322,14 +325,13 @@ async fn compare(ctx: &ShopContext, progress: &dyn Progress) -> Result<Vec<Found
             back_office: None,
             shopify: Some(format!("{:?}", variant.product.status).to_lowercase()),
             item_number: None,
-            state: None,
         });
     }
     found.sort_by(|a, b| {
         let rank = |k: Kind| Kind::ALL.iter().position(|x| *x == k).unwrap_or(usize::MAX);
         rank(a.kind).cmp(&rank(b.kind)).then_with(|| a.key.cmp(&b.key))
     });
-    Ok(found)
+    Ok((found, seen))
 }
 
 /// Every Shopify variant with its price, product and quantities, through one bulk query.
