@@ -30,7 +30,7 @@ pub async fn reconcile(
         let found = compare_and_fix(shop, fix, progress).await?;
         let mut summary = FlowSummary::default();
         for difference in &found {
-            summary.notes.entry(difference.kind.clone()).and_modify(|n| bump(n)).or_insert_with(|| "1".into());
+            summary.notes.entry(difference.kind.clone()).and_modify(bump).or_insert_with(|| "1".into());
         }
         if let Ok(mut kept) = kept.lock() {
             *kept = found;
