@@ -62,6 +62,8 @@ pub const TABLES: &[&str] = &[
     "webhook_subscription_checks",
     "jobs",
     "job_requests",
+    "reconcile_runs",
+    "reconcile_differences",
     "console_users",
     "console_sessions",
     "api_tokens",

@@ -39,6 +39,7 @@ pub mod orders;
 mod postgres;
 pub mod privacy;
 pub mod queue;
+pub mod reconcile;
 mod rows;
 pub mod shops;
 mod sqlite;
@@ -75,6 +76,7 @@ pub use orders::{
 pub use postgres::{PgStore, redact_url};
 pub use privacy::{CustomerRedaction, PrivacyStore, RedactionReport};
 pub use queue::{JobRequest, QueueStore, RequestOutcome};
+pub use reconcile::{ReconcileDifference, ReconcileRun, ReconcileRunInput, ReconcileStore};
 pub use shops::{AccessStatus, BulkWrite, ExpiringToken, NewShop, Shop, ShopStore, SyncCursor};
 pub use sqlite::SqliteStore;
 pub use users::{ConsoleSession, ConsoleUser, UserRole, UserStore};
@@ -90,6 +92,7 @@ pub trait Store:
     + AppStore
     + PrivacyStore
     + QueueStore
+    + ReconcileStore
     + ApiStore
     + UserStore
     + Send
@@ -108,6 +111,7 @@ impl<T> Store for T where
         + AppStore
         + PrivacyStore
         + QueueStore
+        + ReconcileStore
         + ApiStore
         + UserStore
         + Send

@@ -403,6 +403,13 @@ impl ShopContext {
         self.store.as_ref()
     }
 
+    /// Requests sent to Shopify through this shop's contexts so far and the cost points they spent: a run's use
+    /// is the difference of two snapshots.
+    pub fn request_use(&self) -> (u64, f64) {
+        let (requests, cost, _) = self.stats.snapshot();
+        (requests, cost)
+    }
+
     /// The store, shared.
     pub fn store_arc(&self) -> Arc<dyn Store> {
         self.store.clone()

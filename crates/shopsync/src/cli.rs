@@ -118,6 +118,10 @@ pub enum Command {
     /// Write a consistent copy of the database to FILE, safe while syncs run (it holds customer data and sealed
     /// tokens, so it is readable by you only); refuses an existing FILE unless --force.
     Backup(crate::commands::backup::BackupArgs),
+    /// Compare Shopify's catalog, prices and stock with the back office (one bulk query); --fix sends the back
+    /// office's values, --last shows the last run.
+    #[command(after_long_help = crate::commands::reconcile::RECONCILE_HELP)]
+    Reconcile(crate::commands::reconcile::ReconcileArgs),
     /// Sync runs of a shop, newest first: what ran, why, how it ended.
     Jobs {
         #[arg(long)]

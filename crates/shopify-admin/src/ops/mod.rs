@@ -159,6 +159,7 @@ pub fn bulk_documents() -> Vec<(&'static str, String)> {
         ("customers bulk query", customers::customers_bulk_query(None)),
         ("products bulk query", products::products_bulk_query(Some("updated_at:>='2026-01-01T00:00:00Z'"))),
         ("products bulk query (no search)", products::products_bulk_query(None)),
+        ("variant stock bulk query", products::VARIANT_STOCK_BULK_QUERY.to_owned()),
     ]
 }
 

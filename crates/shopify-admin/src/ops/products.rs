@@ -713,3 +713,76 @@ mod tests {
         );
     }
 }
+
+/// The bulk query of a reconciliation (`graphql/bulk/variant_stock.graphql`): every variant with its price, its
+/// product and its `available` quantity per location. Read its result with [`StockVariant::from_bulk`].
+pub const VARIANT_STOCK_BULK_QUERY: &str =
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/graphql/bulk/variant_stock.graphql"));
+
+/// A variant as the reconciliation reads it: price, product, and the quantity available at each location.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StockVariant {
+    pub id: Gid,
+    pub sku: Option<String>,
+    pub price: Decimal,
+    pub compare_at_price: Option<Decimal>,
+    pub product: StockVariantProduct,
+    pub inventory_item: StockInventoryItem,
+    /// The `available` quantity per location id, from the variant's inventory level rows.
+    #[serde(default)]
+    pub available: Vec<(Gid, Option<i64>)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StockVariantProduct {
+    pub id: Gid,
+    pub title: String,
+    pub status: ProductStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StockInventoryItem {
+    pub id: Gid,
+    pub tracked: bool,
+}
+
+/// An inventory level row of [`VARIANT_STOCK_BULK_QUERY`]'s result.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct StockLevelRow {
+    location: StockLevelLocation,
+    quantities: Vec<StockQuantity>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct StockLevelLocation {
+    id: Gid,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct StockQuantity {
+    name: String,
+    quantity: i64,
+}
+
+impl StockVariant {
+    /// Builds a variant from a root object of [`VARIANT_STOCK_BULK_QUERY`]'s (grouped) result: its child rows are
+    /// its inventory levels.
+    pub fn from_bulk(object: crate::bulk::BulkObject) -> Result<StockVariant, serde_json::Error> {
+        let crate::bulk::BulkObject { value, children } = object;
+        let mut variant: StockVariant = serde_json::from_value(value)?;
+        for child in children {
+            let level: StockLevelRow = serde_json::from_value(child.value)?;
+            let available = level.quantities.iter().find(|q| q.name == "available").map(|q| q.quantity);
+            variant.available.push((level.location.id, available));
+        }
+        Ok(variant)
+    }
+
+    /// The quantity available at a location; `None` when the variant is not stocked there.
+    pub fn available_at(&self, location_id: &str) -> Option<i64> {
+        self.available.iter().find(|(id, _)| id.as_str() == location_id).and_then(|(_, quantity)| *quantity)
+    }
+}

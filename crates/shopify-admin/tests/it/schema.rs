@@ -88,7 +88,8 @@ fn every_graphql_file_belongs_to_an_operation() {
         }
     }
     // Bulk documents are sent as a string inside `bulkOperationRunQuery`, with their search added.
-    let bulk = [shopify_admin::ops::products::PRODUCTS_BULK_QUERY];
+    let bulk =
+        [shopify_admin::ops::products::PRODUCTS_BULK_QUERY, shopify_admin::ops::products::VARIANT_STOCK_BULK_QUERY];
     for text in &files {
         let used = ALL_DOCUMENTS.iter().any(|(_, document, _)| document.contains(text.trim()))
             || bulk.iter().any(|document| document.contains(text.trim()));

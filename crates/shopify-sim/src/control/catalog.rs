@@ -166,6 +166,27 @@ impl SimControl {
         );
         Ok(())
     }
+
+    /// Changes a variant's price in "Shopify" as a person in the admin would (found by SKU, first match), so a
+    /// test can make Shopify differ from what shopsync last sent. Bumps `updatedAt` and records `products/update`.
+    pub fn set_price(&self, sku: &str, price: rust_decimal::Decimal) -> Result<(), ControlError> {
+        let mut store = self.state.store.write();
+        let now = store.now();
+        let variant = store
+            .catalog
+            .variants
+            .values_mut()
+            .find(|variant| variant.sku.as_deref() == Some(sku))
+            .ok_or_else(|| ControlError::UnknownInventoryItem(format!("SKU {sku}")))?;
+        variant.price = price;
+        variant.updated_at = now;
+        let product_id = variant.product_id;
+        if let Some(product) = store.catalog.products.get_mut(&product_id) {
+            product.updated_at = now;
+        }
+        store.record("products/update", gid::format("Product", product_id));
+        Ok(())
+    }
 }
 
 fn resolve_location(store: &Store, location: Option<&str>) -> Result<u64, ControlError> {

@@ -24,6 +24,7 @@ mod logs;
 mod orders;
 mod privacy;
 mod queue;
+mod reconcile;
 mod shops;
 mod users;
 

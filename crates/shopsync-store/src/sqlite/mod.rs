@@ -13,6 +13,7 @@ mod logs;
 mod orders;
 mod privacy;
 mod queue;
+mod reconcile;
 mod shops;
 mod users;
 

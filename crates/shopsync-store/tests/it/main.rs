@@ -43,6 +43,8 @@ mod sqlite {
     mod orders;
     #[path = "../privacy.rs"]
     mod privacy;
+    #[path = "../reconcile.rs"]
+    mod reconcile;
     #[path = "../shops.rs"]
     mod shops;
     #[path = "../users.rs"]
@@ -139,6 +141,8 @@ mod postgres {
     mod orders;
     #[path = "../privacy.rs"]
     mod privacy;
+    #[path = "../reconcile.rs"]
+    mod reconcile;
     #[path = "../shops.rs"]
     mod shops;
     #[path = "../users.rs"]

@@ -31,6 +31,7 @@ pub mod order_list;
 pub mod overview;
 pub mod queue;
 pub mod read;
+pub mod reconcile;
 pub mod shipments;
 pub mod users;
 pub mod webhooks;

@@ -39,6 +39,7 @@ mod link;
 mod payload;
 mod products;
 pub mod publish;
+pub mod reconcile;
 
 pub use bulk_push::BULK_WRITE_ABOVE;
 pub use diff::FieldChange;

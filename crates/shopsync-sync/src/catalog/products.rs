@@ -381,16 +381,16 @@ pub async fn plan_products(
 
 /// The selection with what the flow needs of it.
 pub(super) struct Catalog {
-    items: Vec<Item>,
+    pub(super) items: Vec<Item>,
     selection: String,
-    prices: HashMap<String, Price>,
+    pub(super) prices: HashMap<String, Price>,
     pub(super) settings: PayloadSettings,
-    product_links: HashMap<i64, ProductLink>,
+    pub(super) product_links: HashMap<i64, ProductLink>,
     pub(super) variant_links: HashMap<i64, VariantLink>,
 }
 
 impl Catalog {
-    async fn load(ctx: &ShopContext, options: &ProductSyncOptions) -> Result<Catalog, SyncError> {
+    pub(super) async fn load(ctx: &ShopContext, options: &ProductSyncOptions) -> Result<Catalog, SyncError> {
         let store = ctx.store();
         let price_list = resolve_price_list(ctx).await?;
         let (marked, selection) = if !options.items.is_empty() {

@@ -16,6 +16,7 @@ pub mod order_sync;
 pub mod orders;
 pub mod progress;
 pub mod queue;
+pub mod reconcile;
 pub mod serve;
 pub mod shipments;
 pub mod shop;
@@ -67,6 +68,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Webhooks(command) => webhooks::run(&data_dir, command).await,
         Command::Queue(command) => queue::run(&data_dir, command).await,
         Command::Links(command) => links::run(&data_dir, command).await,
+        Command::Reconcile(args) => reconcile::run(&data_dir, args).await,
         Command::Jobs { shop, kind, limit, json } => log::run_jobs(&data_dir, shop, kind, limit, json).await,
     }
 }

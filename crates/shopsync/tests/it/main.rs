@@ -11,6 +11,7 @@ mod jobs;
 mod links;
 mod orders;
 mod output;
+mod reconcile;
 mod reliability;
 mod security;
 mod shop;
